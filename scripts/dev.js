@@ -1,0 +1,16 @@
+// @ts-check
+// `npm run dev`: the database (embedded by default), migrations, demo seed, then Vite.
+import { createServer } from 'vite';
+import { printDemoSignIns } from './demo.js';
+import { prepareAppDatabase, stopOnExit } from './open-database.js';
+
+const db = await prepareAppDatabase();
+const vite = await createServer({
+	server: { port: Number(process.env.PORT ?? 5173), host: process.env.HOST ?? '127.0.0.1' }
+});
+await vite.listen();
+stopOnExit(async () => {
+	await vite.close();
+	await db.stop();
+});
+printDemoSignIns(vite.resolvedUrls?.local[0] ?? `http://127.0.0.1:${vite.config.server.port}`);

@@ -1,0 +1,37 @@
+// @ts-check
+// Opens the app's database (embedded unless DATABASE_URL is set), applies the migrations and,
+// for a fresh database, the demo seed. Shared by `npm run dev` and `npm start`.
+import path from 'node:path';
+import { appPasswordFor, migrate, openDatabase, seedIfEmpty } from '../src/lib/server/db/setup.js';
+
+export async function prepareAppDatabase({ seed = true } = {}) {
+	const log = (/** @type {string} */ line) => console.log(`  ${line}`);
+	const dataDir = path.resolve(process.env.TESSERA_DATA_DIR ?? '.data', 'postgres');
+	const db = await openDatabase({ dataDir, log });
+	try {
+		await migrate(db.adminUrl, { appPassword: appPasswordFor(db.appUrl), log });
+		if (seed && (await seedIfEmpty(db.adminUrl))) log('Seeded the demo (supabase/seed.sql)');
+	} catch (error) {
+		await db.stop();
+		throw error;
+	}
+	process.env.TESSERA_APP_DATABASE_URL = db.appUrl;
+	return db;
+}
+
+/** Stops the embedded Postgres once, on Ctrl-C, a kill or a normal exit. */
+export function stopOnExit(/** @type {() => Promise<void>} */ cleanup) {
+	let stopping = false;
+	const stop = async (/** @type {number} */ code) => {
+		if (stopping) return;
+		stopping = true;
+		try {
+			await cleanup();
+		} finally {
+			process.exit(code);
+		}
+	};
+	process.on('SIGINT', () => void stop(0));
+	process.on('SIGTERM', () => void stop(0));
+	process.on('SIGHUP', () => void stop(0));
+}

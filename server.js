@@ -1,0 +1,27 @@
+// @ts-check
+// `npm start`: the production server. Opens the database (embedded unless DATABASE_URL is set),
+// migrates, then serves adapter-node's handler and the Socket.IO server on one HTTP server.
+import http from 'node:http';
+import { printDemoSignIns } from './scripts/demo.js';
+import { prepareAppDatabase, stopOnExit } from './scripts/open-database.js';
+
+const db = await prepareAppDatabase({ seed: process.env.SEED_DEMO !== 'false' });
+process.env.BODY_SIZE_LIMIT ??= '2M';
+
+const server = http.createServer();
+// The app's init hook attaches the socket server to this (src/hooks.server.ts).
+/** @type {Record<symbol, unknown>} */ (globalThis)[Symbol.for('tessera.httpServer')] = server;
+// @ts-ignore the build exists once `npm run build` has run
+const { handler } = await import('./build/handler.js');
+server.on('request', handler);
+
+const port = Number(process.env.PORT ?? 3000);
+const host = process.env.HOST ?? '127.0.0.1';
+server.listen(port, host, () => {
+	if (db.embedded) printDemoSignIns(process.env.ORIGIN ?? `http://${host}:${port}`);
+	else console.log(`  Tessera is running at http://${host}:${port}`);
+});
+stopOnExit(async () => {
+	await new Promise((resolve) => server.close(resolve));
+	await db.stop();
+});

@@ -1,0 +1,25 @@
+import * as v from 'valibot';
+import { displayName, email } from './common';
+
+export const signUp = v.object({
+	email,
+	displayName,
+	password: v.pipe(v.string('Choose a password.'), v.nonEmpty('Choose a password.'))
+});
+
+export const signIn = v.object({
+	email,
+	password: v.pipe(v.string('Enter your password.'), v.nonEmpty('Enter your password.'))
+});
+
+export const changePassword = v.object({
+	currentPassword: v.pipe(v.string(), v.nonEmpty('Enter your current password.')),
+	newPassword: v.pipe(v.string(), v.nonEmpty('Choose a new password.'))
+});
+
+export const apiTokenCreate = v.object({
+	name: v.pipe(v.string(), v.trim(), v.nonEmpty('Name the token.'), v.maxLength(100, 'Use at most 100 characters.')),
+	expiresInDays: v.optional(
+		v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(365, 'Tokens last at most 365 days.'))
+	)
+});

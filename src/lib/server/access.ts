@@ -1,0 +1,56 @@
+import type { Tx } from '$lib/server/db';
+import { notFound } from '$lib/server/errors';
+
+/**
+ * Every permission the app checks before it acts. The answer comes from the same private helpers
+ * the RLS policies use, so the app and the database never disagree.
+ */
+export type Permission =
+	| 'platform.admin'
+	| 'organisation.view'
+	| 'organisation.manage'
+	| 'course.view'
+	| 'course.manage';
+
+/** Which of `ids` the current transaction's user holds `permission` on. */
+export async function allowedIds(tx: Tx, permission: Permission, ids: string[]): Promise<Set<string>> {
+	if (ids.length === 0) return new Set();
+	let rows: { id: string }[];
+	switch (permission) {
+		case 'platform.admin':
+			rows = await tx<{ id: string }[]>`
+				select unnest(${ids}::uuid[])::text as id where (select private.is_platform_admin())`;
+			break;
+		case 'organisation.view':
+			rows = await tx<{ id: string }[]>`
+				select id::text from public.organisations where id = any(${ids}::uuid[])`;
+			break;
+		case 'organisation.manage':
+			rows = await tx<{ id: string }[]>`
+				select id::text from public.organisations
+				where id = any(${ids}::uuid[])
+				  and ((select private.is_platform_admin()) or id in (select private.admin_organisation_ids()))`;
+			break;
+		case 'course.view':
+			rows = await tx<{ id: string }[]>`
+				select id::text from public.courses where id = any(${ids}::uuid[])`;
+			break;
+		case 'course.manage':
+			rows = await tx<{ id: string }[]>`
+				select id::text from public.courses
+				where id = any(${ids}::uuid[])
+				  and ((select private.is_platform_admin()) or id in (select private.managed_course_ids()))`;
+			break;
+	}
+	return new Set(rows.map((row) => row.id));
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Throws the same 404 whether the thing is missing or the user may not touch it. */
+export async function requireAccess(tx: Tx, permission: Permission, ids: string | string[]): Promise<void> {
+	const list = Array.isArray(ids) ? ids : [ids];
+	if (list.some((id) => !UUID.test(id))) throw notFound();
+	const allowed = await allowedIds(tx, permission, list);
+	if (list.some((id) => !allowed.has(id.toLowerCase()))) throw notFound();
+}

@@ -1,0 +1,138 @@
+import { asService, isPgError, PG, withUser, type Actor } from '$lib/server/db';
+import { DomainError, invalid } from '$lib/server/errors';
+import { closeSocketsOfSessions, closeSocketsOfUser } from '$lib/server/realtime/revoke';
+import { parse } from '$lib/server/validate';
+import * as schemas from '$lib/schemas/auth';
+import { hashPassword, passwordWeakness, verifyPasswordHash } from './password';
+import { createSession, invalidateUserSessions, type SessionUser } from './session';
+import { clearFailures, recordFailure, secondsUntilAllowed } from './throttle';
+
+const WRONG_CREDENTIALS = 'That email and password do not match an account.';
+
+// Compared against when the email is unknown, so both answers take as long.
+const DUMMY_HASH =
+	'$argon2id$v=19$m=19456,t=2,p=1$0xx2w5JHmcL4RuAZcarWNg$4x25gOeYiz+nbNBwv8z0wYiTYcUYcwJ+c4eDTV+MNAc';
+
+type UserRow = { id: string; email: string; display_name: string; platform_role: 'admin' | 'user' };
+
+function toSessionUser(row: UserRow): SessionUser {
+	return { id: row.id, email: row.email, displayName: row.display_name, platformRole: row.platform_role };
+}
+
+export async function signUp(input: unknown) {
+	const { email, displayName, password } = parse(schemas.signUp, input);
+	const weakness = passwordWeakness(password, email);
+	if (weakness) throw invalid(weakness, [{ path: 'password', message: weakness }]);
+	const passwordHash = await hashPassword(password);
+	try {
+		return await asService(async (tx) => {
+			const [user] = await tx<UserRow[]>`
+				insert into public.users (email, display_name) values (${email}, ${displayName})
+				returning id, email, display_name, platform_role`;
+			await tx`insert into public.user_passwords (user_id, hash) values (${user.id}, ${passwordHash})`;
+			const { token, session } = await createSession(tx, user.id);
+			return { user: toSessionUser(user), token, session };
+		});
+	} catch (error) {
+		if (isPgError(error, PG.uniqueViolation)) {
+			throw new DomainError(409, 'email_taken', 'An account with this email already exists. Sign in instead.', [
+				{ path: 'email', message: 'An account with this email already exists.' }
+			]);
+		}
+		throw error;
+	}
+}
+
+export async function signIn(input: unknown, ip: string) {
+	const { email, password } = parse(schemas.signIn, input);
+	const who = { email, ip };
+	const wait = await asService((tx) => secondsUntilAllowed(tx, who));
+	if (wait > 0) {
+		const minutes = Math.ceil(wait / 60);
+		throw new DomainError(
+			429,
+			'too_many_attempts',
+			`Too many sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
+			[],
+			wait
+		);
+	}
+	const [row] = await asService(
+		(tx) => tx<(UserRow & { hash: string; disabled_at: Date | null })[]>`
+			select u.id, u.email, u.display_name, u.platform_role, u.disabled_at, p.hash
+			from public.users u join public.user_passwords p on p.user_id = u.id
+			where u.email = ${email}`
+	);
+	const matches = await verifyPasswordHash(row?.hash ?? DUMMY_HASH, password);
+	if (!row || !matches || row.disabled_at) {
+		await asService((tx) => recordFailure(tx, who));
+		throw new DomainError(401, 'wrong_credentials', WRONG_CREDENTIALS);
+	}
+	return asService(async (tx) => {
+		await clearFailures(tx, email);
+		const { token, session } = await createSession(tx, row.id);
+		return { user: toSessionUser(row), token, session };
+	});
+}
+
+/** Changes the password and ends every other session of the user (their sockets close too). */
+export async function changePassword(user: SessionUser, currentSessionId: string, input: unknown) {
+	const { currentPassword, newPassword } = parse(schemas.changePassword, input);
+	const [row] = await asService(
+		(tx) => tx<{ hash: string }[]>`select hash from public.user_passwords where user_id = ${user.id}`
+	);
+	if (!row || !(await verifyPasswordHash(row.hash, currentPassword))) {
+		throw invalid('Your current password is not right.', [
+			{ path: 'currentPassword', message: 'Your current password is not right.' }
+		]);
+	}
+	const weakness = passwordWeakness(newPassword, user.email);
+	if (weakness) throw invalid(weakness, [{ path: 'newPassword', message: weakness }]);
+	const newHash = await hashPassword(newPassword);
+	const ended = await asService(async (tx) => {
+		await tx`update public.user_passwords set hash = ${newHash}, updated_at = now() where user_id = ${user.id}`;
+		return invalidateUserSessions(tx, user.id, currentSessionId);
+	});
+	closeSocketsOfSessions(ended);
+	return { endedSessions: ended.length };
+}
+
+export async function signOutEverywhere(userId: string) {
+	const ended = await asService((tx) => invalidateUserSessions(tx, userId));
+	closeSocketsOfUser(userId);
+	return { endedSessions: ended.length };
+}
+
+/** A platform admin disables (or re-enables) an account; a disabled account's sessions end at once. */
+export async function setDisabled(actor: Actor, userId: string, disabled: boolean) {
+	const rows = await withUser(
+		actor,
+		(tx) => tx`
+			update public.users set disabled_at = ${disabled ? new Date() : null}
+			where id = ${userId} and (select private.is_platform_admin())
+			returning id`
+	);
+	if (rows.length === 0) throw new DomainError(404, 'not_found', 'Not found, or you do not have access.');
+	if (disabled) {
+		await asService((tx) => invalidateUserSessions(tx, userId));
+		closeSocketsOfUser(userId);
+	}
+}
+
+/** Creates a platform admin (the `npm run create-admin` command and first-run setup). */
+export async function createAdmin(input: unknown) {
+	const { email, displayName, password } = parse(schemas.signUp, input);
+	const weakness = passwordWeakness(password, email);
+	if (weakness) throw invalid(weakness);
+	const passwordHash = await hashPassword(password);
+	return asService(async (tx) => {
+		const [user] = await tx<UserRow[]>`
+			insert into public.users (email, display_name, platform_role) values (${email}, ${displayName}, 'admin')
+			on conflict (email) do update set platform_role = 'admin'
+			returning id, email, display_name, platform_role`;
+		await tx`
+			insert into public.user_passwords (user_id, hash) values (${user.id}, ${passwordHash})
+			on conflict (user_id) do update set hash = excluded.hash, updated_at = now()`;
+		return toSessionUser(user);
+	});
+}

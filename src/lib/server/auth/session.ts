@@ -1,0 +1,108 @@
+import type { Cookies } from '@sveltejs/kit';
+import { asService, type Tx } from '$lib/server/db';
+import { generateToken, hashToken } from './token';
+
+export const SESSION_COOKIE = 'tessera_session';
+
+export type SessionUser = {
+	id: string;
+	email: string;
+	displayName: string;
+	platformRole: 'admin' | 'user';
+};
+
+export type Session = { id: string; userId: string; expiresAt: Date; lastSeenAt: Date };
+
+/** Seconds; overridable so tests can watch a session expire. */
+export function sessionLimits() {
+	return {
+		absolute: Number(process.env.SESSION_MAX_SECONDS ?? 30 * 24 * 3600),
+		idle: Number(process.env.SESSION_IDLE_SECONDS ?? 7 * 24 * 3600)
+	};
+}
+
+// last_seen_at is written at most once a minute, so browsing does not write on every request.
+const TOUCH_AFTER_MS = 60_000;
+
+export async function createSession(tx: Tx, userId: string): Promise<{ token: string; session: Session }> {
+	const token = generateToken();
+	const id = hashToken(token);
+	const { absolute } = sessionLimits();
+	const [row] = await tx<{ expires_at: Date; last_seen_at: Date }[]>`
+		insert into public.sessions (id, user_id, expires_at)
+		values (${id}, ${userId}, now() + make_interval(secs => ${absolute}))
+		returning expires_at, last_seen_at`;
+	return { token, session: { id, userId, expiresAt: row.expires_at, lastSeenAt: row.last_seen_at } };
+}
+
+/** The session and its user, or nulls when the token is unknown, expired, idle too long or the user is disabled. */
+export async function validateSessionToken(
+	token: string
+): Promise<{ session: Session; user: SessionUser } | { session: null; user: null }> {
+	const id = hashToken(token);
+	const { idle } = sessionLimits();
+	return asService(async (tx) => {
+		const [row] = await tx<
+			{
+				user_id: string;
+				expires_at: Date;
+				last_seen_at: Date;
+				email: string;
+				display_name: string;
+				platform_role: 'admin' | 'user';
+				live: boolean;
+			}[]
+		>`
+			select s.user_id, s.expires_at, s.last_seen_at, u.email, u.display_name, u.platform_role,
+			       s.expires_at > now() and s.last_seen_at > now() - make_interval(secs => ${idle})
+			         and u.disabled_at is null as live
+			from public.sessions s join public.users u on u.id = s.user_id
+			where s.id = ${id}`;
+		if (!row) return { session: null, user: null };
+		if (!row.live) {
+			await tx`delete from public.sessions where id = ${id}`;
+			return { session: null, user: null };
+		}
+		let lastSeenAt = row.last_seen_at;
+		if (Date.now() - lastSeenAt.getTime() > TOUCH_AFTER_MS) {
+			[{ last_seen_at: lastSeenAt }] = await tx<{ last_seen_at: Date }[]>`
+				update public.sessions set last_seen_at = now() where id = ${id} returning last_seen_at`;
+		}
+		return {
+			session: { id, userId: row.user_id, expiresAt: row.expires_at, lastSeenAt },
+			user: {
+				id: row.user_id,
+				email: row.email,
+				displayName: row.display_name,
+				platformRole: row.platform_role
+			}
+		};
+	});
+}
+
+export async function invalidateSession(sessionId: string): Promise<void> {
+	await asService((tx) => tx`delete from public.sessions where id = ${sessionId}`);
+}
+
+/** Ends every session of a user, or every one but `keepSessionId`. Returns the ended ids. */
+export async function invalidateUserSessions(tx: Tx, userId: string, keepSessionId?: string): Promise<string[]> {
+	const rows = await tx<{ id: string }[]>`
+		delete from public.sessions
+		where user_id = ${userId} and id is distinct from ${keepSessionId ?? null}
+		returning id`;
+	return rows.map((row) => row.id);
+}
+
+export function setSessionCookie(cookies: Cookies, token: string, expiresAt: Date, secure: boolean) {
+	cookies.set(SESSION_COOKIE, token, {
+		httpOnly: true,
+		sameSite: 'lax',
+		secure,
+		path: '/',
+		expires: expiresAt
+	});
+}
+
+export function deleteSessionCookie(cookies: Cookies, secure: boolean) {
+	cookies.delete(SESSION_COOKIE, { httpOnly: true, sameSite: 'lax', secure, path: '/' });
+}

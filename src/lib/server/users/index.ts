@@ -1,0 +1,15 @@
+import { withUser, type Actor } from '$lib/server/db';
+
+export type UserSummary = { id: string; email: string; displayName: string };
+
+/** People the actor may see (RLS decides), matching a name or email. */
+export function search(actor: Actor, query: string, limit = 20): Promise<UserSummary[]> {
+	const pattern = `%${query.trim().slice(0, 100).replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
+	return withUser(
+		actor,
+		(tx) => tx<UserSummary[]>`
+			select id, email, display_name as "displayName" from public.users
+			where display_name ilike ${pattern} or email ilike ${pattern}
+			order by lower(display_name) limit ${Math.min(Math.max(limit, 1), 50)}`
+	);
+}

@@ -1,0 +1,94 @@
+-- Demo data: a platform admin, two organisations with their admins, six courses with
+-- instructors, and 300 learners with believable names. Every demo password is printed by
+-- `npm run dev`; the hashes below are argon2id of those passwords.
+--   admin@tessera.test                 demo-admin-2026
+--   everyone else (@northfield.test, @harbour.test, learners) demo-pass-2026
+
+insert into public.users (id, email, display_name, platform_role) values
+  ('00000000-0000-4000-8000-000000000001', 'admin@tessera.test', 'Ada Admin', 'admin'),
+  ('00000000-0000-4000-8000-000000000011', 'olivia.grant@northfield.test', 'Olivia Grant', 'user'),
+  ('00000000-0000-4000-8000-000000000012', 'omar.haddad@harbour.test', 'Omar Haddad', 'user'),
+  ('00000000-0000-4000-8000-000000000021', 'ines.moreau@northfield.test', 'Inès Moreau', 'user'),
+  ('00000000-0000-4000-8000-000000000022', 'tomas.novak@northfield.test', 'Tomáš Novák', 'user'),
+  ('00000000-0000-4000-8000-000000000023', 'priya.raman@northfield.test', 'Priya Raman', 'user'),
+  ('00000000-0000-4000-8000-000000000024', 'kwame.mensah@harbour.test', 'Kwame Mensah', 'user'),
+  ('00000000-0000-4000-8000-000000000025', 'hana.sato@harbour.test', 'Hana Sato', 'user'),
+  ('00000000-0000-4000-8000-000000000026', 'liam.oconnor@harbour.test', 'Liam O''Connor', 'user'),
+  ('00000000-0000-4000-8000-000000000031', 'sofia.ricci@northfield.test', 'Sofia Ricci', 'user');
+
+with first_names(n, name) as (
+  select row_number() over (), name from unnest(array[
+    'Maya','Noah','Amara','Lucas','Zara','Mateo','Aisha','Elias','Freya','Kai','Leila','Oscar',
+    'Chloé','Ravi','Nora','Jonas','Yuki','Samir','Ingrid','Diego','Mei','Felix','Anya','Tariq',
+    'Ruth','Emeka','Clara','Arjun','Sienna','Bjørn','Lucía','Idris','Hannah','Kenji','Olga','Musa'
+  ]) as name
+), last_names(n, name) as (
+  select row_number() over (), name from unnest(array[
+    'Okafor','Lindqvist','Patel','Fernández','Kowalski','Nguyen','Haddad','Müller','Adeyemi',
+    'Rossi','Tanaka','Byrne','Costa','Ivanova','Mbeki','Schmidt','Dubois','Khan','Larsen','Silva',
+    'Hughes','Zhang','Nowak','Jensen','Ortiz'
+  ]) as name
+), learners as (
+  select i,
+    (select name from first_names where n = 1 + (i * 7) % 36) as first_name,
+    (select name from last_names where n = 1 + (i * 11) % 25) as last_name
+  from generate_series(1, 300) as i
+)
+insert into public.users (id, email, display_name)
+select
+  ('00000000-0000-4000-9000-' || lpad(i::text, 12, '0'))::uuid,
+  lower(translate(first_name || '.' || last_name,
+    'éáíóúüöøçñšžčëäåÉÁÍÓÚÜÖØÇÑŠŽČ ''', 'eaiouuoocnszceaaEAIOUUOOCNSZC')) || i || '@learners.test',
+  first_name || ' ' || last_name
+from learners;
+
+insert into public.user_passwords (user_id, hash)
+select id, case when platform_role = 'admin'
+  then '$argon2id$v=19$m=19456,t=2,p=1$Hvi8rQmCstYl6wn+6omgcw$IIzwmE+z7AgKl6pT+6j72xoPOjDKkXwBXkmvnE3droQ'
+  else '$argon2id$v=19$m=19456,t=2,p=1$0xx2w5JHmcL4RuAZcarWNg$4x25gOeYiz+nbNBwv8z0wYiTYcUYcwJ+c4eDTV+MNAc'
+end
+from public.users;
+
+insert into public.organisations (id, name, slug, description, created_by) values
+  ('00000000-0000-4000-a000-000000000001', 'Northfield University', 'northfield',
+   'A mid-sized university with a strong first-year programme.', '00000000-0000-4000-8000-000000000001'),
+  ('00000000-0000-4000-a000-000000000002', 'Harbour Coding School', 'harbour',
+   'Evening and weekend courses for people changing careers into software.', '00000000-0000-4000-8000-000000000001');
+
+insert into public.organisation_members (organisation_id, user_id, role) values
+  ('00000000-0000-4000-a000-000000000001', '00000000-0000-4000-8000-000000000011', 'admin'),
+  ('00000000-0000-4000-a000-000000000002', '00000000-0000-4000-8000-000000000012', 'admin'),
+  ('00000000-0000-4000-a000-000000000001', '00000000-0000-4000-8000-000000000021', 'member'),
+  ('00000000-0000-4000-a000-000000000001', '00000000-0000-4000-8000-000000000022', 'member'),
+  ('00000000-0000-4000-a000-000000000001', '00000000-0000-4000-8000-000000000023', 'member'),
+  ('00000000-0000-4000-a000-000000000001', '00000000-0000-4000-8000-000000000031', 'member'),
+  ('00000000-0000-4000-a000-000000000002', '00000000-0000-4000-8000-000000000024', 'member'),
+  ('00000000-0000-4000-a000-000000000002', '00000000-0000-4000-8000-000000000025', 'member'),
+  ('00000000-0000-4000-a000-000000000002', '00000000-0000-4000-8000-000000000026', 'member');
+
+insert into public.courses (id, organisation_id, code, name, description) values
+  ('00000000-0000-4000-b000-000000000001', '00000000-0000-4000-a000-000000000001', 'BIO101', 'Foundations of Biology', 'Cells, genetics and evolution for first-year students.'),
+  ('00000000-0000-4000-b000-000000000002', '00000000-0000-4000-a000-000000000001', 'HIS210', 'Modern European History', 'Europe from 1789 to the present.'),
+  ('00000000-0000-4000-b000-000000000003', '00000000-0000-4000-a000-000000000001', 'DAT150', 'Data Literacy', 'Reading, questioning and presenting data.'),
+  ('00000000-0000-4000-b000-000000000004', '00000000-0000-4000-a000-000000000002', 'WEB100', 'Web Foundations', 'HTML, CSS and how the web works.'),
+  ('00000000-0000-4000-b000-000000000005', '00000000-0000-4000-a000-000000000002', 'JS200', 'JavaScript in Depth', 'The language, the browser and Node.'),
+  ('00000000-0000-4000-b000-000000000006', '00000000-0000-4000-a000-000000000002', 'SQL110', 'Databases and SQL', 'Modelling data and querying it well.');
+
+insert into public.enrolments (course_id, user_id, role) values
+  ('00000000-0000-4000-b000-000000000001', '00000000-0000-4000-8000-000000000021', 'instructor'),
+  ('00000000-0000-4000-b000-000000000002', '00000000-0000-4000-8000-000000000022', 'instructor'),
+  ('00000000-0000-4000-b000-000000000003', '00000000-0000-4000-8000-000000000023', 'instructor'),
+  ('00000000-0000-4000-b000-000000000001', '00000000-0000-4000-8000-000000000031', 'assistant'),
+  ('00000000-0000-4000-b000-000000000004', '00000000-0000-4000-8000-000000000024', 'instructor'),
+  ('00000000-0000-4000-b000-000000000005', '00000000-0000-4000-8000-000000000025', 'instructor'),
+  ('00000000-0000-4000-b000-000000000006', '00000000-0000-4000-8000-000000000026', 'instructor');
+
+-- Learners 1–150 study at Northfield, 151–300 at Harbour; each takes one to three courses.
+insert into public.enrolments (course_id, user_id, role, status)
+select
+  ('00000000-0000-4000-b000-00000000000' || (case when i <= 150 then 0 else 3 end + c))::uuid,
+  ('00000000-0000-4000-9000-' || lpad(i::text, 12, '0'))::uuid,
+  'learner',
+  case when (i * 13 + c) % 29 = 0 then 'suspended' else 'active' end
+from generate_series(1, 300) as i, generate_series(1, 3) as c
+where c = 1 + i % 3 or (i % 4 = 0 and c = 1 + (i + 1) % 3) or (i % 9 = 0 and c = 1 + (i + 2) % 3);
