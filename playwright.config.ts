@@ -1,6 +1,9 @@
 import { defineConfig } from '@playwright/test';
 
-const PORT = Number(process.env.E2E_PORT ?? 4173);
+// A port per run (workers inherit it through the environment), so two runs never collide.
+process.env.E2E_PORT ??= String(4100 + Math.floor(Math.random() * 800));
+const PORT = Number(process.env.E2E_PORT);
+const DATA_DIR = `.data/e2e-${PORT}`;
 export const baseURL = `http://127.0.0.1:${PORT}`;
 
 /** End-to-end tests drive the built production server (`node server.js`) in Debian's Chromium. */
@@ -23,13 +26,13 @@ export default defineConfig({
 	projects: [{ name: 'chromium', use: { browserName: 'chromium' } }],
 	webServer: {
 		// A fresh embedded Postgres with the demo seed, every run.
-		command: 'rm -rf .data/e2e && node server.js',
+		command: `rm -rf ${DATA_DIR} && node server.js`,
 		url: `${baseURL}/healthz`,
 		reuseExistingServer: false,
 		timeout: 120_000,
 		stdout: 'pipe',
 		env: {
-			TESSERA_DATA_DIR: '.data/e2e',
+			TESSERA_DATA_DIR: DATA_DIR,
 			PORT: String(PORT),
 			HOST: '127.0.0.1',
 			ORIGIN: baseURL,
