@@ -29,6 +29,8 @@ export default defineConfig({
 		command: `rm -rf ${DATA_DIR} && node server.js`,
 		url: `${baseURL}/healthz`,
 		reuseExistingServer: false,
+		// SIGTERM lets server.js stop its embedded Postgres instead of orphaning it.
+		gracefulShutdown: { signal: 'SIGTERM', timeout: 15_000 },
 		timeout: 120_000,
 		stdout: 'pipe',
 		env: {
