@@ -11,8 +11,9 @@ process.env.BODY_SIZE_LIMIT ??= '2M';
 const server = http.createServer();
 // The app's init hook attaches the socket server to this (src/hooks.server.ts).
 /** @type {Record<symbol, unknown>} */ (globalThis)[Symbol.for('tessera.httpServer')] = server;
-// @ts-ignore the build exists once `npm run build` has run
-const { handler } = await import('./build/handler.js');
+// The build exists once `npm run build` has run.
+const entry = './build/handler.js';
+const { handler } = await import(entry);
 server.on('request', handler);
 
 const port = Number(process.env.PORT ?? 3000);
