@@ -161,14 +161,15 @@ as $$
   where user_id = (select auth.uid()) and role = 'admin'
 $$;
 
--- Organisations the current user belongs to, as a member or through an enrolment.
+-- Organisations the current user belongs to, as a member or through an active enrolment (a
+-- suspended learner loses sight of the organisation with the course).
 create or replace function private.member_organisation_ids() returns setof uuid
 language sql stable security definer set search_path = ''
 as $$
   select organisation_id from public.organisation_members where user_id = (select auth.uid())
   union
   select c.organisation_id from public.enrolments e join public.courses c on c.id = e.course_id
-  where e.user_id = (select auth.uid())
+  where e.user_id = (select auth.uid()) and e.status = 'active'
 $$;
 
 -- Courses the current user may open: active enrolments, and every course of an organisation
@@ -243,6 +244,24 @@ $$;
 revoke all on all functions in schema private from public;
 grant execute on all functions in schema private to anon, authenticated, service_role;
 
+-- Privileges ------------------------------------------------------------------------------------
+
+-- Policies decide which rows; these grants decide which columns. Without them an instructor could
+-- move their course into another organisation, or an enrolment into another course, because a
+-- with-check clause sees only the new row.
+revoke update on public.organisations, public.organisation_members, public.courses, public.enrolments,
+  public.api_tokens from anon, authenticated;
+grant update (name, slug, description) on public.organisations to anon, authenticated;
+grant update (role) on public.organisation_members to anon, authenticated;
+grant update (code, name, description) on public.courses to anon, authenticated;
+grant update (role, status) on public.enrolments to anon, authenticated;
+grant update (name, revoked_at) on public.api_tokens to anon, authenticated;
+
+-- RLS does not apply to TRUNCATE, and TRIGGER would let a role attach code that runs as whoever
+-- writes next: the API roles get neither, on these tables or on any created later.
+revoke truncate, trigger, references on all tables in schema public from anon, authenticated;
+alter default privileges in schema public revoke truncate, trigger, references on tables from anon, authenticated;
+
 -- Policies --------------------------------------------------------------------------------------
 
 create policy "people see themselves, fellow participants and the people they manage"
@@ -281,9 +300,12 @@ create policy "people see and name their own tokens"
   on public.api_tokens for select to authenticated using (user_id = (select auth.uid()));
 create policy "people create their own tokens"
   on public.api_tokens for insert to authenticated with check (user_id = (select auth.uid()));
+-- Revoking is the only change people make to a token, and it is final: a revoked token cannot
+-- be brought back (by a stolen session, say) by clearing revoked_at.
 create policy "people revoke their own tokens"
   on public.api_tokens for update to authenticated
-  using (user_id = (select auth.uid())) with check (user_id = (select auth.uid()));
+  using (user_id = (select auth.uid()))
+  with check (user_id = (select auth.uid()) and revoked_at is not null);
 create policy "people delete their own tokens"
   on public.api_tokens for delete to authenticated using (user_id = (select auth.uid()));
 
