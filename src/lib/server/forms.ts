@@ -1,10 +1,13 @@
 import { fail } from '@sveltejs/kit';
 import { DomainError } from './errors';
 
-/** Turns a domain error into a form failure that echoes the non-secret fields back. */
-export function formFailure(error: unknown, values: Record<string, unknown> = {}) {
+/**
+ * Turns a domain error into a form failure that echoes the non-secret fields back. `form` names
+ * which form on a page failed, so a page with several forms shows the message at the right one.
+ */
+export function formFailure(error: unknown, values: Record<string, unknown> = {}, form?: string) {
 	if (error instanceof DomainError) {
-		return fail(error.status, { message: error.message, issues: error.issues, values });
+		return fail(error.status, { form, message: error.message, issues: error.issues, values });
 	}
 	throw error;
 }
