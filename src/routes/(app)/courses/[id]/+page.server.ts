@@ -1,0 +1,115 @@
+import { fail } from '@sveltejs/kit';
+import * as courses from '$lib/server/courses';
+import * as enrolments from '$lib/server/enrolments';
+import * as users from '$lib/server/users';
+import { formFailure, formValues } from '$lib/server/forms';
+import { orErrorPage, requireUser } from '$lib/server/guards';
+import { courseRole } from '$lib/schemas/common';
+import { parse } from '$lib/server/validate';
+import type { Actions, PageServerLoad } from './$types';
+
+const FILTERS = ['search', 'role', 'status', 'page'] as const;
+
+export const load: PageServerLoad = async (event) => {
+	const user = requireUser(event);
+	const { params, url } = event;
+	const course = await orErrorPage(courses.get(user, params.id));
+	const query = Object.fromEntries(
+		FILTERS.map((name) => [name, url.searchParams.get(name) ?? undefined]).filter(([, value]) => value)
+	);
+	const find = course.canManage ? (url.searchParams.get('find') ?? '').trim() : '';
+	const [participants, found] = await Promise.all([
+		orErrorPage(enrolments.listParticipants(user, course.id, query)),
+		find ? users.search(user, find) : Promise.resolve(null)
+	]);
+	return {
+		course,
+		participants,
+		filters: { search: String(query.search ?? ''), role: String(query.role ?? ''), status: String(query.status ?? '') },
+		find,
+		found
+	};
+};
+
+export const actions: Actions = {
+	updateEnrolment: async (event) => {
+		const user = requireUser(event);
+		const values = formValues(await event.request.formData(), ['userId', 'role', 'status', 'displayName']);
+		try {
+			await enrolments.updateEnrolment(user, event.params.id, values.userId, {
+				role: values.role || undefined,
+				status: values.status || undefined
+			});
+		} catch (error) {
+			return formFailure(error, values, 'row');
+		}
+		return { form: 'row', success: `Saved the changes to ${values.displayName || 'the participant'}.` };
+	},
+	unenrol: async (event) => {
+		const user = requireUser(event);
+		const values = formValues(await event.request.formData(), ['userId', 'displayName']);
+		try {
+			await enrolments.unenrol(user, event.params.id, values.userId);
+		} catch (error) {
+			return formFailure(error, values, 'row');
+		}
+		return { form: 'row', success: `${values.displayName || 'The participant'} was unenrolled.` };
+	},
+	enrolUsers: async (event) => {
+		const user = requireUser(event);
+		const data = await event.request.formData();
+		const role = String(data.get('role') ?? 'learner');
+		try {
+			const { enrolled } = await enrolments.enrolUsers(user, event.params.id, {
+				userIds: data.getAll('userIds').map(String),
+				role
+			});
+			return { form: 'pick', success: `Enrolled ${enrolled} ${enrolled === 1 ? 'person' : 'people'} as ${role}.` };
+		} catch (error) {
+			return formFailure(error, { role }, 'pick');
+		}
+	},
+	previewEmails: async (event) => enrolEmails(event, false),
+	applyEmails: async (event) => enrolEmails(event, true),
+	previewCsv: async (event) => {
+		const user = requireUser(event);
+		const data = await event.request.formData();
+		const defaultRole = String(data.get('defaultRole') || 'learner');
+		const file = data.get('file');
+		if (!(file instanceof File) || file.size === 0) {
+			return fail(400, { form: 'csv', message: 'Choose a CSV file to upload.', issues: [{ path: 'file', message: 'Choose a CSV file.' }], values: { defaultRole } });
+		}
+		const csvText = await file.text();
+		try {
+			const role = parse(courseRole, defaultRole);
+			const report = await enrolments.previewCsv(user, event.params.id, csvText, role);
+			return { form: 'csv', report, csvText, defaultRole, fileName: file.name };
+		} catch (error) {
+			return formFailure(error, { defaultRole }, 'csv');
+		}
+	},
+	applyCsv: async (event) => {
+		const user = requireUser(event);
+		const data = await event.request.formData();
+		const csvText = String(data.get('csvText') ?? '');
+		const defaultRole = String(data.get('defaultRole') || 'learner');
+		try {
+			const role = parse(courseRole, defaultRole);
+			const report = await enrolments.applyCsv(user, event.params.id, csvText, role);
+			return { form: 'csv', report, csvText: '', defaultRole, fileName: String(data.get('fileName') ?? '') };
+		} catch (error) {
+			return formFailure(error, { defaultRole }, 'csv');
+		}
+	}
+};
+
+async function enrolEmails(event: Parameters<Actions[string]>[0], apply: boolean) {
+	const user = requireUser(event);
+	const values = formValues(await event.request.formData(), ['emails', 'role']);
+	try {
+		const report = await enrolments.enrolByEmails(user, event.params.id!, values, { apply });
+		return { form: 'emails', report, values };
+	} catch (error) {
+		return formFailure(error, values, 'emails');
+	}
+}

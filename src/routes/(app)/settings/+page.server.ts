@@ -1,0 +1,67 @@
+import { fail, redirect } from '@sveltejs/kit';
+import * as accounts from '$lib/server/auth/accounts';
+import * as apiTokens from '$lib/server/auth/api-tokens';
+import { deleteSessionCookie } from '$lib/server/auth/session';
+import { uuid } from '$lib/schemas/common';
+import { parse } from '$lib/server/validate';
+import { formFailure, formValues } from '$lib/server/forms';
+import { requireUser } from '$lib/server/guards';
+import type { Actions, PageServerLoad } from './$types';
+
+export const load: PageServerLoad = async (event) => {
+	const user = requireUser(event);
+	return { tokens: await apiTokens.list(user) };
+};
+
+function plural(count: number, one: string, many: string) {
+	return `${count} ${count === 1 ? one : many}`;
+}
+
+export const actions: Actions = {
+	changePassword: async (event) => {
+		const user = requireUser(event);
+		const data = await event.request.formData();
+		if (!event.locals.session) return fail(401, { form: 'password', message: 'Sign in again first.' });
+		try {
+			const { endedSessions } = await accounts.changePassword(user, event.locals.session.id, {
+				currentPassword: String(data.get('currentPassword') ?? ''),
+				newPassword: String(data.get('newPassword') ?? '')
+			});
+			return {
+				form: 'password',
+				success: `Your password is changed. ${plural(endedSessions, 'other session', 'other sessions')} signed out.`
+			};
+		} catch (error) {
+			return formFailure(error, {}, 'password');
+		}
+	},
+	signOutEverywhere: async (event) => {
+		const user = requireUser(event);
+		await accounts.signOutEverywhere(user.id);
+		deleteSessionCookie(event.cookies, event.url.protocol === 'https:');
+		redirect(303, '/signin?notice=signed-out-everywhere');
+	},
+	createToken: async (event) => {
+		const user = requireUser(event);
+		const values = formValues(await event.request.formData(), ['name', 'expiresInDays']);
+		try {
+			const created = await apiTokens.create(user, {
+				name: values.name,
+				expiresInDays: values.expiresInDays ? Number(values.expiresInDays) : undefined
+			});
+			return { form: 'token', success: `Created the token “${created.name}”.`, secret: created.secret };
+		} catch (error) {
+			return formFailure(error, values, 'token');
+		}
+	},
+	revokeToken: async (event) => {
+		const user = requireUser(event);
+		const values = formValues(await event.request.formData(), ['tokenId', 'name']);
+		try {
+			await apiTokens.revoke(user, parse(uuid, values.tokenId));
+		} catch (error) {
+			return formFailure(error, values, 'revoke');
+		}
+		return { form: 'revoke', success: `Revoked “${values.name}”.` };
+	}
+};
