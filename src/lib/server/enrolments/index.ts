@@ -168,12 +168,18 @@ export async function enrolCandidates(
 			if (!apply) return report(rows, false);
 			const changes = rows.filter((row) => row.status === 'enrol' || row.status === 'update');
 			if (changes.length > 0) {
-				await tx`
+				const emails = changes.map((row) => row.email);
+				// Resolved as plan() did: under RLS the enroller cannot see a person before they are enrolled.
+				const written = await tx`
 					insert into public.enrolments (course_id, user_id, role, status, enrolled_by)
 					select ${courseId}, u.id, c.role, 'active', ${actor?.id ?? null}
-					from unnest(${changes.map((row) => row.email)}::text[], ${changes.map((row) => row.role)}::text[]) as c(email, role)
-					join public.users u on u.email = c.email
-					on conflict (course_id, user_id) do update set role = excluded.role, status = 'active'`;
+					from unnest(${emails}::text[], ${changes.map((row) => row.role)}::text[]) as c(email, role)
+					join private.user_ids_by_email(${emails}::text[]) u on u.email = c.email
+					on conflict (course_id, user_id) do update set role = excluded.role, status = 'active'
+					returning user_id`;
+				if (written.length !== changes.length) {
+					throw new Error(`Enrolled ${written.length} of ${changes.length} planned rows; rolled back.`);
+				}
 			}
 			return report(rows, true);
 		},
