@@ -12,9 +12,10 @@ create table public.groups (
   name text not null check (length(btrim(name)) between 1 and 200),
   idnumber text check (idnumber is null or length(btrim(idnumber)) between 1 and 100),
   description text not null default '' check (length(description) <= 5000),
-  -- scope: everyone in the group's scope; members: its members; own: members see only their own
-  -- membership; hidden: staff and leaders only.
-  visibility text not null default 'scope' check (visibility in ('scope', 'members', 'own', 'hidden')),
+  -- scope: everyone in the group's scope sees it and its members; members (the default): its
+  -- effective members see it, its direct members see who else is in it; own: members see it
+  -- and only their own membership; hidden: staff and leaders only.
+  visibility text not null default 'members' check (visibility in ('scope', 'members', 'own', 'hidden')),
   membership_mode text not null default 'manual'
     check (membership_mode in ('manual', 'open', 'request', 'invite', 'rule', 'sync')),
   size_limit integer check (size_limit is null or size_limit between 1 and 100000),
@@ -247,15 +248,21 @@ as $$
   )
 $$;
 
--- Groups whose full member list the current user may read: staff and leaders, and for groups
--- visible to their scope or members, the people who can see the group.
+-- Groups whose full member list the current user may read: staff and leaders; everyone who can
+-- see a group open to its scope; and the direct members of a members-only group. Members who
+-- come through a sub-group see that the parent exists, not its roster: a leader of a sub-group
+-- sees nothing of the people in its parent or siblings.
 create or replace function private.member_list_group_ids() returns setof uuid
 language sql stable security definer set search_path = ''
 as $$
   select id from private.staff_group_ids() as id
   union
   select g.id from public.groups g
-  where g.visibility in ('scope', 'members') and g.id in (select private.visible_group_ids())
+  where g.visibility = 'scope' and g.id in (select private.visible_group_ids())
+  union
+  select m.group_id from public.group_members m join public.groups g on g.id = m.group_id
+  where m.user_id = (select auth.uid()) and g.visibility = 'members'
+    and m.valid_from <= now() and m.valid_until > now()
 $$;
 
 -- Groups whose members the current user may add, remove and change as a leader.
@@ -282,6 +289,41 @@ as $$
   select coalesce(nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'via', '') = 'api'
 $$;
 
+-- People the current user may see: the foundation's rule, plus the members of every group whose
+-- member list they may read (a leader sees the people they lead).
+create or replace function private.visible_user_ids() returns setof uuid
+language sql stable security definer set search_path = ''
+as $$
+  select (select auth.uid())
+  union
+  select e.user_id from public.enrolments e
+  where e.course_id in (select private.visible_course_ids()) and e.status = 'active'
+  union
+  select e.user_id from public.enrolments e
+  where e.course_id in (select private.staffed_course_ids())
+  union
+  select m.user_id from public.organisation_members m
+  where m.organisation_id in (select private.admin_organisation_ids())
+  union
+  select m.user_id from public.group_members m
+  where m.group_id in (select private.member_list_group_ids())
+$$;
+
+-- Leaders who manage members may also resolve emails to accounts, to add people by email.
+create or replace function private.user_ids_by_email(emails text[])
+returns table (email text, id uuid, display_name text)
+language sql stable security definer set search_path = ''
+as $$
+  select u.email, u.id, u.display_name from public.users u
+  where u.email = any (select lower(btrim(e)) from unnest(emails) as e)
+    and (
+      private.is_platform_admin()
+      or exists (select 1 from private.admin_organisation_ids())
+      or exists (select 1 from private.managed_course_ids())
+      or exists (select 1 from private.leader_managed_group_ids())
+    )
+$$;
+
 revoke all on all functions in schema private from public;
 grant execute on all functions in schema private to anon, authenticated, service_role;
 
@@ -289,7 +331,12 @@ grant execute on all functions in schema private to anon, authenticated, service
 
 create policy "people see the groups their scope, membership or leadership allows"
   on public.groups for select to authenticated
-  using ((select private.is_platform_admin()) or id in (select private.visible_group_ids()));
+  using (
+    (select private.is_platform_admin())
+    or organisation_id in (select private.admin_organisation_ids())
+    or course_id in (select private.staffed_course_ids())
+    or id in (select private.visible_group_ids())
+  );
 create policy "admins create groups in their scope and leaders create sub-groups"
   on public.groups for insert to authenticated
   with check (

@@ -10,7 +10,10 @@ export type Permission =
 	| 'organisation.view'
 	| 'organisation.manage'
 	| 'course.view'
-	| 'course.manage';
+	| 'course.manage'
+	| 'group.view'
+	| 'group.manage'
+	| 'group.manageMembers';
 
 /** Which of `ids` the current transaction's user holds `permission` on. */
 export async function allowedIds(tx: Tx, permission: Permission, ids: string[]): Promise<Set<string>> {
@@ -40,6 +43,23 @@ export async function allowedIds(tx: Tx, permission: Permission, ids: string[]):
 				select id::text from public.courses
 				where id = any(${ids}::uuid[])
 				  and ((select private.is_platform_admin()) or id in (select private.managed_course_ids()))`;
+			break;
+		case 'group.view':
+			rows = await tx<{ id: string }[]>`
+				select id::text from public.groups where id = any(${ids}::uuid[])`;
+			break;
+		case 'group.manage':
+			rows = await tx<{ id: string }[]>`
+				select id::text from public.groups
+				where id = any(${ids}::uuid[])
+				  and ((select private.is_platform_admin()) or id in (select private.managed_group_ids()))`;
+			break;
+		case 'group.manageMembers':
+			rows = await tx<{ id: string }[]>`
+				select id::text from public.groups
+				where id = any(${ids}::uuid[])
+				  and ((select private.is_platform_admin()) or id in (select private.managed_group_ids())
+				       or id in (select private.leader_managed_group_ids()))`;
 			break;
 	}
 	return new Set(rows.map((row) => row.id));

@@ -1,0 +1,83 @@
+import * as v from 'valibot';
+import { email, uuid } from './common';
+
+export const visibilities = ['scope', 'members', 'own', 'hidden'] as const;
+export const membershipModes = ['manual', 'open', 'request', 'invite', 'rule', 'sync'] as const;
+export const groupRoles = ['member', 'leader'] as const;
+
+const optionalText = (max: number, message: string) =>
+	v.optional(v.pipe(v.string(), v.trim(), v.maxLength(max, message)), '');
+
+const idnumber = v.optional(
+	v.nullable(
+		v.pipe(
+			v.string(),
+			v.trim(),
+			v.maxLength(100, 'Use at most 100 characters for an idnumber.'),
+			v.transform((value) => value || null)
+		)
+	),
+	null
+);
+
+const sizeLimit = v.optional(
+	v.nullable(
+		v.pipe(
+			v.union([v.number(), v.pipe(v.string(), v.trim(), v.transform((s) => (s === '' ? null : Number(s))))]),
+			v.nullable(v.pipe(v.number('The size limit must be a number.'), v.integer('The size limit must be a whole number.'), v.minValue(1, 'The size limit must be at least 1.'), v.maxValue(100000, 'The size limit is at most 100,000.')))
+		)
+	),
+	null
+);
+
+const settings = {
+	kind: v.optional(v.pipe(v.string(), v.trim(), v.toLowerCase(), v.nonEmpty('Choose a kind.'), v.maxLength(40, 'Use at most 40 characters for a kind.')), 'group'),
+	name: v.pipe(v.string('Name the group.'), v.trim(), v.nonEmpty('Name the group.'), v.maxLength(200, 'Use at most 200 characters for a name.')),
+	idnumber,
+	description: optionalText(5000, 'Use at most 5,000 characters.'),
+	visibility: v.optional(v.picklist(visibilities, 'Visibility must be scope, members, own or hidden.'), 'members'),
+	membershipMode: v.optional(v.picklist(membershipModes, 'Unknown membership mode.'), 'manual'),
+	sizeLimit,
+	messagingEnabled: v.optional(v.boolean(), true),
+	leadersManageMembers: v.optional(v.boolean(), true),
+	leadersCreateSubgroups: v.optional(v.boolean(), true),
+	leadersPostAnnouncements: v.optional(v.boolean(), true),
+	leadersSeeProgress: v.optional(v.boolean(), true),
+	leadersModerate: v.optional(v.boolean(), true)
+};
+
+/** A new group: at the top of a scope, or under a parent (whose scope it takes). */
+export const groupCreate = v.object({
+	...settings,
+	scope: v.optional(v.picklist(['platform', 'organisation', 'course'], 'Scope must be platform, organisation or course.')),
+	organisationId: v.optional(v.nullable(uuid)),
+	courseId: v.optional(v.nullable(uuid)),
+	parentId: v.optional(v.nullable(uuid))
+});
+export type GroupCreate = v.InferOutput<typeof groupCreate>;
+
+export const groupUpdate = v.partial(v.object(settings));
+export type GroupUpdate = v.InferOutput<typeof groupUpdate>;
+
+export const groupMove = v.object({ parentId: v.nullable(uuid) });
+
+const validity = {
+	validFrom: v.optional(v.nullable(v.pipe(v.string(), v.isoTimestamp('Use an ISO date and time for valid from.')))),
+	validUntil: v.optional(v.nullable(v.pipe(v.string(), v.isoTimestamp('Use an ISO date and time for valid until.'))))
+};
+
+export const membersAdd = v.object({
+	userIds: v.optional(v.pipe(v.array(uuid), v.maxLength(5000, 'Add at most 5,000 people at a time.')), []),
+	emails: v.optional(v.pipe(v.array(email), v.maxLength(5000, 'Add at most 5,000 people at a time.')), []),
+	role: v.optional(v.picklist(groupRoles, 'The role must be member or leader.'), 'member'),
+	...validity
+});
+
+export const membersSetRole = v.object({
+	userIds: v.pipe(v.array(uuid), v.minLength(1, 'Pick at least one person.'), v.maxLength(5000)),
+	role: v.picklist(groupRoles, 'The role must be member or leader.')
+});
+
+export const membersRemove = v.object({
+	userIds: v.pipe(v.array(uuid), v.minLength(1, 'Pick at least one person.'), v.maxLength(5000))
+});

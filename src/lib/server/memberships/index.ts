@@ -1,0 +1,227 @@
+import { requireAccess } from '$lib/server/access';
+import { isPgError, PG, withUser, type Actor, type Tx, type Via } from '$lib/server/db';
+import { DomainError, notFound } from '$lib/server/errors';
+import { parse } from '$lib/server/validate';
+import * as schemas from '$lib/schemas/groups';
+
+export type Member = {
+	userId: string;
+	displayName: string;
+	email: string;
+	role: 'member' | 'leader';
+	source: string;
+	validFrom: Date | null;
+	validUntil: Date | null;
+	addedAt: Date;
+	/** true when the person is in this group itself, false when they come through a sub-group. */
+	direct: boolean;
+	viaGroupId: string;
+	viaGroupName: string;
+};
+
+const GROUP_FULL = 'The group is full.';
+
+function translate(error: unknown): never {
+	if (isPgError(error) && error.message === GROUP_FULL) throw new DomainError(409, 'group_full', GROUP_FULL);
+	if (isPgError(error, PG.insufficientPrivilege)) throw notFound();
+	if (isPgError(error, PG.foreignKeyViolation)) throw notFound();
+	throw error;
+}
+
+const finite = (value: Date) => (Number.isFinite(value.getTime()) ? value : null);
+
+/**
+ * The group's effective members: everyone in it or in any of its sub-groups (valid now), each
+ * once, shown as direct or through the nearest sub-group. RLS limits rows to what the viewer may see.
+ */
+export async function list(
+	actor: Actor,
+	groupId: string,
+	{ search = '', role = '', only = 'all' }: { search?: string; role?: string; only?: 'all' | 'direct' | 'subgroups' } = {}
+): Promise<Member[]> {
+	const pattern = `%${search.trim().slice(0, 100).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+	const rows = await withUser(actor, async (tx) => {
+		await requireAccess(tx, 'group.view', groupId);
+		return tx<(Omit<Member, 'validFrom' | 'validUntil'> & { validFrom: Date; validUntil: Date })[]>`
+			select * from (
+				select distinct on (m.user_id)
+					m.user_id as "userId", u.display_name as "displayName", u.email, m.role, m.source,
+					m.valid_from as "validFrom", m.valid_until as "validUntil", m.added_at as "addedAt",
+					c.depth = 0 as direct, m.group_id as "viaGroupId", g.name as "viaGroupName"
+				from public.group_closure c
+				join public.group_members m on m.group_id = c.descendant_id
+				join public.users u on u.id = m.user_id
+				join public.groups g on g.id = m.group_id
+				where c.ancestor_id = ${groupId} and m.valid_from <= now() and m.valid_until > now()
+				  ${search ? tx`and (u.display_name ilike ${pattern} or u.email ilike ${pattern})` : tx``}
+				  ${role === 'member' || role === 'leader' ? tx`and m.role = ${role}` : tx``}
+				order by m.user_id, c.depth, (m.role = 'leader') desc
+			) effective
+			${only === 'direct' ? tx`where direct` : only === 'subgroups' ? tx`where not direct` : tx``}
+			order by (role = 'leader') desc, lower("displayName")`;
+	});
+	return rows.map((row) => ({ ...row, validFrom: finite(row.validFrom), validUntil: finite(row.validUntil) }));
+}
+
+export type AddReport = {
+	added: number;
+	updated: number;
+	unchanged: number;
+	errors: { email: string; message: string }[];
+};
+
+/**
+ * Adds people by id or email in one transaction. Unknown emails are reported and the rest added;
+ * a size limit that would be passed refuses the whole change ("The group is full.").
+ */
+export async function add(actor: Actor, groupId: string, input: unknown, via: Via = 'app'): Promise<AddReport> {
+	const data = parse(schemas.membersAdd, input);
+	if (data.userIds.length === 0 && data.emails.length === 0) {
+		throw new DomainError(400, 'empty_list', 'Choose at least one person to add.');
+	}
+	const validFrom = data.validFrom ? new Date(data.validFrom) : null;
+	const validUntil = data.validUntil ? new Date(data.validUntil) : null;
+	if (validFrom && validUntil && validUntil <= validFrom) {
+		throw new DomainError(400, 'invalid_input', 'The membership must end after it starts.');
+	}
+	try {
+		return await withUser(
+			actor,
+			async (tx) => {
+				await requireAccess(tx, 'group.manageMembers', groupId);
+				const errors: AddReport['errors'] = [];
+				let ids = [...new Set(data.userIds)];
+				if (data.emails.length > 0) {
+					const found = await tx<{ email: string; id: string }[]>`
+						select email, id from private.user_ids_by_email(${data.emails}::text[])`;
+					const byEmail = new Map(found.map((row) => [row.email, row.id]));
+					for (const email of new Set(data.emails)) {
+						const id = byEmail.get(email);
+						if (id) ids.push(id);
+						else errors.push({ email, message: 'No account uses this email.' });
+					}
+					ids = [...new Set(ids)];
+				}
+				if (ids.length === 0) return { added: 0, updated: 0, unchanged: 0, errors };
+				const rows = await upsertMembers(tx, actor, groupId, ids, data.role, 'manual', validFrom, validUntil);
+				return { ...rows, errors };
+			},
+			via
+		);
+	} catch (error) {
+		translate(error);
+	}
+}
+
+async function upsertMembers(
+	tx: Tx,
+	actor: Actor,
+	groupId: string,
+	userIds: string[],
+	role: 'member' | 'leader',
+	source: string,
+	validFrom: Date | null,
+	validUntil: Date | null
+) {
+	const before = await tx<{ user_id: string; role: string }[]>`
+		select user_id, role from public.group_members where group_id = ${groupId} and user_id = any(${userIds}::uuid[])`;
+	const existing = new Map(before.map((row) => [row.user_id, row.role]));
+	const written = await tx<{ user_id: string }[]>`
+		insert into public.group_members (group_id, user_id, role, source, valid_from, valid_until, added_by)
+		select ${groupId}, id, ${role}, ${source},
+		       coalesce(${validFrom}::timestamptz, '-infinity'), coalesce(${validUntil}::timestamptz, 'infinity'), ${actor?.id ?? null}
+		from unnest(${userIds}::uuid[]) as id
+		on conflict (group_id, user_id) do update
+		set role = excluded.role, valid_from = excluded.valid_from, valid_until = excluded.valid_until
+		where (public.group_members.role, public.group_members.valid_from, public.group_members.valid_until)
+		      is distinct from (excluded.role, excluded.valid_from, excluded.valid_until)
+		returning user_id`;
+	const updated = written.filter((row) => existing.has(row.user_id)).length;
+	const added = written.length - updated;
+	return { added, updated, unchanged: userIds.length - added - updated };
+}
+
+export async function remove(actor: Actor, groupId: string, input: unknown, via: Via = 'app') {
+	const { userIds } = parse(schemas.membersRemove, input);
+	try {
+		return await withUser(
+			actor,
+			async (tx) => {
+				await requireAccess(tx, 'group.manageMembers', groupId);
+				const rows = await tx`
+					delete from public.group_members where group_id = ${groupId} and user_id = any(${userIds}::uuid[])
+					returning user_id`;
+				if (rows.length === 0) throw notFound();
+				return { removed: rows.length };
+			},
+			via
+		);
+	} catch (error) {
+		translate(error);
+	}
+}
+
+/** Gives many people one role at once. Only admins make leaders; leaders manage members. */
+export async function setRole(actor: Actor, groupId: string, input: unknown, via: Via = 'app') {
+	const { userIds, role } = parse(schemas.membersSetRole, input);
+	try {
+		return await withUser(
+			actor,
+			async (tx) => {
+				await requireAccess(tx, role === 'leader' ? 'group.manage' : 'group.manageMembers', groupId);
+				const rows = await tx`
+					update public.group_members set role = ${role}
+					where group_id = ${groupId} and user_id = any(${userIds}::uuid[]) and role <> ${role}
+					returning user_id`;
+				return { changed: rows.length };
+			},
+			via
+		);
+	} catch (error) {
+		translate(error);
+	}
+}
+
+/** A learner joins an open group themselves. */
+export async function join(actor: NonNullable<Actor>, groupId: string, via: Via = 'app') {
+	try {
+		return await withUser(
+			actor,
+			async (tx) => {
+				await requireAccess(tx, 'group.view', groupId);
+				const [group] = await tx<{ membership_mode: string }[]>`
+					select membership_mode from public.groups where id = ${groupId}`;
+				if (group.membership_mode !== 'open') {
+					throw new DomainError(403, 'not_open', 'This group is not open for joining. Ask its leader to add you.');
+				}
+				const rows = await tx`
+					insert into public.group_members (group_id, user_id, role, source, added_by)
+					values (${groupId}, ${actor.id}, 'member', 'self', ${actor.id})
+					on conflict (group_id, user_id) do nothing returning user_id`;
+				return { joined: rows.length === 1 };
+			},
+			via
+		);
+	} catch (error) {
+		translate(error);
+	}
+}
+
+export async function leave(actor: NonNullable<Actor>, groupId: string, via: Via = 'app') {
+	try {
+		await withUser(
+			actor,
+			async (tx) => {
+				await requireAccess(tx, 'group.view', groupId);
+				const rows = await tx`
+					delete from public.group_members where group_id = ${groupId} and user_id = ${actor.id} returning user_id`;
+				if (rows.length === 0) {
+					throw new DomainError(403, 'cannot_leave', 'You can only leave open groups you are in. Ask a leader to remove you.');
+				}
+			},
+			via
+		);
+	} catch (error) {
+		translate(error);
+	}
+}
