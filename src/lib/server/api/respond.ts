@@ -18,19 +18,36 @@ export function endpoint(handler: Handler, { status = 200 }: { status?: number }
 		if (!user) {
 			return errorResponse(401, 'unauthenticated', 'Send a personal access token as "Authorization: Bearer …" or sign in.');
 		}
-		try {
-			const result = await handler(event, user);
-			if (result instanceof Response) return result;
-			return result === undefined ? new Response(null, { status: 204 }) : json(result, { status });
-		} catch (error) {
-			if (error instanceof DomainError) {
-				const headers: Record<string, string> = error.retryAfterSeconds ? { 'retry-after': String(error.retryAfterSeconds) } : {};
-				return errorResponse(error.status, error.code, error.message, error.issues, headers);
-			}
-			console.error(error);
-			return errorResponse(500, 'internal', 'Something went wrong on our side. Try again.');
-		}
+		return respond(() => handler(event, user), status);
 	};
+}
+
+/** The same wrapper for the few endpoints that work without a signed-in caller (signing in). */
+export function publicEndpoint(handler: (event: RequestEvent) => Promise<unknown>, { status = 200 }: { status?: number } = {}) {
+	return (event: RequestEvent) => respond(() => handler(event), status);
+}
+
+async function respond(run: () => Promise<unknown>, status: number): Promise<Response> {
+	try {
+		const result = await run();
+		if (result instanceof Response) return result;
+		return result === undefined ? new Response(null, { status: 204 }) : json(result, { status });
+	} catch (error) {
+		if (error instanceof DomainError) {
+			const headers: Record<string, string> = error.retryAfterSeconds ? { 'retry-after': String(error.retryAfterSeconds) } : {};
+			return errorResponse(error.status, error.code, error.message, error.issues, headers);
+		}
+		console.error(error);
+		return errorResponse(500, 'internal', 'Something went wrong on our side. Try again.');
+	}
+}
+
+/** A route's `fallback`: any other method gets a JSON 405 that names the allowed ones. */
+export function methodNotAllowed(allowed: string[]) {
+	return async ({ request }: RequestEvent) =>
+		errorResponse(405, 'method_not_allowed', `${request.method} is not supported here; use ${allowed.join(' or ')}.`, [], {
+			allow: allowed.join(', ')
+		});
 }
 
 /** The request body as JSON, or a clear 400. */

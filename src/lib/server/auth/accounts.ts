@@ -4,7 +4,7 @@ import { closeSocketsOfSessions, closeSocketsOfUser } from '$lib/server/realtime
 import { parse } from '$lib/server/validate';
 import * as schemas from '$lib/schemas/auth';
 import { hashPassword, passwordWeakness, verifyPasswordHash } from './password';
-import { createSession, invalidateUserSessions, type SessionUser } from './session';
+import { createSession, invalidateSession, invalidateUserSessions, type SessionUser } from './session';
 import { clearFailures, recordFailure, secondsUntilAllowed } from './throttle';
 
 const WRONG_CREDENTIALS = 'That email and password do not match an account.';
@@ -95,6 +95,12 @@ export async function changePassword(user: SessionUser, currentSessionId: string
 	});
 	closeSocketsOfSessions(ended);
 	return { endedSessions: ended.length };
+}
+
+/** Ends one session and closes the sockets it opened. */
+export async function signOut(sessionId: string) {
+	await invalidateSession(sessionId);
+	closeSocketsOfSessions([sessionId]);
 }
 
 export async function signOutEverywhere(userId: string) {

@@ -175,7 +175,7 @@ export async function enrolCandidates(
 					select ${courseId}, u.id, c.role, 'active', ${actor?.id ?? null}
 					from unnest(${emails}::text[], ${changes.map((row) => row.role)}::text[]) as c(email, role)
 					join private.user_ids_by_email(${emails}::text[]) u on u.email = c.email
-					on conflict (course_id, user_id) do update set role = excluded.role, status = 'active'
+					on conflict (course_id, user_id) do update set role = excluded.role, status = 'active', source = 'manual'
 					returning user_id`;
 				if (written.length !== changes.length) {
 					throw new Error(`Enrolled ${written.length} of ${changes.length} planned rows; rolled back.`);
@@ -222,7 +222,7 @@ export async function enrolUsers(
 				insert into public.enrolments (course_id, user_id, role, enrolled_by)
 				select ${courseId}, u.id, ${role}, ${actor?.id ?? null}
 				from public.users u where u.id = any(${userIds}::uuid[])
-				on conflict (course_id, user_id) do update set role = excluded.role, status = 'active'
+				on conflict (course_id, user_id) do update set role = excluded.role, status = 'active', source = 'manual'
 				returning user_id`;
 			if (rows.length < new Set(userIds).size) throw notFound();
 			return { enrolled: rows.length };
@@ -233,15 +233,16 @@ export async function enrolUsers(
 
 export async function updateEnrolment(actor: Actor, courseId: string, userId: string, input: unknown, via: Via = 'app') {
 	const data = parse(v.object({ role: v.optional(courseRole), status: v.optional(enrolmentStatus) }), input);
-	await withUser(
+	return withUser(
 		actor,
 		async (tx) => {
 			await requireAccess(tx, 'course.manage', courseId);
-			const rows = await tx`
+			const [row] = await tx<{ userId: string; role: CourseRole; status: 'active' | 'suspended' }[]>`
 				update public.enrolments
 				set role = coalesce(${data.role ?? null}, role), status = coalesce(${data.status ?? null}, status)
-				where course_id = ${courseId} and user_id = ${userId} returning user_id`;
-			if (rows.length === 0) throw notFound();
+				where course_id = ${courseId} and user_id = ${userId} returning user_id as "userId", role, status`;
+			if (!row) throw notFound();
+			return row;
 		},
 		via
 	);

@@ -1,0 +1,113 @@
+import * as v from 'valibot';
+import type { RequestEvent } from '@sveltejs/kit';
+import type { Session } from '$lib/server/auth/session';
+import { DomainError, invalid, notFound } from '$lib/server/errors';
+import { parse } from '$lib/server/validate';
+import { courseRole, type CourseRole } from '$lib/schemas/common';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A path id. Anything that is not a uuid is as missing as an id nobody has, so both give the same 404. */
+export function uuidParam(event: RequestEvent, name: string): string {
+	const value = (event.params as Record<string, string | undefined>)[name];
+	if (!value || !UUID.test(value)) throw notFound();
+	return value.toLowerCase();
+}
+
+/**
+ * Personal access tokens are managed from a signed-in session only: a leaked token must not be
+ * able to mint fresh tokens that outlive its own revocation.
+ */
+export function requireSession(event: RequestEvent): Session {
+	const session = event.locals.session;
+	if (!session) {
+		throw new DomainError(
+			403,
+			'session_required',
+			'Manage personal access tokens while signed in with a session, not with a token.'
+		);
+	}
+	return session;
+}
+
+/** A PATCH body laid over the current values, so the domain's full-object schema sees every field. */
+export function mergePatch<T extends Record<string, unknown>>(
+	current: T,
+	body: unknown
+): Record<string, unknown> {
+	if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+		throw invalid('Send a JSON object with the fields to change.');
+	}
+	return { ...current, ...body };
+}
+
+const enrolmentCreate = v.object({
+	userIds: v.optional(v.unknown()),
+	emails: v.optional(
+		v.union(
+			[
+				v.string(),
+				v.pipe(v.array(v.string()), v.maxLength(5000, 'Enrol at most 5,000 people at a time.'))
+			],
+			'Send emails as an array of addresses or as one string separated by commas.'
+		)
+	),
+	role: v.optional(courseRole, 'learner'),
+	dryRun: v.optional(v.boolean('dryRun must be true or false.'), false)
+});
+
+export type EnrolmentRequest =
+	| { kind: 'users'; input: { userIds: unknown; role: CourseRole } }
+	| { kind: 'list'; input: { emails: string; role: CourseRole }; dryRun: boolean }
+	| { kind: 'array'; candidates: { line: number; email: string; role: string }[]; dryRun: boolean };
+
+/** POST /courses/{id}/enrolments takes either user ids or emails (an array or one pasted string). */
+export function parseEnrolmentRequest(body: unknown): EnrolmentRequest {
+	const data = parse(enrolmentCreate, body);
+	if ((data.userIds === undefined) === (data.emails === undefined)) {
+		throw invalid('Send either userIds or emails, not both.', [
+			{ path: 'userIds', message: 'Send either userIds or emails.' }
+		]);
+	}
+	if (data.userIds !== undefined) {
+		if (data.dryRun) {
+			throw invalid('A dry run is available when enrolling by emails.', [
+				{ path: 'dryRun', message: 'Use dryRun with emails.' }
+			]);
+		}
+		return { kind: 'users', input: { userIds: data.userIds, role: data.role } };
+	}
+	if (typeof data.emails === 'string') {
+		return { kind: 'list', input: { emails: data.emails, role: data.role }, dryRun: data.dryRun };
+	}
+	// Array entries are reported row by row, so a malformed one is an error row, never silently dropped.
+	const candidates = (data.emails ?? []).map((email, index) => ({
+		line: index + 1,
+		email,
+		role: data.role
+	}));
+	return { kind: 'array', candidates, dryRun: data.dryRun };
+}
+
+const csvQuery = v.object({
+	dryRun: v.optional(v.picklist(['true', 'false'], 'dryRun must be true or false.'), 'false'),
+	role: v.optional(courseRole, 'learner')
+});
+
+/** The text/csv body of a CSV enrolment and its query (dryRun, default role). */
+export async function readCsv(event: RequestEvent) {
+	const type = event.request.headers.get('content-type') ?? '';
+	if (!type.includes('text/csv')) {
+		throw new DomainError(
+			415,
+			'unsupported_media_type',
+			'Send the file as CSV (Content-Type: text/csv).'
+		);
+	}
+	const query = parse(csvQuery, Object.fromEntries(event.url.searchParams));
+	return {
+		text: await event.request.text(),
+		dryRun: query.dryRun === 'true',
+		defaultRole: query.role
+	};
+}
