@@ -3,6 +3,7 @@ import type { Server as HttpServer } from 'node:http';
 import * as apiTokens from '$lib/server/auth/api-tokens';
 import { deleteSessionCookie, SESSION_COOKIE, setSessionCookie, validateSessionToken } from '$lib/server/auth/session';
 import { attachSocketServer } from '$lib/server/realtime/server';
+import { startJobs } from '$lib/server/jobs';
 
 export const MAX_BODY_BYTES = 2 * 1024 * 1024;
 
@@ -10,6 +11,7 @@ export const init: ServerInit = async () => {
 	// The dev plugin (vite.config.ts) and the production entry (server.js) publish the HTTP server.
 	const httpServer = (globalThis as Record<symbol, unknown>)[Symbol.for('tessera.httpServer')];
 	attachSocketServer(httpServer as HttpServer | undefined);
+	startJobs();
 };
 
 export const handle: Handle = async ({ event, resolve }) => {

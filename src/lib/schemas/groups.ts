@@ -81,3 +81,16 @@ export const membersSetRole = v.object({
 export const membersRemove = v.object({
 	userIds: v.pipe(v.array(uuid), v.minLength(1, 'Pick at least one person.'), v.maxLength(5000))
 });
+
+export const courseLinkCreate = v.object({
+	groupId: uuid,
+	courseRole: v.optional(v.picklist(['learner', 'assistant', 'instructor'], 'The role must be learner, assistant or instructor.'), 'learner'),
+	/** An existing course group, 'new' for a new one named "<cohort> cohort", or none. */
+	target: v.optional(v.union([uuid, v.literal('new'), v.literal('')]), ''),
+	removalPolicy: v.optional(v.picklist(['suspend', 'unenrol'], 'On removal, choose suspend or unenrol.'), 'suspend')
+});
+
+export const courseLinkUpdate = v.object({
+	courseRole: v.optional(v.picklist(['learner', 'assistant', 'instructor'])),
+	removalPolicy: v.optional(v.picklist(['suspend', 'unenrol']))
+});
