@@ -351,9 +351,15 @@ create policy "organisation admins remove members and platform admins remove any
     or (role = 'member' and organisation_id in (select private.admin_organisation_ids()))
   );
 
+-- The organisation test reads the row itself, not the courses table: a course an admin has just
+-- created (insert … returning) is not yet in visible_course_ids()'s snapshot.
 create policy "participants and organisation admins see courses"
   on public.courses for select to authenticated
-  using ((select private.is_platform_admin()) or id in (select private.visible_course_ids()));
+  using (
+    (select private.is_platform_admin())
+    or organisation_id in (select private.admin_organisation_ids())
+    or id in (select private.visible_course_ids())
+  );
 create policy "organisation admins create courses"
   on public.courses for insert to authenticated
   with check (

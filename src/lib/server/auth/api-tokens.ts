@@ -1,6 +1,6 @@
 import { asService, withUser, type Actor } from '$lib/server/db';
 import { notFound } from '$lib/server/errors';
-import { parse } from '$lib/server/validate';
+import { isUuid, parse } from '$lib/server/validate';
 import * as schemas from '$lib/schemas/auth';
 import type { SessionUser } from './session';
 import { generateToken, hashToken } from './token';
@@ -42,6 +42,7 @@ export function list(actor: NonNullable<Actor>): Promise<ApiTokenSummary[]> {
 }
 
 export async function revoke(actor: NonNullable<Actor>, tokenId: string) {
+	if (!isUuid(tokenId)) throw notFound();
 	const rows = await withUser(
 		actor,
 		(tx) => tx`

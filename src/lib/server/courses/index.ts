@@ -1,7 +1,7 @@
 import { requireAccess } from '$lib/server/access';
 import { isPgError, PG, withUser, type Actor, type Tx, type Via } from '$lib/server/db';
 import { DomainError, notFound } from '$lib/server/errors';
-import { parse } from '$lib/server/validate';
+import { isUuid, parse } from '$lib/server/validate';
 import * as schemas from '$lib/schemas/organisations';
 
 export type Course = {
@@ -96,6 +96,7 @@ export async function update(actor: Actor, courseId: string, input: unknown, via
 }
 
 export async function remove(actor: Actor, courseId: string, via: Via = 'app') {
+	if (!isUuid(courseId)) throw notFound();
 	await withUser(
 		actor,
 		async (tx) => {

@@ -2,7 +2,7 @@ import * as v from 'valibot';
 import { requireAccess } from '$lib/server/access';
 import { withUser, type Actor, type Tx, type Via } from '$lib/server/db';
 import { DomainError, notFound } from '$lib/server/errors';
-import { parse } from '$lib/server/validate';
+import { isUuid, parse } from '$lib/server/validate';
 import { parseCsv } from '$lib/csv';
 import { courseRole, email as emailSchema, enrolmentStatus, type CourseRole } from '$lib/schemas/common';
 import * as schemas from '$lib/schemas/organisations';
@@ -233,6 +233,7 @@ export async function enrolUsers(
 
 export async function updateEnrolment(actor: Actor, courseId: string, userId: string, input: unknown, via: Via = 'app') {
 	const data = parse(v.object({ role: v.optional(courseRole), status: v.optional(enrolmentStatus) }), input);
+	if (!isUuid(userId)) throw notFound();
 	return withUser(
 		actor,
 		async (tx) => {
@@ -249,6 +250,7 @@ export async function updateEnrolment(actor: Actor, courseId: string, userId: st
 }
 
 export async function unenrol(actor: Actor, courseId: string, userId: string, via: Via = 'app') {
+	if (!isUuid(userId)) throw notFound();
 	await withUser(
 		actor,
 		async (tx) => {

@@ -1,7 +1,7 @@
 import { requireAccess } from '$lib/server/access';
 import { isPgError, PG, withUser, type Actor, type Via } from '$lib/server/db';
 import { conflict, DomainError, notFound } from '$lib/server/errors';
-import { parse } from '$lib/server/validate';
+import { isUuid, parse } from '$lib/server/validate';
 import * as schemas from '$lib/schemas/organisations';
 
 export type Organisation = {
@@ -39,7 +39,7 @@ export function list(actor: Actor): Promise<Organisation[]> {
 
 /** By id or by slug. */
 export async function get(actor: Actor, idOrSlug: string): Promise<Organisation> {
-	const isId = /^[0-9a-f-]{36}$/i.test(idOrSlug);
+	const isId = isUuid(idOrSlug);
 	const [row] = await withUser(
 		actor,
 		(tx) => tx<Organisation[]>`
@@ -138,6 +138,7 @@ export async function addMember(actor: Actor, organisationId: string, input: unk
 }
 
 export async function removeMember(actor: Actor, organisationId: string, userId: string, via: Via = 'app') {
+	if (!isUuid(userId)) throw notFound();
 	await withUser(
 		actor,
 		async (tx) => {
