@@ -153,4 +153,14 @@ describe('connection reuse', () => {
 		const [{ count }] = await ownerDb()`select count(*)::int from public.users where display_name = 'Should not stick'`;
 		expect(count).toBe(0);
 	});
+
+	it('binds claims as data: a hostile email cannot change the role or the user', async () => {
+		const person = people[0];
+		const email = `x'), set_config('role', 'service_role', false), ('"}`;
+		const seen = await withUser({ id: person.user.id, email }, whoAmI);
+		expect(seen.uid).toBe(person.user.id);
+		expect(seen.role).toBe('authenticated');
+		expect(JSON.parse(seen.claims!).email).toBe(email);
+		expect(seen.courses).toEqual(person.courses);
+	});
 });
