@@ -320,8 +320,9 @@ async function main() {
 					'The instructor and the owner do not see the same first page of participants.'
 				);
 			}
-			if (process.env.BENCH_EXPLAIN === '1')
-				{await explainParticipants(db, owner, user, data.courseId, options.pageSize);}
+			if (process.env.BENCH_EXPLAIN === '1') {
+				await explainParticipants(db, owner, user, data.courseId, options.pageSize);
+			}
 			report(
 				'rls-query',
 				0.75,
