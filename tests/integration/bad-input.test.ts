@@ -18,10 +18,12 @@ beforeAll(async () => {
 
 /** The rejection of a call that must fail with an expected (domain) error, thrown or rejected. */
 async function failure(call: () => Promise<unknown>): Promise<DomainError> {
-	const error = await Promise.resolve().then(call).then(
-		() => new Error('expected the call to fail'),
-		(error: unknown) => error
-	);
+	const error = await Promise.resolve()
+		.then(call)
+		.then(
+			() => new Error('expected the call to fail'),
+			(error: unknown) => error
+		);
 	if (!(error instanceof DomainError)) throw error;
 	return error;
 }
@@ -52,7 +54,9 @@ describe('sign-up', () => {
 		const existing = await createUser();
 		for (const email of [existing.email, existing.email.toUpperCase(), `  ${existing.email}  `]) {
 			const before = await everything();
-			const error = await failure(() => accounts.signUp({ email, displayName: 'Copy', password: 'plum orbit canvas' }));
+			const error = await failure(() =>
+				accounts.signUp({ email, displayName: 'Copy', password: 'plum orbit canvas' })
+			);
 			expect(error.status).toBe(409);
 			expect(error.message).toBe('An account with this email already exists. Sign in instead.');
 			await expectNothingChanged(before);
@@ -61,27 +65,60 @@ describe('sign-up', () => {
 
 	it.each([
 		['short', 'tiny pw', 'Use at least 10 characters.'],
-		['common', 'password123', 'This password is too common or too simple. Try a few unrelated words.'],
-		['repetitive', 'aaaaaaaaaaaa', 'This password is too common or too simple. Try a few unrelated words.'],
+		[
+			'common',
+			'password123',
+			'This password is too common or too simple. Try a few unrelated words.'
+		],
+		[
+			'repetitive',
+			'aaaaaaaaaaaa',
+			'This password is too common or too simple. Try a few unrelated words.'
+		],
 		['containing the email', 'weak-newbie-42!', 'Do not use your email address in your password.'],
 		['too long', 'x'.repeat(120) + 'yz'.repeat(100), 'Use at most 256 characters.']
-	])('refuses a %s password with the reason, and creates nothing', async (_kind, password, message) => {
-		const before = await everything();
-		const error = await failure(() => accounts.signUp({ email: 'weak-newbie@example.test', displayName: 'Newbie', password }));
-		expect(error.status).toBe(400);
-		expect(error.message).toBe(message);
-		expect(error.issues).toEqual([{ path: 'password', message }]);
-		await expectNothingChanged(before);
-	});
+	])(
+		'refuses a %s password with the reason, and creates nothing',
+		async (_kind, password, message) => {
+			const before = await everything();
+			const error = await failure(() =>
+				accounts.signUp({ email: 'weak-newbie@example.test', displayName: 'Newbie', password })
+			);
+			expect(error.status).toBe(400);
+			expect(error.message).toBe(message);
+			expect(error.issues).toEqual([{ path: 'password', message }]);
+			await expectNothingChanged(before);
+		}
+	);
 
 	it.each([
-		['a malformed email', { email: 'not an email', displayName: 'X', password: 'plum orbit canvas' }, 'Enter a valid email address, like name@example.com.'],
+		[
+			'a malformed email',
+			{ email: 'not an email', displayName: 'X', password: 'plum orbit canvas' },
+			'Enter a valid email address, like name@example.com.'
+		],
 		// valibot names a missing key itself; the form always sends the field, so only the API sees this.
 		['a missing email', { displayName: 'X', password: 'plum orbit canvas' }, /"email"/],
-		['an empty name', { email: 'blank@example.test', displayName: '   ', password: 'plum orbit canvas' }, 'Enter your name.'],
-		['a 101-character name', { email: 'long@example.test', displayName: 'n'.repeat(101), password: 'plum orbit canvas' }, 'Use at most 100 characters for a name.'],
-		['a 255-character email', { email: `${'e'.repeat(243)}@example.test`, displayName: 'X', password: 'plum orbit canvas' }, 'That email address is too long.'],
-		['a name that is not text', { email: 'obj@example.test', displayName: { toString: 'x' }, password: 'plum orbit canvas' }, 'Enter your name.']
+		[
+			'an empty name',
+			{ email: 'blank@example.test', displayName: '   ', password: 'plum orbit canvas' },
+			'Enter your name.'
+		],
+		[
+			'a 101-character name',
+			{ email: 'long@example.test', displayName: 'n'.repeat(101), password: 'plum orbit canvas' },
+			'Use at most 100 characters for a name.'
+		],
+		[
+			'a 255-character email',
+			{ email: `${'e'.repeat(243)}@example.test`, displayName: 'X', password: 'plum orbit canvas' },
+			'That email address is too long.'
+		],
+		[
+			'a name that is not text',
+			{ email: 'obj@example.test', displayName: { toString: 'x' }, password: 'plum orbit canvas' },
+			'Enter your name.'
+		]
 	])('refuses %s with a clear message, and creates nothing', async (_kind, input, message) => {
 		const before = await everything();
 		const error = await failure(() => accounts.signUp(input));
@@ -103,21 +140,33 @@ describe('names from every script', () => {
 	for (const [kind, name] of Object.entries(names)) {
 		it(`stores a ${kind} name exactly as typed and reads it back intact`, async () => {
 			const email = `${kind}-${randomUUID().slice(0, 8)}@example.test`;
-			const { user } = await accounts.signUp({ email, displayName: name, password: 'plum orbit canvas' });
+			const { user } = await accounts.signUp({
+				email,
+				displayName: name,
+				password: 'plum orbit canvas'
+			});
 			expect(user.displayName).toBe(name);
 			const [stored] = await ownerDb()`select display_name from public.users where id = ${user.id}`;
 			expect(stored.display_name).toBe(name);
 			// Not normalised: the combining sequences stay combining.
-			expect(stored.display_name.normalize('NFC') === name || stored.display_name === name).toBe(true);
+			expect(stored.display_name.normalize('NFC') === name || stored.display_name === name).toBe(
+				true
+			);
 			expect(Buffer.from(stored.display_name, 'utf8').equals(Buffer.from(name, 'utf8'))).toBe(true);
-			const [found] = await users.search(actor({ id: user.id, email, displayName: name } as TestUser), name.slice(0, 4));
+			const [found] = await users.search(
+				actor({ id: user.id, email, displayName: name } as TestUser),
+				name.slice(0, 4)
+			);
 			expect(found?.displayName).toBe(name);
 		});
 	}
 
 	it('stores a course name in any script and reads it back intact', async () => {
 		const name = `${names.rtl} · ${names.emoji} · ${names.combining}`;
-		const { id } = await courses.create(actor(cast.orgAdmin), cast.org.id, { code: 'ÜNI-😀', name });
+		const { id } = await courses.create(actor(cast.orgAdmin), cast.org.id, {
+			code: 'ÜNI-😀',
+			name
+		});
 		const course = await courses.get(actor(cast.orgAdmin), id);
 		expect(course.name).toBe(name);
 		expect(course.code).toBe('ÜNI-😀');
@@ -125,8 +174,12 @@ describe('names from every script', () => {
 
 	it('refuses a name with a NUL character with a clear message, and creates nothing', async () => {
 		const before = await everything();
-		const error = await failure(() => 
-			accounts.signUp({ email: 'nul@example.test', displayName: 'Bobby\u0000Tables', password: 'plum orbit canvas' })
+		const error = await failure(() =>
+			accounts.signUp({
+				email: 'nul@example.test',
+				displayName: 'Bobby\u0000Tables',
+				password: 'plum orbit canvas'
+			})
 		);
 		expect(error.status).toBe(400);
 		await expectNothingChanged(before);
@@ -135,21 +188,71 @@ describe('names from every script', () => {
 
 describe('oversized input', () => {
 	it.each([
-		['course name', () => courses.create(actor(cast.orgAdmin), cast.org.id, { code: 'BIG1', name: 'n'.repeat(201) }), 'Use at most 200 characters.'],
-		['course code', () => courses.create(actor(cast.orgAdmin), cast.org.id, { code: 'C'.repeat(51), name: 'Big' }), 'Use at most 50 characters.'],
-		['course description', () => courses.create(actor(cast.orgAdmin), cast.org.id, { code: 'BIG2', name: 'Big', description: 'd'.repeat(5001) }), 'Use at most 5,000 characters.'],
-		['organisation name', () => organisations.create(actor(cast.platformAdmin), { name: 'o'.repeat(201), slug: 'big-org' }), 'Use at most 200 characters.'],
-		['organisation address', () => organisations.create(actor(cast.platformAdmin), { name: 'Big', slug: 's'.repeat(65) }), 'Use at most 64 characters.'],
-		['token name', () => apiTokens.create(actor(cast.learner), { name: 't'.repeat(101) }), 'Use at most 100 characters.'],
-		['renamed course', () => courses.update(actor(cast.instructor), cast.course.id, { code: 'X', name: 'n'.repeat(201) }), 'Use at most 200 characters.'],
-		['pasted list of emails', () => enrolments.enrolByEmails(actor(cast.instructor), cast.course.id, { emails: 'a@b.co '.repeat(80_000) }), 'That list is too long: paste at most 5,000 addresses at a time.']
-	])('refuses an oversized %s with a clear message, and changes nothing', async (_what, call, message) => {
-		const before = await everything();
-		const error = await failure(call);
-		expect(error.status).toBe(400);
-		expect(error.message).toBe(message);
-		await expectNothingChanged(before);
-	});
+		[
+			'course name',
+			() =>
+				courses.create(actor(cast.orgAdmin), cast.org.id, { code: 'BIG1', name: 'n'.repeat(201) }),
+			'Use at most 200 characters.'
+		],
+		[
+			'course code',
+			() =>
+				courses.create(actor(cast.orgAdmin), cast.org.id, { code: 'C'.repeat(51), name: 'Big' }),
+			'Use at most 50 characters.'
+		],
+		[
+			'course description',
+			() =>
+				courses.create(actor(cast.orgAdmin), cast.org.id, {
+					code: 'BIG2',
+					name: 'Big',
+					description: 'd'.repeat(5001)
+				}),
+			'Use at most 5,000 characters.'
+		],
+		[
+			'organisation name',
+			() =>
+				organisations.create(actor(cast.platformAdmin), { name: 'o'.repeat(201), slug: 'big-org' }),
+			'Use at most 200 characters.'
+		],
+		[
+			'organisation address',
+			() => organisations.create(actor(cast.platformAdmin), { name: 'Big', slug: 's'.repeat(65) }),
+			'Use at most 64 characters.'
+		],
+		[
+			'token name',
+			() => apiTokens.create(actor(cast.learner), { name: 't'.repeat(101) }),
+			'Use at most 100 characters.'
+		],
+		[
+			'renamed course',
+			() =>
+				courses.update(actor(cast.instructor), cast.course.id, {
+					code: 'X',
+					name: 'n'.repeat(201)
+				}),
+			'Use at most 200 characters.'
+		],
+		[
+			'pasted list of emails',
+			() =>
+				enrolments.enrolByEmails(actor(cast.instructor), cast.course.id, {
+					emails: 'a@b.co '.repeat(80_000)
+				}),
+			'That list is too long: paste at most 5,000 addresses at a time.'
+		]
+	])(
+		'refuses an oversized %s with a clear message, and changes nothing',
+		async (_what, call, message) => {
+			const before = await everything();
+			const error = await failure(call);
+			expect(error.status).toBe(400);
+			expect(error.message).toBe(message);
+			await expectNothingChanged(before);
+		}
+	);
 });
 
 describe('CSV enrolment', () => {
@@ -167,7 +270,8 @@ describe('CSV enrolment', () => {
 			'nobody-here@example.test,learner',
 			`"${alsoGood.email}",Assistant`
 		].join('\r\n');
-		const [{ count: before }] = await ownerDb()`select count(*)::int from public.enrolments where course_id = ${cast.course.id}`;
+		const [{ count: before }] =
+			await ownerDb()`select count(*)::int from public.enrolments where course_id = ${cast.course.id}`;
 		const report = await enrolments.applyCsv(actor(cast.instructor), cast.course.id, csv);
 		expect(report.rows.map((row) => [row.line, row.status, row.message])).toEqual([
 			[2, 'enrol', 'Will be enrolled.'],
@@ -186,14 +290,19 @@ describe('CSV enrolment', () => {
 			[alsoGood.id, 'assistant'],
 			[good.id, 'learner']
 		]);
-		const [{ count: after }] = await ownerDb()`select count(*)::int from public.enrolments where course_id = ${cast.course.id}`;
+		const [{ count: after }] =
+			await ownerDb()`select count(*)::int from public.enrolments where course_id = ${cast.course.id}`;
 		expect(after).toBe(before + 2);
 	});
 
 	it('previews without enrolling anyone', async () => {
 		const person = await createUser();
 		const before = await everything();
-		const report = await enrolments.previewCsv(actor(cast.instructor), cast.course.id, `${person.email}\n`);
+		const report = await enrolments.previewCsv(
+			actor(cast.instructor),
+			cast.course.id,
+			`${person.email}\n`
+		);
 		expect(report).toMatchObject({ applied: false, counts: { enrol: 1 } });
 		await expectNothingChanged(before);
 	});
@@ -201,20 +310,42 @@ describe('CSV enrolment', () => {
 	it.each([
 		['an empty file', '', 400, 'The file has no rows.'],
 		['a file of blank lines', '\r\n \r\n,,\r\n', 400, 'The file has no rows.'],
-		['a header with no rows', '\uFEFFemail,role\r\n', 400, 'There is nobody to enrol: the list is empty.'],
-		['5,001 rows', Array.from({ length: 5001 }, (_, i) => `p${i}@example.test`).join('\n'), 413, 'The file has 5001 rows; upload at most 5000 at a time.'],
-		['5,001 rows under a header', 'email\n' + Array.from({ length: 5001 }, (_, i) => `p${i}@example.test`).join('\n'), 413, 'The file has 5001 rows; upload at most 5000 at a time.']
-	])('refuses %s with a clear message, and changes nothing', async (_what, csv, status, message) => {
-		const before = await everything();
-		const error = await failure(() => enrolments.applyCsv(actor(cast.instructor), cast.course.id, csv));
-		expect(error.status).toBe(status);
-		expect(error.message).toBe(message);
-		await expectNothingChanged(before);
-	});
+		[
+			'a header with no rows',
+			'\uFEFFemail,role\r\n',
+			400,
+			'There is nobody to enrol: the list is empty.'
+		],
+		[
+			'5,001 rows',
+			Array.from({ length: 5001 }, (_, i) => `p${i}@example.test`).join('\n'),
+			413,
+			'The file has 5001 rows; upload at most 5000 at a time.'
+		],
+		[
+			'5,001 rows under a header',
+			'email\n' + Array.from({ length: 5001 }, (_, i) => `p${i}@example.test`).join('\n'),
+			413,
+			'The file has 5001 rows; upload at most 5000 at a time.'
+		]
+	])(
+		'refuses %s with a clear message, and changes nothing',
+		async (_what, csv, status, message) => {
+			const before = await everything();
+			const error = await failure(() =>
+				enrolments.applyCsv(actor(cast.instructor), cast.course.id, csv)
+			);
+			expect(error.status).toBe(status);
+			expect(error.message).toBe(message);
+			await expectNothingChanged(before);
+		}
+	);
 
 	it('refuses an empty paste of emails', async () => {
 		const before = await everything();
-		const error = await failure(() => enrolments.enrolByEmails(actor(cast.instructor), cast.course.id, { emails: ' ,; \n' }));
+		const error = await failure(() =>
+			enrolments.enrolByEmails(actor(cast.instructor), cast.course.id, { emails: ' ,; \n' })
+		);
 		expect(error.status).toBe(400);
 		expect(error.message).toBe('There is nobody to enrol: the list is empty.');
 		await expectNothingChanged(before);
@@ -222,7 +353,12 @@ describe('CSV enrolment', () => {
 
 	it('refuses an unknown role for the whole list', async () => {
 		const before = await everything();
-		const error = await failure(() => enrolments.enrolByEmails(actor(cast.instructor), cast.course.id, { emails: cast.stranger.email, role: 'owner' }));
+		const error = await failure(() =>
+			enrolments.enrolByEmails(actor(cast.instructor), cast.course.id, {
+				emails: cast.stranger.email,
+				role: 'owner'
+			})
+		);
 		expect(error.status).toBe(400);
 		expect(error.message).toBe('The role must be learner, assistant or instructor.');
 		await expectNothingChanged(before);
@@ -232,7 +368,9 @@ describe('CSV enrolment', () => {
 		const people = await Promise.all([createUser(), createUser(), createUser()]);
 		const emails = people.map((person) => person.email).join(', ');
 		const reports = await Promise.all(
-			Array.from({ length: 8 }, () => enrolments.enrolByEmails(actor(cast.instructor), cast.course.id, { emails }))
+			Array.from({ length: 8 }, () =>
+				enrolments.enrolByEmails(actor(cast.instructor), cast.course.id, { emails })
+			)
 		);
 		for (const report of reports) {
 			expect(report.applied).toBe(true);
@@ -250,51 +388,100 @@ describe('CSV enrolment', () => {
 });
 
 describe('unknown, forbidden and garbage ids', () => {
-	const garbage = ['not-a-uuid', "'; drop table public.users; --", '', '0', '------------------------------------'];
+	const garbage = [
+		'not-a-uuid',
+		"'; drop table public.users; --",
+		'',
+		'0',
+		'------------------------------------'
+	];
 
 	/** Calls `call` with a missing id, an id the actor may not touch and garbage; all must look alike. */
-	async function expectIndistinguishable(call: (id: string) => Promise<unknown>, forbiddenId: () => string) {
+	async function expectIndistinguishable(
+		call: (id: string) => Promise<unknown>,
+		forbiddenId: () => string
+	) {
 		const before = await everything();
 		for (const id of [randomUUID(), forbiddenId(), ...garbage]) {
 			const error = await failure(() => call(id));
-			expect({ id, status: error.status, message: error.message }).toEqual({ id, status: 404, message: NOT_FOUND_MESSAGE });
+			expect({ id, status: error.status, message: error.message }).toEqual({
+				id,
+				status: 404,
+				message: NOT_FOUND_MESSAGE
+			});
 		}
 		await expectNothingChanged(before);
 	}
 
 	it('answers a course lookup the same for missing, unseen and garbage ids', () =>
-		expectIndistinguishable((id) => courses.get(actor(cast.learner), id), () => cast.foreignCourse.id));
+		expectIndistinguishable(
+			(id) => courses.get(actor(cast.learner), id),
+			() => cast.foreignCourse.id
+		));
 
 	it('answers a participant list the same for missing, unseen and garbage ids', () =>
-		expectIndistinguishable((id) => enrolments.listParticipants(actor(cast.learner), id), () => cast.otherCourse.id));
+		expectIndistinguishable(
+			(id) => enrolments.listParticipants(actor(cast.learner), id),
+			() => cast.otherCourse.id
+		));
 
 	it('answers a course rename the same for missing, unmanaged and garbage ids', () =>
-		expectIndistinguishable((id) => courses.update(actor(cast.instructor), id, { code: 'X1', name: 'Hijacked' }), () => cast.otherCourse.id));
+		expectIndistinguishable(
+			(id) => courses.update(actor(cast.instructor), id, { code: 'X1', name: 'Hijacked' }),
+			() => cast.otherCourse.id
+		));
 
 	it('answers a course deletion the same for missing, undeletable and garbage ids', () =>
-		expectIndistinguishable((id) => courses.remove(actor(cast.instructor), id), () => cast.course.id));
+		expectIndistinguishable(
+			(id) => courses.remove(actor(cast.instructor), id),
+			() => cast.course.id
+		));
 
 	it('answers an enrolment by email the same for missing, unmanaged and garbage course ids', () =>
-		expectIndistinguishable((id) => enrolments.enrolByEmails(actor(cast.instructor), id, { emails: cast.stranger.email }), () => cast.otherCourse.id));
+		expectIndistinguishable(
+			(id) => enrolments.enrolByEmails(actor(cast.instructor), id, { emails: cast.stranger.email }),
+			() => cast.otherCourse.id
+		));
 
 	it('answers an enrolment change the same for missing, unenrolled and garbage user ids', () =>
-		expectIndistinguishable((id) => enrolments.updateEnrolment(actor(cast.instructor), cast.course.id, id, { status: 'suspended' }), () => cast.otherLearner.id));
+		expectIndistinguishable(
+			(id) =>
+				enrolments.updateEnrolment(actor(cast.instructor), cast.course.id, id, {
+					status: 'suspended'
+				}),
+			() => cast.otherLearner.id
+		));
 
 	it('answers an unenrolment the same for missing, unenrolled and garbage user ids', () =>
-		expectIndistinguishable((id) => enrolments.unenrol(actor(cast.instructor), cast.course.id, id), () => cast.otherLearner.id));
+		expectIndistinguishable(
+			(id) => enrolments.unenrol(actor(cast.instructor), cast.course.id, id),
+			() => cast.otherLearner.id
+		));
 
 	it('answers an organisation lookup the same for missing, foreign and garbage ids', () =>
-		expectIndistinguishable((id) => organisations.get(actor(cast.orgAdmin), id), () => cast.otherOrg.id));
+		expectIndistinguishable(
+			(id) => organisations.get(actor(cast.orgAdmin), id),
+			() => cast.otherOrg.id
+		));
 
 	it('answers a member list the same for missing, foreign and garbage ids', () =>
-		expectIndistinguishable((id) => organisations.listMembers(actor(cast.orgAdmin), id), () => cast.otherOrg.id));
+		expectIndistinguishable(
+			(id) => organisations.listMembers(actor(cast.orgAdmin), id),
+			() => cast.otherOrg.id
+		));
 
 	it('answers a member removal the same for missing, non-member and garbage user ids', () =>
-		expectIndistinguishable((id) => organisations.removeMember(actor(cast.orgAdmin), cast.org.id, id), () => cast.otherOrgAdmin.id));
+		expectIndistinguishable(
+			(id) => organisations.removeMember(actor(cast.orgAdmin), cast.org.id, id),
+			() => cast.otherOrgAdmin.id
+		));
 
 	let fellowToken = '';
 	it('answers a token revocation the same for missing, someone else’s and garbage ids', async () => {
 		fellowToken = (await apiTokens.create(actor(cast.fellow), { name: 'fellow' })).id;
-		await expectIndistinguishable((id) => apiTokens.revoke(actor(cast.learner), id), () => fellowToken);
+		await expectIndistinguishable(
+			(id) => apiTokens.revoke(actor(cast.learner), id),
+			() => fellowToken
+		);
 	});
 });

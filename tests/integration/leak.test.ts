@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asService, closePool, pool, withUser, type Actor } from '$lib/server/db';
-import { createCourse, createOrganisation, createUser, enrol, ownerDb, type TestUser } from './helpers';
+import {
+	createCourse,
+	createOrganisation,
+	createUser,
+	enrol,
+	ownerDb,
+	type TestUser
+} from './helpers';
 
 // Few connections and many transactions, so every connection serves many users in turn: any claim
 // or role left behind on a connection would show up in someone else's answer.
@@ -17,14 +24,18 @@ beforeAll(async () => {
 	await closePool();
 	process.env.DATABASE_POOL_SIZE = String(POOL_SIZE);
 	const organisation = await createOrganisation();
-	const courses = await Promise.all(Array.from({ length: 10 }, () => createCourse(organisation.id)));
+	const courses = await Promise.all(
+		Array.from({ length: 10 }, () => createCourse(organisation.id))
+	);
 	allCourses = courses.map((course) => course.id).sort();
 	people = [];
 	for (let i = 0; i < USERS; i++) {
 		const user = await createUser();
 		// Each person sees one or two courses, and no two neighbours see the same set.
 		const mine = [courses[i % 10].id, ...(i % 3 === 0 ? [courses[(i + 3) % 10].id] : [])];
-		for (const courseId of mine) await enrol(courseId, user.id, i % 4 === 0 ? 'instructor' : 'learner');
+		for (const courseId of mine) {
+			await enrol(courseId, user.id, i % 4 === 0 ? 'instructor' : 'learner');
+		}
 		people.push({ user, courses: [...mine].sort() });
 	}
 });
@@ -37,6 +48,7 @@ afterAll(async () => {
 class Injected extends Error {}
 
 type Seen = { uid: string | null; role: string; claims: string | null; courses: string[] };
+type Result = { kind: string; i: number; seen?: Seen; person?: Person };
 
 async function whoAmI(tx: Parameters<Parameters<typeof withUser>[1]>[0]): Promise<Seen> {
 	const [me] = await tx<{ uid: string | null; role: string; claims: string | null }[]>`
@@ -50,7 +62,7 @@ async function whoAmI(tx: Parameters<Parameters<typeof withUser>[1]>[0]): Promis
 describe('connection reuse', () => {
 	it('never lets claims, role or rows leak between transactions on a shared pool', async () => {
 		expect(pool().options.max).toBe(POOL_SIZE);
-		const calls = Array.from({ length: CALLS }, (_, i) => {
+		const calls = Array.from({ length: CALLS }, (_, i): Promise<Result> => {
 			const person = people[i % USERS];
 			const actor: Actor = { id: person.user.id, email: person.user.email };
 			switch (i % 8) {
@@ -61,7 +73,10 @@ describe('connection reuse', () => {
 						throw new Injected(`call ${i}`);
 					}).then(
 						() => ({ kind: 'unexpected success', i }),
-						(error) => ({ kind: error instanceof Injected ? 'injected' : `wrong error ${error}`, i })
+						(error) => ({
+							kind: error instanceof Injected ? 'injected' : `wrong error ${error}`,
+							i
+						})
 					);
 				case 1:
 					// A bad statement aborts the transaction on the server.
@@ -79,7 +94,10 @@ describe('connection reuse', () => {
 						throw new Injected(`call ${i}`);
 					}).then(
 						() => ({ kind: 'unexpected success', i }),
-						(error) => ({ kind: error instanceof Injected ? 'injected' : `wrong error ${error}`, i })
+						(error) => ({
+							kind: error instanceof Injected ? 'injected' : `wrong error ${error}`,
+							i
+						})
 					);
 				case 3:
 					return withUser(null, whoAmI).then((seen) => ({ kind: 'anon', i, seen }));
@@ -96,27 +114,32 @@ describe('connection reuse', () => {
 		expect(counts).toEqual({ injected: 150, anon: 50, service: 50, user: 150 });
 
 		for (const result of results) {
-			if (result.kind === 'user' && 'person' in result) {
-				const { seen, person } = result;
+			if (result.kind === 'user') {
+				const seen = result.seen!;
+				const person = result.person;
 				expect(seen.uid, `call ${result.i}`).toBe(person!.user.id);
 				expect(seen.role).toBe('authenticated');
 				expect(JSON.parse(seen.claims!).sub).toBe(person!.user.id);
 				expect(seen.courses, `call ${result.i}`).toEqual(person!.courses);
-			} else if (result.kind === 'anon' && 'seen' in result) {
+			} else if (result.kind === 'anon') {
 				expect(result.seen).toMatchObject({ uid: null, role: 'anon', courses: [] });
-			} else if (result.kind === 'service' && 'seen' in result) {
+			} else if (result.kind === 'service') {
 				expect(result.seen).toMatchObject({ uid: null, role: 'service_role' });
 				expect(result.seen!.courses).toEqual(allCourses);
 			}
 		}
 
 		// Every connection of the pool, held at once: no claims, no role, no open transaction.
-		const connections = await Promise.all(Array.from({ length: POOL_SIZE }, () => pool().reserve()));
+		const connections = await Promise.all(
+			Array.from({ length: POOL_SIZE }, () => pool().reserve())
+		);
 		try {
 			const states = await Promise.all(
 				connections.map(async (connection) => {
 					// Bare, the login role cannot even reach auth.uid(): it acts only through the API roles.
-					const [state] = await connection<{ pid: number; claims: string | null; role: string; user: string }[]>`
+					const [state] = await connection<
+						{ pid: number; claims: string | null; role: string; user: string }[]
+					>`
 						select pg_backend_pid() as pid, current_setting('request.jwt.claims', true) as claims,
 						       current_setting('role') as role, current_user as user`;
 					return state;
@@ -130,7 +153,9 @@ describe('connection reuse', () => {
 			const activity = await ownerDb()<{ state: string }[]>`
 				select state from pg_stat_activity
 				where datname = current_database() and application_name = 'tessera' and pid = any(${states.map((s) => s.pid)}::int[])`;
-			expect(activity.map((row) => row.state).filter((state) => state !== 'idle' && state !== 'active')).toEqual([]);
+			expect(
+				activity.map((row) => row.state).filter((state) => state !== 'idle' && state !== 'active')
+			).toEqual([]);
 		} finally {
 			for (const connection of connections) connection.release();
 		}
@@ -149,8 +174,11 @@ describe('connection reuse', () => {
 				})
 			)
 		);
-		expect(results.every((result) => result.status === 'rejected' && result.reason instanceof Injected)).toBe(true);
-		const [{ count }] = await ownerDb()`select count(*)::int from public.users where display_name = 'Should not stick'`;
+		expect(
+			results.every((result) => result.status === 'rejected' && result.reason instanceof Injected)
+		).toBe(true);
+		const [{ count }] =
+			await ownerDb()`select count(*)::int from public.users where display_name = 'Should not stick'`;
 		expect(count).toBe(0);
 	});
 

@@ -11,7 +11,9 @@ describe('the schema keeps the RLS rules', () => {
 			where n.nspname = 'public' and c.relkind in ('r', 'p')
 			order by c.relname`;
 		expect(tables.length).toBeGreaterThanOrEqual(10);
-		expect(tables.filter((table) => !table.enabled || !table.forced).map((table) => table.name)).toEqual([]);
+		expect(
+			tables.filter((table) => !table.enabled || !table.forced).map((table) => table.name)
+		).toEqual([]);
 	});
 
 	it('has at least one policy, or no grants at all, for every table the API roles can reach', async () => {
@@ -27,7 +29,9 @@ describe('the schema keeps the RLS rules', () => {
 	});
 
 	it('wraps every auth.* and private.* call in a policy as (select …), so it runs once per statement', async () => {
-		const policies = await ownerDb()<{ name: string; table: string; qual: string | null; check: string | null }[]>`
+		const policies = await ownerDb()<
+			{ name: string; table: string; qual: string | null; check: string | null }[]
+		>`
 			select policyname as name, tablename as table, qual, with_check as check from pg_policies
 			where schemaname = 'public'`;
 		expect(policies.length).toBeGreaterThan(0);
@@ -43,7 +47,9 @@ describe('the schema keeps the RLS rules', () => {
 	});
 
 	it('makes every private function security definer with an empty search_path', async () => {
-		const functions = await ownerDb()<{ name: string; definer: boolean; config: string[] | null }[]>`
+		const functions = await ownerDb()<
+			{ name: string; definer: boolean; config: string[] | null }[]
+		>`
 			select p.proname as name, p.prosecdef as definer, p.proconfig as config
 			from pg_proc p join pg_namespace n on n.oid = p.pronamespace
 			where n.nspname = 'private'`;

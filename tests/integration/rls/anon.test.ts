@@ -23,8 +23,16 @@ beforeAll(async () => {
 describe('an anonymous visitor', () => {
 	it('reads no row of any table, while the tables are not empty', async () => {
 		const foundation = [
-			'users', 'user_passwords', 'sessions', 'sign_in_throttle', 'api_tokens', 'organisations',
-			'organisation_members', 'courses', 'enrolments', 'audit_events'
+			'users',
+			'user_passwords',
+			'sessions',
+			'sign_in_throttle',
+			'api_tokens',
+			'organisations',
+			'organisation_members',
+			'courses',
+			'enrolments',
+			'audit_events'
 		];
 		expect(tables).toEqual(expect.arrayContaining(foundation));
 		for (const table of foundation) {
@@ -32,7 +40,9 @@ describe('an anonymous visitor', () => {
 			expect(count, table).toBeGreaterThan(0);
 		}
 		for (const table of tables) {
-			const outcome = await withUser(null, (tx) => tx.unsafe(`select count(*)::int as count from public.${table}`)).then(
+			const outcome = await withUser(null, (tx) =>
+				tx.unsafe(`select count(*)::int as count from public.${table}`)
+			).then(
 				([row]) => ({ count: row.count as number }),
 				(error) => ({ code: error.code as string })
 			);
@@ -43,20 +53,27 @@ describe('an anonymous visitor', () => {
 	it('changes no row of any table', async () => {
 		for (const table of tables) {
 			const before = await snapshot(table);
-			const removed = await attempt(null, (tx) => tx.unsafe(`delete from public.${table}`), { rollback: false });
+			const removed = await attempt(null, (tx) => tx.unsafe(`delete from public.${table}`), {
+				rollback: false
+			});
 			expect([{ count: 0 }, { code: '42501' }], table).toContainEqual(removed);
 			expect(await snapshot(table), table).toBe(before);
 		}
 	});
 
 	it('resolves no email and passes no helper', async () => {
-		const emails = (await ownerDb()<{ email: string }[]>`select email from public.users`).map((row) => row.email);
-		const [row] = await withUser(null, (tx) => tx`
+		const emails = (await ownerDb()<{ email: string }[]>`select email from public.users`).map(
+			(row) => row.email
+		);
+		const [row] = await withUser(
+			null,
+			(tx) => tx`
 			select (select count(*)::int from private.user_ids_by_email(${emails}::text[])) as emails,
 			       (select private.is_platform_admin()) as admin,
 			       (select count(*)::int from private.visible_course_ids()) as courses,
 			       (select count(*)::int from private.visible_user_ids() where visible_user_ids is not null) as people,
-			       auth.uid() as uid`);
+			       auth.uid() as uid`
+		);
 		expect(row).toEqual({ emails: 0, admin: false, courses: 0, people: 0, uid: null });
 	});
 });

@@ -28,12 +28,19 @@ describe('audit_events', () => {
 	for (const who of EVERYONE) {
 		it(`shows ${LABEL[who]} ${expected[who].length ? 'the history of ' + expected[who].join(', ') : 'no history'}`, async () => {
 			const where = (row: { course_id: string | null; organisation_id: string | null }) => {
-				for (const name of ['course', 'otherCourse', 'foreignCourse'] as const) if (row.course_id === cast[name].id) return name;
-				for (const name of ['org', 'otherOrg'] as const) if (row.organisation_id === cast[name].id) return name;
+				for (const name of ['course', 'otherCourse', 'foreignCourse'] as const) {
+					if (row.course_id === cast[name].id) return name;
+				}
+				for (const name of ['org', 'otherOrg'] as const) {
+					if (row.organisation_id === cast[name].id) return name;
+				}
 				return 'elsewhere';
 			};
-			const seen = await withUser(actorOf(cast, who), (tx) => tx<{ course_id: string | null; organisation_id: string | null }[]>`
-				select course_id, organisation_id from public.audit_events`);
+			const seen = await withUser(
+				actorOf(cast, who),
+				(tx) => tx<{ course_id: string | null; organisation_id: string | null }[]>`
+				select course_id, organisation_id from public.audit_events`
+			);
 			const all = await ownerDb()<{ course_id: string | null; organisation_id: string | null }[]>`
 				select course_id, organisation_id from public.audit_events`;
 			const places = [...new Set(seen.map(where))].sort();
@@ -72,7 +79,11 @@ describe('audit_events', () => {
 	for (const who of EVERYONE) {
 		it(`stops ${LABEL[who]} truncating history, which RLS would not cover`, async () => {
 			const before = await snapshot('audit_events');
-			expect(await attempt(actorOf(cast, who), (tx) => tx`truncate public.audit_events`, { rollback: false })).toEqual({ code: '42501' });
+			expect(
+				await attempt(actorOf(cast, who), (tx) => tx`truncate public.audit_events`, {
+					rollback: false
+				})
+			).toEqual({ code: '42501' });
 			expect(await snapshot('audit_events')).toBe(before);
 		});
 	}
@@ -85,12 +96,21 @@ describe('audit_events', () => {
 				select actor_id, action, organisation_id, course_id, via, data
 				from public.audit_events where subject_user_id = ${newcomer.id} order by id`;
 
-		await enrolments.enrolByEmails(instructor, cast.course.id, { emails: newcomer.email }, { via: 'api' });
-		await enrolments.updateEnrolment(instructor, cast.course.id, newcomer.id, { status: 'suspended' });
+		await enrolments.enrolByEmails(
+			instructor,
+			cast.course.id,
+			{ emails: newcomer.email },
+			{ via: 'api' }
+		);
+		await enrolments.updateEnrolment(instructor, cast.course.id, newcomer.id, {
+			status: 'suspended'
+		});
 		await enrolments.unenrol(instructor, cast.course.id, newcomer.id);
 
 		const rows = await events();
-		expect(rows.map((row) => [row.action, row.actor_id, row.via, row.course_id, row.organisation_id])).toEqual([
+		expect(
+			rows.map((row) => [row.action, row.actor_id, row.via, row.course_id, row.organisation_id])
+		).toEqual([
 			['enrolments.insert', cast.instructor.id, 'api', cast.course.id, cast.org.id],
 			['enrolments.update', cast.instructor.id, 'app', cast.course.id, cast.org.id],
 			['enrolments.delete', cast.instructor.id, 'app', cast.course.id, cast.org.id]
@@ -99,15 +119,23 @@ describe('audit_events', () => {
 		expect(rows[1].data.new.status).toBe('suspended');
 
 		// The instructor reads the history of their course; the newcomer, a learner no more, reads none.
-		const seenByInstructor = await withUser(instructor, (tx) => tx`select 1 from public.audit_events where subject_user_id = ${newcomer.id}`);
+		const seenByInstructor = await withUser(
+			instructor,
+			(tx) => tx`select 1 from public.audit_events where subject_user_id = ${newcomer.id}`
+		);
 		expect(seenByInstructor).toHaveLength(3);
-		const seenByNewcomer = await withUser(actor(newcomer), (tx) => tx`select 1 from public.audit_events`);
+		const seenByNewcomer = await withUser(
+			actor(newcomer),
+			(tx) => tx`select 1 from public.audit_events`
+		);
 		expect(seenByNewcomer).toHaveLength(0);
 	});
 
 	it('records nothing for an enrolment that did not change', async () => {
 		const [{ count: before }] = await ownerDb()`select count(*)::int from public.audit_events`;
-		const report = await enrolments.enrolByEmails(actor(cast.instructor), cast.course.id, { emails: cast.fellow.email });
+		const report = await enrolments.enrolByEmails(actor(cast.instructor), cast.course.id, {
+			emails: cast.fellow.email
+		});
 		expect(report.counts.unchanged).toBe(1);
 		const [{ count: after }] = await ownerDb()`select count(*)::int from public.audit_events`;
 		expect(after).toBe(before);

@@ -1,7 +1,18 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { withUser, type Tx } from '$lib/server/db';
 import { actor, foundationCast } from '../helpers';
-import { actorOf, attempt, castIds, changeMatrix, EVERYONE, LABEL, namesOf, snapshot, visibilityMatrix, type Cast } from './matrix';
+import {
+	actorOf,
+	attempt,
+	castIds,
+	changeMatrix,
+	EVERYONE,
+	LABEL,
+	namesOf,
+	snapshot,
+	visibilityMatrix,
+	type Cast
+} from './matrix';
 
 let cast: Cast;
 const getCast = () => cast;
@@ -27,7 +38,12 @@ describe('courses', () => {
 			platformAdmin: ['course', 'otherCourse', 'foreignCourse']
 		},
 		visible: async (tx, cast) =>
-			namesOf(cast, (await tx`select id from public.courses where id = any(${courseIds(cast)}::uuid[])`).map((r) => r.id))
+			namesOf(
+				cast,
+				(await tx`select id from public.courses where id = any(${courseIds(cast)}::uuid[])`).map(
+					(r) => r.id
+				)
+			)
 	});
 
 	changeMatrix({
@@ -36,7 +52,8 @@ describe('courses', () => {
 		kind: 'insert',
 		action: 'create a course in the organisation',
 		allowed: ['orgAdmin', 'platformAdmin'],
-		statement: (cast) => (tx) => tx`insert into public.courses (organisation_id, code, name) values (${cast.org.id}, 'NEW1', 'New')`
+		statement: (cast) => (tx) =>
+			tx`insert into public.courses (organisation_id, code, name) values (${cast.org.id}, 'NEW1', 'New')`
 	});
 	changeMatrix({
 		cast: getCast,
@@ -44,7 +61,8 @@ describe('courses', () => {
 		kind: 'update',
 		action: 'rename the course',
 		allowed: ['instructor', 'orgAdmin', 'platformAdmin'],
-		statement: (cast) => (tx) => tx`update public.courses set name = 'Renamed' where id = ${cast.course.id}`
+		statement: (cast) => (tx) =>
+			tx`update public.courses set name = 'Renamed' where id = ${cast.course.id}`
 	});
 	changeMatrix({
 		cast: getCast,
@@ -60,7 +78,8 @@ describe('courses', () => {
 			const before = await snapshot('courses');
 			const outcome = await attempt(
 				actorOf(cast, who),
-				(tx) => tx`update public.courses set organisation_id = ${cast.otherOrg.id} where id = ${cast.course.id}`,
+				(tx) =>
+					tx`update public.courses set organisation_id = ${cast.otherOrg.id} where id = ${cast.course.id}`,
 				{ rollback: false }
 			);
 			expect(outcome).toEqual({ code: '42501' });
@@ -71,7 +90,8 @@ describe('courses', () => {
 	it('stops the admin of another organisation planting a course in the organisation', async () => {
 		const outcome = await attempt(
 			actorOf(cast, 'otherOrgAdmin'),
-			(tx) => tx`update public.courses set organisation_id = ${cast.org.id} where id = ${cast.foreignCourse.id}`,
+			(tx) =>
+				tx`update public.courses set organisation_id = ${cast.org.id} where id = ${cast.foreignCourse.id}`,
 			{ rollback: false }
 		);
 		expect(outcome).toEqual({ code: '42501' });
@@ -83,7 +103,10 @@ describe('enrolments', () => {
 		const rows = await tx`
 			select user_id from public.enrolments
 			where course_id = any(${courseIds(cast)}::uuid[]) and user_id = any(${castIds(cast)}::uuid[])`;
-		return namesOf(cast, rows.map((r) => r.user_id));
+		return namesOf(
+			cast,
+			rows.map((r) => r.user_id)
+		);
 	};
 	const active = ['instructor', 'assistant', 'learner', 'fellow'];
 	visibilityMatrix({
@@ -106,7 +129,8 @@ describe('enrolments', () => {
 	it('hides suspended learners from a learner but shows them to staff', async () => {
 		const suspendedSeen = async (who: 'learner' | 'instructor' | 'assistant') =>
 			withUser(actorOf(cast, who), async (tx) => ({
-				enrolment: (await tx`select 1 from public.enrolments where user_id = ${cast.suspended.id}`).length,
+				enrolment: (await tx`select 1 from public.enrolments where user_id = ${cast.suspended.id}`)
+					.length,
 				user: (await tx`select 1 from public.users where id = ${cast.suspended.id}`).length
 			}));
 		expect(await suspendedSeen('learner')).toEqual({ enrolment: 0, user: 0 });
@@ -116,8 +140,12 @@ describe('enrolments', () => {
 
 	it('hides the people of another course from a learner', async () => {
 		const seen = await withUser(actor(cast.learner), async (tx) => ({
-			enrolments: (await tx`select 1 from public.enrolments where course_id = ${cast.otherCourse.id}`).length,
-			users: (await tx`select 1 from public.users where id in (${cast.otherLearner.id}, ${cast.foreignLearner.id})`).length
+			enrolments: (
+				await tx`select 1 from public.enrolments where course_id = ${cast.otherCourse.id}`
+			).length,
+			users: (
+				await tx`select 1 from public.users where id in (${cast.otherLearner.id}, ${cast.foreignLearner.id})`
+			).length
 		}));
 		expect(seen).toEqual({ enrolments: 0, users: 0 });
 	});
@@ -146,7 +174,8 @@ describe('enrolments', () => {
 		kind: 'delete',
 		action: 'unenrol a learner of the course',
 		allowed: ['instructor', 'orgAdmin', 'platformAdmin'],
-		statement: (cast) => (tx) => tx`delete from public.enrolments where course_id = ${cast.course.id} and user_id = ${cast.fellow.id}`
+		statement: (cast) => (tx) =>
+			tx`delete from public.enrolments where course_id = ${cast.course.id} and user_id = ${cast.fellow.id}`
 	});
 	changeMatrix({
 		cast: getCast,
@@ -173,12 +202,15 @@ describe('enrolments', () => {
 		});
 	}
 
-	for (const who of EVERYONE.filter((who) => !['anon', 'orgAdmin', 'platformAdmin'].includes(who))) {
+	for (const who of EVERYONE.filter(
+		(who) => !['anon', 'orgAdmin', 'platformAdmin'].includes(who)
+	)) {
 		it(`stops ${LABEL[who]} enrolling themselves in another course`, async () => {
 			const before = await snapshot('enrolments');
 			const outcome = await attempt(
 				actorOf(cast, who),
-				(tx) => tx`insert into public.enrolments (course_id, user_id) values (${cast.otherCourse.id}, ${cast[who as 'learner'].id})`,
+				(tx) =>
+					tx`insert into public.enrolments (course_id, user_id) values (${cast.otherCourse.id}, ${cast[who as 'learner'].id})`,
 				{ rollback: false }
 			);
 			expect(outcome).toEqual({ code: '42501' });
@@ -190,7 +222,8 @@ describe('enrolments', () => {
 		const before = await snapshot('enrolments');
 		const outcome = await attempt(
 			actorOf(cast, 'instructor'),
-			(tx) => tx`update public.enrolments set course_id = ${cast.otherCourse.id} where course_id = ${cast.course.id} and user_id = ${cast.fellow.id}`,
+			(tx) =>
+				tx`update public.enrolments set course_id = ${cast.otherCourse.id} where course_id = ${cast.course.id} and user_id = ${cast.fellow.id}`,
 			{ rollback: false }
 		);
 		expect(outcome).toEqual({ code: '42501' });

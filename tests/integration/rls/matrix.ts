@@ -43,13 +43,19 @@ class Rollback extends Error {
 
 export type Outcome = { count: number } | { code: string };
 
-type Statement = (tx: Tx) => postgres.PendingQuery<postgres.Row[]> | Promise<postgres.RowList<postgres.Row[]>>;
+type Statement = (
+	tx: Tx
+) => postgres.PendingQuery<postgres.Row[]> | Promise<postgres.RowList<postgres.Row[]>>;
 
 /**
  * Runs one statement as `who`. An allowed change is rolled back so the cast stays intact; anything
  * else is committed, so a test can check with the owner's connection that nothing changed.
  */
-export async function attempt(actorValue: Actor, statement: Statement, { rollback }: { rollback: boolean }): Promise<Outcome> {
+export async function attempt(
+	actorValue: Actor,
+	statement: Statement,
+	{ rollback }: { rollback: boolean }
+): Promise<Outcome> {
 	try {
 		return await withUser(actorValue, async (tx) => {
 			const rows = await statement(tx);
@@ -66,7 +72,9 @@ export async function attempt(actorValue: Actor, statement: Statement, { rollbac
 
 /** Every row of a table as the owner sees it, for before/after comparisons. */
 export async function snapshot(table: string): Promise<string> {
-	const rows = await ownerDb().unsafe(`select to_jsonb(t) as row from public.${table} t order by to_jsonb(t)::text`);
+	const rows = await ownerDb().unsafe(
+		`select to_jsonb(t) as row from public.${table} t order by to_jsonb(t)::text`
+	);
 	return JSON.stringify(rows.map((row) => row.row));
 }
 
@@ -91,7 +99,9 @@ export function changeMatrix(options: {
 		it(`${allowed ? 'lets' : 'stops'} ${LABEL[who]} ${options.action}`, async () => {
 			const cast = options.cast();
 			const before = await snapshot(options.table);
-			const outcome = await attempt(actorOf(cast, who), options.statement(cast), { rollback: allowed });
+			const outcome = await attempt(actorOf(cast, who), options.statement(cast), {
+				rollback: allowed
+			});
 			if (allowed) {
 				expect(outcome).toEqual({ count: options.expectedCount ?? 1 });
 			} else if (options.kind === 'insert') {

@@ -1,7 +1,23 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { withUser } from '$lib/server/db';
-import { addOrganisationMember, createUser, foundationCast, ownerDb, type TestUser } from '../helpers';
-import { actorOf, attempt, changeMatrix, EVERYONE, LABEL, namesOf, snapshot, visibilityMatrix, type Cast } from './matrix';
+import {
+	addOrganisationMember,
+	createUser,
+	foundationCast,
+	ownerDb,
+	type TestUser
+} from '../helpers';
+import {
+	actorOf,
+	attempt,
+	changeMatrix,
+	EVERYONE,
+	LABEL,
+	namesOf,
+	snapshot,
+	visibilityMatrix,
+	type Cast
+} from './matrix';
 
 let cast: Cast;
 let member: TestUser;
@@ -29,7 +45,12 @@ describe('organisations', () => {
 			platformAdmin: ['org', 'otherOrg']
 		},
 		visible: async (tx, cast) =>
-			namesOf(cast, (await tx`select id from public.organisations where id in (${cast.org.id}, ${cast.otherOrg.id})`).map((r) => r.id))
+			namesOf(
+				cast,
+				(
+					await tx`select id from public.organisations where id in (${cast.org.id}, ${cast.otherOrg.id})`
+				).map((r) => r.id)
+			)
 	});
 
 	changeMatrix({
@@ -38,7 +59,8 @@ describe('organisations', () => {
 		kind: 'insert',
 		action: 'create an organisation',
 		allowed: ['platformAdmin'],
-		statement: () => (tx) => tx`insert into public.organisations (name, slug) values ('New', 'brand-new')`
+		statement: () => (tx) =>
+			tx`insert into public.organisations (name, slug) values ('New', 'brand-new')`
 	});
 	changeMatrix({
 		cast: getCast,
@@ -46,7 +68,8 @@ describe('organisations', () => {
 		kind: 'update',
 		action: 'rename the organisation',
 		allowed: ['orgAdmin', 'platformAdmin'],
-		statement: (cast) => (tx) => tx`update public.organisations set name = 'Renamed' where id = ${cast.org.id}`
+		statement: (cast) => (tx) =>
+			tx`update public.organisations set name = 'Renamed' where id = ${cast.org.id}`
 	});
 	changeMatrix({
 		cast: getCast,
@@ -64,7 +87,9 @@ describe('organisation_members', () => {
 			select organisation_id, user_id from public.organisation_members
 			where organisation_id in (${cast.org.id}, ${cast.otherOrg.id})`;
 		return rows.map((row) =>
-			row.user_id === member.id ? 'org/member' : `${namesOf(cast, [row.organisation_id])[0]}/${namesOf(cast, [row.user_id])[0]}`
+			row.user_id === member.id
+				? 'org/member'
+				: `${namesOf(cast, [row.organisation_id])[0]}/${namesOf(cast, [row.user_id])[0]}`
 		);
 	};
 	visibilityMatrix({
@@ -152,7 +177,8 @@ describe('organisation_members', () => {
 		const before = await snapshot('organisation_members');
 		const outcome = await attempt(
 			actorOf(cast, 'orgAdmin'),
-			(tx) => tx`update public.organisation_members set organisation_id = ${cast.otherOrg.id} where user_id = ${member.id}`,
+			(tx) =>
+				tx`update public.organisation_members set organisation_id = ${cast.otherOrg.id} where user_id = ${member.id}`,
 			{ rollback: false }
 		);
 		expect(outcome).toEqual({ code: '42501' });
@@ -176,10 +202,14 @@ describe('organisation_members', () => {
 	}
 
 	it('keeps the organisation admin out of the memberships of organisations they do not run', async () => {
-		const rows = await withUser(actorOf(cast, 'orgAdmin'), (tx) => tx`
-			select 1 from public.organisation_members where organisation_id = ${cast.otherOrg.id}`);
+		const rows = await withUser(
+			actorOf(cast, 'orgAdmin'),
+			(tx) => tx`
+			select 1 from public.organisation_members where organisation_id = ${cast.otherOrg.id}`
+		);
 		expect(rows).toHaveLength(0);
-		const [{ count }] = await ownerDb()`select count(*)::int from public.organisation_members where organisation_id = ${cast.otherOrg.id}`;
+		const [{ count }] =
+			await ownerDb()`select count(*)::int from public.organisation_members where organisation_id = ${cast.otherOrg.id}`;
 		expect(count).toBe(1);
 	});
 });

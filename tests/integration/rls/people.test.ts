@@ -47,12 +47,23 @@ describe('users', () => {
 			otherOrgAdmin: ['otherOrgAdmin', 'foreignLearner'],
 			orgAdmin: ['orgAdmin', ...participants, 'suspended', 'otherLearner'],
 			platformAdmin: [
-				'platformAdmin', 'orgAdmin', 'otherOrgAdmin', ...participants, 'suspended', 'otherLearner',
-				'foreignLearner', 'stranger'
+				'platformAdmin',
+				'orgAdmin',
+				'otherOrgAdmin',
+				...participants,
+				'suspended',
+				'otherLearner',
+				'foreignLearner',
+				'stranger'
 			]
 		},
 		visible: async (tx, cast) =>
-			namesOf(cast, (await tx`select id from public.users where id = any(${castIds(cast)}::uuid[])`).map((r) => r.id))
+			namesOf(
+				cast,
+				(await tx`select id from public.users where id = any(${castIds(cast)}::uuid[])`).map(
+					(r) => r.id
+				)
+			)
 	});
 
 	changeMatrix({
@@ -61,7 +72,8 @@ describe('users', () => {
 		kind: 'insert',
 		action: 'add a person directly',
 		allowed: ['platformAdmin'],
-		statement: () => (tx) => tx`insert into public.users (email, display_name) values ('made-up@example.test', 'Made Up')`
+		statement: () => (tx) =>
+			tx`insert into public.users (email, display_name) values ('made-up@example.test', 'Made Up')`
 	});
 	changeMatrix({
 		cast: getCast,
@@ -69,7 +81,8 @@ describe('users', () => {
 		kind: 'update',
 		action: 'rename a fellow learner',
 		allowed: ['platformAdmin'],
-		statement: (cast) => (tx) => tx`update public.users set display_name = 'Renamed' where id = ${cast.fellow.id}`
+		statement: (cast) => (tx) =>
+			tx`update public.users set display_name = 'Renamed' where id = ${cast.fellow.id}`
 	});
 	changeMatrix({
 		cast: getCast,
@@ -104,7 +117,9 @@ describe('users', () => {
 				(tx: Tx) => tx`update public.users set email = 'taken-over@example.test' where id = ${id}`
 			];
 			for (const change of changes) {
-				expect(await attempt(actorOf(cast, who), change, { rollback: false })).toEqual({ code: '42501' });
+				expect(await attempt(actorOf(cast, who), change, { rollback: false })).toEqual({
+					code: '42501'
+				});
 			}
 			expect(await snapshot('users')).toBe(before);
 		});
@@ -114,11 +129,16 @@ describe('users', () => {
 		await ownerDb()`update public.users set disabled_at = now() where id = ${cast.stranger.id}`;
 		try {
 			const stranger = { id: cast.stranger.id };
-			const own = await attempt(stranger, (tx) => tx`update public.users set disabled_at = null where id = ${cast.stranger.id}`, {
-				rollback: false
-			});
+			const own = await attempt(
+				stranger,
+				(tx) => tx`update public.users set disabled_at = null where id = ${cast.stranger.id}`,
+				{
+					rollback: false
+				}
+			);
 			expect(own).toEqual({ code: '42501' });
-			const [row] = await ownerDb()`select disabled_at from public.users where id = ${cast.stranger.id}`;
+			const [row] =
+				await ownerDb()`select disabled_at from public.users where id = ${cast.stranger.id}`;
 			expect(row.disabled_at).not.toBeNull();
 		} finally {
 			await ownerDb()`update public.users set disabled_at = null where id = ${cast.stranger.id}`;
@@ -128,14 +148,16 @@ describe('users', () => {
 	it('lets a platform admin promote and disable people', async () => {
 		const outcome = await attempt(
 			actorOf(cast, 'platformAdmin'),
-			(tx) => tx`update public.users set platform_role = 'admin', disabled_at = now() where id = ${cast.stranger.id}`,
+			(tx) =>
+				tx`update public.users set platform_role = 'admin', disabled_at = now() where id = ${cast.stranger.id}`,
 			{ rollback: true }
 		);
 		expect(outcome).toEqual({ count: 1 });
 	});
 
 	it('stops a disabled platform admin acting as one', async () => {
-		const admin = await ownerDb()`insert into public.users (email, display_name, platform_role, disabled_at)
+		const admin =
+			await ownerDb()`insert into public.users (email, display_name, platform_role, disabled_at)
 			values ('gone-admin@example.test', 'Gone Admin', 'admin', now()) returning id`;
 		const outcome = await attempt(
 			{ id: admin[0].id },
@@ -143,7 +165,10 @@ describe('users', () => {
 			{ rollback: false }
 		);
 		expect(outcome).toEqual({ count: 0 });
-		const seen = await withUser({ id: admin[0].id }, (tx) => tx`select id from public.users where id = any(${castIds(cast)}::uuid[])`);
+		const seen = await withUser(
+			{ id: admin[0].id },
+			(tx) => tx`select id from public.users where id = any(${castIds(cast)}::uuid[])`
+		);
 		expect(seen).toHaveLength(0);
 	});
 });
@@ -174,7 +199,9 @@ describe('secrets only the system reads', () => {
 			it(`refuses ${LABEL[who]} any access to ${table} (permission denied)`, async () => {
 				const before = await snapshot(table);
 				for (const sql of Object.values(operations)) {
-					const outcome = await attempt(actorOf(cast, who), (tx) => tx.unsafe(sql), { rollback: false });
+					const outcome = await attempt(actorOf(cast, who), (tx) => tx.unsafe(sql), {
+						rollback: false
+					});
 					expect(outcome, sql).toEqual({ code: '42501' });
 				}
 				expect(await snapshot(table)).toBe(before);
@@ -199,11 +226,18 @@ describe('api_tokens', () => {
 			orgAdmin: [],
 			platformAdmin: []
 		},
-		visible: async (tx, cast) => namesOf(cast, (await tx`select user_id from public.api_tokens`).map((r) => r.user_id))
+		visible: async (tx, cast) =>
+			namesOf(
+				cast,
+				(await tx`select user_id from public.api_tokens`).map((r) => r.user_id)
+			)
 	});
 
 	it('shows the other holder only their own token', async () => {
-		const rows = await withUser({ id: cast.fellow.id }, (tx) => tx`select id from public.api_tokens`);
+		const rows = await withUser(
+			{ id: cast.fellow.id },
+			(tx) => tx`select id from public.api_tokens`
+		);
 		expect(rows.map((r) => r.id)).toEqual([fellowTokenId]);
 	});
 
@@ -211,7 +245,8 @@ describe('api_tokens', () => {
 		it(`lets ${LABEL[who]} create a token for themselves only`, async () => {
 			const own = await attempt(
 				actorOf(cast, who),
-				(tx) => tx`insert into public.api_tokens (user_id, name, token_hash) values (${cast[who as 'learner'].id}, 'mine', ${hex()})`,
+				(tx) =>
+					tx`insert into public.api_tokens (user_id, name, token_hash) values (${cast[who as 'learner'].id}, 'mine', ${hex()})`,
 				{ rollback: true }
 			);
 			expect(own).toEqual({ count: 1 });
@@ -223,7 +258,8 @@ describe('api_tokens', () => {
 		kind: 'insert',
 		action: "create a token in the learner's name",
 		allowed: ['learner'],
-		statement: (cast) => (tx) => tx`insert into public.api_tokens (user_id, name, token_hash) values (${cast.learner.id}, 'planted', ${hex()})`
+		statement: (cast) => (tx) =>
+			tx`insert into public.api_tokens (user_id, name, token_hash) values (${cast.learner.id}, 'planted', ${hex()})`
 	});
 	changeMatrix({
 		cast: getCast,
@@ -231,7 +267,8 @@ describe('api_tokens', () => {
 		kind: 'update',
 		action: "revoke the learner's token",
 		allowed: ['learner'],
-		statement: () => (tx) => tx`update public.api_tokens set revoked_at = now() where id = ${learnerTokenId}`
+		statement: () => (tx) =>
+			tx`update public.api_tokens set revoked_at = now() where id = ${learnerTokenId}`
 	});
 	changeMatrix({
 		cast: getCast,
@@ -246,7 +283,8 @@ describe('api_tokens', () => {
 		const before = await snapshot('api_tokens');
 		const outcome = await attempt(
 			actorOf(cast, 'learner'),
-			(tx) => tx`update public.api_tokens set user_id = ${cast.platformAdmin.id} where id = ${learnerTokenId}`,
+			(tx) =>
+				tx`update public.api_tokens set user_id = ${cast.platformAdmin.id} where id = ${learnerTokenId}`,
 			{ rollback: false }
 		);
 		expect(outcome).toEqual({ code: '42501' });
@@ -271,12 +309,18 @@ describe('api_tokens', () => {
 });
 
 describe('private.user_ids_by_email', () => {
-	const resolves = { platformAdmin: true, orgAdmin: true, otherOrgAdmin: true, instructor: true } as Record<string, boolean>;
+	const resolves = {
+		platformAdmin: true,
+		orgAdmin: true,
+		otherOrgAdmin: true,
+		instructor: true
+	} as Record<string, boolean>;
 	for (const who of EVERYONE) {
 		it(`${resolves[who] ? 'resolves' : 'resolves nothing'} for ${LABEL[who]}`, async () => {
 			const rows = await withUser(
 				actorOf(cast, who),
-				(tx) => tx`select id from private.user_ids_by_email(${[cast.stranger.email, cast.fellow.email]}::text[])`
+				(tx) =>
+					tx`select id from private.user_ids_by_email(${[cast.stranger.email, cast.fellow.email]}::text[])`
 			);
 			expect(rows.length).toBe(resolves[who] ? 2 : 0);
 		});
