@@ -125,3 +125,7 @@ as $$
   where r.status = 'pending'
     and (r.group_id in (select private.managed_group_ids()) or r.group_id in (select private.leader_managed_group_ids()))
 $$;
+
+-- Functions created since the foundation's revoke (trigger functions included) run only for the API roles.
+revoke all on all functions in schema private from public;
+grant execute on all functions in schema private to anon, authenticated, service_role;

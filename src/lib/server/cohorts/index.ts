@@ -1,5 +1,5 @@
 import { requireAccess } from '$lib/server/access';
-import { asService, isPgError, PG, withUser, type Actor, type Via } from '$lib/server/db';
+import { asService, isPgError, PG, readAs, withUser, type Actor, type Via } from '$lib/server/db';
 import { DomainError, notFound } from '$lib/server/errors';
 import { parse } from '$lib/server/validate';
 import * as schemas from '$lib/schemas/groups';
@@ -18,7 +18,7 @@ export type CourseLink = {
 };
 
 export function listForCourse(actor: Actor, courseId: string): Promise<CourseLink[]> {
-	return withUser(actor, async (tx) => {
+	return readAs(actor, async (tx) => {
 		await requireAccess(tx, 'course.view', courseId);
 		return tx<CourseLink[]>`
 			select l.id, l.course_id as "courseId", l.group_id as "groupId",
@@ -31,6 +31,25 @@ export function listForCourse(actor: Actor, courseId: string): Promise<CourseLin
 			left join public.groups t on t.id = l.target_group_id
 			where l.course_id = ${courseId}
 			order by l.created_at`;
+	});
+}
+
+/** One link, through the course it belongs to: a link of a course the caller cannot see is not found. */
+export function get(actor: Actor, linkId: string): Promise<CourseLink> {
+	return withUser(actor, async (tx) => {
+		const [found] = await tx<CourseLink[]>`
+			select l.id, l.course_id as "courseId", l.group_id as "groupId",
+			       coalesce(g.name, 'A group you cannot see') as "groupName",
+			       l.course_role as "courseRole", l.target_group_id as "targetGroupId", t.name as "targetGroupName",
+			       l.removal_policy as "removalPolicy", l.created_at as "createdAt",
+			       (select count(*)::int from public.course_link_members lm where lm.link_id = l.id) as enrolled
+			from public.course_group_links l
+			left join public.groups g on g.id = l.group_id
+			left join public.groups t on t.id = l.target_group_id
+			where l.id = ${linkId}`;
+		if (!found) throw notFound();
+		await requireAccess(tx, 'course.view', found.courseId);
+		return found;
 	});
 }
 

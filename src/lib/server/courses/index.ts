@@ -1,5 +1,5 @@
 import { requireAccess } from '$lib/server/access';
-import { isPgError, PG, withUser, type Actor, type Tx, type Via } from '$lib/server/db';
+import { isPgError, PG, readAs, withUser, type Actor, type Tx, type Via } from '$lib/server/db';
 import { DomainError, notFound } from '$lib/server/errors';
 import { isUuid, parse } from '$lib/server/validate';
 import * as schemas from '$lib/schemas/organisations';
@@ -27,7 +27,7 @@ const courseColumns = (tx: Tx) => tx`
 
 /** The courses of an organisation the user may see, or all their own courses without one. */
 export function list(actor: Actor, organisationId?: string): Promise<Course[]> {
-	return withUser(
+	return readAs(
 		actor,
 		(tx) => tx<Course[]>`
 			select ${courseColumns(tx)}
@@ -38,7 +38,7 @@ export function list(actor: Actor, organisationId?: string): Promise<Course[]> {
 }
 
 export async function get(actor: Actor, courseId: string): Promise<Course> {
-	return withUser(actor, async (tx) => {
+	return readAs(actor, async (tx) => {
 		await requireAccess(tx, 'course.view', courseId);
 		const [course] = await tx<Course[]>`
 			select ${courseColumns(tx)}

@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import { requireAccess } from '$lib/server/access';
-import { withUser, type Actor, type Tx, type Via } from '$lib/server/db';
+import { readAs, withUser, type Actor, type Tx, type Via } from '$lib/server/db';
 import { DomainError, notFound } from '$lib/server/errors';
 import { isUuid, parse } from '$lib/server/validate';
 import { parseCsv } from '$lib/csv';
@@ -49,7 +49,7 @@ export function participantsSql(
 
 export async function listParticipants(actor: Actor, courseId: string, query: unknown = {}): Promise<ParticipantPage> {
 	const options = parse(schemas.participantsQuery, query);
-	const rows = await withUser(actor, async (tx) => {
+	const rows = await readAs(actor, async (tx) => {
 		await requireAccess(tx, 'course.view', courseId);
 		return participantsSql(tx, courseId, options);
 	});

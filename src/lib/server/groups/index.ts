@@ -1,5 +1,5 @@
 import { requireAccess } from '$lib/server/access';
-import { isPgError, PG, withUser, type Actor, type Tx, type Via } from '$lib/server/db';
+import { isPgError, PG, readAs, withUser, type Actor, type Tx, type Via } from '$lib/server/db';
 import { DomainError, notFound } from '$lib/server/errors';
 import { parse } from '$lib/server/validate';
 import * as schemas from '$lib/schemas/groups';
@@ -148,7 +148,7 @@ async function insertGroup(
 }
 
 export async function get(actor: Actor, groupId: string): Promise<GroupDetail> {
-	return withUser(actor, async (tx) => {
+	return readAs(actor, async (tx) => {
 		await requireAccess(tx, 'group.view', groupId);
 		const [group] = await tx<(TreeNode & { depth: number })[]>`
 			select ${groupColumns(tx)}, ${viewerColumns(tx)},
@@ -176,7 +176,7 @@ export type TreeScope = { organisationId: string } | { courseId: string } | { pl
  * by name). A group whose parent is hidden from the viewer appears at the top level.
  */
 export function tree(actor: Actor, where: TreeScope, { search = '' }: { search?: string } = {}): Promise<TreeNode[]> {
-	return withUser(actor, async (tx) => {
+	return readAs(actor, async (tx) => {
 		const filter =
 			'organisationId' in where
 				? tx`g.scope = 'organisation' and g.organisation_id = ${where.organisationId}`
@@ -294,7 +294,7 @@ export type DeletePreview = {
 
 /** What deleting a group takes with it, so the confirmation can say so. */
 export async function deletePreview(actor: Actor, groupId: string): Promise<DeletePreview> {
-	return withUser(actor, async (tx) => {
+	return readAs(actor, async (tx) => {
 		await requireAccess(tx, 'group.manage', groupId);
 		const subtree = await tx<{ id: string; name: string; depth: number }[]>`
 			select g.id, g.name, c.depth from public.group_closure c join public.groups g on g.id = c.descendant_id

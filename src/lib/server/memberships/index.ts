@@ -1,5 +1,5 @@
 import { requireAccess } from '$lib/server/access';
-import { isPgError, PG, withUser, type Actor, type Tx, type Via } from '$lib/server/db';
+import { isPgError, PG, readAs, withUser, type Actor, type Tx, type Via } from '$lib/server/db';
 import { DomainError, notFound } from '$lib/server/errors';
 import { parse } from '$lib/server/validate';
 import * as schemas from '$lib/schemas/groups';
@@ -40,7 +40,7 @@ export async function list(
 	{ search = '', role = '', only = 'all' }: { search?: string; role?: string; only?: 'all' | 'direct' | 'subgroups' } = {}
 ): Promise<Member[]> {
 	const pattern = `%${search.trim().slice(0, 100).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-	const rows = await withUser(actor, async (tx) => {
+	const rows = await readAs(actor, async (tx) => {
 		await requireAccess(tx, 'group.view', groupId);
 		return tx<(Omit<Member, 'validFrom' | 'validUntil'> & { validFrom: Date; validUntil: Date })[]>`
 			select * from (

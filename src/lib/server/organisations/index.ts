@@ -1,5 +1,5 @@
 import { requireAccess } from '$lib/server/access';
-import { isPgError, PG, withUser, type Actor, type Via } from '$lib/server/db';
+import { isPgError, PG, readAs, withUser, type Actor, type Via } from '$lib/server/db';
 import { conflict, DomainError, notFound } from '$lib/server/errors';
 import { isUuid, parse } from '$lib/server/validate';
 import * as schemas from '$lib/schemas/organisations';
@@ -31,7 +31,7 @@ const organisationColumns = (tx: Parameters<Parameters<typeof withUser>[1]>[0]) 
 	 where m.organisation_id = o.id and m.user_id = (select auth.uid())) as "myRole"`;
 
 export function list(actor: Actor): Promise<Organisation[]> {
-	return withUser(
+	return readAs(
 		actor,
 		(tx) => tx<Organisation[]>`select ${organisationColumns(tx)} from public.organisations o order by o.name`
 	);
@@ -40,7 +40,7 @@ export function list(actor: Actor): Promise<Organisation[]> {
 /** By id or by slug. */
 export async function get(actor: Actor, idOrSlug: string): Promise<Organisation> {
 	const isId = isUuid(idOrSlug);
-	const [row] = await withUser(
+	const [row] = await readAs(
 		actor,
 		(tx) => tx<Organisation[]>`
 			select ${organisationColumns(tx)} from public.organisations o
@@ -98,7 +98,7 @@ export async function update(actor: Actor, organisationId: string, input: unknow
 }
 
 export function listMembers(actor: Actor, organisationId: string): Promise<OrganisationMember[]> {
-	return withUser(actor, async (tx) => {
+	return readAs(actor, async (tx) => {
 		await requireAccess(tx, 'organisation.manage', organisationId);
 		return tx<OrganisationMember[]>`
 			select m.user_id as "userId", u.email, u.display_name as "displayName", m.role, m.added_at as "addedAt"
