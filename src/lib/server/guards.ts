@@ -14,7 +14,9 @@ export function requireUser(event: Pick<RequestEvent, 'locals' | 'url'>): Sessio
 
 /** Only same-site paths, so a crafted link cannot send someone elsewhere after signing in. */
 export function safeRedirectTarget(target: string | null | undefined): string {
-	if (!target || !target.startsWith('/') || target.startsWith('//') || target.startsWith('/\\')) return '/';
+	if (!target || !target.startsWith('/') || target.startsWith('//') || target.startsWith('/\\')) {
+		return '/';
+	}
 	return target;
 }
 
@@ -23,7 +25,9 @@ export async function orErrorPage<T>(promise: Promise<T>): Promise<T> {
 	try {
 		return await promise;
 	} catch (caught) {
-		if (caught instanceof DomainError) error(caught.status, { message: caught.message, code: caught.code });
+		if (caught instanceof DomainError) {
+			error(caught.status, { message: caught.message, code: caught.code });
+		}
 		throw caught;
 	}
 }

@@ -21,7 +21,9 @@ export const actions: Actions = {
 	changePassword: async (event) => {
 		const user = requireUser(event);
 		const data = await event.request.formData();
-		if (!event.locals.session) return fail(401, { form: 'password', message: 'Sign in again first.' });
+		if (!event.locals.session) {
+			return fail(401, { form: 'password', message: 'Sign in again first.' });
+		}
 		try {
 			const { endedSessions } = await accounts.changePassword(user, event.locals.session.id, {
 				currentPassword: String(data.get('currentPassword') ?? ''),
@@ -49,7 +51,11 @@ export const actions: Actions = {
 				name: values.name,
 				expiresInDays: values.expiresInDays ? Number(values.expiresInDays) : undefined
 			});
-			return { form: 'token', success: `Created the token “${created.name}”.`, secret: created.secret };
+			return {
+				form: 'token',
+				success: `Created the token “${created.name}”.`,
+				secret: created.secret
+			};
 		} catch (error) {
 			return formFailure(error, values, 'token');
 		}

@@ -26,7 +26,12 @@ export const actions: Actions = {
 			}
 			return formFailure(error, values);
 		}
-		setSessionCookie(cookies, signedIn.token, signedIn.session.expiresAt, url.protocol === 'https:');
+		setSessionCookie(
+			cookies,
+			signedIn.token,
+			signedIn.session.expiresAt,
+			url.protocol === 'https:'
+		);
 		redirect(303, safeRedirectTarget(url.searchParams.get('redirectTo')));
 	}
 };

@@ -19,7 +19,12 @@ export const actions: Actions = {
 		} catch (error) {
 			return formFailure(error, values);
 		}
-		setSessionCookie(cookies, signedUp.token, signedUp.session.expiresAt, url.protocol === 'https:');
+		setSessionCookie(
+			cookies,
+			signedUp.token,
+			signedUp.session.expiresAt,
+			url.protocol === 'https:'
+		);
 		redirect(303, safeRedirectTarget(url.searchParams.get('redirectTo')));
 	}
 };

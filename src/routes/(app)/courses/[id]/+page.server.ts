@@ -15,7 +15,9 @@ export const load: PageServerLoad = async (event) => {
 	const { params, url } = event;
 	const course = await orErrorPage(courses.get(user, params.id));
 	const query = Object.fromEntries(
-		FILTERS.map((name) => [name, url.searchParams.get(name) ?? undefined]).filter(([, value]) => value)
+		FILTERS.map((name) => [name, url.searchParams.get(name) ?? undefined]).filter(
+			([, value]) => value
+		)
 	);
 	const find = course.canManage ? (url.searchParams.get('find') ?? '').trim() : '';
 	const [participants, found] = await Promise.all([
@@ -25,7 +27,11 @@ export const load: PageServerLoad = async (event) => {
 	return {
 		course,
 		participants,
-		filters: { search: String(query.search ?? ''), role: String(query.role ?? ''), status: String(query.status ?? '') },
+		filters: {
+			search: String(query.search ?? ''),
+			role: String(query.role ?? ''),
+			status: String(query.status ?? '')
+		},
 		find,
 		found
 	};
@@ -34,7 +40,12 @@ export const load: PageServerLoad = async (event) => {
 export const actions: Actions = {
 	updateEnrolment: async (event) => {
 		const user = requireUser(event);
-		const values = formValues(await event.request.formData(), ['userId', 'role', 'status', 'displayName']);
+		const values = formValues(await event.request.formData(), [
+			'userId',
+			'role',
+			'status',
+			'displayName'
+		]);
 		try {
 			await enrolments.updateEnrolment(user, event.params.id, values.userId, {
 				role: values.role || undefined,
@@ -43,7 +54,10 @@ export const actions: Actions = {
 		} catch (error) {
 			return formFailure(error, values, 'row');
 		}
-		return { form: 'row', success: `Saved the changes to ${values.displayName || 'the participant'}.` };
+		return {
+			form: 'row',
+			success: `Saved the changes to ${values.displayName || 'the participant'}.`
+		};
 	},
 	unenrol: async (event) => {
 		const user = requireUser(event);
@@ -64,7 +78,10 @@ export const actions: Actions = {
 				userIds: data.getAll('userIds').map(String),
 				role
 			});
-			return { form: 'pick', success: `Enrolled ${enrolled} ${enrolled === 1 ? 'person' : 'people'} as ${role}.` };
+			return {
+				form: 'pick',
+				success: `Enrolled ${enrolled} ${enrolled === 1 ? 'person' : 'people'} as ${role}.`
+			};
 		} catch (error) {
 			return formFailure(error, { role }, 'pick');
 		}
@@ -77,7 +94,12 @@ export const actions: Actions = {
 		const defaultRole = String(data.get('defaultRole') || 'learner');
 		const file = data.get('file');
 		if (!(file instanceof File) || file.size === 0) {
-			return fail(400, { form: 'csv', message: 'Choose a CSV file to upload.', issues: [{ path: 'file', message: 'Choose a CSV file.' }], values: { defaultRole } });
+			return fail(400, {
+				form: 'csv',
+				message: 'Choose a CSV file to upload.',
+				issues: [{ path: 'file', message: 'Choose a CSV file.' }],
+				values: { defaultRole }
+			});
 		}
 		const csvText = await file.text();
 		try {
@@ -96,7 +118,13 @@ export const actions: Actions = {
 		try {
 			const role = parse(courseRole, defaultRole);
 			const report = await enrolments.applyCsv(user, event.params.id, csvText, role);
-			return { form: 'csv', report, csvText: '', defaultRole, fileName: String(data.get('fileName') ?? '') };
+			return {
+				form: 'csv',
+				report,
+				csvText: '',
+				defaultRole,
+				fileName: String(data.get('fileName') ?? '')
+			};
 		} catch (error) {
 			return formFailure(error, { defaultRole }, 'csv');
 		}
