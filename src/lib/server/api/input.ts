@@ -3,7 +3,9 @@ import type { RequestEvent } from '@sveltejs/kit';
 import type { Session } from '$lib/server/auth/session';
 import { DomainError, invalid, notFound } from '$lib/server/errors';
 import { parse } from '$lib/server/validate';
-import { courseRole, type CourseRole } from '$lib/schemas/common';
+import { courseRole, uuid, type CourseRole } from '$lib/schemas/common';
+import { groupRoles } from '$lib/schemas/groups';
+import { readJson } from './respond';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -89,13 +91,17 @@ export function parseEnrolmentRequest(body: unknown): EnrolmentRequest {
 	return { kind: 'array', candidates, dryRun: data.dryRun };
 }
 
+const dryRunParam = v.optional(
+	v.picklist(['true', 'false'], 'dryRun must be true or false.'),
+	'false'
+);
+
 const csvQuery = v.object({
-	dryRun: v.optional(v.picklist(['true', 'false'], 'dryRun must be true or false.'), 'false'),
+	dryRun: dryRunParam,
 	role: v.optional(courseRole, 'learner')
 });
 
-/** The text/csv body of a CSV enrolment and its query (dryRun, default role). */
-export async function readCsv(event: RequestEvent) {
+function requireCsv(event: RequestEvent) {
 	const type = event.request.headers.get('content-type') ?? '';
 	if (!type.includes('text/csv')) {
 		throw new DomainError(
@@ -104,6 +110,11 @@ export async function readCsv(event: RequestEvent) {
 			'Send the file as CSV (Content-Type: text/csv).'
 		);
 	}
+}
+
+/** The text/csv body of a CSV enrolment and its query (dryRun, default role). */
+export async function readCsv(event: RequestEvent) {
+	requireCsv(event);
 	const query = parse(csvQuery, Object.fromEntries(event.url.searchParams));
 	return {
 		text: await event.request.text(),
@@ -111,3 +122,100 @@ export async function readCsv(event: RequestEvent) {
 		defaultRole: query.role
 	};
 }
+
+/** The text/csv body of a group or membership import and its `?dryRun=`. */
+export async function readCsvImport(event: RequestEvent) {
+	requireCsv(event);
+	const query = parse(
+		v.object({ dryRun: dryRunParam }),
+		Object.fromEntries(event.url.searchParams)
+	);
+	return { text: await event.request.text(), dryRun: query.dryRun === 'true' };
+}
+
+/** A CSV download: the browser saves it, a script reads it as text. */
+export function csvAttachment(text: string, filename: string): Response {
+	return new Response(text, {
+		headers: {
+			'content-type': 'text/csv; charset=utf-8',
+			'content-disposition': `attachment; filename="${filename.replace(/[^a-z0-9._-]/gi, '-')}"`
+		}
+	});
+}
+
+/** The query of a request as a plain object, validated by `schema`. */
+export function parseQuery<TSchema extends v.GenericSchema>(
+	event: RequestEvent,
+	schema: TSchema
+): v.InferOutput<TSchema> {
+	return parse(schema, Object.fromEntries(event.url.searchParams));
+}
+
+/** Bodies that may be left out entirely (join requests): no body is `{}`, anything else must be JSON. */
+export async function readOptionalJson(event: RequestEvent): Promise<unknown> {
+	const length = event.request.headers.get('content-length');
+	const hasBody = event.request.headers.has('content-type') || (length !== null && length !== '0');
+	return hasBody ? readJson(event) : {};
+}
+
+const count = (name: string) =>
+	v.pipe(
+		v.string(`Send ${name} from the delete preview.`),
+		v.regex(/^\d{1,9}$/, `${name} must be a whole number.`),
+		v.transform(Number)
+	);
+
+/**
+ * DELETE /groups/{id} repeats what GET …/delete-preview showed, so a script never deletes a
+ * subtree that has grown since it looked.
+ */
+export function parseDeleteExpectation(event: RequestEvent) {
+	const query = parseQuery(
+		event,
+		v.object({
+			expectSubgroups: count('expectSubgroups'),
+			expectMemberships: count('expectMemberships')
+		})
+	);
+	return { subgroups: query.expectSubgroups, memberships: query.expectMemberships };
+}
+
+const uuidList = (what: string) =>
+	v.pipe(
+		v.array(uuid, `Send ${what} as an array of ids.`),
+		v.minLength(1, `Send at least one id in ${what}.`),
+		v.maxLength(5000, `Send at most 5,000 ids in ${what}.`)
+	);
+
+export const messagingBody = v.object({
+	groupIds: uuidList('groupIds'),
+	enabled: v.boolean('enabled must be true or false.')
+});
+
+export const redeemBody = v.object({
+	token: v.pipe(
+		v.string('Send the invitation token.'),
+		v.trim(),
+		v.nonEmpty('Send the invitation token.'),
+		v.maxLength(200, 'That is not an invitation token.')
+	)
+});
+
+export const membersQuery = v.object({
+	search: v.optional(
+		v.pipe(v.string(), v.maxLength(200, 'Search with at most 200 characters.')),
+		''
+	),
+	role: v.optional(v.picklist(['', ...groupRoles], 'The role must be member or leader.'), ''),
+	only: v.optional(
+		v.picklist(['all', 'direct', 'subgroups'], 'only must be all, direct or subgroups.'),
+		'all'
+	)
+});
+
+export const searchQuery = v.object({
+	search: v.optional(
+		v.pipe(v.string(), v.maxLength(200, 'Search with at most 200 characters.')),
+		''
+	)
+});

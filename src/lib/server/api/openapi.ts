@@ -63,13 +63,78 @@ const courseWrite = {
 	}
 };
 
+const groupId = pathId('id', 'The group id.');
+const groupRole: Schema = { type: 'string', enum: ['member', 'leader'] };
+const visibility: Schema = {
+	type: 'string',
+	enum: ['scope', 'members', 'own', 'hidden'],
+	description:
+		'scope: everyone in the scope sees it; members: only its members (and managers); own: members see only ' +
+		'themselves and leaders; hidden: managers only.'
+};
+const membershipMode: Schema = {
+	type: 'string',
+	enum: ['manual', 'open', 'request', 'invite', 'rule', 'sync'],
+	description:
+		'Members of a `sync` group are changed only through this API (or by its course link).'
+};
+const nullableUuid: Schema = { type: ['string', 'null'], format: 'uuid' };
+const search = {
+	name: 'search',
+	in: 'query',
+	description: 'Part of a name, or an exact idnumber; matches keep their ancestors.',
+	schema: { type: 'string', maxLength: 200 }
+};
+const csvBody = (columns: string) => ({
+	required: true,
+	description: `A header row naming the columns (${columns}), then one row per line.`,
+	content: { 'text/csv': { schema: { type: 'string' } } }
+});
+const dryRun = {
+	name: 'dryRun',
+	in: 'query',
+	description: 'true: report only, change nothing.',
+	schema: { type: 'string', enum: ['true', 'false'], default: 'false' }
+};
+const csvDownload = {
+	description: 'A CSV file (Content-Disposition: attachment).',
+	headers: { 'Content-Disposition': { schema: { type: 'string' } } },
+	content: { 'text/csv': { schema: { type: 'string' } } }
+};
+const uuidArray: Schema = { type: 'array', items: uuid, minItems: 1, maxItems: 5000 };
+
+const groupSettings = {
+	kind: { type: 'string', maxLength: 40, default: 'group', examples: ['cohort', 'team', 'staff'] },
+	name: { type: 'string', minLength: 1, maxLength: 200 },
+	idnumber: { type: ['string', 'null'], maxLength: 100, description: 'Unique in its scope.' },
+	description: { type: 'string', maxLength: 5000 },
+	visibility,
+	membershipMode,
+	sizeLimit: { type: ['integer', 'null'], minimum: 1, maximum: 100000 },
+	messagingEnabled: { type: 'boolean' },
+	leadersManageMembers: { type: 'boolean' },
+	leadersCreateSubgroups: { type: 'boolean' },
+	leadersPostAnnouncements: { type: 'boolean' },
+	leadersSeeProgress: { type: 'boolean' },
+	leadersModerate: { type: 'boolean' }
+};
+
+const courseLinkRole: Schema = { ...courseRole, default: 'learner' };
+const removalPolicy: Schema = {
+	type: 'string',
+	enum: ['suspend', 'unenrol'],
+	description:
+		'What happens to an enrolment when its person leaves the group or the link is removed.'
+};
+
 export const openApiDocument = {
 	openapi: '3.1.0',
 	info: {
 		title: 'Tessera API',
 		version: '1.0.0',
 		description:
-			'Organisations, courses and enrolments for scripts and external systems. Authenticate with a personal ' +
+			'Organisations, courses, enrolments, groups, memberships, invitations and cohort links for scripts and ' +
+			'external systems. Authenticate with a personal ' +
 			'access token (`Authorization: Bearer tsr_…`) or a session cookie from `POST /sessions`. Something ' +
 			'missing and something you may not see give the same 404. Request bodies are limited to 2 MB.'
 	},
@@ -80,6 +145,10 @@ export const openApiDocument = {
 		{ name: 'organisations' },
 		{ name: 'courses' },
 		{ name: 'enrolments' },
+		{ name: 'groups' },
+		{ name: 'memberships' },
+		{ name: 'invites' },
+		{ name: 'cohorts' },
 		{ name: 'tokens' }
 	],
 	paths: {
@@ -383,6 +452,517 @@ export const openApiDocument = {
 				responses: { '204': noContent, ...errors('401', '404') }
 			}
 		},
+		'/organisations/{id}/groups': {
+			parameters: [organisationId],
+			get: {
+				tags: ['groups'],
+				operationId: 'listOrganisationGroups',
+				summary: "The organisation's group tree as the caller sees it",
+				description:
+					'Parents before children, siblings by name. A group whose parent the caller cannot see is at the top.',
+				parameters: [search],
+				responses: { '200': ok(listOf('GroupNode')), ...errors('400', '401', '404') }
+			}
+		},
+		'/organisations/{id}/groups/starter': {
+			parameters: [organisationId],
+			post: {
+				tags: ['groups'],
+				operationId: 'applyStarterGroups',
+				summary:
+					'Create the starter hierarchy: Staff (with roles) and Learners (one group per intake)',
+				requestBody: jsonBody({
+					type: 'object',
+					properties: {
+						intakes: {
+							type: 'array',
+							items: { type: 'string', maxLength: 200 },
+							maxItems: 50,
+							description: 'Left out or empty: this year\u2019s spring and autumn intakes.'
+						}
+					}
+				}),
+				responses: {
+					'201': ok(
+						{ type: 'object', required: ['created'], properties: { created: { type: 'integer' } } },
+						'Created'
+					),
+					...errors('400', '401', '404', '409', '415')
+				}
+			}
+		},
+		'/organisations/{id}/groups/import': {
+			parameters: [organisationId],
+			post: {
+				tags: ['groups'],
+				operationId: 'importGroups',
+				summary: 'Create groups from CSV; any error row blocks the whole file',
+				description:
+					'A parent may be an existing group or another row. Blocked files return 200 with `blocked: true` and nothing written.',
+				parameters: [dryRun],
+				requestBody: csvBody('name, idnumber, description, parent_idnumber, kind'),
+				responses: { '200': ok(ref('ImportReport')), ...errors('400', '401', '404', '413', '415') }
+			}
+		},
+		'/organisations/{id}/groups/export': {
+			parameters: [organisationId],
+			get: {
+				tags: ['groups'],
+				operationId: 'exportGroups',
+				summary: "The organisation's groups the caller can see, as CSV that the import reads back",
+				responses: { '200': csvDownload, ...errors('401', '404') }
+			}
+		},
+		'/organisations/{id}/memberships/import': {
+			parameters: [organisationId],
+			post: {
+				tags: ['memberships'],
+				operationId: 'importMemberships',
+				summary: 'Add members or change roles from CSV; error rows are reported and skipped',
+				parameters: [dryRun],
+				requestBody: csvBody('group_idnumber, email, role'),
+				responses: { '200': ok(ref('ImportReport')), ...errors('400', '401', '404', '413', '415') }
+			}
+		},
+		'/organisations/{id}/memberships/export': {
+			parameters: [organisationId],
+			get: {
+				tags: ['memberships'],
+				operationId: 'exportMemberships',
+				summary: "Direct memberships of the organisation's groups that the caller may read, as CSV",
+				responses: { '200': csvDownload, ...errors('401', '404') }
+			}
+		},
+		'/groups': {
+			get: {
+				tags: ['groups'],
+				operationId: 'listPlatformGroups',
+				summary: 'Platform-wide groups the caller can see, in tree order',
+				parameters: [search],
+				responses: { '200': ok(listOf('GroupNode')), ...errors('400', '401') }
+			},
+			post: {
+				tags: ['groups'],
+				operationId: 'createGroup',
+				summary: 'Create a group at the top of a scope, or a sub-group of parentId',
+				description:
+					'A sub-group takes its parent\u2019s scope. Without a parent, the scope follows from courseId, then ' +
+					'organisationId, else platform (platform admins).',
+				requestBody: jsonBody({
+					type: 'object',
+					required: ['name'],
+					properties: {
+						...groupSettings,
+						scope: { type: 'string', enum: ['platform', 'organisation', 'course'] },
+						organisationId: nullableUuid,
+						courseId: nullableUuid,
+						parentId: nullableUuid
+					}
+				}),
+				responses: {
+					'201': ok(ref('GroupDetail'), 'Created'),
+					...errors('400', '401', '404', '409', '415')
+				}
+			}
+		},
+		'/groups/messaging': {
+			post: {
+				tags: ['groups'],
+				operationId: 'setGroupMessaging',
+				summary:
+					'Turn messaging on or off for many groups; all must be the caller\u2019s to manage',
+				requestBody: jsonBody({
+					type: 'object',
+					required: ['groupIds', 'enabled'],
+					properties: { groupIds: uuidArray, enabled: { type: 'boolean' } }
+				}),
+				responses: {
+					'200': ok({
+						type: 'object',
+						required: ['changed'],
+						properties: { changed: { type: 'integer' } }
+					}),
+					...errors('400', '401', '404', '415')
+				}
+			}
+		},
+		'/groups/{id}': {
+			parameters: [groupId],
+			get: {
+				tags: ['groups'],
+				operationId: 'getGroup',
+				responses: { '200': ok(ref('GroupDetail')), ...errors('401', '404') }
+			},
+			patch: {
+				tags: ['groups'],
+				operationId: 'updateGroup',
+				summary: 'Change some settings (group managers)',
+				requestBody: jsonBody(
+					{ type: 'object', properties: groupSettings },
+					'Fields left out keep their values.'
+				),
+				responses: { '200': ok(ref('GroupDetail')), ...errors('400', '401', '404', '409', '415') }
+			},
+			delete: {
+				tags: ['groups'],
+				operationId: 'deleteGroup',
+				summary: 'Delete a group with its sub-groups and memberships',
+				description:
+					'Send the counts from `GET /groups/{id}/delete-preview`: if the subtree has changed since, nothing is ' +
+					'deleted and the answer is 409.',
+				parameters: [
+					{
+						name: 'expectSubgroups',
+						in: 'query',
+						required: true,
+						description: '`subgroups.length` of the preview.',
+						schema: { type: 'integer', minimum: 0 }
+					},
+					{
+						name: 'expectMemberships',
+						in: 'query',
+						required: true,
+						description: '`memberships` of the preview.',
+						schema: { type: 'integer', minimum: 0 }
+					}
+				],
+				responses: {
+					'200': ok({
+						type: 'object',
+						required: ['deletedGroups', 'deletedMemberships'],
+						properties: {
+							deletedGroups: { type: 'integer' },
+							deletedMemberships: { type: 'integer' }
+						}
+					}),
+					...errors('400', '401', '404', '409')
+				}
+			}
+		},
+		'/groups/{id}/delete-preview': {
+			parameters: [groupId],
+			get: {
+				tags: ['groups'],
+				operationId: 'previewGroupDelete',
+				summary: 'What deleting the group would take with it',
+				responses: { '200': ok(ref('DeletePreview')), ...errors('401', '404') }
+			}
+		},
+		'/groups/{id}/move': {
+			parameters: [groupId],
+			post: {
+				tags: ['groups'],
+				operationId: 'moveGroup',
+				summary:
+					'Move the group and its subtree under another group of the same scope, or to the top',
+				requestBody: jsonBody({
+					type: 'object',
+					required: ['parentId'],
+					properties: {
+						parentId: { ...nullableUuid, description: 'null: to the top of the scope.' }
+					}
+				}),
+				responses: { '200': ok(ref('GroupDetail')), ...errors('400', '401', '404', '409', '415') }
+			}
+		},
+		'/groups/{id}/members': {
+			parameters: [groupId],
+			get: {
+				tags: ['memberships'],
+				operationId: 'listGroupMembers',
+				summary: 'Effective members: people in the group or any sub-group, each once',
+				parameters: [
+					{
+						name: 'search',
+						in: 'query',
+						description: 'Part of a name or email.',
+						schema: { type: 'string', maxLength: 200 }
+					},
+					{ name: 'role', in: 'query', schema: groupRole },
+					{
+						name: 'only',
+						in: 'query',
+						schema: { type: 'string', enum: ['all', 'direct', 'subgroups'], default: 'all' }
+					}
+				],
+				responses: { '200': ok(listOf('Member')), ...errors('400', '401', '404') }
+			},
+			post: {
+				tags: ['memberships'],
+				operationId: 'addGroupMembers',
+				summary: 'Add people by user id and/or email',
+				description:
+					'Unknown emails are listed in `errors`; everyone else is added or updated in one transaction. A size ' +
+					'limit that would be passed refuses the whole change (409 `group_full`).',
+				requestBody: jsonBody({
+					type: 'object',
+					properties: {
+						userIds: { type: 'array', items: uuid, maxItems: 5000 },
+						emails: { type: 'array', items: { type: 'string', format: 'email' }, maxItems: 5000 },
+						role: { ...groupRole, default: 'member' },
+						validFrom: { type: ['string', 'null'], format: 'date-time' },
+						validUntil: { type: ['string', 'null'], format: 'date-time' }
+					}
+				}),
+				responses: { '200': ok(ref('AddReport')), ...errors('400', '401', '404', '409', '415') }
+			}
+		},
+		'/groups/{id}/members/{userId}': {
+			parameters: [groupId, userId],
+			delete: {
+				tags: ['memberships'],
+				operationId: 'removeGroupMember',
+				summary: 'Remove a direct member',
+				responses: { '204': noContent, ...errors('401', '404') }
+			}
+		},
+		'/groups/{id}/members/role': {
+			parameters: [groupId],
+			post: {
+				tags: ['memberships'],
+				operationId: 'setGroupMemberRole',
+				summary: 'Give many direct members one role (only group managers make leaders)',
+				requestBody: jsonBody({
+					type: 'object',
+					required: ['userIds', 'role'],
+					properties: { userIds: uuidArray, role: groupRole }
+				}),
+				responses: {
+					'200': ok({
+						type: 'object',
+						required: ['changed'],
+						properties: { changed: { type: 'integer' } }
+					}),
+					...errors('400', '401', '404', '415')
+				}
+			}
+		},
+		'/groups/{id}/join': {
+			parameters: [groupId],
+			post: {
+				tags: ['memberships'],
+				operationId: 'joinGroup',
+				summary: 'Join an open group',
+				responses: {
+					'200': ok({
+						type: 'object',
+						required: ['joined'],
+						properties: {
+							joined: { type: 'boolean', description: 'false when the caller was already in it.' }
+						}
+					}),
+					...errors('401', '403', '404', '409')
+				}
+			}
+		},
+		'/groups/{id}/leave': {
+			parameters: [groupId],
+			post: {
+				tags: ['memberships'],
+				operationId: 'leaveGroup',
+				summary: 'Leave a group the caller is directly in',
+				responses: { '204': noContent, ...errors('401', '403', '404') }
+			}
+		},
+		'/groups/{id}/requests': {
+			parameters: [groupId],
+			get: {
+				tags: ['memberships'],
+				operationId: 'listJoinRequests',
+				summary: 'Pending requests to join (those who manage the members)',
+				responses: { '200': ok(listOf('JoinRequest')), ...errors('401', '404') }
+			},
+			post: {
+				tags: ['memberships'],
+				operationId: 'askToJoin',
+				summary: 'Ask to join a group whose membership mode is request',
+				requestBody: {
+					required: false,
+					content: {
+						'application/json': {
+							schema: {
+								type: 'object',
+								properties: { message: { type: 'string', maxLength: 1000 } }
+							}
+						}
+					}
+				},
+				responses: {
+					'201': ok({ type: 'object', required: ['id'], properties: { id: uuid } }, 'Created'),
+					...errors('400', '401', '403', '404', '409', '415')
+				}
+			}
+		},
+		'/groups/{id}/requests/decide': {
+			parameters: [groupId],
+			post: {
+				tags: ['memberships'],
+				operationId: 'decideJoinRequests',
+				summary: 'Approve (adding the people) or decline pending requests',
+				requestBody: jsonBody({
+					type: 'object',
+					required: ['requestIds', 'approve'],
+					properties: {
+						requestIds: { type: 'array', items: uuid, minItems: 1, maxItems: 1000 },
+						approve: { type: 'boolean' }
+					}
+				}),
+				responses: {
+					'200': ok({
+						type: 'object',
+						required: ['decided'],
+						properties: { decided: { type: 'integer' } }
+					}),
+					...errors('400', '401', '404', '409', '415')
+				}
+			}
+		},
+		'/requests/{id}': {
+			parameters: [pathId('id', 'The join request id.')],
+			delete: {
+				tags: ['memberships'],
+				operationId: 'withdrawJoinRequest',
+				summary: 'Withdraw the caller\u2019s own pending request',
+				responses: { '204': noContent, ...errors('401', '404') }
+			}
+		},
+		'/groups/{id}/invites': {
+			parameters: [groupId],
+			get: {
+				tags: ['invites'],
+				operationId: 'listInvites',
+				responses: { '200': ok(listOf('Invite')), ...errors('401', '404') }
+			},
+			post: {
+				tags: ['invites'],
+				operationId: 'createInvite',
+				summary: 'Create an invitation; the token is shown once',
+				description:
+					'Bound to an email, only that person may use it (once); otherwise anyone with the token, up to maxUses ' +
+					'times (null: unlimited).',
+				requestBody: jsonBody({
+					type: 'object',
+					properties: {
+						email: { type: ['string', 'null'], format: 'email' },
+						maxUses: { type: ['integer', 'null'], minimum: 1, maximum: 10000 },
+						expiresInDays: { type: 'integer', minimum: 1, maximum: 90, default: 14 }
+					}
+				}),
+				responses: {
+					'201': ok(
+						{
+							type: 'object',
+							required: ['id', 'token', 'path'],
+							properties: {
+								id: uuid,
+								token: { type: 'string' },
+								path: { type: 'string', description: 'The page that redeems it in the app.' }
+							}
+						},
+						'Created'
+					),
+					...errors('400', '401', '404', '415')
+				}
+			}
+		},
+		'/invites/{id}': {
+			parameters: [pathId('id', 'The invitation id.')],
+			delete: {
+				tags: ['invites'],
+				operationId: 'revokeInvite',
+				responses: { '204': noContent, ...errors('401', '404') }
+			}
+		},
+		'/invites/redeem': {
+			post: {
+				tags: ['invites'],
+				operationId: 'redeemInvite',
+				summary: 'Join the invitation\u2019s group as the caller',
+				description:
+					'An expired, used-up, withdrawn or someone else\u2019s invitation is a 404 `invalid_invite`.',
+				requestBody: jsonBody({
+					type: 'object',
+					required: ['token'],
+					properties: { token: { type: 'string' } }
+				}),
+				responses: {
+					'200': ok({
+						type: 'object',
+						required: ['groupId', 'joined'],
+						properties: { groupId: uuid, joined: { type: 'boolean' } }
+					}),
+					...errors('400', '401', '404', '409', '415')
+				}
+			}
+		},
+		'/courses/{id}/groups': {
+			parameters: [courseId],
+			get: {
+				tags: ['groups'],
+				operationId: 'listCourseGroups',
+				summary: "The course's group tree as the caller sees it",
+				parameters: [search],
+				responses: { '200': ok(listOf('GroupNode')), ...errors('400', '401', '404') }
+			}
+		},
+		'/courses/{id}/links': {
+			parameters: [courseId],
+			get: {
+				tags: ['cohorts'],
+				operationId: 'listCourseLinks',
+				summary: 'Groups linked to the course (course staff)',
+				responses: { '200': ok(listOf('CourseLink')), ...errors('401', '404') }
+			},
+			post: {
+				tags: ['cohorts'],
+				operationId: 'linkGroupToCourse',
+				summary:
+					'Link a group (sub-groups included): its members are enrolled now and kept in step',
+				requestBody: jsonBody({
+					type: 'object',
+					required: ['groupId'],
+					properties: {
+						groupId: uuid,
+						courseRole: courseLinkRole,
+						target: {
+							oneOf: [uuid, { type: 'string', enum: ['new', ''] }],
+							default: '',
+							description:
+								'A course group to place the members in, `new` for a new synced group "<group> cohort", or empty.'
+						},
+						removalPolicy: { ...removalPolicy, default: 'suspend' }
+					}
+				}),
+				responses: {
+					'201': ok(ref('CourseLink'), 'Created'),
+					...errors('400', '401', '404', '409', '415')
+				}
+			}
+		},
+		'/links/{id}': {
+			parameters: [pathId('id', 'The course link id.')],
+			get: {
+				tags: ['cohorts'],
+				operationId: 'getCourseLink',
+				responses: { '200': ok(ref('CourseLink')), ...errors('401', '404') }
+			},
+			patch: {
+				tags: ['cohorts'],
+				operationId: 'updateCourseLink',
+				summary: 'Change the course role or the removal policy',
+				requestBody: jsonBody(
+					{ type: 'object', properties: { courseRole, removalPolicy } },
+					'Fields left out keep their values.'
+				),
+				responses: { '200': ok(ref('CourseLink')), ...errors('400', '401', '404', '415') }
+			},
+			delete: {
+				tags: ['cohorts'],
+				operationId: 'unlinkCourseLink',
+				summary: 'Unlink; only enrolments that came from this link follow its removal policy',
+				responses: { '204': noContent, ...errors('401', '404') }
+			}
+		},
 		'/tokens': {
 			get: {
 				tags: ['tokens'],
@@ -461,7 +1041,8 @@ export const openApiDocument = {
 				content: { 'application/json': { schema: ref('Error') } }
 			},
 			'403': {
-				description: 'This needs a session, not a token.',
+				description:
+					'This needs a session, not a token; or the group does not allow it (not open, not by request).',
 				content: { 'application/json': { schema: ref('Error') } }
 			},
 			'404': {
@@ -469,7 +1050,8 @@ export const openApiDocument = {
 				content: { 'application/json': { schema: ref('Error') } }
 			},
 			'409': {
-				description: 'Conflicts with existing data (a slug or code is taken).',
+				description:
+					'Conflicts with existing data (a slug, code or idnumber is taken, the group is full or has changed since the preview).',
 				content: { 'application/json': { schema: ref('Error') } }
 			},
 			'413': {
@@ -620,6 +1202,185 @@ export const openApiDocument = {
 						}
 					},
 					applied: { type: 'boolean', description: 'false for a dry run.' }
+				}
+			},
+			Group: {
+				type: 'object',
+				properties: {
+					id: uuid,
+					scope: { type: 'string', enum: ['platform', 'organisation', 'course'] },
+					organisationId: nullableUuid,
+					courseId: nullableUuid,
+					parentId: nullableUuid,
+					...groupSettings,
+					createdAt: dateTime,
+					updatedAt: dateTime
+				}
+			},
+			GroupNode: {
+				allOf: [
+					ref('Group'),
+					{
+						type: 'object',
+						properties: {
+							depth: { type: 'integer', description: '0 at the top of the scope.' },
+							directMembers: { type: 'integer' },
+							effectiveMembers: {
+								type: 'integer',
+								description: 'Including sub-groups, each person once.'
+							},
+							childCount: { type: 'integer' },
+							canManage: { type: 'boolean' },
+							isMember: { type: 'boolean' },
+							isLeader: { type: 'boolean' }
+						}
+					}
+				]
+			},
+			GroupDetail: {
+				allOf: [
+					ref('GroupNode'),
+					{
+						type: 'object',
+						properties: {
+							path: {
+								type: 'array',
+								description: 'Ancestors the caller can see, root first.',
+								items: {
+									type: 'object',
+									properties: { id: uuid, name: { type: 'string' } }
+								}
+							},
+							canManageMembers: { type: 'boolean' },
+							canCreateSubgroups: { type: 'boolean' }
+						}
+					}
+				]
+			},
+			DeletePreview: {
+				type: 'object',
+				required: ['group', 'subgroups', 'memberships', 'people', 'courseLinks'],
+				properties: {
+					group: { type: 'object', properties: { id: uuid, name: { type: 'string' } } },
+					subgroups: {
+						type: 'array',
+						items: {
+							type: 'object',
+							properties: { id: uuid, name: { type: 'string' }, depth: { type: 'integer' } }
+						}
+					},
+					memberships: { type: 'integer' },
+					people: { type: 'integer' },
+					courseLinks: { type: 'integer' }
+				}
+			},
+			Member: {
+				type: 'object',
+				properties: {
+					userId: uuid,
+					displayName: { type: 'string' },
+					email: { type: 'string' },
+					role: groupRole,
+					source: { type: 'string', enum: ['manual', 'self', 'invite', 'rule', 'sync', 'auto'] },
+					validFrom: { type: ['string', 'null'], format: 'date-time' },
+					validUntil: { type: ['string', 'null'], format: 'date-time' },
+					addedAt: dateTime,
+					direct: {
+						type: 'boolean',
+						description: 'false when the person comes through a sub-group.'
+					},
+					viaGroupId: uuid,
+					viaGroupName: { type: 'string' }
+				}
+			},
+			AddReport: {
+				type: 'object',
+				required: ['added', 'updated', 'unchanged', 'errors'],
+				properties: {
+					added: { type: 'integer' },
+					updated: { type: 'integer' },
+					unchanged: { type: 'integer' },
+					errors: {
+						type: 'array',
+						items: {
+							type: 'object',
+							properties: { email: { type: 'string' }, message: { type: 'string' } }
+						}
+					}
+				}
+			},
+			JoinRequest: {
+				type: 'object',
+				properties: {
+					id: uuid,
+					groupId: uuid,
+					userId: uuid,
+					displayName: { type: 'string' },
+					email: { type: 'string' },
+					message: { type: 'string' },
+					status: { type: 'string', enum: ['pending', 'approved', 'declined', 'withdrawn'] },
+					createdAt: dateTime,
+					decidedAt: { type: ['string', 'null'], format: 'date-time' }
+				}
+			},
+			Invite: {
+				type: 'object',
+				properties: {
+					id: uuid,
+					email: { type: ['string', 'null'] },
+					maxUses: { type: ['integer', 'null'] },
+					uses: { type: 'integer' },
+					expiresAt: dateTime,
+					revokedAt: { type: ['string', 'null'], format: 'date-time' },
+					createdAt: dateTime
+				}
+			},
+			ImportReport: {
+				type: 'object',
+				required: ['rows', 'counts', 'blocked', 'applied'],
+				properties: {
+					rows: {
+						type: 'array',
+						items: {
+							type: 'object',
+							properties: {
+								line: { type: 'integer' },
+								status: { type: 'string', enum: ['create', 'add', 'update', 'unchanged', 'error'] },
+								message: { type: 'string' },
+								values: { type: 'object', additionalProperties: { type: 'string' } }
+							}
+						}
+					},
+					counts: {
+						type: 'object',
+						properties: {
+							create: { type: 'integer' },
+							add: { type: 'integer' },
+							update: { type: 'integer' },
+							unchanged: { type: 'integer' },
+							error: { type: 'integer' }
+						}
+					},
+					blocked: {
+						type: 'boolean',
+						description: 'A problem blocks the whole file: nothing was written.'
+					},
+					applied: { type: 'boolean', description: 'false for a dry run or a blocked file.' }
+				}
+			},
+			CourseLink: {
+				type: 'object',
+				properties: {
+					id: uuid,
+					courseId: uuid,
+					groupId: uuid,
+					groupName: { type: 'string' },
+					courseRole,
+					targetGroupId: nullableUuid,
+					targetGroupName: { type: ['string', 'null'] },
+					removalPolicy,
+					enrolled: { type: 'integer', description: 'People enrolled through this link.' },
+					createdAt: dateTime
 				}
 			},
 			ApiToken: {

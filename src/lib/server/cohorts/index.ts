@@ -36,7 +36,7 @@ export function listForCourse(actor: Actor, courseId: string): Promise<CourseLin
 
 /** One link, through the course it belongs to: a link of a course the caller cannot see is not found. */
 export function get(actor: Actor, linkId: string): Promise<CourseLink> {
-	return withUser(actor, async (tx) => {
+	return readAs(actor, async (tx) => {
 		const [found] = await tx<CourseLink[]>`
 			select l.id, l.course_id as "courseId", l.group_id as "groupId",
 			       coalesce(g.name, 'A group you cannot see') as "groupName",

@@ -82,7 +82,7 @@ export async function peek(token: string) {
  * Redeems an invitation for the signed-in person: checked and written by the system, the use
  * counted atomically so a one-use link cannot be used twice at once.
  */
-export async function redeem(actor: NonNullable<Actor> & { email: string }, token: string) {
+export async function redeem(actor: NonNullable<Actor> & { email: string }, token: string, via: Via = 'app') {
 	try {
 		return await asService(async (tx) => {
 			const [invite] = await tx<{ id: string; group_id: string; email: string | null; created_by: string | null }[]>`
@@ -97,7 +97,7 @@ export async function redeem(actor: NonNullable<Actor> & { email: string }, toke
 				values (${invite.group_id}, ${actor.id}, 'member', 'invite', ${invite.created_by})
 				on conflict (group_id, user_id) do nothing returning user_id`;
 			return { groupId: invite.group_id, joined: rows.length === 1 };
-		}, 'app');
+		}, via);
 	} catch (error) {
 		if (isPgError(error) && error.message === 'The group is full.') throw new DomainError(409, 'group_full', 'The group is full.');
 		throw error;

@@ -1,0 +1,16 @@
+import * as memberships from '$lib/server/memberships';
+import { endpoint, methodNotAllowed, readJson } from '$lib/server/api/respond';
+import { membersQuery, parseQuery, uuidParam } from '$lib/server/api/input';
+
+/** Effective members: people in the group or any sub-group, each once. */
+export const GET = endpoint(async (event, user) => {
+	const query = parseQuery(event, membersQuery);
+	return { items: await memberships.list(user, uuidParam(event, 'id'), query) };
+});
+
+/** Adds people by id or email; unknown emails are reported, the rest added in one transaction. */
+export const POST = endpoint(async (event, user) =>
+	memberships.add(user, uuidParam(event, 'id'), await readJson(event), 'api')
+);
+
+export const fallback = methodNotAllowed(['GET', 'POST']);
