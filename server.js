@@ -12,7 +12,7 @@ const server = http.createServer();
 // The app's init hook attaches the socket server to this (src/hooks.server.ts).
 /** @type {Record<symbol, unknown>} */ (globalThis)[Symbol.for('tessera.httpServer')] = server;
 // The build exists once `npm run build` has run.
-const entry = './build/handler.js';
+const entry = `./${process.env.TESSERA_BUILD_DIR ?? 'build'}/handler.js`;
 const { handler } = await import(entry);
 server.on('request', handler);
 

@@ -5,7 +5,9 @@ import { vitePreprocess } from '@sveltejs/vite-plugin-svelte';
 const config = {
 	preprocess: vitePreprocess(),
 	kit: {
-		adapter: adapter({ out: 'build' }),
+		// Separate folders let two builds run side by side (TESSERA_BUILD_DIR, TESSERA_KIT_DIR).
+		adapter: adapter({ out: process.env.TESSERA_BUILD_DIR ?? 'build' }),
+		outDir: process.env.TESSERA_KIT_DIR ?? '.svelte-kit',
 		csrf: { trustedOrigins: [] }
 	}
 };
