@@ -37,7 +37,6 @@ export default defineConfig({
 			TESSERA_DATA_DIR: DATA_DIR,
 			PORT: String(PORT),
 			HOST: '127.0.0.1',
-			ORIGIN: baseURL,
 			SEED_DEMO: 'true'
 		}
 	}

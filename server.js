@@ -7,6 +7,7 @@ import { prepareAppDatabase, stopOnExit } from './scripts/open-database.js';
 
 const db = await prepareAppDatabase({ seed: process.env.SEED_DEMO !== 'false' });
 process.env.BODY_SIZE_LIMIT ??= '2M';
+if (!process.env.ORIGIN) process.env.PROTOCOL_HEADER ??= 'x-tessera-protocol';
 
 const server = http.createServer();
 // The app's init hook attaches the socket server to this (src/hooks.server.ts).
@@ -14,7 +15,17 @@ const server = http.createServer();
 // The build exists once `npm run build` has run.
 const entry = `./${process.env.TESSERA_BUILD_DIR ?? 'build'}/handler.js`;
 const { handler } = await import(entry);
-server.on('request', handler);
+if (process.env.ORIGIN) {
+	server.on('request', handler);
+} else {
+	// Without ORIGIN, adapter-node assumes https and refuses every form posted over plain http.
+	// Tell it the protocol this connection really uses (a client cannot choose it). Behind a
+	// TLS-terminating proxy, set ORIGIN (or PROTOCOL_HEADER) instead.
+	server.on('request', (req, res) => {
+		req.headers['x-tessera-protocol'] = 'encrypted' in req.socket && req.socket.encrypted ? 'https' : 'http';
+		handler(req, res);
+	});
+}
 
 const port = Number(process.env.PORT ?? 3000);
 const host = process.env.HOST ?? '127.0.0.1';
