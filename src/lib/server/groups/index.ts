@@ -360,3 +360,34 @@ export function isEffectiveMemberSql(tx: Tx, userId: string, groupId: string) {
 			  and m.valid_from <= now() and m.valid_until > now()
 		) as member`;
 }
+
+export type MyGroup = {
+	id: string;
+	name: string;
+	kind: string;
+	scope: Group['scope'];
+	role: 'member' | 'leader';
+	/** Where the group lives: the organisation's name or the course's code. */
+	placeName: string | null;
+	memberCount: number;
+};
+
+/** The groups the viewer is directly in (valid now) or leads, leaders' groups first. */
+export function mine(actor: NonNullable<Actor>): Promise<MyGroup[]> {
+	return readAs(
+		actor,
+		(tx) => tx<MyGroup[]>`
+			select g.id, g.name, g.kind, g.scope, m.role,
+			       coalesce(c.code, o.name) as "placeName",
+			       (select count(distinct em.user_id)::int from public.group_closure gc
+			        join public.group_members em on em.group_id = gc.descendant_id
+			        where gc.ancestor_id = g.id and em.valid_from <= now() and em.valid_until > now()) as "memberCount"
+			from public.group_members m
+			join public.groups g on g.id = m.group_id
+			left join public.organisations o on o.id = g.organisation_id
+			left join public.courses c on c.id = g.course_id
+			where m.user_id = ${actor.id} and m.valid_from <= now() and m.valid_until > now()
+			order by (m.role = 'leader') desc, lower(g.name)
+			limit 200`
+	);
+}

@@ -1,0 +1,90 @@
+import * as memberships from '$lib/server/memberships';
+import * as users from '$lib/server/users';
+import { endOfDay } from '$lib/server/groups/forms';
+import { formFailure, formValues } from '$lib/server/forms';
+import { orErrorPage, requireUser } from '$lib/server/guards';
+import { plural } from '$lib/groups';
+import type { Actions, PageServerLoad } from './$types';
+
+const ONLY = ['all', 'direct', 'subgroups'] as const;
+
+export const load: PageServerLoad = async (event) => {
+	const user = requireUser(event);
+	const { group } = await event.parent();
+	const params = event.url.searchParams;
+	const filters = {
+		search: (params.get('search') ?? '').trim(),
+		role:
+			params.get('role') === 'leader' || params.get('role') === 'member' ? params.get('role')! : '',
+		only: ONLY.find((value) => value === params.get('only')) ?? 'all'
+	};
+	const find = group.canManageMembers ? (params.get('find') ?? '').trim() : '';
+	const [members, found] = await Promise.all([
+		orErrorPage(memberships.list(user, group.id, filters)),
+		find ? users.search(user, find) : Promise.resolve(null)
+	]);
+	return { members, filters, find, found };
+};
+
+export const actions: Actions = {
+	add: async (event) => {
+		const user = requireUser(event);
+		const data = await event.request.formData();
+		const values = formValues(data, ['emails', 'role', 'validUntil']);
+		const emails = values.emails.split(/[\s,;]+/).filter(Boolean);
+		try {
+			const report = await memberships.add(user, event.params.id, {
+				userIds: data.getAll('userIds').map(String),
+				emails,
+				role: values.role || 'member',
+				validUntil: endOfDay(values.validUntil)
+			});
+			const done = `Added ${report.added}, updated ${report.updated}, ${report.unchanged} already in the group.`;
+			return { form: 'add', success: done, report, values: report.errors.length ? values : {} };
+		} catch (error) {
+			return formFailure(error, values, 'add');
+		}
+	},
+	remove: async (event) => {
+		const user = requireUser(event);
+		const userIds = (await event.request.formData()).getAll('userIds').map(String);
+		try {
+			const { removed } = await memberships.remove(user, event.params.id, { userIds });
+			return { form: 'bulk', success: `Removed ${plural(removed, 'person', 'people')}.` };
+		} catch (error) {
+			return formFailure(error, {}, 'bulk');
+		}
+	},
+	setRole: async (event) => {
+		const user = requireUser(event);
+		const data = await event.request.formData();
+		const role = String(data.get('role') ?? '');
+		try {
+			const { changed } = await memberships.setRole(user, event.params.id, {
+				userIds: data.getAll('userIds').map(String),
+				role
+			});
+			return { form: 'bulk', success: `Made ${plural(changed, 'person', 'people')} ${role}.` };
+		} catch (error) {
+			return formFailure(error, { role }, 'bulk');
+		}
+	},
+	join: async (event) => {
+		const user = requireUser(event);
+		try {
+			await memberships.join(user, event.params.id);
+		} catch (error) {
+			return formFailure(error, {}, 'self');
+		}
+		return { form: 'self', success: 'You joined the group.' };
+	},
+	leave: async (event) => {
+		const user = requireUser(event);
+		try {
+			await memberships.leave(user, event.params.id);
+		} catch (error) {
+			return formFailure(error, {}, 'self');
+		}
+		return { form: 'self', success: 'You left the group.' };
+	}
+};

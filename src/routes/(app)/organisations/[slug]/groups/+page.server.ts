@@ -1,0 +1,68 @@
+import { redirect } from '@sveltejs/kit';
+import * as groups from '$lib/server/groups';
+import * as templates from '$lib/server/groups/templates';
+import * as organisations from '$lib/server/organisations';
+import { groupInputFrom } from '$lib/server/groups/forms';
+import { formFailure, formValues } from '$lib/server/forms';
+import { orErrorPage, requireUser } from '$lib/server/guards';
+import type { Actions, PageServerLoad } from './$types';
+
+export const load: PageServerLoad = async (event) => {
+	const user = requireUser(event);
+	const organisation = await orErrorPage(organisations.get(user, event.params.slug));
+	const search = (event.url.searchParams.get('search') ?? '').trim();
+	const nodes = await orErrorPage(
+		groups.tree(user, { organisationId: organisation.id }, { search })
+	);
+	const canManage = organisation.myRole === 'admin' || user.platformRole === 'admin';
+	return { organisation, nodes, search, canManage };
+};
+
+export const actions: Actions = {
+	createGroup: async (event) => {
+		const user = requireUser(event);
+		const data = await event.request.formData();
+		const input = groupInputFrom(data);
+		const parentId = String(data.get('parentId') ?? '');
+		let created;
+		try {
+			const organisation = await organisations.get(user, event.params.slug);
+			created = await groups.create(user, {
+				...input,
+				...(parentId ? { parentId } : { organisationId: organisation.id })
+			});
+		} catch (error) {
+			return formFailure(error, input, parentId ? 'tree' : 'createGroup');
+		}
+		if (parentId) return { form: 'tree', success: `Created the sub-group ${created.name}.` };
+		redirect(303, `/groups/${created.id}`);
+	},
+	move: async (event) => {
+		const user = requireUser(event);
+		const values = formValues(await event.request.formData(), ['groupId', 'parentId']);
+		try {
+			await groups.move(user, values.groupId, { parentId: values.parentId || null });
+		} catch (error) {
+			return formFailure(error, values, 'tree');
+		}
+		return { form: 'tree', success: 'Moved the group.' };
+	},
+	starter: async (event) => {
+		const user = requireUser(event);
+		const values = formValues(await event.request.formData(), ['intakes']);
+		const intakes = values.intakes
+			.split(/\r?\n|,/)
+			.map((name) => name.trim())
+			.filter(Boolean);
+		try {
+			const organisation = await organisations.get(user, event.params.slug);
+			const { created } = await templates.applyStarter(user, organisation.id, { intakes });
+			return {
+				form: 'starter',
+				success: `Created ${created} groups. Rename or move them as you like.`
+			};
+		} catch (error) {
+			return formFailure(error, values, 'starter');
+		}
+	}
+};
