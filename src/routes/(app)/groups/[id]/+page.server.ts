@@ -1,3 +1,4 @@
+import { redirect } from '@sveltejs/kit';
 import * as memberships from '$lib/server/memberships';
 import * as users from '$lib/server/users';
 import { endOfDay } from '$lib/server/groups/forms';
@@ -85,6 +86,7 @@ export const actions: Actions = {
 		} catch (error) {
 			return formFailure(error, {}, 'self');
 		}
-		return { form: 'self', success: 'You left the group.' };
+		// Leaving may take the group out of sight (members-only visibility): go home, not to a 404.
+		redirect(303, '/?left=1');
 	}
 };
