@@ -210,3 +210,16 @@ describe('CSV import and export', () => {
 		expect(seen[0].n).toBe(0);
 	});
 });
+
+describe('synced groups and sub-groups', () => {
+	it('refuses a manual sub-group under a synced group, so nobody joins it another way', async () => {
+		const synced = await groups.create(actor(admin), { organisationId: org.id, name: 'SIS feed', membershipMode: 'sync' });
+		await expect(groups.create(actor(admin), { parentId: synced.id, name: 'Side door', membershipMode: 'open' })).rejects.toThrow(
+			/sub-group of a synced group must be synced/
+		);
+		const child = await groups.create(actor(admin), { parentId: synced.id, name: 'SIS section', membershipMode: 'sync' });
+		expect(child.parentId).toBe(synced.id);
+		const manual = await groups.create(actor(admin), { organisationId: org.id, name: 'Manual elsewhere' });
+		await expect(groups.move(actor(admin), manual.id, { parentId: synced.id })).rejects.toThrow(/must be synced/);
+	});
+});
