@@ -6,9 +6,8 @@
 -- Here each set is computed by a plpgsql function returning an array, whose queries are planned
 -- once per connection; the set-returning helpers keep their names and results (unnest of the
 -- array; visible_user_ids may now list an id twice), so every policy and query that calls them
--- is unchanged. The hot select policies take
--- the arrays directly, `= any ((select …))`: one InitPlan per statement, and a constant the
--- planner can use in an index condition.
+-- is unchanged. The enrolments select policy takes the arrays directly, `= any ((select …))`:
+-- one InitPlan per statement instead of a hashed SubPlan over a set-returning call.
 
 -- The people and places the current user belongs to -------------------------------------------
 
