@@ -2,20 +2,21 @@
 // Benchmarks with in-run baselines (DESIGN.md §9): each one measures the app's code path and a
 // baseline doing the same work without the app's cost, in the same run on the same database,
 // and reports ours/baseline throughput. See bench/README.md.
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import postgres from 'postgres';
-import { createServer } from 'vite';
-import { startEmbeddedPostgres } from '../src/lib/server/db/embedded.js';
-import { appUrlFor, migrate, withDatabase } from '../src/lib/server/db/setup.js';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const APP_PASSWORD = 'tessera_bench';
-const quick = process.env.BENCH_QUICK === '1';
-const only = process.env.BENCH_ONLY?.split(',').map((name) => name.trim());
+import {
+	appModules,
+	compare,
+	machine,
+	ownerPool,
+	quick,
+	reporter,
+	round2,
+	startDatabase,
+	wanted,
+	writeResults
+} from './lib.js';
 
 const SCALE = {
 	users: 15_000,
@@ -24,84 +25,11 @@ const SCALE = {
 	courses: 20
 };
 
-/** @typedef {{ ops: number, p50: number, p95: number, iterations: number, concurrency: number }} Figures */
-
-/**
- * Runs `fn` `iterations` times with `concurrency` callers in flight.
- * @param {() => Promise<unknown>} fn
- * @returns {Promise<{ elapsed: number, latencies: number[] }>}
- */
-async function drive(fn, iterations, concurrency) {
-	const latencies = new Array(iterations);
-	let next = 0;
-	const started = performance.now();
-	await Promise.all(
-		Array.from({ length: concurrency }, async () => {
-			for (let i = next++; i < iterations; i = next++) {
-				const t = performance.now();
-				await fn();
-				latencies[i] = performance.now() - t;
-			}
-		})
-	);
-	return { elapsed: performance.now() - started, latencies };
-}
-
-/** @param {number[]} sorted @param {number} q */
-const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-
-/**
- * Alternates ours and the baseline in rounds (the order flips each round) so drift in the
- * machine's load hits both alike, then pools each side's figures.
- * @param {{ ours: () => Promise<unknown>, baseline: () => Promise<unknown>, iterations: number,
- *   concurrency: number, rounds: number, warmup: number }} options
- */
-async function compare({ ours, baseline, iterations, concurrency, rounds, warmup }) {
-	await drive(baseline, warmup, concurrency);
-	await drive(ours, warmup, concurrency);
-	const sides = {
-		ours: { elapsed: 0, latencies: /** @type {number[]} */ ([]) },
-		baseline: { elapsed: 0, latencies: /** @type {number[]} */ ([]) }
-	};
-	const perRound = Math.ceil(iterations / rounds);
-	for (let round = 0; round < rounds; round++) {
-		const order =
-			round % 2 === 0
-				? /** @type {const} */ (['baseline', 'ours'])
-				: /** @type {const} */ (['ours', 'baseline']);
-		for (const side of order) {
-			const result = await drive(side === 'ours' ? ours : baseline, perRound, concurrency);
-			sides[side].elapsed += result.elapsed;
-			sides[side].latencies.push(...result.latencies);
-		}
-	}
-	/** @returns {Figures} */
-	const figures = ({ elapsed, latencies }) => {
-		const sorted = latencies.sort((a, b) => a - b);
-		return {
-			ops: round2(sorted.length / (elapsed / 1000)),
-			p50: round3(quantile(sorted, 0.5)),
-			p95: round3(quantile(sorted, 0.95)),
-			iterations: sorted.length,
-			concurrency
-		};
-	};
-	const result = { ours: figures(sides.ours), baseline: figures(sides.baseline) };
-	return { ...result, ratio: round2(result.ours.ops / result.baseline.ops) };
-}
-
-const round2 = (/** @type {number} */ x) => Math.round(x * 100) / 100;
-const round3 = (/** @type {number} */ x) => Math.round(x * 1000) / 1000;
-
-/** @param {Figures} f */
-const describe = (f) =>
-	`${f.ops} ops/s p50=${f.p50}ms p95=${f.p95}ms (n=${f.iterations}, c=${f.concurrency})`;
-
 /**
  * One organisation of 12 courses and another of 8; the measured course has 5,000 learners (2% of
  * them suspended), 4 assistants and its instructor, who also teaches two other courses; the other
  * 19 courses share 15,000 more enrolments, overlapping the measured course's learners.
- * @param {postgres.Sql} sql the owner
+ * @param {import('postgres').Sql} sql the owner
  */
 export async function generate(sql) {
 	await sql.begin(async (tx) => {
@@ -192,7 +120,7 @@ const PARTICIPANTS_TEXT = `
 /** BENCH_EXPLAIN=1: prints the plans of the rls-query, as the instructor and as the owner. */
 async function explainParticipants(
 	/** @type {any} */ db,
-	/** @type {postgres.Sql} */ owner,
+	/** @type {import('postgres').Sql} */ owner,
 	/** @type {any} */ user,
 	/** @type {string} */ courseId,
 	/** @type {number} */ pageSize
@@ -202,7 +130,7 @@ async function explainParticipants(
 		console.log(`--- ${title}\n${rows.map((row) => row['QUERY PLAN']).join('\n')}`);
 	show(
 		'as the instructor (RLS)',
-		await db.withUser(user, (/** @type {postgres.Sql} */ tx) =>
+		await db.withUser(user, (/** @type {import('postgres').Sql} */ tx) =>
 			tx.unsafe(explain, [courseId, pageSize])
 		)
 	);
@@ -211,24 +139,17 @@ async function explainParticipants(
 
 async function main() {
 	const benchStarted = performance.now();
-	const tmp = mkdtempSync(path.join(os.tmpdir(), 'tessera-bench-'));
-	// Postgres runs as its own user, which must be able to reach the data folder.
-	chmodSync(tmp, 0o755);
-	/** @type {Awaited<ReturnType<typeof startEmbeddedPostgres>> | undefined} */
-	let pg;
+	/** @type {Awaited<ReturnType<typeof startDatabase>> | undefined} */
+	let database;
 	/** @type {import('vite').ViteDevServer | undefined} */
 	let vite;
-	/** @type {postgres.Sql | undefined} */
+	/** @type {import('postgres').Sql | undefined} */
 	let owner;
 	/** @type {any} */
 	let db;
 	try {
-		pg = await startEmbeddedPostgres({ dataDir: path.join(tmp, 'pg'), fsync: false });
-		const adminUrl = withDatabase(pg.url, 'postgres');
-		await migrate(adminUrl, { appPassword: APP_PASSWORD });
-		process.env.TESSERA_APP_DATABASE_URL = appUrlFor(adminUrl, APP_PASSWORD);
-
-		owner = postgres(adminUrl, { max: 10, onnotice: () => {} });
+		database = await startDatabase();
+		owner = ownerPool(database.adminUrl);
 		const seeded = performance.now();
 		const data = await generate(owner);
 		console.log(
@@ -238,39 +159,16 @@ async function main() {
 		);
 
 		// The real withUser and participantsSql, TypeScript and $lib aliases included.
-		vite = await createServer({
-			root,
-			configFile: false,
-			logLevel: 'error',
-			appType: 'custom',
-			server: { middlewareMode: true, hmr: false, watch: null },
-			resolve: { alias: { $lib: path.join(root, 'src/lib') } },
-			optimizeDeps: { noDiscovery: true, include: [] }
-		});
+		vite = await appModules();
 		db = await vite.ssrLoadModule('/src/lib/server/db/index.ts');
 		const enrolments = await vite.ssrLoadModule('/src/lib/server/enrolments/index.ts');
 		const schemas = await vite.ssrLoadModule('/src/lib/schemas/organisations.ts');
 		const v = await vite.ssrLoadModule('valibot');
 		const app = db.pool();
 
-		const [{ version }] = await owner`select current_setting('server_version') as version`;
 		/** @type {Record<string, unknown>} */
 		const results = {};
-		/**
-		 * @param {string} name @param {number | null} target (null: informational) @param {string} what
-		 * @param {Awaited<ReturnType<typeof compare>>} result @param {Record<string, unknown>} [extra]
-		 */
-		const report = (name, target, what, result, extra = {}) => {
-			const met = target === null ? null : result.ratio >= target;
-			console.log(`BENCH ${name} ratio=${result.ratio.toFixed(2)}`);
-			console.log(`  ${what}`);
-			console.log(`  ours:     ${describe(result.ours)}`);
-			console.log(`  baseline: ${describe(result.baseline)}`);
-			if (target !== null) console.log(`  target:   ratio >= ${target.toFixed(2)} (${met ? 'met' : 'MISSED'})`);
-			results[name] = { ...result, target, met, ...extra };
-		};
-		const wanted = (/** @type {string} */ name) =>
-			!only || only.some((prefix) => name.startsWith(prefix));
+		const report = reporter(results);
 
 		const user = data.instructor;
 		const n = quick ? 600 : 3000;
@@ -281,7 +179,7 @@ async function main() {
 				0.5,
 				'readAs(user, tx => tx`select 1`) (the read path pages and the API use) vs `select 1` on the same pool (tessera_app), one caller at a time',
 				await compare({
-					ours: () => db.readAs(user, (/** @type {postgres.Sql} */ tx) => tx`select 1`),
+					ours: () => db.readAs(user, (/** @type {import('postgres').Sql} */ tx) => tx`select 1`),
 					baseline: () => app`select 1`,
 					iterations: n,
 					concurrency: 1,
@@ -294,7 +192,7 @@ async function main() {
 				null,
 				'withUser(user, tx => tx`select 1`) (the write path: waits for COMMIT) vs `select 1`, one caller at a time; informational',
 				await compare({
-					ours: () => db.withUser(user, (/** @type {postgres.Sql} */ tx) => tx`select 1`),
+					ours: () => db.withUser(user, (/** @type {import('postgres').Sql} */ tx) => tx`select 1`),
 					baseline: () => app`select 1`,
 					iterations: n,
 					concurrency: 1,
@@ -307,7 +205,7 @@ async function main() {
 				null,
 				'readAs, with 8 callers in flight (pool of 10); informational',
 				await compare({
-					ours: () => db.readAs(user, (/** @type {postgres.Sql} */ tx) => tx`select 1`),
+					ours: () => db.readAs(user, (/** @type {import('postgres').Sql} */ tx) => tx`select 1`),
 					baseline: () => app`select 1`,
 					iterations: n * 2,
 					concurrency: 8,
@@ -321,7 +219,7 @@ async function main() {
 			const options = v.parse(schemas.participantsQuery, {});
 			const [ownRows, rlsRows] = await Promise.all([
 				enrolments.participantsSql(owner, data.courseId, options),
-				db.withUser(user, (/** @type {postgres.Sql} */ tx) =>
+				db.withUser(user, (/** @type {import('postgres').Sql} */ tx) =>
 					enrolments.participantsSql(tx, data.courseId, options)
 				)
 			]);
@@ -342,7 +240,7 @@ async function main() {
 				`participantsSql (page 1 of ${options.pageSize}, ${ownRows[0].total} participants) through readAs as the course's instructor (as the participants page runs it) vs the same SQL as the owner (RLS bypassed)`,
 				await compare({
 					ours: () =>
-						db.readAs(user, (/** @type {postgres.Sql} */ tx) =>
+						db.readAs(user, (/** @type {import('postgres').Sql} */ tx) =>
 							enrolments.participantsSql(tx, data.courseId, options)
 						),
 					baseline: () => enrolments.participantsSql(owner, data.courseId, options),
@@ -359,27 +257,17 @@ async function main() {
 			finishedAt: new Date().toISOString(),
 			seconds: round2((performance.now() - benchStarted) / 1000),
 			quick,
-			machine: {
-				node: process.version,
-				postgres: version,
-				cpus: os.cpus().length,
-				platform: `${os.platform()} ${os.arch()}`
-			},
+			machine: await machine(owner),
 			data: { ...SCALE, enrolments: data.enrolments, measuredCourseParticipants: data.learners },
 			results
 		};
-		mkdirSync(path.join(root, 'bench/results'), { recursive: true });
-		writeFileSync(
-			path.join(root, 'bench/results/latest.json'),
-			JSON.stringify(out, null, '\t') + '\n'
-		);
+		writeResults('latest.json', out);
 		console.log(`Wrote bench/results/latest.json (${out.seconds} s)`);
 	} finally {
 		await db?.closePool().catch(() => {});
 		await owner?.end({ timeout: 5 }).catch(() => {});
 		await vite?.close().catch(() => {});
-		await pg?.stop().catch(() => {});
-		rmSync(tmp, { recursive: true, force: true });
+		await database?.stop();
 	}
 }
 

@@ -350,14 +350,20 @@ export async function remove(
 	);
 }
 
-/** "Is U an effective member of G": one indexed probe per membership of U (benchmarked as hier-member). */
+/**
+ * "Is U an effective member of G": U's current groups (a handful), then one probe of the closure
+ * per group. The groups go in as an array so the plan cannot turn into a walk of G's whole
+ * subtree, which a prepared (generic) plan otherwise picks for a group with many descendants
+ * (benchmarked as hier-member and hier-member-root).
+ */
 export function isEffectiveMemberSql(tx: Tx, userId: string, groupId: string) {
 	return tx<{ member: boolean }[]>`
 		select exists (
-			select 1 from public.group_members m
-			join public.group_closure c on c.descendant_id = m.group_id
-			where m.user_id = ${userId} and c.ancestor_id = ${groupId}
-			  and m.valid_from <= now() and m.valid_until > now()
+			select 1 from public.group_closure c
+			where c.ancestor_id = ${groupId}
+			  and c.descendant_id = any (array(
+			    select m.group_id from public.group_members m
+			    where m.user_id = ${userId} and m.valid_from <= now() and m.valid_until > now()))
 		) as member`;
 }
 
