@@ -183,15 +183,43 @@ export function tree(actor: Actor, where: TreeScope, { search = '' }: { search?:
 				: 'courseId' in where
 					? tx`g.scope = 'course' and g.course_id = ${where.courseId}`
 					: tx`g.scope = 'platform'`;
+		// Set-based: each count is one grouped pass over the scope, not a subquery per group.
 		const rows = await tx<(TreeNode & { sortPath: string })[]>`
-			select ${groupColumns(tx)}, ${viewerColumns(tx)},
-			       (select max(depth)::int from public.group_closure where descendant_id = g.id) as depth,
-			       (select string_agg(lower(a.name) || chr(1) || a.id::text, chr(2) order by c.depth desc)
-			        from public.group_closure c join public.groups a on a.id = c.ancestor_id
-			        where c.descendant_id = g.id) as "sortPath"
+			with scoped as (
+				select g.id from public.groups g where ${filter}
+			), live as (
+				select m.group_id, m.user_id from public.group_members m
+				where m.valid_from <= now() and m.valid_until > now()
+			), direct as (
+				select group_id, count(*)::int as n from live
+				where group_id in (select id from scoped) group by group_id
+			), effective as (
+				select c.ancestor_id, count(distinct l.user_id)::int as n
+				from public.group_closure c join live l on l.group_id = c.descendant_id
+				where c.ancestor_id in (select id from scoped) group by c.ancestor_id
+			), children as (
+				select parent_id, count(*)::int as n from public.groups
+				where parent_id in (select id from scoped) group by parent_id
+			), lineage as (
+				select c.descendant_id as id, max(c.depth)::int as depth,
+				       string_agg(lower(a.name) || chr(1) || a.id::text, chr(2) order by c.depth desc) as sort_path
+				from public.group_closure c join public.groups a on a.id = c.ancestor_id
+				where c.descendant_id in (select id from scoped) group by c.descendant_id
+			)
+			select ${groupColumns(tx)},
+			       coalesce(direct.n, 0) as "directMembers", coalesce(effective.n, 0) as "effectiveMembers",
+			       coalesce(children.n, 0) as "childCount",
+			       ((select private.is_platform_admin()) or g.id in (select private.managed_group_ids())) as "canManage",
+			       (g.id in (select private.member_group_ids())) as "isMember",
+			       (g.id in (select private.led_group_ids())) as "isLeader",
+			       lineage.depth, lineage.sort_path as "sortPath"
 			from public.groups g
-			where ${filter}
-			order by "sortPath"`;
+			join scoped on scoped.id = g.id
+			join lineage on lineage.id = g.id
+			left join direct on direct.group_id = g.id
+			left join effective on effective.ancestor_id = g.id
+			left join children on children.parent_id = g.id
+			order by lineage.sort_path`;
 		const visible = new Set(rows.map((row) => row.id));
 		let nodes = rows.map(({ sortPath: _sortPath, ...node }) => ({
 			...node,
