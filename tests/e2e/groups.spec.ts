@@ -34,15 +34,15 @@ test('an admin builds a hierarchy, links it to a course, and a sub-group leader 
 	await expect(page.getByRole('heading', { level: 1, name: 'Groups' })).toBeVisible();
 
 	// Top level, from the "New group" form: it opens the new group's page.
-	await page.getByLabel('Group name').fill(top);
-	await page.getByLabel('Kind').selectOption('cohort');
+	await page.getByLabel('Group name', { exact: true }).fill(top);
+	await page.getByLabel('Kind', { exact: true }).selectOption('cohort');
 	await page.getByRole('button', { name: 'Create group' }).click();
 	await expect(page.getByRole('heading', { level: 1, name: top })).toBeVisible();
 	const topId = idFrom(page.url());
 
 	// Second level, from the group's Sub-groups tab.
 	await page.getByRole('link', { name: 'Sub-groups' }).click();
-	await page.getByLabel('Group name').fill(sub);
+	await page.getByLabel('Group name', { exact: true }).fill(sub);
 	await page.getByRole('button', { name: 'Create sub-group' }).click();
 	await expect(page.getByText(`Created the sub-group ${sub}.`)).toBeVisible();
 
