@@ -5,6 +5,7 @@ import { DomainError, notFound } from '$lib/server/errors';
 import { parse } from '$lib/server/validate';
 import { generateToken, hashToken } from '$lib/server/auth/token';
 import { email as emailSchema } from '$lib/schemas/common';
+import { invitationEmail, send } from '$lib/server/email';
 
 export type Invite = {
 	id: string;
@@ -26,22 +27,55 @@ const createSchema = v.object({
  * Creates an invitation link (the token is returned once). Bound to an email, only that person
  * may use it; otherwise anyone with the link, up to maxUses times (null: unlimited).
  */
-export async function create(actor: Actor, groupId: string, input: unknown, via: Via = 'app') {
+export async function create(
+	actor: Actor,
+	groupId: string,
+	input: unknown,
+	via: Via = 'app',
+	{ origin }: { origin?: string } = {}
+) {
 	const data = parse(createSchema, input);
 	const token = generateToken();
 	const id = crypto.randomUUID();
-	await withUser(
+	const created = await withUser(
 		actor,
 		async (tx) => {
 			await requireAccess(tx, 'group.manageMembers', groupId);
-			await tx`
-				insert into public.group_invites (id, group_id, token_hash, email, max_uses, expires_at, created_by)
-				values (${id}, ${groupId}, ${hashToken(token)}, ${data.email}, ${data.email ? 1 : data.maxUses},
-				        now() + make_interval(days => ${data.expiresInDays}), ${actor?.id ?? null})`;
+			const [row] = await tx<{ expires_at: Date; group_name: string; inviter: string | null }[]>`
+				with invite as (
+					insert into public.group_invites (id, group_id, token_hash, email, max_uses, expires_at, created_by)
+					values (${id}, ${groupId}, ${hashToken(token)}, ${data.email}, ${data.email ? 1 : data.maxUses},
+					        now() + make_interval(days => ${data.expiresInDays}), ${actor?.id ?? null})
+					returning expires_at
+				)
+				select invite.expires_at,
+				       (select name from public.groups where id = ${groupId}) as group_name,
+				       (select display_name from public.users where id = ${actor?.id ?? null}) as inviter
+				from invite`;
+			return row;
 		},
 		via
 	);
-	return { id, token, path: `/invite/${token}` };
+	const path = `/invite/${token}`;
+	// Sent after the commit: a failed email leaves a working invitation whose link can be copied.
+	let emailed = false;
+	if (data.email && origin) {
+		try {
+			await send(
+				invitationEmail({
+					to: data.email,
+					groupName: created.group_name,
+					inviter: created.inviter ?? 'Someone',
+					link: `${origin}${path}`,
+					expiresAt: created.expires_at
+				})
+			);
+			emailed = true;
+		} catch (error) {
+			console.error('The invitation email could not be sent', error);
+		}
+	}
+	return { id, token, path, emailed };
 }
 
 export function list(actor: Actor, groupId: string): Promise<Invite[]> {

@@ -24,11 +24,15 @@ export const actions: Actions = {
 				email: values.email.trim() || null,
 				maxUses: values.maxUses ? Number(values.maxUses) : null,
 				expiresInDays: Number(values.expiresInDays || 14)
-			});
+			}, 'app', { origin: event.url.origin });
 			// The token is shown this once; only its hash is stored.
 			return {
 				form: 'create',
-				success: 'Invitation created.',
+				success: created.emailed
+					? `Invitation sent to ${values.email.trim()}. You can also share the link below.`
+					: values.email.trim()
+						? 'Invitation created, but the email could not be sent: share the link below.'
+						: 'Invitation created.',
 				link: `${event.url.origin}${created.path}`
 			};
 		} catch (caught) {

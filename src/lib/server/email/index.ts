@@ -1,0 +1,52 @@
+import nodemailer, { type Transporter } from 'nodemailer';
+
+export type Email = { to: string; subject: string; text: string; html?: string };
+
+const TRANSPORT = Symbol.for('tessera.email.transport');
+const store = globalThis as unknown as Record<symbol, Transporter | undefined>;
+
+/**
+ * SMTP when SMTP_URL is set (smtp://user:pass@host:587, smtps://…); otherwise messages are
+ * printed to the server log, so a developer can follow an invitation link without a mail server.
+ */
+function transport(): Transporter {
+	store[TRANSPORT] ??= process.env.SMTP_URL
+		? nodemailer.createTransport(process.env.SMTP_URL)
+		: nodemailer.createTransport({ jsonTransport: true });
+	return store[TRANSPORT];
+}
+
+/** Forgets the transport, so a changed SMTP_URL (tests) takes effect. */
+export function resetTransport() {
+	store[TRANSPORT]?.close();
+	store[TRANSPORT] = undefined;
+}
+
+export async function send(email: Email): Promise<void> {
+	const from = process.env.MAIL_FROM ?? 'Tessera <no-reply@tessera.invalid>';
+	await transport().sendMail({ from, ...email });
+	if (!process.env.SMTP_URL) {
+		console.log(`\n  ✉ To: ${email.to}\n    Subject: ${email.subject}\n\n${email.text.replace(/^/gm, '    ')}\n`);
+	}
+}
+
+const escapeHtml = (text: string) =>
+	text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+export function invitationEmail({ to, groupName, inviter, link, expiresAt }: {
+	to: string;
+	groupName: string;
+	inviter: string;
+	link: string;
+	expiresAt: Date;
+}): Email {
+	const until = expiresAt.toUTCString().replace(/ \d\d:\d\d:\d\d GMT$/, '');
+	return {
+		to,
+		subject: `${inviter} invited you to join ${groupName} on Tessera`,
+		text: `${inviter} invited you to join "${groupName}" on Tessera.\n\nJoin here: ${link}\n\nThe link works until ${until}, for this email address only.`,
+		html: `<p>${escapeHtml(inviter)} invited you to join <strong>${escapeHtml(groupName)}</strong> on Tessera.</p>` +
+			`<p><a href="${escapeHtml(link)}">Join ${escapeHtml(groupName)}</a></p>` +
+			`<p>The link works until ${escapeHtml(until)}, for this email address only.</p>`
+	};
+}
