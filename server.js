@@ -22,7 +22,8 @@ if (process.env.ORIGIN) {
 	// Tell it the protocol this connection really uses (a client cannot choose it). Behind a
 	// TLS-terminating proxy, set ORIGIN (or PROTOCOL_HEADER) instead.
 	server.on('request', (req, res) => {
-		req.headers['x-tessera-protocol'] = 'encrypted' in req.socket && req.socket.encrypted ? 'https' : 'http';
+		req.headers['x-tessera-protocol'] =
+			'encrypted' in req.socket && req.socket.encrypted ? 'https' : 'http';
 		handler(req, res);
 	});
 }

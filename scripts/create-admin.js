@@ -17,8 +17,14 @@ if (!password) {
 	password = await rl.question('Password (at least 10 characters): ');
 	rl.close();
 }
-const db = await openDatabase({ dataDir: path.resolve(process.env.TESSERA_DATA_DIR ?? '.data', 'postgres') });
-const vite = await createServer({ server: { middlewareMode: true }, appType: 'custom', logLevel: 'error' });
+const db = await openDatabase({
+	dataDir: path.resolve(process.env.TESSERA_DATA_DIR ?? '.data', 'postgres')
+});
+const vite = await createServer({
+	server: { middlewareMode: true },
+	appType: 'custom',
+	logLevel: 'error'
+});
 try {
 	await migrate(db.adminUrl, { appPassword: appPasswordFor(db.appUrl) });
 	process.env.TESSERA_APP_DATABASE_URL = db.appUrl;

@@ -2,7 +2,13 @@
 // `npm run db:migrate` and `npm run db:reset` (drop everything, migrate, seed), against the
 // embedded Postgres under .data/ or the database in DATABASE_URL alike.
 import path from 'node:path';
-import { appPasswordFor, dropSchema, migrate, openDatabase, seedIfEmpty } from '../src/lib/server/db/setup.js';
+import {
+	appPasswordFor,
+	dropSchema,
+	migrate,
+	openDatabase,
+	seedIfEmpty
+} from '../src/lib/server/db/setup.js';
 
 const command = process.argv[2];
 if (command !== 'migrate' && command !== 'reset') {
@@ -10,7 +16,10 @@ if (command !== 'migrate' && command !== 'reset') {
 	process.exit(2);
 }
 const log = (/** @type {string} */ line) => console.log(`  ${line}`);
-const db = await openDatabase({ dataDir: path.resolve(process.env.TESSERA_DATA_DIR ?? '.data', 'postgres'), log });
+const db = await openDatabase({
+	dataDir: path.resolve(process.env.TESSERA_DATA_DIR ?? '.data', 'postgres'),
+	log
+});
 try {
 	if (command === 'reset') {
 		log('Dropping the public, private and supabase_migrations schemas');
@@ -18,7 +27,9 @@ try {
 	}
 	const { applied } = await migrate(db.adminUrl, { appPassword: appPasswordFor(db.appUrl), log });
 	if (applied.length === 0) log('The database is up to date.');
-	if (command === 'reset' && (await seedIfEmpty(db.adminUrl))) log('Seeded the demo (supabase/seed.sql)');
+	if (command === 'reset' && (await seedIfEmpty(db.adminUrl))) {
+		log('Seeded the demo (supabase/seed.sql)');
+	}
 } catch (error) {
 	console.error(error instanceof Error ? error.message : error);
 	process.exitCode = 1;

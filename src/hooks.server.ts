@@ -1,7 +1,12 @@
 import type { Handle, HandleServerError, ServerInit } from '@sveltejs/kit';
 import type { Server as HttpServer } from 'node:http';
 import * as apiTokens from '$lib/server/auth/api-tokens';
-import { deleteSessionCookie, SESSION_COOKIE, setSessionCookie, validateSessionToken } from '$lib/server/auth/session';
+import {
+	deleteSessionCookie,
+	SESSION_COOKIE,
+	setSessionCookie,
+	validateSessionToken
+} from '$lib/server/auth/session';
 import { attachSocketServer } from '$lib/server/realtime/server';
 import { startJobs } from '$lib/server/jobs';
 
@@ -57,7 +62,10 @@ export const handle: Handle = async ({ event, resolve }) => {
 export const handleError: HandleServerError = ({ error, status }) => {
 	if (status !== 404) console.error(error);
 	return {
-		message: status === 404 ? 'Not found, or you do not have access.' : 'Something went wrong on our side. Try again.',
+		message:
+			status === 404
+				? 'Not found, or you do not have access.'
+				: 'Something went wrong on our side. Try again.',
 		code: status === 404 ? 'not_found' : 'internal'
 	};
 };

@@ -10,7 +10,10 @@ describe('parseCsv', () => {
 	});
 
 	it('skips a byte-order mark and blank lines, and keeps a last line without a newline', () => {
-		expect(parseCsv('\ufeffemail\n\n  \nzoë@example.test')).toEqual([['email'], ['zoë@example.test']]);
+		expect(parseCsv('\ufeffemail\n\n  \nzoë@example.test')).toEqual([
+			['email'],
+			['zoë@example.test']
+		]);
 	});
 
 	it('returns nothing for empty input', () => {

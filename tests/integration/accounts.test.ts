@@ -7,7 +7,11 @@ import { createUser, FIXTURE_PASSWORD, ownerDb } from './helpers';
 
 describe('accounts', () => {
 	it('signs up, stores only the SHA-256 of the session token, and validates it', async () => {
-		const { token, user } = await accounts.signUp({ email: 'New.Person@Example.test', displayName: 'New Person', password: 'plum orbit canvas' });
+		const { token, user } = await accounts.signUp({
+			email: 'New.Person@Example.test',
+			displayName: 'New Person',
+			password: 'plum orbit canvas'
+		});
 		expect(user.email).toBe('new.person@example.test');
 		expect(token.length).toBeGreaterThanOrEqual(26);
 		const stored = await ownerDb()`select id from public.sessions where user_id = ${user.id}`;
@@ -18,18 +22,27 @@ describe('accounts', () => {
 	it('refuses a duplicate email with a clear message and creates nothing', async () => {
 		const existing = await createUser();
 		const error = await accounts
-			.signUp({ email: existing.email.toUpperCase(), displayName: 'Copy', password: 'plum orbit canvas' })
+			.signUp({
+				email: existing.email.toUpperCase(),
+				displayName: 'Copy',
+				password: 'plum orbit canvas'
+			})
 			.catch((e) => e);
 		expect(error).toBeInstanceOf(DomainError);
 		expect(error.message).toMatch(/already exists/);
-		const [{ count }] = await ownerDb()`select count(*)::int from public.users where email = ${existing.email}`;
+		const [{ count }] =
+			await ownerDb()`select count(*)::int from public.users where email = ${existing.email}`;
 		expect(count).toBe(1);
 	});
 
 	it('gives the same answer for an unknown email and a wrong password', async () => {
 		const user = await createUser();
-		const unknown = await accounts.signIn({ email: 'nobody@example.test', password: 'whatever it is' }, '10.0.0.1').catch((e) => e);
-		const wrong = await accounts.signIn({ email: user.email, password: 'not the password' }, '10.0.0.1').catch((e) => e);
+		const unknown = await accounts
+			.signIn({ email: 'nobody@example.test', password: 'whatever it is' }, '10.0.0.1')
+			.catch((e) => e);
+		const wrong = await accounts
+			.signIn({ email: user.email, password: 'not the password' }, '10.0.0.1')
+			.catch((e) => e);
 		expect(unknown.message).toBe(wrong.message);
 		expect(unknown.status).toBe(401);
 		expect(wrong.status).toBe(401);
@@ -38,9 +51,13 @@ describe('accounts', () => {
 	it('locks an account after five failures, with the wait in the answer', async () => {
 		const user = await createUser();
 		for (let i = 0; i < 5; i++) {
-			await accounts.signIn({ email: user.email, password: 'wrong password!' }, `10.1.0.${i}`).catch(() => {});
+			await accounts
+				.signIn({ email: user.email, password: 'wrong password!' }, `10.1.0.${i}`)
+				.catch(() => {});
 		}
-		const locked = await accounts.signIn({ email: user.email, password: FIXTURE_PASSWORD }, '10.1.1.1').catch((e) => e);
+		const locked = await accounts
+			.signIn({ email: user.email, password: FIXTURE_PASSWORD }, '10.1.1.1')
+			.catch((e) => e);
 		expect(locked.status).toBe(429);
 		expect(locked.retryAfterSeconds).toBeGreaterThan(0);
 		expect(locked.message).toMatch(/Try again in 15 minutes/);
@@ -48,16 +65,27 @@ describe('accounts', () => {
 
 	it('ends other sessions when the password changes, and a disabled account at once', async () => {
 		const user = await createUser();
-		const first = await accounts.signIn({ email: user.email, password: FIXTURE_PASSWORD }, '10.2.0.1');
-		const second = await accounts.signIn({ email: user.email, password: FIXTURE_PASSWORD }, '10.2.0.1');
-		await accounts.changePassword(first.user, first.session.id, { currentPassword: FIXTURE_PASSWORD, newPassword: 'a brand new phrase' });
+		const first = await accounts.signIn(
+			{ email: user.email, password: FIXTURE_PASSWORD },
+			'10.2.0.1'
+		);
+		const second = await accounts.signIn(
+			{ email: user.email, password: FIXTURE_PASSWORD },
+			'10.2.0.1'
+		);
+		await accounts.changePassword(first.user, first.session.id, {
+			currentPassword: FIXTURE_PASSWORD,
+			newPassword: 'a brand new phrase'
+		});
 		expect((await validateSessionToken(first.token)).session).not.toBeNull();
 		expect((await validateSessionToken(second.token)).session).toBeNull();
 
 		const admin = await createUser({ admin: true });
 		await accounts.setDisabled({ id: admin.id }, user.id, true);
 		expect((await validateSessionToken(first.token)).session).toBeNull();
-		const again = await accounts.signIn({ email: user.email, password: 'a brand new phrase' }, '10.2.0.2').catch((e) => e);
+		const again = await accounts
+			.signIn({ email: user.email, password: 'a brand new phrase' }, '10.2.0.2')
+			.catch((e) => e);
 		expect(again.status).toBe(401);
 	});
 });

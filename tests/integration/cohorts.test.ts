@@ -33,17 +33,30 @@ describe('linking a cohort to a course', () => {
 	it('enrols the cohort and its sub-groups at once, and places them in a new "<cohort> cohort" group', async () => {
 		const a = actor(admin);
 		const course = await createCourse(org.id);
-		const cohort = await groups.create(a, { organisationId: org.id, name: 'Intake Spring', kind: 'cohort' });
+		const cohort = await groups.create(a, {
+			organisationId: org.id,
+			name: 'Intake Spring',
+			kind: 'cohort'
+		});
 		const sub = await groups.create(a, { parentId: cohort.id, name: 'Intake Spring — Evening' });
 		const [top, nested] = [await createUser(), await createUser()];
 		await memberships.add(a, cohort.id, { userIds: [top.id] });
 		await memberships.add(a, sub.id, { userIds: [nested.id] });
-		const link = await cohorts.link(a, course.id, { groupId: cohort.id, courseRole: 'learner', target: 'new' });
+		const link = await cohorts.link(a, course.id, {
+			groupId: cohort.id,
+			courseRole: 'learner',
+			target: 'new'
+		});
 		expect(link.enrolled).toBe(2);
 		expect(link.targetGroupName).toBe('Intake Spring cohort');
-		expect(await enrolmentOf(course.id, top.id)).toEqual({ role: 'learner', status: 'active', source: 'link' });
+		expect(await enrolmentOf(course.id, top.id)).toEqual({
+			role: 'learner',
+			status: 'active',
+			source: 'link'
+		});
 		expect(await enrolmentOf(course.id, nested.id)).toMatchObject({ status: 'active' });
-		const placed = await ownerDb()`select user_id from public.group_members where group_id = ${link.targetGroupId} order by user_id`;
+		const placed =
+			await ownerDb()`select user_id from public.group_members where group_id = ${link.targetGroupId} order by user_id`;
 		expect(placed.map((row) => row.user_id).sort()).toEqual([top.id, nested.id].sort());
 	});
 
@@ -51,11 +64,17 @@ describe('linking a cohort to a course', () => {
 		const a = actor(admin);
 		const course = await createCourse(org.id);
 		const cohort = await groups.create(a, { organisationId: org.id, name: 'Cohort with leaves' });
-		const leaf = await groups.create(a, { parentId: (await groups.create(a, { parentId: cohort.id, name: 'Middle' })).id, name: 'Leaf' });
+		const leaf = await groups.create(a, {
+			parentId: (await groups.create(a, { parentId: cohort.id, name: 'Middle' })).id,
+			name: 'Leaf'
+		});
 		await cohorts.link(a, course.id, { groupId: cohort.id });
 		const person = await createUser();
 		await memberships.add(a, leaf.id, { userIds: [person.id] });
-		expect(await enrolmentOf(course.id, person.id)).toMatchObject({ status: 'active', source: 'link' });
+		expect(await enrolmentOf(course.id, person.id)).toMatchObject({
+			status: 'active',
+			source: 'link'
+		});
 		await memberships.remove(a, leaf.id, { userIds: [person.id] });
 		expect(await enrolmentOf(course.id, person.id)).toMatchObject({ status: 'suspended' });
 		await memberships.add(a, leaf.id, { userIds: [person.id] });
@@ -78,14 +97,24 @@ describe('linking a cohort to a course', () => {
 		const course = await createCourse(org.id);
 		const first = await groups.create(a, { organisationId: org.id, name: 'First cohort' });
 		const second = await groups.create(a, { organisationId: org.id, name: 'Second cohort' });
-		const [byHand, inBoth, onlyFirst] = [await createUser(), await createUser(), await createUser()];
+		const [byHand, inBoth, onlyFirst] = [
+			await createUser(),
+			await createUser(),
+			await createUser()
+		];
 		await enrolments.enrolByEmails(a, course.id, { emails: byHand.email });
 		await memberships.add(a, first.id, { userIds: [byHand.id, inBoth.id, onlyFirst.id] });
 		await memberships.add(a, second.id, { userIds: [inBoth.id] });
-		const firstLink = await cohorts.link(a, course.id, { groupId: first.id, removalPolicy: 'unenrol' });
+		const firstLink = await cohorts.link(a, course.id, {
+			groupId: first.id,
+			removalPolicy: 'unenrol'
+		});
 		await cohorts.link(a, course.id, { groupId: second.id });
 		await cohorts.unlink(a, firstLink.id);
-		expect(await enrolmentOf(course.id, byHand.id)).toMatchObject({ status: 'active', source: 'manual' });
+		expect(await enrolmentOf(course.id, byHand.id)).toMatchObject({
+			status: 'active',
+			source: 'manual'
+		});
 		expect(await enrolmentOf(course.id, inBoth.id)).toMatchObject({ status: 'active' });
 		expect(await enrolmentOf(course.id, onlyFirst.id)).toBeNull();
 	});
@@ -125,11 +154,18 @@ describe('linking a cohort to a course', () => {
 		const course = await createCourse(org.id);
 		const cohort = await groups.create(a, { organisationId: org.id, name: 'Once only' });
 		await cohorts.link(a, course.id, { groupId: cohort.id });
-		await expect(cohorts.link(a, course.id, { groupId: cohort.id })).rejects.toThrow(/already linked/);
+		await expect(cohorts.link(a, course.id, { groupId: cohort.id })).rejects.toThrow(
+			/already linked/
+		);
 		const otherOrg = await createOrganisation();
 		const platformAdmin = await createUser({ admin: true });
-		const foreign = await groups.create(actor(platformAdmin), { organisationId: otherOrg.id, name: 'Foreign' });
-		await expect(cohorts.link(actor(platformAdmin), course.id, { groupId: foreign.id })).rejects.toThrow(/own organisation/);
+		const foreign = await groups.create(actor(platformAdmin), {
+			organisationId: otherOrg.id,
+			name: 'Foreign'
+		});
+		await expect(
+			cohorts.link(actor(platformAdmin), course.id, { groupId: foreign.id })
+		).rejects.toThrow(/own organisation/);
 		await expect(cohorts.link(a, course.id, { groupId: foreign.id })).rejects.toThrow(/Not found/);
 	});
 
@@ -155,7 +191,11 @@ describe('sync against a model', () => {
 		const child = await groups.create(a, { parentId: root.id, name: 'Model child' });
 		const other = await groups.create(a, { organisationId: org.id, name: 'Model other' });
 		const groupIds = [root.id, child.id, other.id];
-		const parentOf: Record<string, string | null> = { [root.id]: null, [child.id]: root.id, [other.id]: null };
+		const parentOf: Record<string, string | null> = {
+			[root.id]: null,
+			[child.id]: root.id,
+			[other.id]: null
+		};
 		const people = await Promise.all(Array.from({ length: 4 }, () => createUser()));
 		const handEnrolled = people[0];
 		await enrolments.enrolByEmails(a, course.id, { emails: handEnrolled.email });
@@ -164,7 +204,11 @@ describe('sync against a model', () => {
 			fc.record({ kind: fc.constant('add' as const), group: fc.nat(2), person: fc.nat(3) }),
 			fc.record({ kind: fc.constant('remove' as const), group: fc.nat(2), person: fc.nat(3) }),
 			fc.record({ kind: fc.constant('expire' as const), group: fc.nat(2), person: fc.nat(3) }),
-			fc.record({ kind: fc.constant('link' as const), group: fc.constantFrom(0, 2), policy: fc.constantFrom('suspend', 'unenrol') }),
+			fc.record({
+				kind: fc.constant('link' as const),
+				group: fc.constantFrom(0, 2),
+				policy: fc.constantFrom('suspend', 'unenrol')
+			}),
 			fc.record({ kind: fc.constant('unlink' as const), group: fc.constantFrom(0, 2) })
 		);
 
@@ -179,8 +223,11 @@ describe('sync against a model', () => {
 				// What the model expects for each person: 'active', 'suspended' or absent.
 				const expected = new Map<string, string>([[handEnrolled.id, 'active']]);
 				const effectivelyIn = (groupId: string, personId: string) =>
-					groupIds.some((g) => member.get(g)!.has(personId) && (g === groupId || parentOf[g] === groupId));
-				const wanted = (personId: string) => [...links.keys()].some((g) => effectivelyIn(g, personId));
+					groupIds.some(
+						(g) => member.get(g)!.has(personId) && (g === groupId || parentOf[g] === groupId)
+					);
+				const wanted = (personId: string) =>
+					[...links.keys()].some((g) => effectivelyIn(g, personId));
 				const apply = (before: Map<string, boolean>, policyOf: (personId: string) => string) => {
 					for (const person of people) {
 						if (person.id === handEnrolled.id) continue;
@@ -211,11 +258,16 @@ describe('sync against a model', () => {
 								where group_id = ${groupIds[s.group]} and user_id = ${people[s.person].id}`;
 						}
 						member.get(groupIds[s.group])!.delete(people[s.person].id);
-						const linkedAncestors = [groupIds[s.group], parentOf[groupIds[s.group]]].filter((g): g is string => !!g);
+						const linkedAncestors = [groupIds[s.group], parentOf[groupIds[s.group]]].filter(
+							(g): g is string => !!g
+						);
 						apply(before, policyFor(linkedAncestors));
 					} else if (s.kind === 'link') {
 						if (links.has(groupIds[s.group])) continue;
-						const created = await cohorts.link(a, course.id, { groupId: groupIds[s.group], removalPolicy: s.policy });
+						const created = await cohorts.link(a, course.id, {
+							groupId: groupIds[s.group],
+							removalPolicy: s.policy
+						});
 						links.set(groupIds[s.group], { id: created.id, policy: s.policy });
 						apply(before, () => 'suspend');
 					} else {

@@ -3,7 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as groups from '$lib/server/groups';
 import * as invites from '$lib/server/memberships/invites';
 import { resetTransport } from '$lib/server/email';
-import { actor, addOrganisationMember, createOrganisation, createUser, ownerDb, type TestUser } from './helpers';
+import {
+	actor,
+	addOrganisationMember,
+	createOrganisation,
+	createUser,
+	ownerDb,
+	type TestUser
+} from './helpers';
 
 type Received = { to: string[]; raw: string };
 
@@ -53,7 +60,10 @@ afterAll(async () => {
 
 describe('email invitations', () => {
 	it('emails the invited person a link that lets them, and only them, join', async () => {
-		const group = await groups.create(actor(admin), { organisationId: org.id, name: 'Évening <Lab>' });
+		const group = await groups.create(actor(admin), {
+			organisationId: org.id,
+			name: 'Évening <Lab>'
+		});
 		const invited = await createUser();
 		const created = await invites.create(actor(admin), group.id, { email: invited.email }, 'app', {
 			origin: 'https://tessera.example'
@@ -69,7 +79,8 @@ describe('email invitations', () => {
 		expect(unfolded).not.toContain('<Lab></strong>');
 		const token = unfolded.match(/\/invite\/([a-z2-7]+)/)![1];
 		await invites.redeem({ id: invited.id, email: invited.email }, token);
-		const rows = await ownerDb()`select source from public.group_members where group_id = ${group.id} and user_id = ${invited.id}`;
+		const rows =
+			await ownerDb()`select source from public.group_members where group_id = ${group.id} and user_id = ${invited.id}`;
 		expect(rows).toEqual([{ source: 'invite' }]);
 	});
 
@@ -79,7 +90,13 @@ describe('email invitations', () => {
 		process.env.SMTP_URL = 'smtp://127.0.0.1:1';
 		resetTransport();
 		try {
-			const created = await invites.create(actor(admin), group.id, { email: invited.email }, 'app', { origin: 'https://x.example' });
+			const created = await invites.create(
+				actor(admin),
+				group.id,
+				{ email: invited.email },
+				'app',
+				{ origin: 'https://x.example' }
+			);
 			expect(created.emailed).toBe(false);
 			expect((await invites.peek(created.token)).groupName).toBe('Offline');
 		} finally {

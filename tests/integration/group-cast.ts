@@ -1,6 +1,12 @@
 import * as groups from '$lib/server/groups';
 import * as memberships from '$lib/server/memberships';
-import { actor, addOrganisationMember, createOrganisation, createUser, type TestUser } from './helpers';
+import {
+	actor,
+	addOrganisationMember,
+	createOrganisation,
+	createUser,
+	type TestUser
+} from './helpers';
 
 export type Cast = Awaited<ReturnType<typeof groupCast>>;
 
@@ -18,11 +24,29 @@ export async function groupCast() {
 	await addOrganisationMember(org.id, orgAdmin.id, 'admin');
 	await addOrganisationMember(otherOrg.id, otherOrgAdmin.id, 'admin');
 	const admin = actor(orgAdmin);
-	const G = await groups.create(admin, { organisationId: org.id, name: 'Cohort 2026', kind: 'cohort', idnumber: 'C2026' });
+	const G = await groups.create(admin, {
+		organisationId: org.id,
+		name: 'Cohort 2026',
+		kind: 'cohort',
+		idnumber: 'C2026'
+	});
 	const G1 = await groups.create(admin, { parentId: G.id, name: 'Cohort 2026 — Group 1' });
 	const G1a = await groups.create(admin, { parentId: G1.id, name: 'Study circle A' });
-	const H = await groups.create(admin, { organisationId: org.id, name: 'Cohort 2025', kind: 'cohort' });
-	const names = ['learnerG', 'learnerG1', 'learnerG1a', 'learnerH', 'leaderG', 'leaderG1', 'leaderH', 'outsider'] as const;
+	const H = await groups.create(admin, {
+		organisationId: org.id,
+		name: 'Cohort 2025',
+		kind: 'cohort'
+	});
+	const names = [
+		'learnerG',
+		'learnerG1',
+		'learnerG1a',
+		'learnerH',
+		'leaderG',
+		'leaderG1',
+		'leaderH',
+		'outsider'
+	] as const;
 	const people = {} as Record<(typeof names)[number], TestUser>;
 	for (const name of names) {
 		people[name] = await createUser({ name });
@@ -37,4 +61,3 @@ export async function groupCast() {
 	await memberships.add(admin, H.id, { userIds: [people.leaderH.id], role: 'leader' });
 	return { org, otherOrg, platformAdmin, orgAdmin, otherOrgAdmin, G, G1, G1a, H, ...people };
 }
-

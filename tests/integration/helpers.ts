@@ -27,7 +27,9 @@ function unique(prefix: string) {
 	return `${prefix}-${counter}-${Math.random().toString(36).slice(2, 7)}`;
 }
 
-export async function createUser(options: { name?: string; email?: string; admin?: boolean } = {}): Promise<TestUser> {
+export async function createUser(
+	options: { name?: string; email?: string; admin?: boolean } = {}
+): Promise<TestUser> {
 	const name = options.name ?? unique('Person');
 	const email = (options.email ?? `${unique('user')}@example.test`).toLowerCase();
 	const [row] = await ownerDb()<{ id: string }[]>`
@@ -37,19 +39,31 @@ export async function createUser(options: { name?: string; email?: string; admin
 	return { id: row.id, email, displayName: name };
 }
 
-export async function createOrganisation(name = unique('Org')): Promise<{ id: string; slug: string; name: string }> {
-	const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+export async function createOrganisation(
+	name = unique('Org')
+): Promise<{ id: string; slug: string; name: string }> {
+	const slug = name
+		.toLowerCase()
+		.replace(/[^a-z0-9]+/g, '-')
+		.replace(/^-|-$/g, '');
 	const [row] = await ownerDb()<{ id: string }[]>`
 		insert into public.organisations (name, slug) values (${name}, ${slug}) returning id`;
 	return { id: row.id, slug, name };
 }
 
-export async function addOrganisationMember(organisationId: string, userId: string, role: 'admin' | 'member' = 'member') {
+export async function addOrganisationMember(
+	organisationId: string,
+	userId: string,
+	role: 'admin' | 'member' = 'member'
+) {
 	await ownerDb()`
 		insert into public.organisation_members (organisation_id, user_id, role) values (${organisationId}, ${userId}, ${role})`;
 }
 
-export async function createCourse(organisationId: string, code = unique('C')): Promise<{ id: string; code: string }> {
+export async function createCourse(
+	organisationId: string,
+	code = unique('C')
+): Promise<{ id: string; code: string }> {
 	const [row] = await ownerDb()<{ id: string }[]>`
 		insert into public.courses (organisation_id, code, name) values (${organisationId}, ${code}, ${'Course ' + code})
 		returning id`;
@@ -102,7 +116,21 @@ export async function foundationCast() {
 	await enrol(otherCourse.id, otherLearner.id);
 	await enrol(foreignCourse.id, foreignLearner.id);
 	return {
-		platformAdmin, org, otherOrg, orgAdmin, otherOrgAdmin, course, otherCourse, foreignCourse,
-		instructor, assistant, learner, fellow, suspended, otherLearner, foreignLearner, stranger
+		platformAdmin,
+		org,
+		otherOrg,
+		orgAdmin,
+		otherOrgAdmin,
+		course,
+		otherCourse,
+		foreignCourse,
+		instructor,
+		assistant,
+		learner,
+		fellow,
+		suspended,
+		otherLearner,
+		foreignLearner,
+		stranger
 	};
 }

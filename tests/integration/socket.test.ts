@@ -38,8 +38,9 @@ afterAll(async () => {
 	// Closes the Socket.IO server and the HTTP server under it.
 	await closeSocketServer();
 	Object.assign(process.env, savedEnv);
-	for (const [key, value] of Object.entries(savedEnv))
+	for (const [key, value] of Object.entries(savedEnv)) {
 		if (value === undefined) delete process.env[key];
+	}
 });
 
 function open({ token, origin = url }: { token?: string; origin?: string | null } = {}): Client {

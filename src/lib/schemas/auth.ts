@@ -18,7 +18,12 @@ export const changePassword = v.object({
 });
 
 export const apiTokenCreate = v.object({
-	name: v.pipe(v.string(), v.trim(), v.nonEmpty('Name the token.'), v.maxLength(100, 'Use at most 100 characters.')),
+	name: v.pipe(
+		v.string(),
+		v.trim(),
+		v.nonEmpty('Name the token.'),
+		v.maxLength(100, 'Use at most 100 characters.')
+	),
 	expiresInDays: v.optional(
 		v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(365, 'Tokens last at most 365 days.'))
 	)

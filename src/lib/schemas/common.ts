@@ -24,5 +24,8 @@ export const courseRole = v.picklist(
 );
 export type CourseRole = v.InferOutput<typeof courseRole>;
 
-export const enrolmentStatus = v.picklist(['active', 'suspended'], 'The status must be active or suspended.');
+export const enrolmentStatus = v.picklist(
+	['active', 'suspended'],
+	'The status must be active or suspended.'
+);
 export type EnrolmentStatus = v.InferOutput<typeof enrolmentStatus>;

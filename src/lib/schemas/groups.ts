@@ -23,19 +23,50 @@ const idnumber = v.optional(
 const sizeLimit = v.optional(
 	v.nullable(
 		v.pipe(
-			v.union([v.number(), v.pipe(v.string(), v.trim(), v.transform((s) => (s === '' ? null : Number(s))))]),
-			v.nullable(v.pipe(v.number('The size limit must be a number.'), v.integer('The size limit must be a whole number.'), v.minValue(1, 'The size limit must be at least 1.'), v.maxValue(100000, 'The size limit is at most 100,000.')))
+			v.union([
+				v.number(),
+				v.pipe(
+					v.string(),
+					v.trim(),
+					v.transform((s) => (s === '' ? null : Number(s)))
+				)
+			]),
+			v.nullable(
+				v.pipe(
+					v.number('The size limit must be a number.'),
+					v.integer('The size limit must be a whole number.'),
+					v.minValue(1, 'The size limit must be at least 1.'),
+					v.maxValue(100000, 'The size limit is at most 100,000.')
+				)
+			)
 		)
 	),
 	null
 );
 
 const settings = {
-	kind: v.optional(v.pipe(v.string(), v.trim(), v.toLowerCase(), v.nonEmpty('Choose a kind.'), v.maxLength(40, 'Use at most 40 characters for a kind.')), 'group'),
-	name: v.pipe(v.string('Name the group.'), v.trim(), v.nonEmpty('Name the group.'), v.maxLength(200, 'Use at most 200 characters for a name.')),
+	kind: v.optional(
+		v.pipe(
+			v.string(),
+			v.trim(),
+			v.toLowerCase(),
+			v.nonEmpty('Choose a kind.'),
+			v.maxLength(40, 'Use at most 40 characters for a kind.')
+		),
+		'group'
+	),
+	name: v.pipe(
+		v.string('Name the group.'),
+		v.trim(),
+		v.nonEmpty('Name the group.'),
+		v.maxLength(200, 'Use at most 200 characters for a name.')
+	),
 	idnumber,
 	description: optionalText(5000, 'Use at most 5,000 characters.'),
-	visibility: v.optional(v.picklist(visibilities, 'Visibility must be scope, members, own or hidden.'), 'members'),
+	visibility: v.optional(
+		v.picklist(visibilities, 'Visibility must be scope, members, own or hidden.'),
+		'members'
+	),
 	membershipMode: v.optional(v.picklist(membershipModes, 'Unknown membership mode.'), 'manual'),
 	sizeLimit,
 	messagingEnabled: v.optional(v.boolean(), true),
@@ -49,7 +80,12 @@ const settings = {
 /** A new group: at the top of a scope, or under a parent (whose scope it takes). */
 export const groupCreate = v.object({
 	...settings,
-	scope: v.optional(v.picklist(['platform', 'organisation', 'course'], 'Scope must be platform, organisation or course.')),
+	scope: v.optional(
+		v.picklist(
+			['platform', 'organisation', 'course'],
+			'Scope must be platform, organisation or course.'
+		)
+	),
 	organisationId: v.optional(v.nullable(uuid)),
 	courseId: v.optional(v.nullable(uuid)),
 	parentId: v.optional(v.nullable(uuid))
@@ -62,13 +98,23 @@ export type GroupUpdate = v.InferOutput<typeof groupUpdate>;
 export const groupMove = v.object({ parentId: v.nullable(uuid) });
 
 const validity = {
-	validFrom: v.optional(v.nullable(v.pipe(v.string(), v.isoTimestamp('Use an ISO date and time for valid from.')))),
-	validUntil: v.optional(v.nullable(v.pipe(v.string(), v.isoTimestamp('Use an ISO date and time for valid until.'))))
+	validFrom: v.optional(
+		v.nullable(v.pipe(v.string(), v.isoTimestamp('Use an ISO date and time for valid from.')))
+	),
+	validUntil: v.optional(
+		v.nullable(v.pipe(v.string(), v.isoTimestamp('Use an ISO date and time for valid until.')))
+	)
 };
 
 export const membersAdd = v.object({
-	userIds: v.optional(v.pipe(v.array(uuid), v.maxLength(5000, 'Add at most 5,000 people at a time.')), []),
-	emails: v.optional(v.pipe(v.array(email), v.maxLength(5000, 'Add at most 5,000 people at a time.')), []),
+	userIds: v.optional(
+		v.pipe(v.array(uuid), v.maxLength(5000, 'Add at most 5,000 people at a time.')),
+		[]
+	),
+	emails: v.optional(
+		v.pipe(v.array(email), v.maxLength(5000, 'Add at most 5,000 people at a time.')),
+		[]
+	),
 	role: v.optional(v.picklist(groupRoles, 'The role must be member or leader.'), 'member'),
 	...validity
 });
@@ -84,10 +130,19 @@ export const membersRemove = v.object({
 
 export const courseLinkCreate = v.object({
 	groupId: uuid,
-	courseRole: v.optional(v.picklist(['learner', 'assistant', 'instructor'], 'The role must be learner, assistant or instructor.'), 'learner'),
+	courseRole: v.optional(
+		v.picklist(
+			['learner', 'assistant', 'instructor'],
+			'The role must be learner, assistant or instructor.'
+		),
+		'learner'
+	),
 	/** An existing course group, 'new' for a new one named "<cohort> cohort", or none. */
 	target: v.optional(v.union([uuid, v.literal('new'), v.literal('')]), ''),
-	removalPolicy: v.optional(v.picklist(['suspend', 'unenrol'], 'On removal, choose suspend or unenrol.'), 'suspend')
+	removalPolicy: v.optional(
+		v.picklist(['suspend', 'unenrol'], 'On removal, choose suspend or unenrol.'),
+		'suspend'
+	)
 });
 
 export const courseLinkUpdate = v.object({

@@ -2,16 +2,27 @@ import * as v from 'valibot';
 import { courseRole, email } from './common';
 
 export const organisationCreate = v.object({
-	name: v.pipe(v.string(), v.trim(), v.nonEmpty('Name the organisation.'), v.maxLength(200, 'Use at most 200 characters.')),
+	name: v.pipe(
+		v.string(),
+		v.trim(),
+		v.nonEmpty('Name the organisation.'),
+		v.maxLength(200, 'Use at most 200 characters.')
+	),
 	slug: v.pipe(
 		v.string(),
 		v.trim(),
 		v.toLowerCase(),
 		v.nonEmpty('Choose a short name for the address.'),
 		v.maxLength(64, 'Use at most 64 characters.'),
-		v.regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'Use lowercase letters, digits and single dashes, like north-college.')
+		v.regex(
+			/^[a-z0-9]+(-[a-z0-9]+)*$/,
+			'Use lowercase letters, digits and single dashes, like north-college.'
+		)
 	),
-	description: v.optional(v.pipe(v.string(), v.trim(), v.maxLength(5000, 'Use at most 5,000 characters.')), '')
+	description: v.optional(
+		v.pipe(v.string(), v.trim(), v.maxLength(5000, 'Use at most 5,000 characters.')),
+		''
+	)
 });
 
 export const organisationMemberAdd = v.object({
@@ -20,9 +31,22 @@ export const organisationMemberAdd = v.object({
 });
 
 export const courseCreate = v.object({
-	code: v.pipe(v.string(), v.trim(), v.nonEmpty('Give the course a code, like BIO101.'), v.maxLength(50, 'Use at most 50 characters.')),
-	name: v.pipe(v.string(), v.trim(), v.nonEmpty('Name the course.'), v.maxLength(200, 'Use at most 200 characters.')),
-	description: v.optional(v.pipe(v.string(), v.trim(), v.maxLength(5000, 'Use at most 5,000 characters.')), '')
+	code: v.pipe(
+		v.string(),
+		v.trim(),
+		v.nonEmpty('Give the course a code, like BIO101.'),
+		v.maxLength(50, 'Use at most 50 characters.')
+	),
+	name: v.pipe(
+		v.string(),
+		v.trim(),
+		v.nonEmpty('Name the course.'),
+		v.maxLength(200, 'Use at most 200 characters.')
+	),
+	description: v.optional(
+		v.pipe(v.string(), v.trim(), v.maxLength(5000, 'Use at most 5,000 characters.')),
+		''
+	)
 });
 
 export const MAX_EMAILS_PER_PASTE = 5000;
@@ -40,5 +64,8 @@ export const participantsQuery = v.object({
 	role: v.optional(v.union([courseRole, v.literal('')]), ''),
 	status: v.optional(v.union([v.picklist(['active', 'suspended']), v.literal('')]), ''),
 	page: v.optional(v.pipe(v.unknown(), v.transform(Number), v.integer(), v.minValue(1)), 1),
-	pageSize: v.optional(v.pipe(v.unknown(), v.transform(Number), v.integer(), v.minValue(1), v.maxValue(200)), 50)
+	pageSize: v.optional(
+		v.pipe(v.unknown(), v.transform(Number), v.integer(), v.minValue(1), v.maxValue(200)),
+		50
+	)
 });

@@ -16,7 +16,11 @@ export type Permission =
 	| 'group.manageMembers';
 
 /** Which of `ids` the current transaction's user holds `permission` on. */
-export async function allowedIds(tx: Tx, permission: Permission, ids: string[]): Promise<Set<string>> {
+export async function allowedIds(
+	tx: Tx,
+	permission: Permission,
+	ids: string[]
+): Promise<Set<string>> {
 	if (ids.length === 0) return new Set();
 	let rows: { id: string }[];
 	switch (permission) {
@@ -68,7 +72,11 @@ export async function allowedIds(tx: Tx, permission: Permission, ids: string[]):
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Throws the same 404 whether the thing is missing or the user may not touch it. */
-export async function requireAccess(tx: Tx, permission: Permission, ids: string | string[]): Promise<void> {
+export async function requireAccess(
+	tx: Tx,
+	permission: Permission,
+	ids: string | string[]
+): Promise<void> {
 	const list = Array.isArray(ids) ? ids : [ids];
 	if (list.some((id) => !UUID.test(id))) throw notFound();
 	const allowed = await allowedIds(tx, permission, list);

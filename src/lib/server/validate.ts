@@ -2,12 +2,16 @@ import * as v from 'valibot';
 import { DomainError } from './errors';
 
 /** Parses untrusted input, or throws a 400 that lists every problem by field. */
-export function parse<TSchema extends v.GenericSchema>(schema: TSchema, input: unknown): v.InferOutput<TSchema> {
+export function parse<TSchema extends v.GenericSchema>(
+	schema: TSchema,
+	input: unknown
+): v.InferOutput<TSchema> {
 	const result = v.safeParse(schema, input);
 	if (result.success) {
 		const path = nulPath(result.output);
 		if (path !== null) {
-			const message = 'The text contains a NUL character, which cannot be stored. Remove it and try again.';
+			const message =
+				'The text contains a NUL character, which cannot be stored. Remove it and try again.';
 			throw new DomainError(400, 'invalid_input', message, [{ path: path || undefined, message }]);
 		}
 		return result.output;
@@ -16,7 +20,12 @@ export function parse<TSchema extends v.GenericSchema>(schema: TSchema, input: u
 		path: issue.path?.map((item) => String(item.key)).join('.') || undefined,
 		message: issue.message
 	}));
-	throw new DomainError(400, 'invalid_input', issues[0]?.message ?? 'The input is not valid.', issues);
+	throw new DomainError(
+		400,
+		'invalid_input',
+		issues[0]?.message ?? 'The input is not valid.',
+		issues
+	);
 }
 
 // Postgres text cannot hold U+0000; without this check it surfaces as a 500 from the driver.

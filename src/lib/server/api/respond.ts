@@ -4,7 +4,13 @@ import type { SessionUser } from '$lib/server/auth/session';
 
 type Handler = (event: RequestEvent, user: SessionUser) => Promise<unknown>;
 
-export function errorResponse(status: number, code: string, message: string, issues: DomainError['issues'] = [], headers: HeadersInit = {}) {
+export function errorResponse(
+	status: number,
+	code: string,
+	message: string,
+	issues: DomainError['issues'] = [],
+	headers: HeadersInit = {}
+) {
 	return json({ error: { code, message, issues } }, { status, headers });
 }
 
@@ -16,14 +22,21 @@ export function endpoint(handler: Handler, { status = 200 }: { status?: number }
 	return async (event: RequestEvent) => {
 		const user = event.locals.user;
 		if (!user) {
-			return errorResponse(401, 'unauthenticated', 'Send a personal access token as "Authorization: Bearer …" or sign in.');
+			return errorResponse(
+				401,
+				'unauthenticated',
+				'Send a personal access token as "Authorization: Bearer …" or sign in.'
+			);
 		}
 		return respond(() => handler(event, user), status);
 	};
 }
 
 /** The same wrapper for the few endpoints that work without a signed-in caller (signing in). */
-export function publicEndpoint(handler: (event: RequestEvent) => Promise<unknown>, { status = 200 }: { status?: number } = {}) {
+export function publicEndpoint(
+	handler: (event: RequestEvent) => Promise<unknown>,
+	{ status = 200 }: { status?: number } = {}
+) {
 	return (event: RequestEvent) => respond(() => handler(event), status);
 }
 
@@ -34,7 +47,9 @@ async function respond(run: () => Promise<unknown>, status: number): Promise<Res
 		return result === undefined ? new Response(null, { status: 204 }) : json(result, { status });
 	} catch (error) {
 		if (error instanceof DomainError) {
-			const headers: Record<string, string> = error.retryAfterSeconds ? { 'retry-after': String(error.retryAfterSeconds) } : {};
+			const headers: Record<string, string> = error.retryAfterSeconds
+				? { 'retry-after': String(error.retryAfterSeconds) }
+				: {};
 			return errorResponse(error.status, error.code, error.message, error.issues, headers);
 		}
 		console.error(error);
@@ -45,16 +60,26 @@ async function respond(run: () => Promise<unknown>, status: number): Promise<Res
 /** A route's `fallback`: any other method gets a JSON 405 that names the allowed ones. */
 export function methodNotAllowed(allowed: string[]) {
 	return async ({ request }: RequestEvent) =>
-		errorResponse(405, 'method_not_allowed', `${request.method} is not supported here; use ${allowed.join(' or ')}.`, [], {
-			allow: allowed.join(', ')
-		});
+		errorResponse(
+			405,
+			'method_not_allowed',
+			`${request.method} is not supported here; use ${allowed.join(' or ')}.`,
+			[],
+			{
+				allow: allowed.join(', ')
+			}
+		);
 }
 
 /** The request body as JSON, or a clear 400. */
 export async function readJson(event: RequestEvent): Promise<unknown> {
 	const type = event.request.headers.get('content-type') ?? '';
 	if (!type.includes('application/json')) {
-		throw new DomainError(415, 'unsupported_media_type', 'Send the body as JSON (Content-Type: application/json).');
+		throw new DomainError(
+			415,
+			'unsupported_media_type',
+			'Send the body as JSON (Content-Type: application/json).'
+		);
 	}
 	try {
 		return await event.request.json();

@@ -4,7 +4,12 @@ import { closeSocketsOfSessions, closeSocketsOfUser } from '$lib/server/realtime
 import { parse } from '$lib/server/validate';
 import * as schemas from '$lib/schemas/auth';
 import { hashPassword, passwordWeakness, verifyPasswordHash } from './password';
-import { createSession, invalidateSession, invalidateUserSessions, type SessionUser } from './session';
+import {
+	createSession,
+	invalidateSession,
+	invalidateUserSessions,
+	type SessionUser
+} from './session';
 import { clearFailures, recordFailure, secondsUntilAllowed } from './throttle';
 
 const WRONG_CREDENTIALS = 'That email and password do not match an account.';
@@ -16,7 +21,12 @@ const DUMMY_HASH =
 type UserRow = { id: string; email: string; display_name: string; platform_role: 'admin' | 'user' };
 
 function toSessionUser(row: UserRow): SessionUser {
-	return { id: row.id, email: row.email, displayName: row.display_name, platformRole: row.platform_role };
+	return {
+		id: row.id,
+		email: row.email,
+		displayName: row.display_name,
+		platformRole: row.platform_role
+	};
 }
 
 export async function signUp(input: unknown) {
@@ -35,9 +45,12 @@ export async function signUp(input: unknown) {
 		});
 	} catch (error) {
 		if (isPgError(error, PG.uniqueViolation)) {
-			throw new DomainError(409, 'email_taken', 'An account with this email already exists. Sign in instead.', [
-				{ path: 'email', message: 'An account with this email already exists.' }
-			]);
+			throw new DomainError(
+				409,
+				'email_taken',
+				'An account with this email already exists. Sign in instead.',
+				[{ path: 'email', message: 'An account with this email already exists.' }]
+			);
 		}
 		throw error;
 	}
@@ -79,7 +92,8 @@ export async function signIn(input: unknown, ip: string) {
 export async function changePassword(user: SessionUser, currentSessionId: string, input: unknown) {
 	const { currentPassword, newPassword } = parse(schemas.changePassword, input);
 	const [row] = await asService(
-		(tx) => tx<{ hash: string }[]>`select hash from public.user_passwords where user_id = ${user.id}`
+		(tx) =>
+			tx<{ hash: string }[]>`select hash from public.user_passwords where user_id = ${user.id}`
 	);
 	if (!row || !(await verifyPasswordHash(row.hash, currentPassword))) {
 		throw invalid('Your current password is not right.', [
@@ -118,7 +132,9 @@ export async function setDisabled(actor: Actor, userId: string, disabled: boolea
 			where id = ${userId} and (select private.is_platform_admin())
 			returning id`
 	);
-	if (rows.length === 0) throw new DomainError(404, 'not_found', 'Not found, or you do not have access.');
+	if (rows.length === 0) {
+		throw new DomainError(404, 'not_found', 'Not found, or you do not have access.');
+	}
 	if (disabled) {
 		await asService((tx) => invalidateUserSessions(tx, userId));
 		closeSocketsOfUser(userId);

@@ -56,7 +56,9 @@ export async function revoke(actor: NonNullable<Actor>, tokenId: string) {
 export async function validate(secret: string): Promise<SessionUser | null> {
 	if (!secret.startsWith(API_TOKEN_PREFIX)) return null;
 	const [row] = await asService(
-		(tx) => tx<{ id: string; email: string; display_name: string; platform_role: 'admin' | 'user' }[]>`
+		(tx) => tx<
+			{ id: string; email: string; display_name: string; platform_role: 'admin' | 'user' }[]
+		>`
 			update public.api_tokens t set last_used_at = now()
 			from public.users u
 			where t.token_hash = ${hashToken(secret)} and u.id = t.user_id
@@ -65,6 +67,11 @@ export async function validate(secret: string): Promise<SessionUser | null> {
 			returning u.id, u.email, u.display_name, u.platform_role`
 	);
 	return row
-		? { id: row.id, email: row.email, displayName: row.display_name, platformRole: row.platform_role }
+		? {
+				id: row.id,
+				email: row.email,
+				displayName: row.display_name,
+				platformRole: row.platform_role
+			}
 		: null;
 }

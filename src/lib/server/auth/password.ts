@@ -7,9 +7,24 @@ export const PASSWORD_MIN_LENGTH = 10;
 export const PASSWORD_MAX_LENGTH = 256;
 
 const COMMON = new Set([
-	'password123', 'password1234', '1234567890', '12345678910', 'qwertyuiop', 'iloveyou123',
-	'letmein1234', 'welcome123', 'admin12345', 'passw0rd123', '0987654321', 'abcdefghij',
-	'qwerty1234', '1111111111', 'aaaaaaaaaa', 'football123', 'baseball123', 'princess123'
+	'password123',
+	'password1234',
+	'1234567890',
+	'12345678910',
+	'qwertyuiop',
+	'iloveyou123',
+	'letmein1234',
+	'welcome123',
+	'admin12345',
+	'passw0rd123',
+	'0987654321',
+	'abcdefghij',
+	'qwerty1234',
+	'1111111111',
+	'aaaaaaaaaa',
+	'football123',
+	'baseball123',
+	'princess123'
 ]);
 
 export function hashPassword(password: string): Promise<string> {

@@ -24,7 +24,10 @@ export function sessionLimits() {
 // last_seen_at is written at most once a minute, so browsing does not write on every request.
 const TOUCH_AFTER_MS = 60_000;
 
-export async function createSession(tx: Tx, userId: string): Promise<{ token: string; session: Session }> {
+export async function createSession(
+	tx: Tx,
+	userId: string
+): Promise<{ token: string; session: Session }> {
 	const token = generateToken();
 	const id = hashToken(token);
 	const { absolute } = sessionLimits();
@@ -32,7 +35,10 @@ export async function createSession(tx: Tx, userId: string): Promise<{ token: st
 		insert into public.sessions (id, user_id, expires_at)
 		values (${id}, ${userId}, now() + make_interval(secs => ${absolute}))
 		returning expires_at, last_seen_at`;
-	return { token, session: { id, userId, expiresAt: row.expires_at, lastSeenAt: row.last_seen_at } };
+	return {
+		token,
+		session: { id, userId, expiresAt: row.expires_at, lastSeenAt: row.last_seen_at }
+	};
 }
 
 /** The session and its user, or nulls when the token is unknown, expired, idle too long or the user is disabled. */
@@ -85,7 +91,11 @@ export async function invalidateSession(sessionId: string): Promise<void> {
 }
 
 /** Ends every session of a user, or every one but `keepSessionId`. Returns the ended ids. */
-export async function invalidateUserSessions(tx: Tx, userId: string, keepSessionId?: string): Promise<string[]> {
+export async function invalidateUserSessions(
+	tx: Tx,
+	userId: string,
+	keepSessionId?: string
+): Promise<string[]> {
 	const rows = await tx<{ id: string }[]>`
 		delete from public.sessions
 		where user_id = ${userId} and id is distinct from ${keepSessionId ?? null}
@@ -93,7 +103,12 @@ export async function invalidateUserSessions(tx: Tx, userId: string, keepSession
 	return rows.map((row) => row.id);
 }
 
-export function setSessionCookie(cookies: Cookies, token: string, expiresAt: Date, secure: boolean) {
+export function setSessionCookie(
+	cookies: Cookies,
+	token: string,
+	expiresAt: Date,
+	secure: boolean
+) {
 	cookies.set(SESSION_COOKIE, token, {
 		httpOnly: true,
 		sameSite: 'lax',

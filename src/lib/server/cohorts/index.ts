@@ -57,7 +57,12 @@ export function get(actor: Actor, linkId: string): Promise<CourseLink> {
  * Links a group (sub-groups included) to a course: its members are enrolled at once, set-based,
  * and kept in step from then on. With target 'new', a course group "<group> cohort" is made.
  */
-export async function link(actor: Actor, courseId: string, input: unknown, via: Via = 'app'): Promise<CourseLink> {
+export async function link(
+	actor: Actor,
+	courseId: string,
+	input: unknown,
+	via: Via = 'app'
+): Promise<CourseLink> {
 	const data = parse(schemas.courseLinkCreate, input);
 	try {
 		return await withUser(
@@ -65,14 +70,31 @@ export async function link(actor: Actor, courseId: string, input: unknown, via: 
 			async (tx) => {
 				await requireAccess(tx, 'course.manage', courseId);
 				await requireAccess(tx, 'group.view', data.groupId);
-				const [group] = await tx<{ name: string; scope: string; organisation_id: string | null; course_id: string | null }[]>`
+				const [group] = await tx<
+					{
+						name: string;
+						scope: string;
+						organisation_id: string | null;
+						course_id: string | null;
+					}[]
+				>`
 					select name, scope, organisation_id, course_id from public.groups where id = ${data.groupId}`;
-				const [course] = await tx<{ organisation_id: string }[]>`select organisation_id from public.courses where id = ${courseId}`;
+				const [course] = await tx<
+					{ organisation_id: string }[]
+				>`select organisation_id from public.courses where id = ${courseId}`;
 				if (group.scope === 'course' && group.course_id === courseId) {
-					throw new DomainError(400, 'invalid_input', 'A group of this course is already in it: link a cohort from the organisation or platform.');
+					throw new DomainError(
+						400,
+						'invalid_input',
+						'A group of this course is already in it: link a cohort from the organisation or platform.'
+					);
 				}
 				if (group.scope !== 'platform' && group.organisation_id !== course.organisation_id) {
-					throw new DomainError(400, 'invalid_input', 'Only groups of the course’s own organisation, or platform groups, can be linked.');
+					throw new DomainError(
+						400,
+						'invalid_input',
+						'Only groups of the course’s own organisation, or platform groups, can be linked.'
+					);
 				}
 				let targetGroupId: string | null = null;
 				if (data.target === 'new') {
@@ -82,7 +104,9 @@ export async function link(actor: Actor, courseId: string, input: unknown, via: 
 						values (${targetGroupId}, 'course', ${course.organisation_id}, ${courseId}, 'cohort',
 						        ${`${group.name} cohort`.slice(0, 200)}, 'sync', ${actor?.id ?? null})`;
 				} else if (data.target) {
-					const [target] = await tx<{ course_id: string | null }[]>`select course_id from public.groups where id = ${data.target}`;
+					const [target] = await tx<
+						{ course_id: string | null }[]
+					>`select course_id from public.groups where id = ${data.target}`;
 					if (!target || target.course_id !== courseId) {
 						throw new DomainError(400, 'invalid_input', 'Place members in a group of this course.');
 					}
@@ -105,7 +129,9 @@ export async function link(actor: Actor, courseId: string, input: unknown, via: 
 			via
 		);
 	} catch (error) {
-		if (isPgError(error, PG.uniqueViolation)) throw new DomainError(409, 'already_linked', 'This group is already linked to this course.');
+		if (isPgError(error, PG.uniqueViolation)) {
+			throw new DomainError(409, 'already_linked', 'This group is already linked to this course.');
+		}
 		if (isPgError(error, PG.insufficientPrivilege)) throw notFound();
 		throw error;
 	}
@@ -132,7 +158,8 @@ export async function unlink(actor: Actor, linkId: string, via: Via = 'app') {
 	await withUser(
 		actor,
 		async (tx) => {
-			const rows = await tx`delete from public.course_group_links where id = ${linkId} returning id`;
+			const rows =
+				await tx`delete from public.course_group_links where id = ${linkId} returning id`;
 			if (rows.length === 0) throw notFound();
 		},
 		via
@@ -142,7 +169,9 @@ export async function unlink(actor: Actor, linkId: string, via: Via = 'app') {
 /** Applies memberships that started or ended by the clock; run every few seconds by the app. */
 export function syncDueMemberships(): Promise<number> {
 	return asService(async (tx) => {
-		const [{ changed }] = await tx<{ changed: number }[]>`select private.sync_due_memberships() as changed`;
+		const [{ changed }] = await tx<
+			{ changed: number }[]
+		>`select private.sync_due_memberships() as changed`;
 		return changed;
 	});
 }

@@ -49,7 +49,12 @@ export async function get(actor: Actor, courseId: string): Promise<Course> {
 	});
 }
 
-export async function create(actor: Actor, organisationId: string, input: unknown, via: Via = 'app') {
+export async function create(
+	actor: Actor,
+	organisationId: string,
+	input: unknown,
+	via: Via = 'app'
+) {
 	const data = parse(schemas.courseCreate, input);
 	try {
 		return await withUser(
@@ -66,9 +71,12 @@ export async function create(actor: Actor, organisationId: string, input: unknow
 		);
 	} catch (error) {
 		if (isPgError(error, PG.uniqueViolation)) {
-			throw new DomainError(409, 'code_taken', `This organisation already has a course ${data.code}.`, [
-				{ path: 'code', message: 'This code is taken in this organisation.' }
-			]);
+			throw new DomainError(
+				409,
+				'code_taken',
+				`This organisation already has a course ${data.code}.`,
+				[{ path: 'code', message: 'This code is taken in this organisation.' }]
+			);
 		}
 		throw error;
 	}
@@ -89,7 +97,11 @@ export async function update(actor: Actor, courseId: string, input: unknown, via
 		);
 	} catch (error) {
 		if (isPgError(error, PG.uniqueViolation)) {
-			throw new DomainError(409, 'code_taken', `This organisation already has a course ${data.code}.`);
+			throw new DomainError(
+				409,
+				'code_taken',
+				`This organisation already has a course ${data.code}.`
+			);
 		}
 		throw error;
 	}

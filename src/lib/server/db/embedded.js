@@ -61,11 +61,17 @@ export async function startEmbeddedPostgres({ dataDir, quiet = true, fsync = tru
 		createPostgresUser: true,
 		initdbFlags: ['--encoding=UTF8', '--locale=C.UTF-8'],
 		postgresFlags: [
-			'-c', 'listen_addresses=127.0.0.1',
-			'-c', 'unix_socket_directories=',
-			'-c', 'max_connections=300',
-			'-c', 'shared_buffers=256MB',
-			...(fsync ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'])
+			'-c',
+			'listen_addresses=127.0.0.1',
+			'-c',
+			'unix_socket_directories=',
+			'-c',
+			'max_connections=300',
+			'-c',
+			'shared_buffers=256MB',
+			...(fsync
+				? []
+				: ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'])
 		],
 		onLog: (message) => {
 			logs.push(String(message));
@@ -83,7 +89,9 @@ export async function startEmbeddedPostgres({ dataDir, quiet = true, fsync = tru
 	try {
 		await pg.start();
 	} catch (error) {
-		throw new Error(`Embedded Postgres did not start:\n${logs.slice(-20).join('')}`, { cause: error });
+		throw new Error(`Embedded Postgres did not start:\n${logs.slice(-20).join('')}`, {
+			cause: error
+		});
 	}
 	let stopped = false;
 	return {

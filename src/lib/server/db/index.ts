@@ -98,7 +98,11 @@ function claimsFor(actor: Actor, via: Via) {
 }
 
 /** Runs `fn` as `actor` under row-level security: auth.uid() is the actor, policies decide. */
-export function withUser<T>(actor: Actor, fn: (tx: Tx) => Promise<T>, via: Via = 'app'): Promise<T> {
+export function withUser<T>(
+	actor: Actor,
+	fn: (tx: Tx) => Promise<T>,
+	via: Via = 'app'
+): Promise<T> {
 	return transaction(claimsFor(actor, via), actor ? 'authenticated' : 'anon', fn);
 }
 

@@ -15,7 +15,11 @@ const MIGRATION_LOCK = 7_361_205_001;
 
 /** @param {string} url */
 function adminClient(url) {
-	return postgres(url, { max: 1, onnotice: () => {}, connection: { application_name: 'tessera-setup' } });
+	return postgres(url, {
+		max: 1,
+		onnotice: () => {},
+		connection: { application_name: 'tessera-setup' }
+	});
 }
 
 /** @param {string} url @param {string} database */
@@ -55,15 +59,18 @@ export async function migrate(adminUrl, { appPassword, log = () => {} }) {
 	const sql = adminClient(adminUrl);
 	try {
 		await sql`select pg_advisory_lock(${MIGRATION_LOCK})`;
-		const [{ has_auth }] = await sql`select exists (select from pg_namespace where nspname = 'auth') as has_auth`;
+		const [{ has_auth }] =
+			await sql`select exists (select from pg_namespace where nspname = 'auth') as has_auth`;
 		if (!has_auth) {
 			log('Creating the Supabase roles and auth schema (plain Postgres)');
 			await sql.unsafe(readFileSync(path.join(supabaseDir, 'bootstrap/supabase-shim.sql'), 'utf8'));
 		}
 		await sql.unsafe(readFileSync(path.join(supabaseDir, 'bootstrap/app-role.sql'), 'utf8'));
-		const [{ statement }] = await sql`select format('alter role %I password %L', ${APP_ROLE}::text, ${appPassword}::text) as statement`;
+		const [{ statement }] =
+			await sql`select format('alter role %I password %L', ${APP_ROLE}::text, ${appPassword}::text) as statement`;
 		await sql.unsafe(statement);
-		const [{ grant }] = await sql`select format('grant connect on database %I to %I', current_database(), ${APP_ROLE}::text) as grant`;
+		const [{ grant }] =
+			await sql`select format('grant connect on database %I to %I', current_database(), ${APP_ROLE}::text) as grant`;
 		await sql.unsafe(grant);
 
 		await sql`create schema if not exists supabase_migrations`;
@@ -72,7 +79,9 @@ export async function migrate(adminUrl, { appPassword, log = () => {} }) {
 		await sql`grant usage on schema supabase_migrations to service_role`;
 		await sql`grant select on supabase_migrations.schema_migrations to service_role`;
 		const done = new Set(
-			(await sql`select version from supabase_migrations.schema_migrations`).map((row) => row.version)
+			(await sql`select version from supabase_migrations.schema_migrations`).map(
+				(row) => row.version
+			)
 		);
 		/** @type {string[]} */
 		const applied = [];
@@ -131,7 +140,10 @@ export async function seedIfEmpty(/** @type {string} */ adminUrl) {
  * Returns the admin URL (for migrations) and the app's URL (the non-owner login role).
  * @param {{ dataDir?: string, log?: (line: string) => void }} [options]
  */
-export async function openDatabase({ dataDir = path.join(root, '.data/postgres'), log = () => {} } = {}) {
+export async function openDatabase({
+	dataDir = path.join(root, '.data/postgres'),
+	log = () => {}
+} = {}) {
 	const external = process.env.DATABASE_URL;
 	if (external) {
 		const appUrl =
@@ -139,7 +151,9 @@ export async function openDatabase({ dataDir = path.join(root, '.data/postgres')
 			appUrlFor(external, process.env.APP_DATABASE_PASSWORD ?? 'tessera_app');
 		return { adminUrl: external, appUrl, embedded: false, stop: async () => {} };
 	}
-	log(`Starting the embedded Postgres (data in ${path.relative(process.cwd(), dataDir) || dataDir})`);
+	log(
+		`Starting the embedded Postgres (data in ${path.relative(process.cwd(), dataDir) || dataDir})`
+	);
 	const pg = await startEmbeddedPostgres({ dataDir });
 	const adminUrl = withDatabase(pg.url, 'postgres');
 	return { adminUrl, appUrl: appUrlFor(adminUrl, 'tessera_app'), embedded: true, stop: pg.stop };

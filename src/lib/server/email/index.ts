@@ -26,14 +26,25 @@ export async function send(email: Email): Promise<void> {
 	const from = process.env.MAIL_FROM ?? 'Tessera <no-reply@tessera.invalid>';
 	await transport().sendMail({ from, ...email });
 	if (!process.env.SMTP_URL) {
-		console.log(`\n  ✉ To: ${email.to}\n    Subject: ${email.subject}\n\n${email.text.replace(/^/gm, '    ')}\n`);
+		console.log(
+			`\n  ✉ To: ${email.to}\n    Subject: ${email.subject}\n\n${email.text.replace(/^/gm, '    ')}\n`
+		);
 	}
 }
 
 const escapeHtml = (text: string) =>
-	text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+	text.replace(
+		/[&<>"']/g,
+		(c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!
+	);
 
-export function invitationEmail({ to, groupName, inviter, link, expiresAt }: {
+export function invitationEmail({
+	to,
+	groupName,
+	inviter,
+	link,
+	expiresAt
+}: {
 	to: string;
 	groupName: string;
 	inviter: string;
@@ -45,7 +56,8 @@ export function invitationEmail({ to, groupName, inviter, link, expiresAt }: {
 		to,
 		subject: `${inviter} invited you to join ${groupName} on Tessera`,
 		text: `${inviter} invited you to join "${groupName}" on Tessera.\n\nJoin here: ${link}\n\nThe link works until ${until}, for this email address only.`,
-		html: `<p>${escapeHtml(inviter)} invited you to join <strong>${escapeHtml(groupName)}</strong> on Tessera.</p>` +
+		html:
+			`<p>${escapeHtml(inviter)} invited you to join <strong>${escapeHtml(groupName)}</strong> on Tessera.</p>` +
 			`<p><a href="${escapeHtml(link)}">Join ${escapeHtml(groupName)}</a></p>` +
 			`<p>The link works until ${escapeHtml(until)}, for this email address only.</p>`
 	};

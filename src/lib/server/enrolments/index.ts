@@ -4,7 +4,12 @@ import { readAs, withUser, type Actor, type Tx, type Via } from '$lib/server/db'
 import { DomainError, notFound } from '$lib/server/errors';
 import { isUuid, parse } from '$lib/server/validate';
 import { parseCsv } from '$lib/csv';
-import { courseRole, email as emailSchema, enrolmentStatus, type CourseRole } from '$lib/schemas/common';
+import {
+	courseRole,
+	email as emailSchema,
+	enrolmentStatus,
+	type CourseRole
+} from '$lib/schemas/common';
 import * as schemas from '$lib/schemas/organisations';
 
 export type Participant = {
@@ -47,7 +52,11 @@ export function participantsSql(
 		limit ${pageSize} offset ${(page - 1) * pageSize}`;
 }
 
-export async function listParticipants(actor: Actor, courseId: string, query: unknown = {}): Promise<ParticipantPage> {
+export async function listParticipants(
+	actor: Actor,
+	courseId: string,
+	query: unknown = {}
+): Promise<ParticipantPage> {
 	const options = parse(schemas.participantsQuery, query);
 	const rows = await readAs(actor, async (tx) => {
 		await requireAccess(tx, 'course.view', courseId);
@@ -94,7 +103,11 @@ export function candidatesFromCsv(text: string, defaultRole: CourseRole): Candid
 	const roleColumn = hasHeader ? first.indexOf('role') : 1;
 	const body = hasHeader ? rows.slice(1) : rows;
 	if (body.length > MAX_CSV_ROWS) {
-		throw new DomainError(413, 'too_many_rows', `The file has ${body.length} rows; upload at most ${MAX_CSV_ROWS} at a time.`);
+		throw new DomainError(
+			413,
+			'too_many_rows',
+			`The file has ${body.length} rows; upload at most ${MAX_CSV_ROWS} at a time.`
+		);
 	}
 	return body.map((cells, index) => ({
 		line: index + (hasHeader ? 2 : 1),
@@ -116,10 +129,23 @@ async function plan(tx: Tx, courseId: string, candidates: Candidate[]): Promise<
 	const normalised = candidates.map((candidate) => {
 		const email = v.safeParse(emailSchema, candidate.email);
 		const role = v.safeParse(courseRole, candidate.role);
-		return { ...candidate, email: email.success ? email.output : candidate.email, emailError: !email.success, roleError: !role.success };
+		return {
+			...candidate,
+			email: email.success ? email.output : candidate.email,
+			emailError: !email.success,
+			roleError: !role.success
+		};
 	});
 	const emails = [...new Set(normalised.filter((row) => !row.emailError).map((row) => row.email))];
-	const found = await tx<{ email: string; id: string; display_name: string; role: string | null; status: string | null }[]>`
+	const found = await tx<
+		{
+			email: string;
+			id: string;
+			display_name: string;
+			role: string | null;
+			status: string | null;
+		}[]
+	>`
 		select u.email, u.id, u.display_name, e.role, e.status
 		from private.user_ids_by_email(${emails}::text[]) u
 		left join public.enrolments e on e.course_id = ${courseId} and e.user_id = u.id`;
@@ -127,16 +153,39 @@ async function plan(tx: Tx, courseId: string, candidates: Candidate[]): Promise<
 	const seen = new Set<string>();
 	return normalised.map((row): EnrolRow => {
 		const base = { line: row.line, email: row.email, role: row.role, displayName: null };
-		if (row.emailError) return { ...base, status: 'error', message: row.email ? 'This is not a valid email address.' : 'The email is missing.' };
-		if (row.roleError) return { ...base, status: 'error', message: `Unknown role "${row.role}": use learner, assistant or instructor.` };
-		if (seen.has(row.email)) return { ...base, status: 'error', message: 'This email appears earlier in the list.' };
+		if (row.emailError) {
+			return {
+				...base,
+				status: 'error',
+				message: row.email ? 'This is not a valid email address.' : 'The email is missing.'
+			};
+		}
+		if (row.roleError) {
+			return {
+				...base,
+				status: 'error',
+				message: `Unknown role "${row.role}": use learner, assistant or instructor.`
+			};
+		}
+		if (seen.has(row.email)) {
+			return { ...base, status: 'error', message: 'This email appears earlier in the list.' };
+		}
 		seen.add(row.email);
 		const user = byEmail.get(row.email);
 		if (!user) return { ...base, status: 'error', message: 'No account uses this email.' };
 		const named = { ...base, displayName: user.display_name };
 		if (!user.role) return { ...named, status: 'enrol', message: 'Will be enrolled.' };
-		if (user.role === row.role && user.status === 'active') return { ...named, status: 'unchanged', message: 'Already enrolled with this role.' };
-		return { ...named, status: 'update', message: user.role === row.role ? 'Suspended: will be reactivated.' : `Enrolled as ${user.role}: the role will change.` };
+		if (user.role === row.role && user.status === 'active') {
+			return { ...named, status: 'unchanged', message: 'Already enrolled with this role.' };
+		}
+		return {
+			...named,
+			status: 'update',
+			message:
+				user.role === row.role
+					? 'Suspended: will be reactivated.'
+					: `Enrolled as ${user.role}: the role will change.`
+		};
 	});
 }
 
@@ -156,7 +205,9 @@ export async function enrolCandidates(
 	candidates: Candidate[],
 	{ apply, via = 'app' }: { apply: boolean; via?: Via }
 ): Promise<EnrolReport> {
-	if (candidates.length === 0) throw new DomainError(400, 'empty_list', 'There is nobody to enrol: the list is empty.');
+	if (candidates.length === 0) {
+		throw new DomainError(400, 'empty_list', 'There is nobody to enrol: the list is empty.');
+	}
 	if (candidates.length > MAX_CSV_ROWS) {
 		throw new DomainError(413, 'too_many_rows', `Enrol at most ${MAX_CSV_ROWS} people at a time.`);
 	}
@@ -178,7 +229,9 @@ export async function enrolCandidates(
 					on conflict (course_id, user_id) do update set role = excluded.role, status = 'active', source = 'manual'
 					returning user_id`;
 				if (written.length !== changes.length) {
-					throw new Error(`Enrolled ${written.length} of ${changes.length} planned rows; rolled back.`);
+					throw new Error(
+						`Enrolled ${written.length} of ${changes.length} planned rows; rolled back.`
+					);
 				}
 			}
 			return report(rows, true);
@@ -187,15 +240,36 @@ export async function enrolCandidates(
 	);
 }
 
-export function previewCsv(actor: Actor, courseId: string, csvText: string, defaultRole: CourseRole = 'learner') {
-	return enrolCandidates(actor, courseId, candidatesFromCsv(csvText, defaultRole), { apply: false });
+export function previewCsv(
+	actor: Actor,
+	courseId: string,
+	csvText: string,
+	defaultRole: CourseRole = 'learner'
+) {
+	return enrolCandidates(actor, courseId, candidatesFromCsv(csvText, defaultRole), {
+		apply: false
+	});
 }
 
-export function applyCsv(actor: Actor, courseId: string, csvText: string, defaultRole: CourseRole = 'learner', via: Via = 'csv') {
-	return enrolCandidates(actor, courseId, candidatesFromCsv(csvText, defaultRole), { apply: true, via });
+export function applyCsv(
+	actor: Actor,
+	courseId: string,
+	csvText: string,
+	defaultRole: CourseRole = 'learner',
+	via: Via = 'csv'
+) {
+	return enrolCandidates(actor, courseId, candidatesFromCsv(csvText, defaultRole), {
+		apply: true,
+		via
+	});
 }
 
-export function enrolByEmails(actor: Actor, courseId: string, input: unknown, { apply = true, via = 'app' as Via } = {}) {
+export function enrolByEmails(
+	actor: Actor,
+	courseId: string,
+	input: unknown,
+	{ apply = true, via = 'app' as Via } = {}
+) {
 	const { emails, role } = parse(schemas.enrolByEmails, input);
 	return enrolCandidates(actor, courseId, candidatesFromList(emails, role), { apply, via });
 }
@@ -209,7 +283,11 @@ export async function enrolUsers(
 ): Promise<{ enrolled: number }> {
 	const { userIds, role } = parse(
 		v.object({
-			userIds: v.pipe(v.array(v.pipe(v.string(), v.uuid('That is not a valid user id.'))), v.minLength(1, 'Pick at least one person.'), v.maxLength(MAX_CSV_ROWS)),
+			userIds: v.pipe(
+				v.array(v.pipe(v.string(), v.uuid('That is not a valid user id.'))),
+				v.minLength(1, 'Pick at least one person.'),
+				v.maxLength(MAX_CSV_ROWS)
+			),
 			role: v.optional(courseRole, 'learner')
 		}),
 		input
@@ -231,14 +309,25 @@ export async function enrolUsers(
 	);
 }
 
-export async function updateEnrolment(actor: Actor, courseId: string, userId: string, input: unknown, via: Via = 'app') {
-	const data = parse(v.object({ role: v.optional(courseRole), status: v.optional(enrolmentStatus) }), input);
+export async function updateEnrolment(
+	actor: Actor,
+	courseId: string,
+	userId: string,
+	input: unknown,
+	via: Via = 'app'
+) {
+	const data = parse(
+		v.object({ role: v.optional(courseRole), status: v.optional(enrolmentStatus) }),
+		input
+	);
 	if (!isUuid(userId)) throw notFound();
 	return withUser(
 		actor,
 		async (tx) => {
 			await requireAccess(tx, 'course.manage', courseId);
-			const [row] = await tx<{ userId: string; role: CourseRole; status: 'active' | 'suspended' }[]>`
+			const [row] = await tx<
+				{ userId: string; role: CourseRole; status: 'active' | 'suspended' }[]
+			>`
 				update public.enrolments
 				set role = coalesce(${data.role ?? null}, role), status = coalesce(${data.status ?? null}, status)
 				where course_id = ${courseId} and user_id = ${userId} returning user_id as "userId", role, status`;
@@ -255,7 +344,8 @@ export async function unenrol(actor: Actor, courseId: string, userId: string, vi
 		actor,
 		async (tx) => {
 			await requireAccess(tx, 'course.manage', courseId);
-			const rows = await tx`delete from public.enrolments where course_id = ${courseId} and user_id = ${userId} returning user_id`;
+			const rows =
+				await tx`delete from public.enrolments where course_id = ${courseId} and user_id = ${userId} returning user_id`;
 			if (rows.length === 0) throw notFound();
 		},
 		via

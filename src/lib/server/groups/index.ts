@@ -72,9 +72,12 @@ const viewerColumns = (tx: Tx) => tx`
 
 function translateWriteError(error: unknown, idnumber?: string | null): never {
 	if (isPgError(error, PG.uniqueViolation)) {
-		throw new DomainError(409, 'idnumber_taken', `The idnumber "${idnumber}" is already used in this scope.`, [
-			{ path: 'idnumber', message: 'This idnumber is already used in this scope.' }
-		]);
+		throw new DomainError(
+			409,
+			'idnumber_taken',
+			`The idnumber "${idnumber}" is already used in this scope.`,
+			[{ path: 'idnumber', message: 'This idnumber is already used in this scope.' }]
+		);
 	}
 	if (isPgError(error, PG.checkViolation) && !error.constraint_name) {
 		throw new DomainError(409, 'invalid_move', error.message);
@@ -91,8 +94,12 @@ export async function create(actor: Actor, input: unknown, via: Via = 'app'): Pr
 	const courseId = data.courseId ?? null;
 	if (!data.parentId) {
 		scope ??= courseId ? 'course' : organisationId ? 'organisation' : 'platform';
-		if (scope === 'organisation' && !organisationId) throw new DomainError(400, 'invalid_input', 'Choose the organisation.');
-		if (scope === 'course' && !courseId) throw new DomainError(400, 'invalid_input', 'Choose the course.');
+		if (scope === 'organisation' && !organisationId) {
+			throw new DomainError(400, 'invalid_input', 'Choose the organisation.');
+		}
+		if (scope === 'course' && !courseId) {
+			throw new DomainError(400, 'invalid_input', 'Choose the course.');
+		}
 	}
 	try {
 		return await withUser(
@@ -100,12 +107,21 @@ export async function create(actor: Actor, input: unknown, via: Via = 'app'): Pr
 			async (tx) => {
 				if (data.parentId) {
 					// Scope comes from the parent (the trigger copies it); the parent must be visible.
-					const [parent] = await tx<{ scope: Group['scope']; organisation_id: string | null; course_id: string | null }[]>`
+					const [parent] = await tx<
+						{ scope: Group['scope']; organisation_id: string | null; course_id: string | null }[]
+					>`
 						select scope, organisation_id, course_id from public.groups where id = ${data.parentId}`;
 					if (!parent) throw notFound();
 					scope = parent.scope;
 					organisationId = parent.organisation_id;
-					return insertGroup(tx, actor, data, parent.scope, parent.organisation_id, parent.course_id);
+					return insertGroup(
+						tx,
+						actor,
+						data,
+						parent.scope,
+						parent.organisation_id,
+						parent.course_id
+					);
 				}
 				if (scope === 'course') {
 					const [course] = await tx<{ organisation_id: string }[]>`
@@ -113,7 +129,14 @@ export async function create(actor: Actor, input: unknown, via: Via = 'app'): Pr
 					if (!course) throw notFound();
 					organisationId = course.organisation_id;
 				}
-				return insertGroup(tx, actor, data, scope!, scope === 'platform' ? null : organisationId, scope === 'course' ? courseId : null);
+				return insertGroup(
+					tx,
+					actor,
+					data,
+					scope!,
+					scope === 'platform' ? null : organisationId,
+					scope === 'course' ? courseId : null
+				);
 			},
 			via
 		);
@@ -143,7 +166,9 @@ async function insertGroup(
 			${data.idnumber}, ${data.description}, ${data.visibility}, ${data.membershipMode}, ${data.sizeLimit},
 			${data.messagingEnabled}, ${data.leadersManageMembers}, ${data.leadersCreateSubgroups},
 			${data.leadersPostAnnouncements}, ${data.leadersSeeProgress}, ${data.leadersModerate}, ${actor?.id ?? null})`;
-	const [group] = await tx<Group[]>`select ${groupColumns(tx)} from public.groups g where g.id = ${id}`;
+	const [group] = await tx<
+		Group[]
+	>`select ${groupColumns(tx)} from public.groups g where g.id = ${id}`;
 	return group;
 }
 
@@ -159,13 +184,20 @@ export async function get(actor: Actor, groupId: string): Promise<GroupDetail> {
 			select a.id, a.name from public.group_closure c join public.groups a on a.id = c.ancestor_id
 			where c.descendant_id = ${groupId} and c.depth > 0
 			order by c.depth desc`;
-		const [{ manage_members, create_subgroups }] = await tx<{ manage_members: boolean; create_subgroups: boolean }[]>`
+		const [{ manage_members, create_subgroups }] = await tx<
+			{ manage_members: boolean; create_subgroups: boolean }[]
+		>`
 			select
 				(select private.is_platform_admin()) or ${groupId}::uuid in (select private.managed_group_ids())
 				  or ${groupId}::uuid in (select private.leader_managed_group_ids()) as manage_members,
 				(select private.is_platform_admin()) or ${groupId}::uuid in (select private.managed_group_ids())
 				  or ${groupId}::uuid in (select private.leader_parent_group_ids()) as create_subgroups`;
-		return { ...group, path, canManageMembers: manage_members, canCreateSubgroups: create_subgroups };
+		return {
+			...group,
+			path,
+			canManageMembers: manage_members,
+			canCreateSubgroups: create_subgroups
+		};
 	});
 }
 
@@ -175,7 +207,11 @@ export type TreeScope = { organisationId: string } | { courseId: string } | { pl
  * Every group of a scope the viewer may see, in tree order (parents before children, siblings
  * by name). A group whose parent is hidden from the viewer appears at the top level.
  */
-export function tree(actor: Actor, where: TreeScope, { search = '' }: { search?: string } = {}): Promise<TreeNode[]> {
+export function tree(
+	actor: Actor,
+	where: TreeScope,
+	{ search = '' }: { search?: string } = {}
+): Promise<TreeNode[]> {
 	return readAs(actor, async (tx) => {
 		const filter =
 			'organisationId' in where
@@ -228,7 +264,12 @@ export function tree(actor: Actor, where: TreeScope, { search = '' }: { search?:
 		if (search.trim()) {
 			const needle = search.trim().toLowerCase();
 			const matches = new Set(
-				nodes.filter((node) => node.name.toLowerCase().includes(needle) || node.idnumber?.toLowerCase() === needle).map((n) => n.id)
+				nodes
+					.filter(
+						(node) =>
+							node.name.toLowerCase().includes(needle) || node.idnumber?.toLowerCase() === needle
+					)
+					.map((n) => n.id)
 			);
 			// Keep the ancestors of every match so the tree still reads as a tree.
 			const byId = new Map(nodes.map((node) => [node.id, node]));
@@ -245,14 +286,27 @@ export function tree(actor: Actor, where: TreeScope, { search = '' }: { search?:
 	});
 }
 
-export async function update(actor: Actor, groupId: string, input: unknown, via: Via = 'app'): Promise<Group> {
+export async function update(
+	actor: Actor,
+	groupId: string,
+	input: unknown,
+	via: Via = 'app'
+): Promise<Group> {
 	const data = parse(schemas.groupUpdate, input);
 	const columns: Record<string, unknown> = {};
 	const names: Record<string, string> = {
-		kind: 'kind', name: 'name', idnumber: 'idnumber', description: 'description', visibility: 'visibility',
-		membershipMode: 'membership_mode', sizeLimit: 'size_limit', messagingEnabled: 'messaging_enabled',
-		leadersManageMembers: 'leaders_manage_members', leadersCreateSubgroups: 'leaders_create_subgroups',
-		leadersPostAnnouncements: 'leaders_post_announcements', leadersSeeProgress: 'leaders_see_progress',
+		kind: 'kind',
+		name: 'name',
+		idnumber: 'idnumber',
+		description: 'description',
+		visibility: 'visibility',
+		membershipMode: 'membership_mode',
+		sizeLimit: 'size_limit',
+		messagingEnabled: 'messaging_enabled',
+		leadersManageMembers: 'leaders_manage_members',
+		leadersCreateSubgroups: 'leaders_create_subgroups',
+		leadersPostAnnouncements: 'leaders_post_announcements',
+		leadersSeeProgress: 'leaders_see_progress',
 		leadersModerate: 'leaders_moderate'
 	};
 	for (const [key, value] of Object.entries(data)) {
@@ -264,12 +318,16 @@ export async function update(actor: Actor, groupId: string, input: unknown, via:
 			async (tx) => {
 				await requireAccess(tx, 'group.manage', groupId);
 				if (Object.keys(columns).length === 0) {
-					const [group] = await tx<Group[]>`select ${groupColumns(tx)} from public.groups g where g.id = ${groupId}`;
+					const [group] = await tx<
+						Group[]
+					>`select ${groupColumns(tx)} from public.groups g where g.id = ${groupId}`;
 					return group;
 				}
 				// postgres.js picks the helper by the nearest keyword, so no table alias here.
 				await tx`update public.groups set ${tx(columns)} where id = ${groupId}`;
-				const [group] = await tx<Group[]>`select ${groupColumns(tx)} from public.groups g where g.id = ${groupId}`;
+				const [group] = await tx<
+					Group[]
+				>`select ${groupColumns(tx)} from public.groups g where g.id = ${groupId}`;
 				if (!group) throw notFound();
 				return group;
 			},
@@ -281,7 +339,12 @@ export async function update(actor: Actor, groupId: string, input: unknown, via:
 }
 
 /** Turns messaging on or off for many groups at once. */
-export async function setMessaging(actor: Actor, groupIds: string[], enabled: boolean, via: Via = 'app') {
+export async function setMessaging(
+	actor: Actor,
+	groupIds: string[],
+	enabled: boolean,
+	via: Via = 'app'
+) {
 	return withUser(
 		actor,
 		async (tx) => {
@@ -338,7 +401,9 @@ export async function deletePreview(actor: Actor, groupId: string): Promise<Dele
 }
 
 async function countCourseLinks(tx: Tx, groupIds: string[]): Promise<number> {
-	const [{ exists }] = await tx<{ exists: boolean }[]>`select to_regclass('public.course_group_links') is not null as exists`;
+	const [{ exists }] = await tx<
+		{ exists: boolean }[]
+	>`select to_regclass('public.course_group_links') is not null as exists`;
 	if (!exists) return 0;
 	const [{ count }] = await tx<{ count: number }[]>`
 		select count(*)::int as count from public.course_group_links where group_id = any(${groupIds}::uuid[])`;

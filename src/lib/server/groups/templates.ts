@@ -36,7 +36,9 @@ export function starterTemplate(intakes: string[]): TemplateNode[] {
 const input = v.object({
 	intakes: v.optional(
 		v.pipe(
-			v.array(v.pipe(v.string(), v.trim(), v.nonEmpty('An intake needs a name.'), v.maxLength(200))),
+			v.array(
+				v.pipe(v.string(), v.trim(), v.nonEmpty('An intake needs a name.'), v.maxLength(200))
+			),
 			v.maxLength(50, 'Add at most 50 intakes at once.')
 		),
 		[]
@@ -44,7 +46,12 @@ const input = v.object({
 });
 
 /** Creates the starter hierarchy in an organisation in one transaction. */
-export async function applyStarter(actor: Actor, organisationId: string, raw: unknown, via: Via = 'app') {
+export async function applyStarter(
+	actor: Actor,
+	organisationId: string,
+	raw: unknown,
+	via: Via = 'app'
+) {
 	const { intakes } = parse(input, raw);
 	const year = new Date().getFullYear();
 	const names = intakes.length > 0 ? intakes : [`Intake ${year} Spring`, `Intake ${year} Autumn`];
@@ -56,7 +63,11 @@ export async function applyStarter(actor: Actor, organisationId: string, raw: un
 				select exists (select 1 from public.groups where organisation_id = ${organisationId}
 				  and scope = 'organisation' and parent_id is null and name in ('Staff', 'Learners')) as clash`;
 			if (clash) {
-				throw new DomainError(409, 'template_exists', 'This organisation already has top-level "Staff" or "Learners" groups.');
+				throw new DomainError(
+					409,
+					'template_exists',
+					'This organisation already has top-level "Staff" or "Learners" groups.'
+				);
 			}
 			const created: string[] = [];
 			const insert = async (node: TemplateNode, parentId: string | null) => {

@@ -8,7 +8,12 @@ import { email as emailSchema } from '$lib/schemas/common';
 export const MAX_IMPORT_ROWS = 5000;
 
 export type ImportRowStatus = 'create' | 'add' | 'update' | 'unchanged' | 'error';
-export type ImportRow = { line: number; status: ImportRowStatus; message: string; values: Record<string, string> };
+export type ImportRow = {
+	line: number;
+	status: ImportRowStatus;
+	message: string;
+	values: Record<string, string>;
+};
 export type ImportReport = {
 	rows: ImportRow[];
 	counts: Record<ImportRowStatus, number>;
@@ -23,11 +28,19 @@ function table(text: string, required: string[]) {
 	const header = rows[0].map((cell) => cell.trim().toLowerCase().replace(/\s+/g, '_'));
 	const missing = required.filter((name) => !header.includes(name));
 	if (missing.length > 0) {
-		throw new DomainError(400, 'missing_columns', `The first row must name the columns; missing: ${missing.join(', ')}.`);
+		throw new DomainError(
+			400,
+			'missing_columns',
+			`The first row must name the columns; missing: ${missing.join(', ')}.`
+		);
 	}
 	const body = rows.slice(1);
 	if (body.length > MAX_IMPORT_ROWS) {
-		throw new DomainError(413, 'too_many_rows', `The file has ${body.length} rows; import at most ${MAX_IMPORT_ROWS} at a time.`);
+		throw new DomainError(
+			413,
+			'too_many_rows',
+			`The file has ${body.length} rows; import at most ${MAX_IMPORT_ROWS} at a time.`
+		);
 	}
 	return body.map((cells, index) => ({
 		line: index + 2,
@@ -66,26 +79,45 @@ export async function importGroups(
 				const name = values.name ?? '';
 				const idnumber = values.idnumber ?? '';
 				const parent = values.parent_idnumber ?? '';
-				const problem =
-					!name ? 'The name is missing.'
-					: name.length > 200 ? 'The name is longer than 200 characters.'
-					: idnumber.length > 100 ? 'The idnumber is longer than 100 characters.'
-					: (values.kind ?? '').length > 40 ? 'The kind is longer than 40 characters.'
-					: idnumber && existingByIdnumber.has(idnumber) ? `The idnumber "${idnumber}" is already used by a group in this organisation.`
-					: idnumber && fileIdnumbers.has(idnumber) ? `The idnumber "${idnumber}" is also on line ${fileIdnumbers.get(idnumber)}.`
-					: parent && parent === idnumber ? 'A group cannot be its own parent.'
-					: null;
+				const problem = !name
+					? 'The name is missing.'
+					: name.length > 200
+						? 'The name is longer than 200 characters.'
+						: idnumber.length > 100
+							? 'The idnumber is longer than 100 characters.'
+							: (values.kind ?? '').length > 40
+								? 'The kind is longer than 40 characters.'
+								: idnumber && existingByIdnumber.has(idnumber)
+									? `The idnumber "${idnumber}" is already used by a group in this organisation.`
+									: idnumber && fileIdnumbers.has(idnumber)
+										? `The idnumber "${idnumber}" is also on line ${fileIdnumbers.get(idnumber)}.`
+										: parent && parent === idnumber
+											? 'A group cannot be its own parent.'
+											: null;
 				if (idnumber && !fileIdnumbers.has(idnumber)) fileIdnumbers.set(idnumber, line);
-				return { line, values, status: problem ? 'error' : 'create', message: problem ?? 'Will be created.' };
+				return {
+					line,
+					values,
+					status: problem ? 'error' : 'create',
+					message: problem ?? 'Will be created.'
+				};
 			});
 			for (const row of rows) {
 				const parent = row.values.parent_idnumber;
-				if (row.status === 'create' && parent && !existingByIdnumber.has(parent) && !fileIdnumbers.has(parent)) {
+				if (
+					row.status === 'create' &&
+					parent &&
+					!existingByIdnumber.has(parent) &&
+					!fileIdnumbers.has(parent)
+				) {
 					row.status = 'error';
 					row.message = `No group has the parent idnumber "${parent}".`;
 				}
 			}
-			const order = creationOrder(rows.filter((row) => row.status === 'create'), existingByIdnumber);
+			const order = creationOrder(
+				rows.filter((row) => row.status === 'create'),
+				existingByIdnumber
+			);
 			for (const row of rows) {
 				if (row.status === 'create' && !order.includes(row)) {
 					row.status = 'error';
@@ -117,7 +149,9 @@ function creationOrder(rows: ImportRow[], existing: Map<string, string>): Import
 	const placed = new Set(existing.keys());
 	let pending = rows;
 	while (pending.length > 0) {
-		const ready = pending.filter((row) => !row.values.parent_idnumber || placed.has(row.values.parent_idnumber));
+		const ready = pending.filter(
+			(row) => !row.values.parent_idnumber || placed.has(row.values.parent_idnumber)
+		);
 		if (ready.length === 0) break;
 		for (const row of ready) {
 			ordered.push(row);
@@ -151,9 +185,14 @@ export async function importMemberships(
 				where g.scope = 'organisation' and g.organisation_id = ${organisationId} and g.idnumber is not null`;
 			const groupsByIdnumber = new Map(groupRows.map((row) => [row.idnumber, row]));
 			const emails = input.map(({ values }) => values.email.toLowerCase()).filter(Boolean);
-			const people = await tx<{ email: string; id: string }[]>`select email, id from private.user_ids_by_email(${emails}::text[])`;
+			const people = await tx<
+				{ email: string; id: string }[]
+			>`select email, id from private.user_ids_by_email(${emails}::text[])`;
 			const byEmail = new Map(people.map((row) => [row.email, row.id]));
-			const current = await currentMemberships(tx, groupRows.map((row) => row.id));
+			const current = await currentMemberships(
+				tx,
+				groupRows.map((row) => row.id)
+			);
 			const seen = new Set<string>();
 			const rows: ImportRow[] = input.map(({ line, values }) => {
 				const group = groupsByIdnumber.get(values.group_idnumber);
@@ -161,20 +200,39 @@ export async function importMemberships(
 				const role = (values.role || 'member').toLowerCase();
 				const userId = email.success ? byEmail.get(email.output) : undefined;
 				const key = `${group?.id}:${userId}`;
-				const problem =
-					!group ? `No group you can see has the idnumber "${values.group_idnumber}".`
-					: !group.can_manage ? 'You may not change the members of this group.'
-					: !email.success ? 'This is not a valid email address.'
-					: !userId ? 'No account uses this email.'
-					: role !== 'member' && role !== 'leader' ? `Unknown role "${values.role}": use member or leader.`
-					: seen.has(key) ? 'This person is already on an earlier line for this group.'
-					: null;
+				const problem = !group
+					? `No group you can see has the idnumber "${values.group_idnumber}".`
+					: !group.can_manage
+						? 'You may not change the members of this group.'
+						: !email.success
+							? 'This is not a valid email address.'
+							: !userId
+								? 'No account uses this email.'
+								: role !== 'member' && role !== 'leader'
+									? `Unknown role "${values.role}": use member or leader.`
+									: seen.has(key)
+										? 'This person is already on an earlier line for this group.'
+										: null;
 				seen.add(key);
 				if (problem) return { line, values, status: 'error', message: problem };
 				const now = current.get(key);
-				if (now === role) return { line, values, status: 'unchanged', message: `Already a ${role}.` };
-				if (now) return { line, values: { ...values, role }, status: 'update', message: `Now a ${now}: will become a ${role}.` };
-				return { line, values: { ...values, role }, status: 'add', message: `Will be added as a ${role}.` };
+				if (now === role) {
+					return { line, values, status: 'unchanged', message: `Already a ${role}.` };
+				}
+				if (now) {
+					return {
+						line,
+						values: { ...values, role },
+						status: 'update',
+						message: `Now a ${now}: will become a ${role}.`
+					};
+				}
+				return {
+					line,
+					values: { ...values, role },
+					status: 'add',
+					message: `Will be added as a ${role}.`
+				};
 			});
 			if (!apply) return summarise(rows, false, false);
 			const changes = rows.filter((row) => row.status === 'add' || row.status === 'update');
@@ -205,7 +263,18 @@ async function currentMemberships(tx: Tx, groupIds: string[]) {
 export async function exportGroups(actor: Actor, organisationId: string): Promise<string> {
 	const rows = await withUser(actor, async (tx) => {
 		await requireAccess(tx, 'organisation.view', organisationId);
-		return tx<{ name: string; idnumber: string | null; description: string; parent_idnumber: string | null; kind: string; path: string; direct: number; effective: number }[]>`
+		return tx<
+			{
+				name: string;
+				idnumber: string | null;
+				description: string;
+				parent_idnumber: string | null;
+				kind: string;
+				path: string;
+				direct: number;
+				effective: number;
+			}[]
+		>`
 			select g.name, g.idnumber, g.description, p.idnumber as parent_idnumber, g.kind,
 			       (select string_agg(a.name, ' / ' order by c.depth desc) from public.group_closure c
 			        join public.groups a on a.id = c.ancestor_id where c.descendant_id = g.id) as path,
@@ -217,8 +286,26 @@ export async function exportGroups(actor: Actor, organisationId: string): Promis
 			order by path`;
 	});
 	return toCsv(
-		['name', 'idnumber', 'description', 'parent_idnumber', 'kind', 'path', 'direct_members', 'effective_members'],
-		rows.map((r) => [r.name, r.idnumber, r.description, r.parent_idnumber, r.kind, r.path, r.direct, r.effective])
+		[
+			'name',
+			'idnumber',
+			'description',
+			'parent_idnumber',
+			'kind',
+			'path',
+			'direct_members',
+			'effective_members'
+		],
+		rows.map((r) => [
+			r.name,
+			r.idnumber,
+			r.description,
+			r.parent_idnumber,
+			r.kind,
+			r.path,
+			r.direct,
+			r.effective
+		])
 	);
 }
 
@@ -226,7 +313,17 @@ export async function exportGroups(actor: Actor, organisationId: string): Promis
 export async function exportMemberships(actor: Actor, organisationId: string): Promise<string> {
 	const rows = await withUser(actor, async (tx) => {
 		await requireAccess(tx, 'organisation.view', organisationId);
-		return tx<{ group_idnumber: string | null; group_name: string; email: string; display_name: string; role: string; source: string; valid_until: Date }[]>`
+		return tx<
+			{
+				group_idnumber: string | null;
+				group_name: string;
+				email: string;
+				display_name: string;
+				role: string;
+				source: string;
+				valid_until: Date;
+			}[]
+		>`
 			select g.idnumber as group_idnumber, g.name as group_name, u.email, u.display_name, m.role, m.source, m.valid_until
 			from public.group_members m join public.groups g on g.id = m.group_id join public.users u on u.id = m.user_id
 			where g.scope = 'organisation' and g.organisation_id = ${organisationId}
@@ -235,7 +332,12 @@ export async function exportMemberships(actor: Actor, organisationId: string): P
 	return toCsv(
 		['group_idnumber', 'group_name', 'email', 'display_name', 'role', 'source', 'valid_until'],
 		rows.map((r) => [
-			r.group_idnumber, r.group_name, r.email, r.display_name, r.role, r.source,
+			r.group_idnumber,
+			r.group_name,
+			r.email,
+			r.display_name,
+			r.role,
+			r.source,
 			Number.isFinite(r.valid_until.getTime()) ? r.valid_until.toISOString() : ''
 		])
 	);

@@ -22,7 +22,9 @@ export type Member = {
 const GROUP_FULL = 'The group is full.';
 
 function translate(error: unknown): never {
-	if (isPgError(error) && error.message === GROUP_FULL) throw new DomainError(409, 'group_full', GROUP_FULL);
+	if (isPgError(error) && error.message === GROUP_FULL) {
+		throw new DomainError(409, 'group_full', GROUP_FULL);
+	}
 	if (isPgError(error, PG.insufficientPrivilege)) throw notFound();
 	if (isPgError(error, PG.foreignKeyViolation)) throw notFound();
 	throw error;
@@ -37,9 +39,16 @@ const finite = (value: Date) => (Number.isFinite(value.getTime()) ? value : null
 export async function list(
 	actor: Actor,
 	groupId: string,
-	{ search = '', role = '', only = 'all' }: { search?: string; role?: string; only?: 'all' | 'direct' | 'subgroups' } = {}
+	{
+		search = '',
+		role = '',
+		only = 'all'
+	}: { search?: string; role?: string; only?: 'all' | 'direct' | 'subgroups' } = {}
 ): Promise<Member[]> {
-	const pattern = `%${search.trim().slice(0, 100).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+	const pattern = `%${search
+		.trim()
+		.slice(0, 100)
+		.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 	const rows = await readAs(actor, async (tx) => {
 		await requireAccess(tx, 'group.view', groupId);
 		return tx<(Omit<Member, 'validFrom' | 'validUntil'> & { validFrom: Date; validUntil: Date })[]>`
@@ -60,7 +69,11 @@ export async function list(
 			${only === 'direct' ? tx`where direct` : only === 'subgroups' ? tx`where not direct` : tx``}
 			order by (role = 'leader') desc, lower("displayName")`;
 	});
-	return rows.map((row) => ({ ...row, validFrom: finite(row.validFrom), validUntil: finite(row.validUntil) }));
+	return rows.map((row) => ({
+		...row,
+		validFrom: finite(row.validFrom),
+		validUntil: finite(row.validUntil)
+	}));
 }
 
 export type AddReport = {
@@ -74,7 +87,12 @@ export type AddReport = {
  * Adds people by id or email in one transaction. Unknown emails are reported and the rest added;
  * a size limit that would be passed refuses the whole change ("The group is full.").
  */
-export async function add(actor: Actor, groupId: string, input: unknown, via: Via = 'app'): Promise<AddReport> {
+export async function add(
+	actor: Actor,
+	groupId: string,
+	input: unknown,
+	via: Via = 'app'
+): Promise<AddReport> {
 	const data = parse(schemas.membersAdd, input);
 	if (data.userIds.length === 0 && data.emails.length === 0) {
 		throw new DomainError(400, 'empty_list', 'Choose at least one person to add.');
@@ -103,7 +121,16 @@ export async function add(actor: Actor, groupId: string, input: unknown, via: Vi
 					ids = [...new Set(ids)];
 				}
 				if (ids.length === 0) return { added: 0, updated: 0, unchanged: 0, errors };
-				const rows = await upsertMembers(tx, actor, groupId, ids, data.role, 'manual', validFrom, validUntil);
+				const rows = await upsertMembers(
+					tx,
+					actor,
+					groupId,
+					ids,
+					data.role,
+					'manual',
+					validFrom,
+					validUntil
+				);
 				return { ...rows, errors };
 			},
 			via
@@ -168,7 +195,11 @@ export async function setRole(actor: Actor, groupId: string, input: unknown, via
 		return await withUser(
 			actor,
 			async (tx) => {
-				await requireAccess(tx, role === 'leader' ? 'group.manage' : 'group.manageMembers', groupId);
+				await requireAccess(
+					tx,
+					role === 'leader' ? 'group.manage' : 'group.manageMembers',
+					groupId
+				);
 				const rows = await tx`
 					update public.group_members set role = ${role}
 					where group_id = ${groupId} and user_id = any(${userIds}::uuid[]) and role <> ${role}
@@ -192,7 +223,11 @@ export async function join(actor: NonNullable<Actor>, groupId: string, via: Via 
 				const [group] = await tx<{ membership_mode: string }[]>`
 					select membership_mode from public.groups where id = ${groupId}`;
 				if (group.membership_mode !== 'open') {
-					throw new DomainError(403, 'not_open', 'This group is not open for joining. Ask its leader to add you.');
+					throw new DomainError(
+						403,
+						'not_open',
+						'This group is not open for joining. Ask its leader to add you.'
+					);
 				}
 				const rows = await tx`
 					insert into public.group_members (group_id, user_id, role, source, added_by)
@@ -216,7 +251,11 @@ export async function leave(actor: NonNullable<Actor>, groupId: string, via: Via
 				const rows = await tx`
 					delete from public.group_members where group_id = ${groupId} and user_id = ${actor.id} returning user_id`;
 				if (rows.length === 0) {
-					throw new DomainError(403, 'cannot_leave', 'You can only leave open groups you are in. Ask a leader to remove you.');
+					throw new DomainError(
+						403,
+						'cannot_leave',
+						'You can only leave open groups you are in. Ask a leader to remove you.'
+					);
 				}
 			},
 			via

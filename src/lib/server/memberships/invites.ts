@@ -19,8 +19,21 @@ export type Invite = {
 
 const createSchema = v.object({
 	email: v.optional(v.nullable(emailSchema), null),
-	maxUses: v.optional(v.nullable(v.pipe(v.number(), v.integer(), v.minValue(1, 'Allow at least one use.'), v.maxValue(10000))), null),
-	expiresInDays: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(90, 'Invitations last at most 90 days.')), 14)
+	maxUses: v.optional(
+		v.nullable(
+			v.pipe(v.number(), v.integer(), v.minValue(1, 'Allow at least one use.'), v.maxValue(10000))
+		),
+		null
+	),
+	expiresInDays: v.optional(
+		v.pipe(
+			v.number(),
+			v.integer(),
+			v.minValue(1),
+			v.maxValue(90, 'Invitations last at most 90 days.')
+		),
+		14
+	)
 });
 
 /**
@@ -91,14 +104,16 @@ export async function revoke(actor: Actor, inviteId: string, via: Via = 'app') {
 	await withUser(
 		actor,
 		async (tx) => {
-			const rows = await tx`update public.group_invites set revoked_at = now() where id = ${inviteId} and revoked_at is null returning id`;
+			const rows =
+				await tx`update public.group_invites set revoked_at = now() where id = ${inviteId} and revoked_at is null returning id`;
 			if (rows.length === 0) throw notFound();
 		},
 		via
 	);
 }
 
-const INVALID = 'This invitation is not valid: it may have expired, been used up or been withdrawn.';
+const INVALID =
+	'This invitation is not valid: it may have expired, been used up or been withdrawn.';
 
 /** What an invitation leads to, for the page that asks "Join <group>?". */
 export async function peek(token: string) {
@@ -116,10 +131,16 @@ export async function peek(token: string) {
  * Redeems an invitation for the signed-in person: checked and written by the system, the use
  * counted atomically so a one-use link cannot be used twice at once.
  */
-export async function redeem(actor: NonNullable<Actor> & { email: string }, token: string, via: Via = 'app') {
+export async function redeem(
+	actor: NonNullable<Actor> & { email: string },
+	token: string,
+	via: Via = 'app'
+) {
 	try {
 		return await asService(async (tx) => {
-			const [invite] = await tx<{ id: string; group_id: string; email: string | null; created_by: string | null }[]>`
+			const [invite] = await tx<
+				{ id: string; group_id: string; email: string | null; created_by: string | null }[]
+			>`
 				update public.group_invites set uses = uses + 1
 				where token_hash = ${hashToken(token)} and revoked_at is null and expires_at > now()
 				  and (max_uses is null or uses < max_uses)
@@ -133,7 +154,9 @@ export async function redeem(actor: NonNullable<Actor> & { email: string }, toke
 			return { groupId: invite.group_id, joined: rows.length === 1 };
 		}, via);
 	} catch (error) {
-		if (isPgError(error) && error.message === 'The group is full.') throw new DomainError(409, 'group_full', 'The group is full.');
+		if (isPgError(error) && error.message === 'The group is full.') {
+			throw new DomainError(409, 'group_full', 'The group is full.');
+		}
 		throw error;
 	}
 }

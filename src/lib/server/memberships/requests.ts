@@ -17,22 +17,37 @@ export type JoinRequest = {
 };
 
 const askSchema = v.object({
-	message: v.optional(v.pipe(v.string(), v.trim(), v.maxLength(1000, 'Keep the message under 1,000 characters.')), '')
+	message: v.optional(
+		v.pipe(v.string(), v.trim(), v.maxLength(1000, 'Keep the message under 1,000 characters.')),
+		''
+	)
 });
 
 /** Asks to join a group whose membership mode is "request". */
-export async function ask(actor: NonNullable<Actor>, groupId: string, input: unknown = {}, via: Via = 'app') {
+export async function ask(
+	actor: NonNullable<Actor>,
+	groupId: string,
+	input: unknown = {},
+	via: Via = 'app'
+) {
 	const { message } = parse(askSchema, input);
 	try {
 		return await withUser(
 			actor,
 			async (tx) => {
 				await requireAccess(tx, 'group.view', groupId);
-				const [group] = await tx<{ membership_mode: string }[]>`select membership_mode from public.groups where id = ${groupId}`;
+				const [group] = await tx<
+					{ membership_mode: string }[]
+				>`select membership_mode from public.groups where id = ${groupId}`;
 				if (group.membership_mode !== 'request') {
-					throw new DomainError(403, 'not_by_request', 'This group does not take requests to join.');
+					throw new DomainError(
+						403,
+						'not_by_request',
+						'This group does not take requests to join.'
+					);
 				}
-				const [member] = await tx`select 1 from public.group_members where group_id = ${groupId} and user_id = ${actor.id}`;
+				const [member] =
+					await tx`select 1 from public.group_members where group_id = ${groupId} and user_id = ${actor.id}`;
 				if (member) throw new DomainError(409, 'already_member', 'You are already in this group.');
 				const id = crypto.randomUUID();
 				await tx`insert into public.group_join_requests (id, group_id, user_id, message) values (${id}, ${groupId}, ${actor.id}, ${message})`;
@@ -42,7 +57,11 @@ export async function ask(actor: NonNullable<Actor>, groupId: string, input: unk
 		);
 	} catch (error) {
 		if (isPgError(error, PG.uniqueViolation)) {
-			throw new DomainError(409, 'already_requested', 'You have already asked to join; a leader will answer soon.');
+			throw new DomainError(
+				409,
+				'already_requested',
+				'You have already asked to join; a leader will answer soon.'
+			);
 		}
 		throw error;
 	}
@@ -64,7 +83,10 @@ export function listPending(actor: Actor, groupId: string): Promise<JoinRequest[
 /** Approves or declines pending requests; approving adds the people in the same transaction. */
 export async function decide(actor: Actor, groupId: string, input: unknown, via: Via = 'app') {
 	const { requestIds, approve } = parse(
-		v.object({ requestIds: v.pipe(v.array(v.pipe(v.string(), v.uuid())), v.minLength(1), v.maxLength(1000)), approve: v.boolean() }),
+		v.object({
+			requestIds: v.pipe(v.array(v.pipe(v.string(), v.uuid())), v.minLength(1), v.maxLength(1000)),
+			approve: v.boolean()
+		}),
 		input
 	);
 	try {
@@ -91,7 +113,11 @@ export async function decide(actor: Actor, groupId: string, input: unknown, via:
 		);
 	} catch (error) {
 		if (isPgError(error) && error.message === 'The group is full.') {
-			throw new DomainError(409, 'group_full', 'The group is full: approving these requests would pass its size limit.');
+			throw new DomainError(
+				409,
+				'group_full',
+				'The group is full: approving these requests would pass its size limit.'
+			);
 		}
 		throw error;
 	}

@@ -33,7 +33,10 @@ const organisationColumns = (tx: Parameters<Parameters<typeof withUser>[1]>[0]) 
 export function list(actor: Actor): Promise<Organisation[]> {
 	return readAs(
 		actor,
-		(tx) => tx<Organisation[]>`select ${organisationColumns(tx)} from public.organisations o order by o.name`
+		(tx) =>
+			tx<
+				Organisation[]
+			>`select ${organisationColumns(tx)} from public.organisations o order by o.name`
 	);
 }
 
@@ -50,7 +53,11 @@ export async function get(actor: Actor, idOrSlug: string): Promise<Organisation>
 	return row;
 }
 
-export async function create(actor: Actor, input: unknown, via: Via = 'app'): Promise<Organisation> {
+export async function create(
+	actor: Actor,
+	input: unknown,
+	via: Via = 'app'
+): Promise<Organisation> {
 	const data = parse(schemas.organisationCreate, input);
 	try {
 		return await withUser(
@@ -69,15 +76,23 @@ export async function create(actor: Actor, input: unknown, via: Via = 'app'): Pr
 		);
 	} catch (error) {
 		if (isPgError(error, PG.uniqueViolation)) {
-			throw new DomainError(409, 'slug_taken', `The address "${data.slug}" is taken. Choose another.`, [
-				{ path: 'slug', message: 'This address is taken.' }
-			]);
+			throw new DomainError(
+				409,
+				'slug_taken',
+				`The address "${data.slug}" is taken. Choose another.`,
+				[{ path: 'slug', message: 'This address is taken.' }]
+			);
 		}
 		throw error;
 	}
 }
 
-export async function update(actor: Actor, organisationId: string, input: unknown, via: Via = 'app') {
+export async function update(
+	actor: Actor,
+	organisationId: string,
+	input: unknown,
+	via: Via = 'app'
+) {
 	const data = parse(schemas.organisationCreate, input);
 	try {
 		await withUser(
@@ -92,7 +107,9 @@ export async function update(actor: Actor, organisationId: string, input: unknow
 			via
 		);
 	} catch (error) {
-		if (isPgError(error, PG.uniqueViolation)) throw conflict(`The address "${data.slug}" is taken.`);
+		if (isPgError(error, PG.uniqueViolation)) {
+			throw conflict(`The address "${data.slug}" is taken.`);
+		}
 		throw error;
 	}
 }
@@ -112,7 +129,12 @@ export function listMembers(actor: Actor, organisationId: string): Promise<Organ
  * Adds a person by email. Only platform admins name organisation admins (RLS enforces it too);
  * adding someone who is already a member changes their role.
  */
-export async function addMember(actor: Actor, organisationId: string, input: unknown, via: Via = 'app') {
+export async function addMember(
+	actor: Actor,
+	organisationId: string,
+	input: unknown,
+	via: Via = 'app'
+) {
 	const { email, role } = parse(schemas.organisationMemberAdd, input);
 	return withUser(
 		actor,
@@ -122,9 +144,12 @@ export async function addMember(actor: Actor, organisationId: string, input: unk
 			const [user] = await tx<{ id: string }[]>`
 				select id from private.user_ids_by_email(${[email]}::text[])`;
 			if (!user) {
-				throw new DomainError(404, 'unknown_email', `No account uses ${email}. Ask them to sign up first.`, [
-					{ path: 'email', message: 'No account uses this email.' }
-				]);
+				throw new DomainError(
+					404,
+					'unknown_email',
+					`No account uses ${email}. Ask them to sign up first.`,
+					[{ path: 'email', message: 'No account uses this email.' }]
+				);
 			}
 			await tx`
 				insert into public.organisation_members (organisation_id, user_id, role, added_by)
@@ -137,7 +162,12 @@ export async function addMember(actor: Actor, organisationId: string, input: unk
 	);
 }
 
-export async function removeMember(actor: Actor, organisationId: string, userId: string, via: Via = 'app') {
+export async function removeMember(
+	actor: Actor,
+	organisationId: string,
+	userId: string,
+	via: Via = 'app'
+) {
 	if (!isUuid(userId)) throw notFound();
 	await withUser(
 		actor,

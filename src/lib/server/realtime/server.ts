@@ -5,7 +5,12 @@ import { SESSION_COOKIE, validateSessionToken } from '$lib/server/auth/session';
 import type { ClientToServerEvents, ServerToClientEvents, SocketData } from '$lib/realtime/events';
 import { currentIo, registerIo } from './revoke';
 
-export type TesseraIo = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+export type TesseraIo = Server<
+	ClientToServerEvents,
+	ServerToClientEvents,
+	Record<string, never>,
+	SocketData
+>;
 
 /** Origins allowed to open a socket: ORIGIN (as adapter-node reads it), else the request's own host. */
 export function isAllowedOrigin(request: IncomingMessage): boolean {
@@ -22,7 +27,9 @@ export function isAllowedOrigin(request: IncomingMessage): boolean {
 	}
 }
 
-export function attachSocketServer(httpServer: HttpServer | null | undefined): TesseraIo | undefined {
+export function attachSocketServer(
+	httpServer: HttpServer | null | undefined
+): TesseraIo | undefined {
 	const existing = currentIo() as TesseraIo | undefined;
 	if (existing || !httpServer) return existing;
 	const io: TesseraIo = new Server(httpServer, {
@@ -30,7 +37,10 @@ export function attachSocketServer(httpServer: HttpServer | null | undefined): T
 		serveClient: false,
 		maxHttpBufferSize: 64 * 1024,
 		allowRequest: (request, callback) => {
-			callback(isAllowedOrigin(request) ? null : 'This origin may not connect.', isAllowedOrigin(request));
+			callback(
+				isAllowedOrigin(request) ? null : 'This origin may not connect.',
+				isAllowedOrigin(request)
+			);
 		}
 	});
 

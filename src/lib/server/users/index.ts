@@ -4,7 +4,10 @@ export type UserSummary = { id: string; email: string; displayName: string };
 
 /** People the actor may see (RLS decides), matching a name or email. */
 export function search(actor: Actor, query: string, limit = 20): Promise<UserSummary[]> {
-	const pattern = `%${query.trim().slice(0, 100).replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
+	const pattern = `%${query
+		.trim()
+		.slice(0, 100)
+		.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
 	return withUser(
 		actor,
 		(tx) => tx<UserSummary[]>`

@@ -20,11 +20,17 @@ export const actions: Actions = {
 			'expiresInDays'
 		]);
 		try {
-			const created = await invites.create(user, event.params.id, {
-				email: values.email.trim() || null,
-				maxUses: values.maxUses ? Number(values.maxUses) : null,
-				expiresInDays: Number(values.expiresInDays || 14)
-			}, 'app', { origin: event.url.origin });
+			const created = await invites.create(
+				user,
+				event.params.id,
+				{
+					email: values.email.trim() || null,
+					maxUses: values.maxUses ? Number(values.maxUses) : null,
+					expiresInDays: Number(values.expiresInDays || 14)
+				},
+				'app',
+				{ origin: event.url.origin }
+			);
 			// The token is shown this once; only its hash is stored.
 			return {
 				form: 'create',

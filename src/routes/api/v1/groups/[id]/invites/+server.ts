@@ -8,7 +8,10 @@ export const GET = endpoint(async (event, user) => ({
 
 /** The token is in this response only; only its hash is stored. */
 export const POST = endpoint(
-	async (event, user) => invites.create(user, uuidParam(event, 'id'), await readJson(event), 'api', { origin: event.url.origin }),
+	async (event, user) =>
+		invites.create(user, uuidParam(event, 'id'), await readJson(event), 'api', {
+			origin: event.url.origin
+		}),
 	{ status: 201 }
 );
 
