@@ -394,7 +394,8 @@ test('an invitation is created by an admin and redeemed by a learner, once', asy
 	expect(invite).toEqual({
 		id: expect.any(String),
 		token: expect.any(String),
-		path: expect.stringMatching(/^\/invite\//)
+		path: expect.stringMatching(/^\/invite\//),
+		emailed: false
 	});
 
 	const boundToSomeoneElse = await (

@@ -852,11 +852,15 @@ export const openApiDocument = {
 					'201': ok(
 						{
 							type: 'object',
-							required: ['id', 'token', 'path'],
+							required: ['id', 'token', 'path', 'emailed'],
 							properties: {
 								id: uuid,
 								token: { type: 'string' },
-								path: { type: 'string', description: 'The page that redeems it in the app.' }
+								path: { type: 'string', description: 'The page that redeems it in the app.' },
+								emailed: {
+									type: 'boolean',
+									description: 'For an email-bound invitation: whether the email was sent.'
+								}
 							}
 						},
 						'Created'
