@@ -56,6 +56,24 @@ describe('joining by request', () => {
 		await expect(requests.ask(actor(learner), group.id)).rejects.toThrow(/already in this group/);
 	});
 
+	it('shows a learner their own pending request and lets them withdraw it', async () => {
+		const group = await groups.create(actor(admin), {
+			organisationId: org.id,
+			name: 'Withdrawable',
+			membershipMode: 'request',
+			visibility: 'scope'
+		});
+		const learner = await createUser();
+		await addOrganisationMember(org.id, learner.id);
+		expect(await requests.mine(actor(learner), group.id)).toBeNull();
+		const { id } = await requests.ask(actor(learner), group.id, { message: 'Please' });
+		expect(await requests.mine(actor(learner), group.id)).toMatchObject({ id, message: 'Please' });
+		await requests.withdraw(actor(learner), id);
+		expect(await requests.mine(actor(learner), group.id)).toBeNull();
+		expect(await requests.listPending(actor(admin), group.id)).toEqual([]);
+		await expect(requests.withdraw(actor(learner), id)).rejects.toThrow(/Not found/);
+	});
+
 	it('records a declined request and adds nobody', async () => {
 		const group = await groups.create(actor(admin), {
 			organisationId: org.id,

@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import { requireAccess } from '$lib/server/access';
-import { isPgError, PG, withUser, type Actor, type Via } from '$lib/server/db';
+import { isPgError, PG, readAs, withUser, type Actor, type Via } from '$lib/server/db';
 import { DomainError, notFound } from '$lib/server/errors';
 import { parse } from '$lib/server/validate';
 
@@ -134,4 +134,18 @@ export async function withdraw(actor: NonNullable<Actor>, requestId: string, via
 		},
 		via
 	);
+}
+
+/** The signed-in person's pending request to join a group, if any. */
+export async function mine(
+	actor: NonNullable<Actor>,
+	groupId: string
+): Promise<{ id: string; message: string; createdAt: Date } | null> {
+	const [row] = await readAs(
+		actor,
+		(tx) => tx<{ id: string; message: string; createdAt: Date }[]>`
+			select id, message, created_at as "createdAt" from public.group_join_requests
+			where group_id = ${groupId} and user_id = ${actor.id} and status = 'pending'`
+	);
+	return row ?? null;
 }

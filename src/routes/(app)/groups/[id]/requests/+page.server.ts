@@ -10,7 +10,8 @@ export const load: PageServerLoad = async (event) => {
 	const pending = group.canManageMembers
 		? await orErrorPage(requests.listPending(user, group.id))
 		: null;
-	return { pending };
+	const mine = group.canManageMembers ? null : await orErrorPage(requests.mine(user, group.id));
+	return { pending, mine };
 };
 
 export const actions: Actions = {
@@ -40,5 +41,15 @@ export const actions: Actions = {
 			return formFailure(error, values, 'ask');
 		}
 		return { form: 'ask', success: 'You asked to join. A leader will answer soon.' };
+	},
+	withdraw: async (event) => {
+		const user = requireUser(event);
+		const values = formValues(await event.request.formData(), ['requestId']);
+		try {
+			await requests.withdraw(user, values.requestId);
+		} catch (error) {
+			return formFailure(error, values, 'ask');
+		}
+		return { form: 'ask', success: 'You withdrew your request.' };
 	}
 };
