@@ -125,3 +125,38 @@ test('an admin builds a hierarchy, links it to a course, and a sub-group leader 
 	await expect(leader.getByRole('heading', { name: 'Page not found' })).toBeVisible();
 	await context.close();
 });
+
+test('a leader invites by link, and a learner opens the link in another browser and joins', async ({
+	page,
+	browser
+}) => {
+	const name = `Invited circle ${Date.now().toString(36)}`;
+	await signIn(page, ADMIN);
+	await page.goto('/organisations/northfield/groups');
+	await page.getByLabel('Group name', { exact: true }).fill(name);
+	await page.getByLabel('How people join').selectOption('invite');
+	await page.getByRole('button', { name: 'Create group' }).click();
+	await expect(page.getByRole('heading', { level: 1, name })).toBeVisible();
+	const groupUrl = page.url();
+
+	await page.getByRole('link', { name: 'Invitations' }).click();
+	await page.getByRole('button', { name: 'Create invitation' }).click();
+	const link = await page.getByLabel('Invitation link').inputValue();
+	expect(link).toMatch(/\/invite\/[a-z2-7]+$/);
+
+	const other = await browser.newContext();
+	const learner = await other.newPage();
+	// Signed out, the link leads to sign-in and back.
+	await learner.goto(link);
+	await expect(learner).toHaveURL(/\/signin/);
+	await learner.getByLabel('Email').fill(LEADER.email);
+	await learner.getByLabel('Password').fill(LEADER.password);
+	await learner.getByRole('button', { name: 'Sign in' }).click();
+	await expect(learner.getByRole('heading', { level: 1, name: `Join ${name}?` })).toBeVisible();
+	await learner.getByRole('button', { name: 'Join' }).click();
+	await expect(learner.getByRole('heading', { level: 1, name })).toBeVisible();
+	await other.close();
+
+	await page.goto(groupUrl);
+	await expect(page.getByRole('cell', { name: LEADER.email })).toBeVisible();
+});
