@@ -131,3 +131,16 @@ export const PG = {
 export function isPgError(error: unknown, code?: string): error is postgres.PostgresError {
 	return error instanceof postgres.PostgresError && (code === undefined || error.code === code);
 }
+
+/** The size-limit trigger (private.group_members_enforce_limit) refuses with this hint. */
+export function isGroupFull(error: unknown): boolean {
+	return isPgError(error, PG.checkViolation) && error.hint === 'group_full';
+}
+
+/** An ILIKE pattern matching `text` anywhere, with LIKE's wildcards in it taken literally. */
+export function containsPattern(text: string, maxLength = 200): string {
+	return `%${text
+		.trim()
+		.slice(0, maxLength)
+		.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
+}

@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import { requireAccess } from '$lib/server/access';
-import { readAs, withUser, type Actor, type Tx, type Via } from '$lib/server/db';
+import { containsPattern, readAs, withUser, type Actor, type Tx, type Via } from '$lib/server/db';
 import { DomainError, notFound } from '$lib/server/errors';
 import { isUuid, parse } from '$lib/server/validate';
 import { parseCsv } from '$lib/csv';
@@ -30,10 +30,6 @@ export type ParticipantPage = {
 	pageCount: number;
 };
 
-function likePattern(search: string) {
-	return `%${search.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
-}
-
 /** The participants query; the rls-query benchmark runs exactly this SQL. */
 export function participantsSql(
 	tx: Tx,
@@ -45,7 +41,7 @@ export function participantsSql(
 		       e.source, e.enrolled_at as "enrolledAt", count(*) over ()::int as total
 		from public.enrolments e join public.users u on u.id = e.user_id
 		where e.course_id = ${courseId}
-		  ${search ? tx`and (u.display_name ilike ${likePattern(search)} or u.email ilike ${likePattern(search)})` : tx``}
+		  ${search ? tx`and (u.display_name ilike ${containsPattern(search)} or u.email ilike ${containsPattern(search)})` : tx``}
 		  ${role ? tx`and e.role = ${role}` : tx``}
 		  ${status ? tx`and e.status = ${status}` : tx``}
 		order by lower(u.display_name), u.id

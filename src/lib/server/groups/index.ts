@@ -112,8 +112,6 @@ export async function create(actor: Actor, input: unknown, via: Via = 'app'): Pr
 					>`
 						select scope, organisation_id, course_id from public.groups where id = ${data.parentId}`;
 					if (!parent) throw notFound();
-					scope = parent.scope;
-					organisationId = parent.organisation_id;
 					return insertGroup(
 						tx,
 						actor,
@@ -391,23 +389,16 @@ export async function deletePreview(actor: Actor, groupId: string): Promise<Dele
 			select g.id, g.name, c.depth from public.group_closure c join public.groups g on g.id = c.descendant_id
 			where c.ancestor_id = ${groupId} order by c.depth, lower(g.name)`;
 		const ids = subtree.map((row) => row.id);
-		const [{ memberships, people }] = await tx<{ memberships: number; people: number }[]>`
-			select count(*)::int as memberships, count(distinct user_id)::int as people
+		const [{ memberships, people, courseLinks }] = await tx<
+			{ memberships: number; people: number; courseLinks: number }[]
+		>`
+			select count(*)::int as memberships, count(distinct user_id)::int as people,
+			       (select count(*)::int from public.course_group_links
+			        where group_id = any(${ids}::uuid[])) as "courseLinks"
 			from public.group_members where group_id = any(${ids}::uuid[])`;
-		const courseLinks = await countCourseLinks(tx, ids);
 		const [root, ...subgroups] = subtree;
 		return { group: { id: root.id, name: root.name }, subgroups, memberships, people, courseLinks };
 	});
-}
-
-async function countCourseLinks(tx: Tx, groupIds: string[]): Promise<number> {
-	const [{ exists }] = await tx<
-		{ exists: boolean }[]
-	>`select to_regclass('public.course_group_links') is not null as exists`;
-	if (!exists) return 0;
-	const [{ count }] = await tx<{ count: number }[]>`
-		select count(*)::int as count from public.course_group_links where group_id = any(${groupIds}::uuid[])`;
-	return count;
 }
 
 /**

@@ -1,5 +1,15 @@
 import { requireAccess } from '$lib/server/access';
-import { isPgError, PG, readAs, withUser, type Actor, type Tx, type Via } from '$lib/server/db';
+import {
+	containsPattern,
+	isGroupFull,
+	isPgError,
+	PG,
+	readAs,
+	withUser,
+	type Actor,
+	type Tx,
+	type Via
+} from '$lib/server/db';
 import { DomainError, notFound } from '$lib/server/errors';
 import { parse } from '$lib/server/validate';
 import * as schemas from '$lib/schemas/groups';
@@ -19,12 +29,10 @@ export type Member = {
 	viaGroupName: string;
 };
 
-const GROUP_FULL = 'The group is full.';
+export const GROUP_FULL = 'The group is full.';
 
 function translate(error: unknown): never {
-	if (isPgError(error) && error.message === GROUP_FULL) {
-		throw new DomainError(409, 'group_full', GROUP_FULL);
-	}
+	if (isGroupFull(error)) throw new DomainError(409, 'group_full', GROUP_FULL);
 	if (isPgError(error, PG.insufficientPrivilege)) throw notFound();
 	if (isPgError(error, PG.foreignKeyViolation)) throw notFound();
 	throw error;
@@ -45,10 +53,7 @@ export async function list(
 		only = 'all'
 	}: { search?: string; role?: string; only?: 'all' | 'direct' | 'subgroups' } = {}
 ): Promise<Member[]> {
-	const pattern = `%${search
-		.trim()
-		.slice(0, 100)
-		.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+	const pattern = containsPattern(search, 100);
 	const rows = await readAs(actor, async (tx) => {
 		await requireAccess(tx, 'group.view', groupId);
 		return tx<(Omit<Member, 'validFrom' | 'validUntil'> & { validFrom: Date; validUntil: Date })[]>`

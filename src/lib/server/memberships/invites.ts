@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import { requireAccess } from '$lib/server/access';
-import { asService, isPgError, withUser, type Actor, type Via } from '$lib/server/db';
+import { asService, isGroupFull, withUser, type Actor, type Via } from '$lib/server/db';
 import { DomainError, notFound } from '$lib/server/errors';
 import { parse } from '$lib/server/validate';
 import { generateToken, hashToken } from '$lib/server/auth/token';
@@ -154,9 +154,7 @@ export async function redeem(
 			return { groupId: invite.group_id, joined: rows.length === 1 };
 		}, via);
 	} catch (error) {
-		if (isPgError(error) && error.message === 'The group is full.') {
-			throw new DomainError(409, 'group_full', 'The group is full.');
-		}
+		if (isGroupFull(error)) throw new DomainError(409, 'group_full', 'The group is full.');
 		throw error;
 	}
 }

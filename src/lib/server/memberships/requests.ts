@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import { requireAccess } from '$lib/server/access';
-import { isPgError, PG, readAs, withUser, type Actor, type Via } from '$lib/server/db';
+import { isGroupFull, isPgError, PG, readAs, withUser, type Actor, type Via } from '$lib/server/db';
 import { DomainError, notFound } from '$lib/server/errors';
 import { parse } from '$lib/server/validate';
 
@@ -112,7 +112,7 @@ export async function decide(actor: Actor, groupId: string, input: unknown, via:
 			via
 		);
 	} catch (error) {
-		if (isPgError(error) && error.message === 'The group is full.') {
+		if (isGroupFull(error)) {
 			throw new DomainError(
 				409,
 				'group_full',

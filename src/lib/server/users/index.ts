@@ -1,14 +1,11 @@
-import { withUser, type Actor } from '$lib/server/db';
+import { containsPattern, readAs, type Actor } from '$lib/server/db';
 
 export type UserSummary = { id: string; email: string; displayName: string };
 
 /** People the actor may see (RLS decides), matching a name or email. */
 export function search(actor: Actor, query: string, limit = 20): Promise<UserSummary[]> {
-	const pattern = `%${query
-		.trim()
-		.slice(0, 100)
-		.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
-	return withUser(
+	const pattern = containsPattern(query, 100);
+	return readAs(
 		actor,
 		(tx) => tx<UserSummary[]>`
 			select id, email, display_name as "displayName" from public.users
