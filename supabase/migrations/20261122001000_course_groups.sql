@@ -181,6 +181,9 @@ create or replace function private.groupings_after_write() returns trigger
 language plpgsql security definer set search_path = ''
 as $$
 begin
+  if new.auto_leader <> 'none' and tg_op = 'UPDATE' and new.auto_leader is distinct from old.auto_leader then
+    perform private.ensure_auto_leaders(array(select group_id from public.grouping_groups where grouping_id = new.id));
+  end if;
   if new.exclusive and (tg_op = 'INSERT' or not old.exclusive) then
     perform private.lock_course_groupings(new.course_id, true);
     perform private.groupings_check_exclusive(new.id);
@@ -188,7 +191,7 @@ begin
   return null;
 end
 $$;
-create trigger groupings_after_write after insert or update of exclusive on public.groupings
+create trigger groupings_after_write after insert or update of exclusive, auto_leader on public.groupings
   for each row execute function private.groupings_after_write();
 
 -- A grouping holds groups of its own course only.
@@ -223,6 +226,7 @@ begin
   for target in select distinct n.grouping_id from new_rows n join public.groupings gr on gr.id = n.grouping_id where gr.exclusive loop
     perform private.groupings_check_exclusive(target);
   end loop;
+  perform private.ensure_auto_leaders(array(select distinct group_id from new_rows));
   return null;
 end
 $$;
@@ -231,9 +235,10 @@ create trigger grouping_groups_after_insert after insert on public.grouping_grou
 
 -- Self sign-up ----------------------------------------------------------------------------------
 
--- Groups the current user may sign up to now: the groups of groupings open for sign-up (within
--- their dates) of the courses where the user is an active learner.
-create or replace function private.signup_group_ids_array() returns uuid[]
+-- Groups of groupings open for sign-up in the courses where the current user is an active
+-- learner: listed (whatever the dates, so the page can say when sign-up opens) and joinable now
+-- (within the dates).
+create or replace function private.signup_group_ids_array(within_dates boolean default true) returns uuid[]
 language plpgsql stable security definer set search_path = ''
 as $$
 declare
@@ -246,15 +251,60 @@ begin
     join public.grouping_groups gg on gg.grouping_id = gr.id
     where e.user_id = uid and e.status = 'active' and e.role = 'learner'
       and gr.signup_open
-      and (gr.signup_opens_at is null or gr.signup_opens_at <= now())
-      and (gr.signup_closes_at is null or gr.signup_closes_at > now())
+      and (not within_dates or (
+        (gr.signup_opens_at is null or gr.signup_opens_at <= now())
+        and (gr.signup_closes_at is null or gr.signup_closes_at > now())
+      ))
   );
 end
 $$;
 
 create or replace function private.signup_group_ids() returns setof uuid
 language sql stable security definer set search_path = ''
-as $$ select unnest(private.signup_group_ids_array()) $$;
+as $$ select unnest(private.signup_group_ids_array(true)) $$;
+
+create or replace function private.signup_listed_group_ids() returns setof uuid
+language sql stable security definer set search_path = ''
+as $$ select unnest(private.signup_group_ids_array(false)) $$;
+
+-- How full the sign-up groups the current user may see are: direct members valid now (leaders
+-- included) and the place limit (the least of the group's own limit and its open groupings').
+create or replace function private.signup_group_places(group_ids uuid[])
+returns table (group_id uuid, members integer, place_limit integer)
+language sql stable security definer set search_path = ''
+as $$
+  select g.id,
+         (select count(*)::int from public.group_members m
+          where m.group_id = g.id and m.valid_from <= now() and m.valid_until > now()),
+         least(g.size_limit, (
+           select min(gr.signup_size_limit) from public.grouping_groups gg
+           join public.groupings gr on gr.id = gg.grouping_id
+           where gg.group_id = g.id and gr.signup_open
+         ))
+  from public.groups g
+  where g.id = any (group_ids)
+    and (
+      private.is_platform_admin()
+      or g.id = any (private.signup_group_ids_array(false))
+      or g.id = any (private.staff_group_ids_array())
+      or g.id = any (private.visible_group_ids_array())
+    )
+$$;
+
+-- Signing up: takes the group's row lock (so joins into one group queue), then answers how full
+-- it is. Only for groups the current user may sign up to now.
+create or replace function private.lock_signup_group(target uuid)
+returns table (members integer, place_limit integer)
+language plpgsql volatile security definer set search_path = ''
+as $$
+begin
+  if not (target = any (private.signup_group_ids_array(true))) then
+    return;
+  end if;
+  perform 1 from public.groups where id = target for update;
+  return query select p.members, p.place_limit from private.signup_group_places(array[target]) p;
+end
+$$;
 
 -- Courses where the current user is an active learner and groups are visible to learners.
 create or replace function private.visible_mode_course_ids_array() returns uuid[]
@@ -392,7 +442,7 @@ create policy "people see which visible groups a grouping holds"
     (select private.is_platform_admin())
     or (
       grouping_id in (select id from public.groupings)
-      and (group_id in (select private.visible_group_ids()) or group_id in (select private.signup_group_ids()))
+      and (group_id in (select private.visible_group_ids()) or group_id in (select private.signup_listed_group_ids()))
     )
   );
 create policy "course managers put groups in groupings"
@@ -421,7 +471,7 @@ create policy "people see the groups their scope, membership or leadership allow
     or organisation_id in (select private.admin_organisation_ids())
     or course_id in (select private.staffed_course_ids())
     or id in (select private.visible_group_ids())
-    or id in (select private.signup_group_ids())
+    or id in (select private.signup_listed_group_ids())
     or (visibility <> 'hidden' and course_id = any ((select private.visible_mode_course_ids_array())::uuid[]))
   );
 
@@ -535,3 +585,6 @@ create trigger courses_group_mode_audit after update of group_mode on public.cou
 
 revoke all on all functions in schema private from public;
 grant execute on all functions in schema private to anon, authenticated, service_role;
+
+-- Called by the triggers only (they run as the owner): nobody asks for a leader by hand.
+revoke execute on function private.ensure_auto_leaders(uuid[]) from anon, authenticated, service_role;
