@@ -319,9 +319,11 @@ async function sourcePeople(tx: Tx, courseId: string, options: schemas.AutoCreat
 		if (!link) {
 			throw new DomainError(400, 'invalid_source', 'Choose a cohort linked to this course.');
 		}
+		// Through the link's own record of who it brings in: course staff may read that, not
+		// necessarily the organisation cohort's member list.
 		from = tx`e.role = 'learner' and e.user_id in (
-			select m.user_id from public.group_closure c join public.group_members m on m.group_id = c.descendant_id
-			where c.ancestor_id = ${source.cohortId} and m.valid_from <= now() and m.valid_until > now())`;
+			select lm.user_id from public.course_link_members lm join public.course_group_links l on l.id = lm.link_id
+			where l.course_id = ${courseId} and l.group_id = ${source.cohortId})`;
 	}
 	if (typeof ignore === 'object') {
 		const [grouping] = await tx`
