@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { letterFor, nameFor, placesLabel, sampleNames } from './course-groups';
+import { byName, letterFor, nameFor, placesLabel, sampleNames } from './course-groups';
 
 describe('group names from a pattern', () => {
 	it('counts letters like spreadsheet columns', () => {
@@ -43,5 +43,18 @@ describe('places left', () => {
 		expect(placesLabel(5, 5)).toBe('Full');
 		expect(placesLabel(7, 5)).toBe('Full');
 		expect(placesLabel(7, null)).toBe('No limit');
+	});
+});
+
+describe('group order', () => {
+	it('puts Lab 2 before Lab 10 and ignores case', () => {
+		const names = ['Lab 10', 'lab 1', 'Lab 2', 'Group B', 'Group A'].map((name) => ({ name }));
+		expect(byName(names).map((group) => group.name)).toEqual([
+			'Group A',
+			'Group B',
+			'lab 1',
+			'Lab 2',
+			'Lab 10'
+		]);
 	});
 });

@@ -70,3 +70,10 @@ export function placesLabel(memberCount: number, sizeLimit: number | null): stri
 	if (left === 0) return 'Full';
 	return `${left} ${left === 1 ? 'place' : 'places'} left`;
 }
+
+/** Groups in the order people read them: "Lab 2" before "Lab 10". */
+export function byName<T extends { name: string }>(items: readonly T[]): T[] {
+	return [...items].sort((a, b) =>
+		a.name.localeCompare(b.name, 'en', { numeric: true, sensitivity: 'base' })
+	);
+}

@@ -5,7 +5,8 @@ import { invalidateAll } from '$app/navigation';
  * follow other people's sign-ups without a reload. Pauses while a form is being submitted.
  */
 export class LiveRefresh {
-	lastRefreshed = $state(new Date());
+	/** When the data was last loaded in this browser (ms since the epoch); null before it starts. */
+	lastRefreshed = $state<number | null>(null);
 	paused = $state(false);
 	#timer: ReturnType<typeof setInterval> | undefined;
 	#running = false;
@@ -14,6 +15,7 @@ export class LiveRefresh {
 
 	start() {
 		this.stop();
+		this.lastRefreshed = Date.now();
 		this.#timer = setInterval(() => void this.refresh(), this.everyMs);
 		return () => this.stop();
 	}
@@ -28,7 +30,7 @@ export class LiveRefresh {
 		this.#running = true;
 		try {
 			await invalidateAll();
-			this.lastRefreshed = new Date();
+			this.lastRefreshed = Date.now();
 		} finally {
 			this.#running = false;
 		}

@@ -14,8 +14,11 @@ export const load: PageServerLoad = async (event) => {
 		orErrorPage(groups.tree(user, { courseId }))
 	]);
 	const grouping = groupings.find((candidate) => candidate.id === groupingId);
-	if (!grouping) error(404, { message: 'No such grouping, or you cannot see it.', code: 'not_found' });
-	const inGrouping = overview.groupings.find((candidate) => candidate.id === groupingId)?.groups ?? [];
+	if (!grouping) {
+		error(404, { message: 'No such grouping, or you cannot see it.', code: 'not_found' });
+	}
+	const inGrouping =
+		overview.groupings.find((candidate) => candidate.id === groupingId)?.groups ?? [];
 	const limits = new Map(courseGroupTree.map((group) => [group.id, group.sizeLimit]));
 	const memberIds = new Set(inGrouping.map((group) => group.id));
 	return {
