@@ -134,6 +134,12 @@ export function listGroupings(actor: Actor, courseId: string): Promise<Grouping[
 	});
 }
 
+/** One grouping the viewer can see (course participants see their courses' groupings). */
+export function getGrouping(actor: Actor, groupingId: string): Promise<Grouping> {
+	if (!isUuid(groupingId)) throw notFound();
+	return readAs(actor, (tx) => readGrouping(tx, groupingId));
+}
+
 /** Creates a grouping (course managers). */
 export async function createGrouping(
 	actor: Actor,
