@@ -106,8 +106,9 @@ async function main() {
 				)[0].n;
 			const ours = async () => {
 				const created = await courseGroups.autoCreate(instructor, data.course, options);
-				if (created.groups.length !== groupCount)
+				if (created.groups.length !== groupCount) {
 					throw new Error('autoCreate made the wrong groups');
+				}
 			};
 			const baseline = async () => {
 				const ids = (
