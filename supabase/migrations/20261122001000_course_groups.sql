@@ -109,17 +109,20 @@ declare
   moved text[] := '{}';
   person text;
 begin
+  select g.course_id into course from public.groups g where g.id = new.group_id;
+  if course is null then
+    return new;
+  end if;
+  -- Every course membership takes the shared lock, even outside exclusive groupings: the group
+  -- may be joining an exclusive grouping (or a grouping becoming exclusive) in another
+  -- transaction right now, and that change must wait for this one, or this one for it.
+  perform private.lock_course_groupings(course, false);
   if not exists (
     select 1 from public.grouping_groups gg join public.groupings gr on gr.id = gg.grouping_id
     where gg.group_id = new.group_id and gr.exclusive
-  ) then
+  ) or private.is_course_staff(course, new.user_id) then
     return new;
   end if;
-  select g.course_id into course from public.groups g where g.id = new.group_id;
-  if course is null or private.is_course_staff(course, new.user_id) then
-    return new;
-  end if;
-  perform private.lock_course_groupings(course, false);
   perform pg_advisory_xact_lock(hashtext('tessera.groupings.person'), hashtext(course::text || new.user_id::text));
   for other in
     select distinct g.id, g.name, gr.name as grouping_name
@@ -297,11 +300,26 @@ create or replace function private.lock_signup_group(target uuid)
 returns table (members integer, place_limit integer)
 language plpgsql volatile security definer set search_path = ''
 as $$
+declare
+  course uuid;
 begin
   if not (target = any (private.signup_group_ids_array(true))) then
     return;
   end if;
-  perform 1 from public.groups where id = target for update;
+  select g.course_id into course from public.groups g where g.id = target;
+  -- In the order every other path takes them: the course's grouping lock, the person's, then
+  -- the rows of the groups a move may touch (this group and the others of its groupings, by
+  -- id), so sign-ups, moves and automatic leaders queue instead of deadlocking.
+  perform private.lock_course_groupings(course, false);
+  perform pg_advisory_xact_lock(hashtext('tessera.groupings.person'), hashtext(course::text || auth.uid()::text));
+  perform 1 from public.groups g
+  where g.id = target or g.id in (
+    select other.group_id from public.grouping_groups mine
+    join public.grouping_groups other on other.grouping_id = mine.grouping_id
+    where mine.group_id = target
+  )
+  order by g.id
+  for update;
   return query select p.members, p.place_limit from private.signup_group_places(array[target]) p;
 end
 $$;

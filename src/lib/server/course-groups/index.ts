@@ -432,62 +432,64 @@ export async function autoCreate(
 ): Promise<AutoCreateResult> {
 	const data = parse(schemas.autoCreateOptions, options);
 	try {
-		return await withUser(
-			actor,
-			async (tx) => {
-				await requireAccess(tx, 'course.manage', courseId);
-				const planned = await plan(tx, courseId, data);
-				let groupingId: string | null = null;
-				if (data.grouping && 'id' in data.grouping) {
-					const [grouping] = await tx<{ id: string }[]>`
+		return await retryDeadlock(() =>
+			withUser(
+				actor,
+				async (tx) => {
+					await requireAccess(tx, 'course.manage', courseId);
+					const planned = await plan(tx, courseId, data);
+					let groupingId: string | null = null;
+					if (data.grouping && 'id' in data.grouping) {
+						const [grouping] = await tx<{ id: string }[]>`
 						select id from public.groupings where id = ${data.grouping.id} and course_id = ${courseId}`;
-					if (!grouping) {
-						throw new DomainError(400, 'invalid_grouping', 'Choose a grouping of this course.');
-					}
-					groupingId = grouping.id;
-				} else if (data.grouping) {
-					groupingId = crypto.randomUUID();
-					await tx`
+						if (!grouping) {
+							throw new DomainError(400, 'invalid_grouping', 'Choose a grouping of this course.');
+						}
+						groupingId = grouping.id;
+					} else if (data.grouping) {
+						groupingId = crypto.randomUUID();
+						await tx`
 						insert into public.groupings (id, course_id, name, created_by)
 						values (${groupingId}, ${courseId}, ${data.grouping.name}, ${actor?.id ?? null})`;
-				}
-				const groupIds = planned.groups.map(() => crypto.randomUUID());
-				const names = planned.groups.map((group) => group.name);
-				await tx`
+					}
+					const groupIds = planned.groups.map(() => crypto.randomUUID());
+					const names = planned.groups.map((group) => group.name);
+					await tx`
 					insert into public.groups (id, scope, organisation_id, course_id, kind, name, messaging_enabled, created_by)
 					select t.id, 'course', c.organisation_id, c.id, 'group', t.name, ${data.messaging}, ${actor?.id ?? null}
 					from unnest(${groupIds}::uuid[], ${names}::text[]) as t(id, name)
 					cross join public.courses c where c.id = ${courseId}`;
-				const memberGroups: string[] = [];
-				const memberUsers: string[] = [];
-				planned.groups.forEach((group, index) => {
-					for (const person of group.members) {
-						memberGroups.push(groupIds[index]);
-						memberUsers.push(person.id);
-					}
-				});
-				if (memberUsers.length > 0) {
-					await tx`
+					const memberGroups: string[] = [];
+					const memberUsers: string[] = [];
+					planned.groups.forEach((group, index) => {
+						for (const person of group.members) {
+							memberGroups.push(groupIds[index]);
+							memberUsers.push(person.id);
+						}
+					});
+					if (memberUsers.length > 0) {
+						await tx`
 						insert into public.group_members (group_id, user_id, role, source, added_by)
 						select t.group_id, t.user_id, 'member', 'auto', ${actor?.id ?? null}
 						from unnest(${memberGroups}::uuid[], ${memberUsers}::uuid[]) as t(group_id, user_id)`;
-				}
-				if (groupingId && groupIds.length > 0) {
-					await tx`
+					}
+					if (groupingId && groupIds.length > 0) {
+						await tx`
 						insert into public.grouping_groups (grouping_id, group_id)
 						select ${groupingId}, unnest(${groupIds}::uuid[])`;
-				}
-				return {
-					groupingId,
-					seed: planned.seed,
-					groups: planned.groups.map((group, index) => ({
-						id: groupIds[index],
-						name: group.name,
-						memberCount: group.members.length
-					}))
-				};
-			},
-			via
+					}
+					return {
+						groupingId,
+						seed: planned.seed,
+						groups: planned.groups.map((group, index) => ({
+							id: groupIds[index],
+							name: group.name,
+							memberCount: group.members.length
+						}))
+					};
+				},
+				via
+			)
 		);
 	} catch (error) {
 		translate(error);
@@ -665,15 +667,16 @@ export async function signUp(
 				async (tx) => {
 					const state = await signupState(tx, groupId);
 					if (state.closed) throw new DomainError(409, 'signup_closed', state.closed);
+					const [places] = await tx<{ members: number; place_limit: number | null }[]>`
+						select members, place_limit from private.lock_signup_group(${groupId})`;
+					if (!places) throw notFound();
+					// After the lock: the actor's own join of this group in another tab has committed.
 					const [already] = await tx`
 						select 1 from public.group_members
 						where group_id = ${groupId} and user_id = ${actor.id} and valid_until > now()`;
 					if (already) {
 						throw new DomainError(409, 'already_member', `You are already in ${state.name}.`);
 					}
-					const [places] = await tx<{ members: number; place_limit: number | null }[]>`
-						select members, place_limit from private.lock_signup_group(${groupId})`;
-					if (!places) throw notFound();
 					if (places.place_limit !== null && places.members >= places.place_limit) {
 						throw new DomainError(409, 'group_full', GROUP_FULL);
 					}
@@ -694,6 +697,9 @@ export async function signUp(
 			)
 		);
 	} catch (error) {
+		if (isPgError(error, PG.uniqueViolation)) {
+			throw new DomainError(409, 'already_member', 'You are already in this group.');
+		}
 		translate(error);
 	}
 }
@@ -740,21 +746,22 @@ export async function assignUnassigned(
 	via: Via = 'app'
 ): Promise<{ assigned: number; leftOver: Person[] }> {
 	try {
-		return await withUser(
-			actor,
-			async (tx) => {
-				const courseId = await manageGrouping(tx, groupingId);
-				const groups = await tx<{ id: string; name: string }[]>`
+		return await retryDeadlock(() =>
+			withUser(
+				actor,
+				async (tx) => {
+					const courseId = await manageGrouping(tx, groupingId);
+					const groups = await tx<{ id: string; name: string }[]>`
 					select g.id, g.name from public.grouping_groups gg join public.groups g on g.id = gg.group_id
 					where gg.grouping_id = ${groupingId}
 					order by g.id
 					for update of g`;
-				const places = await tx<
-					{ group_id: string; members: number; place_limit: number | null }[]
-				>`
+					const places = await tx<
+						{ group_id: string; members: number; place_limit: number | null }[]
+					>`
 					select group_id, members, place_limit
 					from private.signup_group_places(${groups.map((group) => group.id)}::uuid[])`;
-				const unassigned = await tx<Person[]>`
+					const unassigned = await tx<Person[]>`
 					select e.user_id as id, u.display_name as "displayName"
 					from public.enrolments e join public.users u on u.id = e.user_id
 					where e.course_id = ${courseId} and e.role = 'learner' and e.status = 'active'
@@ -762,40 +769,41 @@ export async function assignUnassigned(
 					    select 1 from public.grouping_groups gg join public.group_members m on m.group_id = gg.group_id
 					    where gg.grouping_id = ${groupingId} and m.user_id = e.user_id and m.valid_until > now())
 					order by lower(u.display_name), e.user_id`;
-				const slots = groups.map((group) => {
-					const place = places.find((row) => row.group_id === group.id);
-					return {
-						...group,
-						members: place?.members ?? 0,
-						limit: place?.place_limit ?? null
-					};
-				});
-				const groupOf: string[] = [];
-				const userOf: string[] = [];
-				const leftOver: Person[] = [];
-				for (const person of unassigned) {
-					const open = slots.filter((slot) => slot.limit === null || slot.members < slot.limit);
-					if (open.length === 0) {
-						leftOver.push(person);
-						continue;
+					const slots = groups.map((group) => {
+						const place = places.find((row) => row.group_id === group.id);
+						return {
+							...group,
+							members: place?.members ?? 0,
+							limit: place?.place_limit ?? null
+						};
+					});
+					const groupOf: string[] = [];
+					const userOf: string[] = [];
+					const leftOver: Person[] = [];
+					for (const person of unassigned) {
+						const open = slots.filter((slot) => slot.limit === null || slot.members < slot.limit);
+						if (open.length === 0) {
+							leftOver.push(person);
+							continue;
+						}
+						open.sort(
+							(a, b) =>
+								a.members - b.members || a.name.localeCompare(b.name) || (a.id < b.id ? -1 : 1)
+						);
+						open[0].members += 1;
+						groupOf.push(open[0].id);
+						userOf.push(person.id);
 					}
-					open.sort(
-						(a, b) =>
-							a.members - b.members || a.name.localeCompare(b.name) || (a.id < b.id ? -1 : 1)
-					);
-					open[0].members += 1;
-					groupOf.push(open[0].id);
-					userOf.push(person.id);
-				}
-				if (userOf.length > 0) {
-					await tx`
+					if (userOf.length > 0) {
+						await tx`
 						insert into public.group_members (group_id, user_id, role, source, added_by)
 						select t.group_id, t.user_id, 'member', 'auto', ${actor?.id ?? null}
 						from unnest(${groupOf}::uuid[], ${userOf}::uuid[]) as t(group_id, user_id)`;
-				}
-				return { assigned: userOf.length, leftOver };
-			},
-			via
+					}
+					return { assigned: userOf.length, leftOver };
+				},
+				via
+			)
 		);
 	} catch (error) {
 		translate(error);
