@@ -97,7 +97,8 @@ as $$
   )
 $$;
 
--- A membership in a group of an exclusive grouping: a self sign-up (or a cohort sync, which is
+-- A membership in a group of an exclusive grouping: a self sign-up, an approved request or a
+-- redeemed invitation (the learner's own choice), or a cohort sync (which is
 -- the authority on who belongs where) moves the learner out of the grouping's other groups and
 -- says so in tessera.moved_from; any other add is refused, naming the group they are in.
 create or replace function private.group_members_enforce_exclusive() returns trigger
@@ -134,7 +135,7 @@ begin
     where mine.group_id = new.group_id
     order by g.name, g.id
   loop
-    if new.source in ('self', 'sync') then
+    if new.source in ('self', 'invite', 'sync') then
       delete from public.group_members where group_id = other.id and user_id = new.user_id;
       moved := moved || other.name;
     else

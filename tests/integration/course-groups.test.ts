@@ -4,6 +4,7 @@ import * as courses from '$lib/server/courses';
 import * as enrolments from '$lib/server/enrolments';
 import * as groups from '$lib/server/groups';
 import * as memberships from '$lib/server/memberships';
+import * as invites from '$lib/server/memberships/invites';
 import * as cohorts from '$lib/server/cohorts';
 import {
 	actor,
@@ -260,6 +261,15 @@ describe('exclusive groupings', () => {
 		});
 		expect(await membersOf(a.id)).toEqual([]);
 		expect((await membersOf(b.id)).map((m) => m.display_name)).toEqual(['Grace Hopper']);
+	});
+	it('moves a learner who redeems an invitation to another of its groups', async () => {
+		const { a, b } = await exclusiveLabs();
+		const barbara = byName('Barbara Liskov');
+		await memberships.add(staff(), a.id, { userIds: [barbara.id] });
+		const invite = await invites.create(staff(), b.id, {});
+		expect(await invites.redeem(actor(barbara), invite.token)).toMatchObject({ joined: true });
+		expect(await membersOf(a.id)).toEqual([]);
+		expect((await membersOf(b.id)).map((m) => m.display_name)).toEqual(['Barbara Liskov']);
 	});
 });
 

@@ -4,6 +4,7 @@ import {
 	isGroupFull,
 	isPgError,
 	PG,
+	readAs,
 	withUser,
 	type Actor,
 	type Tx,
@@ -172,7 +173,7 @@ function report(rows: Planned[]): ImportRow[] {
 /** What an import would do, row by row; nothing is written. */
 export async function previewImport(actor: Actor, courseId: string, csvText: string) {
 	const parsed = importRows(csvText);
-	return withUser(actor, async (tx) => {
+	return readAs(actor, async (tx) => {
 		await requireAccess(tx, 'course.manage', courseId);
 		return report(await plan(tx, courseId, parsed));
 	});
