@@ -4,10 +4,12 @@ import * as groups from '$lib/server/groups';
 import { formFailure } from '$lib/server/forms';
 import { orErrorPage, requireUser } from '$lib/server/guards';
 import { autoCreateOptionsFrom, autoCreateValuesFrom } from './options';
+import { requireCourseManager } from '../staff';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {
 	const user = requireUser(event);
+	requireCourseManager((await event.parent()).course);
 	const courseId = event.params.id;
 	const [courseGroupTree, groupings, links] = await Promise.all([
 		orErrorPage(groups.tree(user, { courseId })),

@@ -2,10 +2,12 @@ import { redirect } from '@sveltejs/kit';
 import * as courseGroups from '$lib/server/course-groups';
 import { formFailure, formValues } from '$lib/server/forms';
 import { orErrorPage, requireUser } from '$lib/server/guards';
+import { requireCourseManager } from '../staff';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {
 	const user = requireUser(event);
+	requireCourseManager((await event.parent()).course);
 	return { groupings: await orErrorPage(courseGroups.listGroupings(user, event.params.id)) };
 };
 

@@ -2,10 +2,15 @@ import { fail } from '@sveltejs/kit';
 import * as courseGroups from '$lib/server/course-groups';
 import { formFailure } from '$lib/server/forms';
 import { requireUser } from '$lib/server/guards';
-import type { Actions } from './$types';
+import { requireCourseManager } from '../staff';
+import type { Actions, PageServerLoad } from './$types';
 
 /** 2 MB of CSV is far past the 1,000 rows an import takes; larger uploads are refused unread. */
 const MAX_BYTES = 2 * 1024 * 1024;
+
+export const load: PageServerLoad = async (event) => {
+	requireCourseManager((await event.parent()).course);
+};
 
 export const actions: Actions = {
 	preview: async (event) => {

@@ -3,10 +3,12 @@ import * as courseGroups from '$lib/server/course-groups';
 import * as groups from '$lib/server/groups';
 import { formFailure, formValues } from '$lib/server/forms';
 import { orErrorPage, requireUser } from '$lib/server/guards';
+import { requireCourseManager } from '../../staff';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {
 	const user = requireUser(event);
+	requireCourseManager((await event.parent()).course);
 	const { id: courseId, groupingId } = event.params;
 	const [groupings, overview, courseGroupTree] = await Promise.all([
 		orErrorPage(courseGroups.listGroupings(user, courseId)),
