@@ -97,62 +97,108 @@ as $$
   )
 $$;
 
--- A membership in a group of an exclusive grouping: a self sign-up, an approved request or a
--- redeemed invitation (the learner's own choice), or a cohort sync (which is
--- the authority on who belongs where) moves the learner out of the grouping's other groups and
--- says so in tessera.moved_from; any other add is refused, naming the group they are in.
-create or replace function private.group_members_enforce_exclusive() returns trigger
+-- Memberships in groups of an exclusive grouping, checked once per statement after it (the
+-- transition table holds the new rows): a self sign-up, an approved request or a redeemed
+-- invitation (the learner's own choice), or a cohort sync (the authority on who belongs where)
+-- moves the learner out of the grouping's other groups and says so in tessera.moved_from; any
+-- other add is refused, naming the group they are in. Course staff are not counted.
+--
+-- Order matters under concurrency: the statement first takes the shared lock of every course it
+-- touches (a grouping turning exclusive, or gaining one of these groups, waits for this
+-- transaction, or this one waits for it and then sees it), then one lock per (course, person),
+-- and only then reads, each query with a fresh snapshot, so a conflicting change committed while
+-- it waited is seen.
+create or replace function private.enforce_exclusive(group_ids uuid[], user_ids uuid[], sources text[])
+returns void
 language plpgsql security definer set search_path = ''
 as $$
 declare
-  course uuid;
-  other record;
+  clash record;
   moved text[] := '{}';
-  person text;
 begin
-  select g.course_id into course from public.groups g where g.id = new.group_id;
-  if course is null then
-    return new;
-  end if;
-  -- Every course membership takes the shared lock, even outside exclusive groupings: the group
-  -- may be joining an exclusive grouping (or a grouping becoming exclusive) in another
-  -- transaction right now, and that change must wait for this one, or this one for it.
-  perform private.lock_course_groupings(course, false);
+  perform private.lock_course_groupings(c.course_id, false)
+  from (
+    select distinct g.course_id from unnest(group_ids) as n(group_id) join public.groups g on g.id = n.group_id
+    where g.course_id is not null order by g.course_id
+  ) c;
   if not exists (
-    select 1 from public.grouping_groups gg join public.groupings gr on gr.id = gg.grouping_id
-    where gg.group_id = new.group_id and gr.exclusive
-  ) or private.is_course_staff(course, new.user_id) then
-    return new;
+    select 1 from unnest(group_ids) as n(group_id)
+    join public.grouping_groups gg on gg.group_id = n.group_id
+    join public.groupings gr on gr.id = gg.grouping_id and gr.exclusive
+  ) then
+    return;
   end if;
-  perform pg_advisory_xact_lock(hashtext('tessera.groupings.person'), hashtext(course::text || new.user_id::text));
-  for other in
-    select distinct g.id, g.name, gr.name as grouping_name
-    from public.grouping_groups mine
-    join public.groupings gr on gr.id = mine.grouping_id and gr.exclusive
-    join public.grouping_groups theirs on theirs.grouping_id = gr.id and theirs.group_id <> new.group_id
-    join public.group_members m on m.group_id = theirs.group_id and m.user_id = new.user_id and m.valid_until > now()
-    join public.groups g on g.id = theirs.group_id
-    where mine.group_id = new.group_id
-    order by g.name, g.id
+  perform pg_advisory_xact_lock(hashtext('tessera.groupings.person'), hashtext(p.course_id::text || p.user_id::text))
+  from (
+    select distinct gr.course_id, n.user_id from unnest(group_ids, user_ids) as n(group_id, user_id)
+    join public.grouping_groups gg on gg.group_id = n.group_id
+    join public.groupings gr on gr.id = gg.grouping_id and gr.exclusive
+    order by gr.course_id, n.user_id
+  ) p;
+  for clash in
+    select distinct on (n.user_id, other.group_id)
+           n.user_id, n.source, other.group_id as other_id, og.name as other_name, gr.name as grouping_name,
+           u.display_name, exists (
+             select 1 from unnest(group_ids, user_ids) as again(group_id, user_id)
+             where again.group_id = other.group_id and again.user_id = n.user_id
+           ) as other_is_new
+    from unnest(group_ids, user_ids, sources) as n(group_id, user_id, source)
+    join public.grouping_groups gg on gg.group_id = n.group_id
+    join public.groupings gr on gr.id = gg.grouping_id and gr.exclusive
+    join public.grouping_groups theirs on theirs.grouping_id = gr.id and theirs.group_id <> n.group_id
+    join public.group_members other on other.group_id = theirs.group_id and other.user_id = n.user_id
+      and other.valid_until > now()
+    join public.groups og on og.id = other.group_id
+    join public.users u on u.id = n.user_id
+    where not private.is_course_staff(gr.course_id, n.user_id)
+    order by n.user_id, other.group_id, og.name
   loop
-    if new.source in ('self', 'invite', 'sync') then
-      delete from public.group_members where group_id = other.id and user_id = new.user_id;
-      moved := moved || other.name;
+    if clash.source in ('self', 'invite', 'sync') and not clash.other_is_new then
+      delete from public.group_members where group_id = clash.other_id and user_id = clash.user_id;
+      moved := moved || clash.other_name;
     else
-      select display_name into person from public.users where id = new.user_id;
       raise exception '% is already in %, and the grouping "%" allows one of its groups per learner.',
-        coalesce(person, 'This person'), other.name, other.grouping_name
-        using errcode = '23514', hint = 'exclusive_grouping', detail = other.id::text;
+        clash.display_name, clash.other_name, clash.grouping_name
+        using errcode = '23514', hint = 'exclusive_grouping', detail = clash.other_id::text;
     end if;
   end loop;
   if cardinality(moved) > 0 then
     perform set_config('tessera.moved_from', array_to_string(moved, ', '), true);
   end if;
-  return new;
 end
 $$;
-create trigger group_members_enforce_exclusive before insert or update of group_id, user_id on public.group_members
-  for each row execute function private.group_members_enforce_exclusive();
+
+create or replace function private.group_members_exclusive_inserted() returns trigger
+language plpgsql security definer set search_path = ''
+as $$
+begin
+  perform private.enforce_exclusive(array_agg(group_id), array_agg(user_id), array_agg(source)) from new_rows;
+  return null;
+end
+$$;
+
+-- Only updates that change who is in which group, or when: a role change (an automatic leader)
+-- is not a new membership and must not take the person locks.
+create or replace function private.group_members_exclusive_updated() returns trigger
+language plpgsql security definer set search_path = ''
+as $$
+begin
+  perform private.enforce_exclusive(array_agg(n.group_id), array_agg(n.user_id), array_agg(n.source))
+  from new_rows n
+  where not exists (
+    select 1 from old_rows o
+    where o.group_id = n.group_id and o.user_id = n.user_id
+      and o.valid_from = n.valid_from and o.valid_until = n.valid_until
+  )
+  having count(*) > 0;
+  return null;
+end
+$$;
+create trigger group_members_enforce_exclusive_insert after insert on public.group_members
+  referencing new table as new_rows for each statement execute function private.group_members_exclusive_inserted();
+create trigger group_members_enforce_exclusive_update after update on public.group_members
+  referencing new table as new_rows old table as old_rows
+  for each statement execute function private.group_members_exclusive_updated();
 
 -- A grouping becomes exclusive, or gains a group, only when nobody would then be in two of its
 -- groups; the error names the first person and groups found.
@@ -605,5 +651,9 @@ create trigger courses_group_mode_audit after update of group_mode on public.cou
 revoke all on all functions in schema private from public;
 grant execute on all functions in schema private to anon, authenticated, service_role;
 
--- Called by the triggers only (they run as the owner): nobody asks for a leader by hand.
+-- Called by the triggers only (they run as the owner): nobody asks for a leader, a move or an
+-- exclusivity report by hand (enforce_exclusive deletes memberships it is told are moves).
 revoke execute on function private.ensure_auto_leaders(uuid[]) from anon, authenticated, service_role;
+revoke execute on function private.enforce_exclusive(uuid[], uuid[], text[]) from anon, authenticated, service_role;
+revoke execute on function private.groupings_check_exclusive(uuid) from anon, authenticated, service_role;
+revoke execute on function private.is_course_staff(uuid, uuid) from anon, authenticated, service_role;

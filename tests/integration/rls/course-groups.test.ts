@@ -340,6 +340,21 @@ describe('self sign-up (group_members)', () => {
 	});
 });
 
+describe('trigger helpers', () => {
+	it('cannot be called by people: no moves, leaders or exclusivity reports by hand', async () => {
+		for (const call of [
+			(tx: Tx) =>
+				tx`select private.enforce_exclusive(array[${cast.labB}::uuid], array[${cast.people.learnerG.id}::uuid], array['self'])`,
+			(tx: Tx) => tx`select private.ensure_auto_leaders(array[${cast.labA}::uuid])`,
+			(tx: Tx) => tx`select private.groupings_check_exclusive(${cast.labs}::uuid)`,
+			(tx: Tx) =>
+				tx`select private.is_course_staff(${cast.course}::uuid, ${cast.people.instructor.id}::uuid)`
+		]) {
+			await expectRefused(actorOf(cast, 'learnerG1'), call, { code: '42501' }, ['group_members']);
+		}
+	});
+});
+
 describe('separate group mode (enrolments)', () => {
 	beforeAll(async () => {
 		await ownerDb()`update public.courses set group_mode = 'separate' where id = ${cast.course}`;
