@@ -137,5 +137,42 @@ test('staff auto-create groups from a preview, a learner signs up in another bro
 		studios.getByRole('list', { name: `Members of ${targetName}` }).getByRole('listitem')
 	).toHaveCount(before + 1);
 
+	// The participants list filters by that group.
+	await page.goto(`/courses/${BIO101}`);
+	await page.locator('summary', { hasText: 'Groups' }).click();
+	await page.getByLabel(targetName, { exact: true }).check();
+	await page.getByRole('button', { name: 'Filter' }).click();
+	await expect(
+		page.getByText(
+			new RegExp(`Showing 1–${before + 1} of ${before + 1}\\s+matching\\s+participants`)
+		)
+	).toBeVisible();
+	await expect(page).toHaveURL(/match=any/);
+
+	// The staff pages are not there for the learner.
+	for (const tab of ['overview', 'groupings', 'auto-create', 'import']) {
+		const response = await learner.goto(`/courses/${BIO101}/groups/${tab}`);
+		expect(response?.status()).toBe(404);
+	}
+
 	await context.close();
+});
+
+test('staff set the course group mode in the course settings', async ({ page }) => {
+	await signIn(page, STAFF);
+	await page.goto(`/courses/${BIO101}`);
+	await page.getByRole('main').getByRole('link', { name: 'Settings' }).click();
+	await expect(page.getByRole('heading', { level: 1, name: 'Course settings' })).toBeVisible();
+	await expect(page.getByLabel('No groups')).toBeChecked();
+
+	await page.getByLabel('Separate groups').check();
+	await page.getByRole('button', { name: 'Save group mode' }).click();
+	await expect(page.getByText('Group mode: separate groups.')).toBeVisible();
+	await page.reload();
+	await expect(page.getByLabel('Separate groups')).toBeChecked();
+
+	// Back to the default, so other tests see the course as seeded.
+	await page.getByLabel('No groups').check();
+	await page.getByRole('button', { name: 'Save group mode' }).click();
+	await expect(page.getByText('Group mode: no groups.')).toBeVisible();
 });
