@@ -568,6 +568,20 @@ describe('automatic creation', () => {
 		expect(n).toBe(1);
 	});
 
+	it('keeps unicode in names and grouping names as typed', async () => {
+		const course = await freshCourse();
+		const created = await courseGroups.autoCreate(staff(), course.id, {
+			by: 'groups',
+			count: 2,
+			naming: 'Équipe 🧪 #',
+			allocation: 'none',
+			grouping: { name: 'Travaux pratiques — 第1期' }
+		});
+		expect(created.groups.map((g) => g.name)).toEqual(['Équipe 🧪 1', 'Équipe 🧪 2']);
+		const [grouping] = await courseGroups.listGroupings(staff(), course.id);
+		expect(grouping.name).toBe('Travaux pratiques — 第1期');
+	});
+
 	it('records the new groups and memberships in the audit log', async () => {
 		const course = await freshCourse();
 		await courseGroups.autoCreate(
