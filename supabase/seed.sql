@@ -92,3 +92,54 @@ select
   case when (i * 13 + c) % 29 = 0 then 'suspended' else 'active' end
 from generate_series(1, 300) as i, generate_series(1, 3) as c
 where c = 1 + i % 3 or (i % 4 = 0 and c = 1 + (i + 1) % 3) or (i % 9 = 0 and c = 1 + (i + 2) % 3);
+
+-- Course groups in BIO101: four lab sections in an exclusive grouping, filled by name (every
+-- tenth learner left out, so "Not in a group" has people in it); six project teams in a
+-- grouping open for self sign-up until a month from now, four places each, the first to join
+-- leading. Maya (learner 36) is in Lab B and in no team yet, so she can sign up.
+insert into public.groups (id, scope, organisation_id, course_id, name, idnumber, description) values
+  ('00000000-0000-4000-c000-000000000101', 'course', '00000000-0000-4000-a000-000000000001', '00000000-0000-4000-b000-000000000001', 'Lab A', 'BIO101-LAB-A', 'Tuesdays 09:00, room B12.'),
+  ('00000000-0000-4000-c000-000000000102', 'course', '00000000-0000-4000-a000-000000000001', '00000000-0000-4000-b000-000000000001', 'Lab B', 'BIO101-LAB-B', 'Tuesdays 14:00, room B12.'),
+  ('00000000-0000-4000-c000-000000000103', 'course', '00000000-0000-4000-a000-000000000001', '00000000-0000-4000-b000-000000000001', 'Lab C', 'BIO101-LAB-C', 'Thursdays 09:00, room B14.'),
+  ('00000000-0000-4000-c000-000000000104', 'course', '00000000-0000-4000-a000-000000000001', '00000000-0000-4000-b000-000000000001', 'Lab D', 'BIO101-LAB-D', 'Thursdays 14:00, room B14.'),
+  ('00000000-0000-4000-c000-000000000111', 'course', '00000000-0000-4000-a000-000000000001', '00000000-0000-4000-b000-000000000001', 'Team 1', null, ''),
+  ('00000000-0000-4000-c000-000000000112', 'course', '00000000-0000-4000-a000-000000000001', '00000000-0000-4000-b000-000000000001', 'Team 2', null, ''),
+  ('00000000-0000-4000-c000-000000000113', 'course', '00000000-0000-4000-a000-000000000001', '00000000-0000-4000-b000-000000000001', 'Team 3', null, ''),
+  ('00000000-0000-4000-c000-000000000114', 'course', '00000000-0000-4000-a000-000000000001', '00000000-0000-4000-b000-000000000001', 'Team 4', null, ''),
+  ('00000000-0000-4000-c000-000000000115', 'course', '00000000-0000-4000-a000-000000000001', '00000000-0000-4000-b000-000000000001', 'Team 5', null, ''),
+  ('00000000-0000-4000-c000-000000000116', 'course', '00000000-0000-4000-a000-000000000001', '00000000-0000-4000-b000-000000000001', 'Team 6', null, ''),
+  ('00000000-0000-4000-c000-000000000121', 'course', '00000000-0000-4000-a000-000000000001', '00000000-0000-4000-b000-000000000001', 'Field trip volunteers', null, 'Not part of any grouping.');
+
+insert into public.groupings (id, course_id, name, idnumber, description, exclusive, signup_open, signup_size_limit, signup_closes_at, auto_leader) values
+  ('00000000-0000-4000-c000-000000000201', '00000000-0000-4000-b000-000000000001', 'Lab sections', 'BIO101-LABS', 'Each learner attends one lab section.', true, false, null, null, 'none'),
+  ('00000000-0000-4000-c000-000000000202', '00000000-0000-4000-b000-000000000001', 'Project teams', 'BIO101-TEAMS', 'Teams of four for the ecology project: pick your own.', true, true, 4, now() + interval '30 days', 'first');
+
+insert into public.grouping_groups (grouping_id, group_id)
+select '00000000-0000-4000-c000-000000000201'::uuid, ('00000000-0000-4000-c000-00000000010' || n)::uuid from generate_series(1, 4) n
+union all
+select '00000000-0000-4000-c000-000000000202'::uuid, ('00000000-0000-4000-c000-00000000011' || n)::uuid from generate_series(1, 6) n;
+
+with bio as (
+  select e.user_id, row_number() over (order by u.display_name, u.id) as n
+  from public.enrolments e join public.users u on u.id = e.user_id
+  where e.course_id = '00000000-0000-4000-b000-000000000001' and e.role = 'learner' and e.status = 'active'
+    and e.user_id <> '00000000-0000-4000-9000-000000000036'
+)
+insert into public.group_members (group_id, user_id, source)
+select ('00000000-0000-4000-c000-00000000010' || (1 + (n - 1) * 4 / (select count(*) from bio)))::uuid, user_id, 'auto'
+from bio where n % 10 <> 0
+union all
+select '00000000-0000-4000-c000-000000000102', '00000000-0000-4000-9000-000000000036', 'manual';
+
+with bio as (
+  select e.user_id, row_number() over (order by e.user_id) as n
+  from public.enrolments e
+  where e.course_id = '00000000-0000-4000-b000-000000000001' and e.role = 'learner' and e.status = 'active'
+    and e.user_id <> '00000000-0000-4000-9000-000000000036'
+)
+insert into public.group_members (group_id, user_id, source)
+select ('00000000-0000-4000-c000-00000000011' || (1 + (n - 1) / 3))::uuid, user_id, 'self'
+from bio where n <= 11;
+
+insert into public.group_members (group_id, user_id, source) values
+  ('00000000-0000-4000-c000-000000000121', '00000000-0000-4000-9000-000000000036', 'manual');

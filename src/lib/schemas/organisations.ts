@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { courseRole, email } from './common';
+import { participantGroupFilter } from './course-groups';
 
 export const organisationCreate = v.object({
 	name: v.pipe(
@@ -60,6 +61,7 @@ export const enrolByEmails = v.object({
 });
 
 export const participantsQuery = v.object({
+	...participantGroupFilter,
 	search: v.optional(v.pipe(v.string(), v.trim(), v.maxLength(200)), ''),
 	role: v.optional(v.union([courseRole, v.literal('')]), ''),
 	status: v.optional(v.union([v.picklist(['active', 'suspended']), v.literal('')]), ''),

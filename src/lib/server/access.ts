@@ -13,7 +13,9 @@ export type Permission =
 	| 'course.manage'
 	| 'group.view'
 	| 'group.manage'
-	| 'group.manageMembers';
+	| 'group.manageMembers'
+	| 'grouping.view'
+	| 'grouping.manage';
 
 /** Which of `ids` the current transaction's user holds `permission` on. */
 export async function allowedIds(
@@ -64,6 +66,16 @@ export async function allowedIds(
 				where id = any(${ids}::uuid[])
 				  and ((select private.is_platform_admin()) or id in (select private.managed_group_ids())
 				       or id in (select private.leader_managed_group_ids()))`;
+			break;
+		case 'grouping.view':
+			rows = await tx<{ id: string }[]>`
+				select id::text from public.groupings where id = any(${ids}::uuid[])`;
+			break;
+		case 'grouping.manage':
+			rows = await tx<{ id: string }[]>`
+				select id::text from public.groupings
+				where id = any(${ids}::uuid[])
+				  and ((select private.is_platform_admin()) or course_id in (select private.managed_course_ids()))`;
 			break;
 	}
 	return new Set(rows.map((row) => row.id));

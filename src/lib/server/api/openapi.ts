@@ -127,6 +127,458 @@ const removalPolicy: Schema = {
 		'What happens to an enrolment when its person leaves the group or the link is removed.'
 };
 
+// Course groups: groupings, automatic creation, self sign-up, overview, import, group mode ------
+
+const groupingId = pathId('id', 'The grouping id.');
+const autoLeader: Schema = {
+	type: 'string',
+	enum: ['none', 'first', 'random'],
+	description: 'Who becomes leader of a sign-up group, and again when the leader leaves.'
+};
+const groupModeSchema: Schema = {
+	type: 'string',
+	enum: ['none', 'separate', 'visible'],
+	description:
+		'separate: learners see only the staff and the participants who share a course group with them; ' +
+		'visible: learners see every (non-hidden) course group but act only in their own.'
+};
+const groupIdsBody = jsonBody({
+	type: 'object',
+	required: ['groupIds'],
+	properties: { groupIds: { type: 'array', items: uuid, minItems: 1, maxItems: 5000 } }
+});
+const person: Schema = {
+	type: 'object',
+	properties: { id: uuid, displayName: { type: 'string' } }
+};
+
+const courseGroupPaths = {
+	'/courses/{id}/groupings': {
+		parameters: [courseId],
+		get: {
+			tags: ['course groups'],
+			operationId: 'listGroupings',
+			responses: { '200': ok(listOf('Grouping')), ...errors('401', '404') }
+		},
+		post: {
+			tags: ['course groups'],
+			operationId: 'createGrouping',
+			requestBody: jsonBody({
+				type: 'object',
+				required: ['name'],
+				properties: {
+					name: { type: 'string', minLength: 1, maxLength: 200 },
+					idnumber: {
+						type: ['string', 'null'],
+						maxLength: 100,
+						description: 'Unique among the course’s groupings.'
+					},
+					description: { type: 'string', maxLength: 5000 },
+					exclusive: {
+						type: 'boolean',
+						default: false,
+						description: 'A learner is in at most one of its groups.'
+					}
+				}
+			}),
+			responses: { '201': ok(ref('Grouping'), 'Created.'), ...errors('400', '401', '404', '409') }
+		}
+	},
+	'/groupings/{id}': {
+		parameters: [groupingId],
+		get: {
+			tags: ['course groups'],
+			operationId: 'getGrouping',
+			responses: { '200': ok(ref('Grouping')), ...errors('401', '404') }
+		},
+		patch: {
+			tags: ['course groups'],
+			operationId: 'updateGrouping',
+			description:
+				'Making a grouping exclusive is refused (409, naming the person and groups) while someone is in two of its groups.',
+			requestBody: jsonBody({
+				type: 'object',
+				properties: {
+					name: { type: 'string', minLength: 1, maxLength: 200 },
+					idnumber: { type: ['string', 'null'], maxLength: 100 },
+					description: { type: 'string', maxLength: 5000 },
+					exclusive: { type: 'boolean' }
+				}
+			}),
+			responses: { '200': ok(ref('Grouping')), ...errors('400', '401', '404', '409') }
+		},
+		delete: {
+			tags: ['course groups'],
+			operationId: 'deleteGrouping',
+			description: 'Deletes the grouping; its groups and their members stay.',
+			responses: { '204': noContent, ...errors('401', '404') }
+		}
+	},
+	'/groupings/{id}/groups': {
+		parameters: [groupingId],
+		post: {
+			tags: ['course groups'],
+			operationId: 'addToGrouping',
+			description:
+				'Groups of the grouping’s course only (400 otherwise). An exclusive grouping refuses groups that would put someone in two of its groups (409).',
+			requestBody: groupIdsBody,
+			responses: {
+				'200': ok({ type: 'object', properties: { added: { type: 'integer' } } }),
+				...errors('400', '401', '404', '409')
+			}
+		},
+		delete: {
+			tags: ['course groups'],
+			operationId: 'removeFromGrouping',
+			requestBody: groupIdsBody,
+			responses: {
+				'200': ok({ type: 'object', properties: { removed: { type: 'integer' } } }),
+				...errors('400', '401', '404')
+			}
+		}
+	},
+	'/groupings/{id}/signup': {
+		parameters: [groupingId],
+		put: {
+			tags: ['course groups'],
+			operationId: 'updateSignup',
+			summary: 'Open or close self sign-up; every field is replaced',
+			requestBody: jsonBody({
+				type: 'object',
+				properties: {
+					open: { type: 'boolean', default: false },
+					sizeLimit: {
+						type: ['integer', 'null'],
+						minimum: 1,
+						maximum: 100000,
+						description: 'Places per group, leaders included.'
+					},
+					opensAt: { type: ['string', 'null'], format: 'date-time' },
+					closesAt: { type: ['string', 'null'], format: 'date-time' },
+					autoLeader: { ...autoLeader, default: 'none' }
+				}
+			}),
+			responses: { '200': ok(ref('Grouping')), ...errors('400', '401', '404') }
+		}
+	},
+	'/groupings/{id}/signup/assign': {
+		parameters: [groupingId],
+		post: {
+			tags: ['course groups'],
+			operationId: 'assignUnassigned',
+			description:
+				'Puts every active learner in none of the grouping’s groups into them, smallest group first, within place limits.',
+			responses: {
+				'200': ok({
+					type: 'object',
+					properties: {
+						assigned: { type: 'integer' },
+						leftOver: { type: 'array', items: person }
+					}
+				}),
+				...errors('401', '404')
+			}
+		}
+	},
+	'/courses/{id}/signup': {
+		parameters: [courseId],
+		get: {
+			tags: ['course groups'],
+			operationId: 'signupView',
+			description: 'Groupings open for self sign-up, with places left and the caller’s own groups.',
+			responses: { '200': ok(listOf('SignupGrouping')), ...errors('401', '404') }
+		}
+	},
+	'/groups/{id}/signup': {
+		parameters: [groupId],
+		post: {
+			tags: ['course groups'],
+			operationId: 'signUp',
+			description:
+				'Joins a group of a grouping open for sign-up. 409 `group_full` ("The group is full."), `signup_closed` ' +
+				'outside the dates, `already_member`. In an exclusive grouping the caller moves and `movedFrom` names the old group.',
+			responses: {
+				'201': ok(
+					{
+						type: 'object',
+						properties: {
+							groupName: { type: 'string' },
+							movedFrom: { type: 'string' },
+							message: { type: 'string', examples: ['You moved from Lab A to Lab B.'] }
+						}
+					},
+					'Joined.'
+				),
+				...errors('401', '404', '409')
+			}
+		},
+		delete: {
+			tags: ['course groups'],
+			operationId: 'leaveSignup',
+			responses: {
+				'200': ok({ type: 'object', properties: { message: { type: 'string' } } }),
+				...errors('401', '404', '409')
+			}
+		}
+	},
+	'/courses/{id}/auto-groups': {
+		parameters: [courseId],
+		post: {
+			tags: ['course groups'],
+			operationId: 'autoCreateGroups',
+			summary: 'Create groups automatically (or preview them with ?dryRun=true)',
+			description:
+				'Random allocation is reproducible: the preview returns its `seed`; send it back to create exactly the previewed groups. ' +
+				'Alphabetical sorts by last name (the last word of the display name), then first name. Everything is created in one transaction.',
+			parameters: [dryRun],
+			requestBody: jsonBody({
+				type: 'object',
+				required: ['by', 'count', 'naming'],
+				properties: {
+					by: { type: 'string', enum: ['groups', 'members'] },
+					count: { type: 'integer', minimum: 1, maximum: 5000 },
+					naming: {
+						type: 'string',
+						maxLength: 150,
+						examples: ['Group @', 'Lab #'],
+						description:
+							'@ becomes A, B, … Z, AA…; # becomes 1, 2, …; names the course uses are skipped.'
+					},
+					allocation: {
+						type: 'string',
+						enum: ['random', 'alphabetical', 'none'],
+						default: 'random'
+					},
+					seed: { type: ['integer', 'null'], minimum: 1, maximum: 2147483647 },
+					preventLastSmall: {
+						type: 'boolean',
+						default: false,
+						description: 'By members: a last group under 70% of `count` is spread over the others.'
+					},
+					ignore: {
+						oneOf: [
+							{ type: 'string', enum: ['none', 'course'] },
+							{ type: 'object', required: ['groupingId'], properties: { groupingId: uuid } }
+						],
+						default: 'none'
+					},
+					source: {
+						oneOf: [
+							{ type: 'object', required: ['role'], properties: { role: courseRole } },
+							{ type: 'object', required: ['groupId'], properties: { groupId: uuid } },
+							{ type: 'object', required: ['groupingId'], properties: { groupingId: uuid } },
+							{ type: 'object', required: ['cohortId'], properties: { cohortId: uuid } }
+						],
+						default: { role: 'learner' }
+					},
+					includeInactive: { type: 'boolean', default: false },
+					grouping: {
+						oneOf: [
+							{ type: 'null' },
+							{ type: 'object', required: ['name'], properties: { name: { type: 'string' } } },
+							{ type: 'object', required: ['id'], properties: { id: uuid } }
+						],
+						default: null
+					},
+					messaging: { type: 'boolean', default: true }
+				}
+			}),
+			responses: {
+				'200': ok(ref('AutoCreatePreview'), 'The preview (dryRun=true).'),
+				'201': ok(ref('AutoCreateResult'), 'Created.'),
+				'422': {
+					description: 'Nobody to allocate.',
+					content: { 'application/json': { schema: ref('Error') } }
+				},
+				...errors('400', '401', '404', '409', '413')
+			}
+		}
+	},
+	'/courses/{id}/groups-overview': {
+		parameters: [courseId],
+		get: {
+			tags: ['course groups'],
+			operationId: 'groupsOverview',
+			description:
+				'Each grouping with its groups and members, then groups in no grouping, then active participants in no group (only without a filter). What a learner sees follows the groups’ visibility.',
+			parameters: [
+				{ name: 'groupingId', in: 'query', schema: uuid },
+				{ name: 'groupId', in: 'query', schema: uuid },
+				{
+					name: 'format',
+					in: 'query',
+					schema: { type: 'string', enum: ['json', 'csv'], default: 'json' }
+				}
+			],
+			responses: {
+				'200': {
+					description: 'The overview (JSON), or with format=csv a CSV attachment.',
+					content: {
+						'application/json': { schema: ref('GroupsOverview') },
+						'text/csv': { schema: { type: 'string' } }
+					}
+				},
+				...errors('400', '401', '404')
+			}
+		}
+	},
+	'/courses/{id}/group-imports': {
+		parameters: [courseId],
+		post: {
+			tags: ['course groups'],
+			operationId: 'importCourseGroups',
+			description:
+				'A report per row: created, created_without_idnumber (the idnumber is taken) or error. Error rows are skipped; ' +
+				'groupings named in groupingname are created when missing; members are emails of course participants separated by ; or spaces.',
+			parameters: [dryRun],
+			requestBody: csvBody('groupname, description, idnumber, groupingname, members'),
+			responses: {
+				'200': ok({
+					type: 'object',
+					properties: {
+						applied: { type: 'boolean' },
+						rows: {
+							type: 'array',
+							items: {
+								type: 'object',
+								properties: {
+									line: { type: 'integer' },
+									groupName: { type: 'string' },
+									status: {
+										type: 'string',
+										enum: ['created', 'created_without_idnumber', 'error']
+									},
+									message: { type: 'string' },
+									groupId: uuid,
+									memberCount: { type: 'integer' }
+								}
+							}
+						}
+					}
+				}),
+				...errors('400', '401', '404', '413', '415')
+			}
+		}
+	},
+	'/courses/{id}/group-mode': {
+		parameters: [courseId],
+		put: {
+			tags: ['course groups'],
+			operationId: 'setGroupMode',
+			requestBody: jsonBody({
+				type: 'object',
+				required: ['groupMode'],
+				properties: { groupMode: groupModeSchema }
+			}),
+			responses: {
+				'200': ok({ type: 'object', properties: { groupMode: groupModeSchema } }),
+				...errors('400', '401', '404')
+			}
+		}
+	}
+};
+
+const courseGroupSchemas = {
+	Grouping: {
+		type: 'object',
+		properties: {
+			id: uuid,
+			courseId: uuid,
+			name: { type: 'string' },
+			idnumber: { type: ['string', 'null'] },
+			description: { type: 'string' },
+			exclusive: { type: 'boolean' },
+			signup: {
+				type: 'object',
+				properties: {
+					open: { type: 'boolean' },
+					sizeLimit: { type: ['integer', 'null'] },
+					opensAt: { type: ['string', 'null'], format: 'date-time' },
+					closesAt: { type: ['string', 'null'], format: 'date-time' },
+					autoLeader
+				}
+			},
+			groups: {
+				type: 'array',
+				items: {
+					type: 'object',
+					properties: { id: uuid, name: { type: 'string' }, memberCount: { type: 'integer' } }
+				}
+			},
+			createdAt: dateTime,
+			updatedAt: dateTime
+		}
+	},
+	SignupGrouping: {
+		type: 'object',
+		properties: {
+			id: uuid,
+			name: { type: 'string' },
+			description: { type: 'string' },
+			exclusive: { type: 'boolean' },
+			opensAt: { type: ['string', 'null'], format: 'date-time' },
+			closesAt: { type: ['string', 'null'], format: 'date-time' },
+			openNow: { type: 'boolean' },
+			closedMessage: { type: ['string', 'null'] },
+			autoLeader,
+			myGroupIds: { type: 'array', items: uuid },
+			groups: {
+				type: 'array',
+				items: {
+					type: 'object',
+					properties: {
+						id: uuid,
+						name: { type: 'string' },
+						description: { type: 'string' },
+						memberCount: { type: 'integer' },
+						placeLimit: { type: ['integer', 'null'] },
+						placesLeft: { type: ['integer', 'null'] },
+						full: { type: 'boolean' },
+						isMine: { type: 'boolean' }
+					}
+				}
+			}
+		}
+	},
+	AutoCreatePreview: {
+		type: 'object',
+		properties: {
+			seed: { type: 'integer' },
+			sourceCount: { type: 'integer' },
+			ignoredCount: { type: 'integer' },
+			groups: {
+				type: 'array',
+				items: {
+					type: 'object',
+					properties: { name: { type: 'string' }, members: { type: 'array', items: person } }
+				}
+			}
+		}
+	},
+	AutoCreateResult: {
+		type: 'object',
+		properties: {
+			groupingId: { type: ['string', 'null'], format: 'uuid' },
+			seed: { type: 'integer' },
+			groups: {
+				type: 'array',
+				items: {
+					type: 'object',
+					properties: { id: uuid, name: { type: 'string' }, memberCount: { type: 'integer' } }
+				}
+			}
+		}
+	},
+	GroupsOverview: {
+		type: 'object',
+		properties: {
+			groupings: { type: 'array', items: { type: 'object' } },
+			notInGrouping: { type: 'array', items: { type: 'object' } },
+			notInGroup: { type: 'array', items: person }
+		}
+	}
+};
+
 export const openApiDocument = {
 	openapi: '3.1.0',
 	info: {
@@ -149,9 +601,11 @@ export const openApiDocument = {
 		{ name: 'memberships' },
 		{ name: 'invites' },
 		{ name: 'cohorts' },
+		{ name: 'course groups' },
 		{ name: 'tokens' }
 	],
 	paths: {
+		...courseGroupPaths,
 		'/me': {
 			get: {
 				tags: ['session'],
@@ -335,6 +789,25 @@ export const openApiDocument = {
 						name: 'pageSize',
 						in: 'query',
 						schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 }
+					},
+					{
+						name: 'groupIds',
+						in: 'query',
+						description: 'Course group ids separated by commas.',
+						schema: { type: 'string' }
+					},
+					{
+						name: 'match',
+						in: 'query',
+						description:
+							'In any, all or none of groupIds (with noGroup counted as one more choice).',
+						schema: { type: 'string', enum: ['any', 'all', 'none'], default: 'any' }
+					},
+					{
+						name: 'noGroup',
+						in: 'query',
+						description: 'The choice "in no group of the course".',
+						schema: { type: 'string', enum: ['true', 'false'], default: 'false' }
 					}
 				],
 				responses: { '200': ok(ref('EnrolmentPage')), ...errors('400', '401', '404') }
@@ -1075,6 +1548,7 @@ export const openApiDocument = {
 			}
 		},
 		schemas: {
+			...courseGroupSchemas,
 			Error: {
 				type: 'object',
 				required: ['error'],
@@ -1152,7 +1626,8 @@ export const openApiDocument = {
 					createdAt: dateTime,
 					participantCount: { type: 'integer' },
 					myRole: { type: ['string', 'null'], enum: ['learner', 'assistant', 'instructor', null] },
-					canManage: { type: 'boolean' }
+					canManage: { type: 'boolean' },
+					groupMode: groupModeSchema
 				}
 			},
 			Enrolment: {

@@ -3,6 +3,7 @@ import { isPgError, PG, readAs, withUser, type Actor, type Tx, type Via } from '
 import { DomainError, notFound } from '$lib/server/errors';
 import { isUuid, parse } from '$lib/server/validate';
 import * as schemas from '$lib/schemas/organisations';
+import { groupMode as groupModeSchema, type GroupMode } from '$lib/schemas/course-groups';
 
 export type Course = {
 	id: string;
@@ -16,11 +17,13 @@ export type Course = {
 	participantCount: number;
 	myRole: 'learner' | 'assistant' | 'instructor' | null;
 	canManage: boolean;
+	/** none, separate (learners see only their groups' people) or visible (see all, act in own). */
+	groupMode: GroupMode;
 };
 
 const courseColumns = (tx: Tx) => tx`
 	c.id, c.organisation_id as "organisationId", o.name as "organisationName", o.slug as "organisationSlug",
-	c.code, c.name, c.description, c.created_at as "createdAt",
+	c.code, c.name, c.description, c.created_at as "createdAt", c.group_mode as "groupMode",
 	(select count(*)::int from public.enrolments e where e.course_id = c.id and e.status = 'active') as "participantCount",
 	(select e.role from public.enrolments e where e.course_id = c.id and e.user_id = (select auth.uid())) as "myRole",
 	((select private.is_platform_admin()) or c.id in (select private.managed_course_ids())) as "canManage"`;
@@ -114,6 +117,25 @@ export async function remove(actor: Actor, courseId: string, via: Via = 'app') {
 		async (tx) => {
 			const rows = await tx`delete from public.courses where id = ${courseId} returning id`;
 			if (rows.length === 0) throw notFound();
+		},
+		via
+	);
+}
+
+/** Sets the course's group mode (course managers); recorded in the audit log. */
+export async function setGroupMode(
+	actor: Actor,
+	courseId: string,
+	mode: unknown,
+	via: Via = 'app'
+): Promise<{ groupMode: GroupMode }> {
+	const groupMode = parse(groupModeSchema, mode);
+	return withUser(
+		actor,
+		async (tx) => {
+			await requireAccess(tx, 'course.manage', courseId);
+			await tx`update public.courses set group_mode = ${groupMode} where id = ${courseId}`;
+			return { groupMode };
 		},
 		via
 	);

@@ -34,7 +34,16 @@ export type ParticipantPage = {
 export function participantsSql(
 	tx: Tx,
 	courseId: string,
-	{ search, role, status, page, pageSize }: v.InferOutput<typeof schemas.participantsQuery>
+	{
+		search,
+		role,
+		status,
+		page,
+		pageSize,
+		groupIds = [],
+		match = 'any',
+		noGroup = false
+	}: v.InferOutput<typeof schemas.participantsQuery>
 ) {
 	return tx<(Participant & { total: number })[]>`
 		select e.user_id as "userId", u.display_name as "displayName", u.email, e.role, e.status,
@@ -44,8 +53,41 @@ export function participantsSql(
 		  ${search ? tx`and (u.display_name ilike ${containsPattern(search)} or u.email ilike ${containsPattern(search)})` : tx``}
 		  ${role ? tx`and e.role = ${role}` : tx``}
 		  ${status ? tx`and e.status = ${status}` : tx``}
+		  ${groupFilterSql(tx, courseId, groupIds, match, noGroup)}
 		order by lower(u.display_name), u.id
 		limit ${pageSize} offset ${(page - 1) * pageSize}`;
+}
+
+/**
+ * The participant list's group filter: in any, all or none of the chosen groups, where "No group"
+ * (in no group of the course) counts as one more choice. Memberships are direct and valid now;
+ * a viewer only matches the memberships RLS lets them see.
+ */
+function groupFilterSql(
+	tx: Tx,
+	courseId: string,
+	groupIds: string[],
+	match: 'any' | 'all' | 'none',
+	noGroup: boolean
+) {
+	if (groupIds.length === 0 && !noGroup) return tx``;
+	const ids = [...new Set(groupIds)];
+	const inGroups =
+		match === 'all'
+			? tx`(select count(distinct m.group_id) from public.group_members m
+			      where m.user_id = e.user_id and m.group_id = any(${ids}::uuid[])
+			        and m.valid_from <= now() and m.valid_until > now()) = ${ids.length}`
+			: tx`exists (select 1 from public.group_members m
+			      where m.user_id = e.user_id and m.group_id = any(${ids}::uuid[])
+			        and m.valid_from <= now() and m.valid_until > now())`;
+	const inNoGroup = tx`not exists (
+		select 1 from public.group_members m join public.groups g on g.id = m.group_id
+		where m.user_id = e.user_id and g.course_id = ${courseId} and m.valid_from <= now() and m.valid_until > now())`;
+	if (ids.length === 0) return match === 'none' ? tx`and not ${inNoGroup}` : tx`and ${inNoGroup}`;
+	if (!noGroup) return match === 'none' ? tx`and not ${inGroups}` : tx`and ${inGroups}`;
+	if (match === 'any') return tx`and (${inGroups} or ${inNoGroup})`;
+	if (match === 'all') return tx`and (${inGroups} and ${inNoGroup})`;
+	return tx`and not (${inGroups} or ${inNoGroup})`;
 }
 
 export async function listParticipants(

@@ -33,6 +33,10 @@ export const GROUP_FULL = 'The group is full.';
 
 function translate(error: unknown): never {
 	if (isGroupFull(error)) throw new DomainError(409, 'group_full', GROUP_FULL);
+	// A course group in an exclusive grouping (course-groups migration): the message names the group.
+	if (isPgError(error, PG.checkViolation) && error.hint === 'exclusive_grouping') {
+		throw new DomainError(409, 'exclusive_grouping', error.message);
+	}
 	if (isPgError(error, PG.insufficientPrivilege)) throw notFound();
 	if (isPgError(error, PG.foreignKeyViolation)) throw notFound();
 	throw error;

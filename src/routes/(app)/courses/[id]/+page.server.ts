@@ -1,6 +1,7 @@
 import { fail } from '@sveltejs/kit';
 import * as courses from '$lib/server/courses';
 import * as enrolments from '$lib/server/enrolments';
+import * as groups from '$lib/server/groups';
 import * as users from '$lib/server/users';
 import { formFailure, formValues } from '$lib/server/forms';
 import { orErrorPage, requireUser } from '$lib/server/guards';
@@ -14,15 +15,21 @@ export const load: PageServerLoad = async (event) => {
 	const user = requireUser(event);
 	const { params, url } = event;
 	const course = await orErrorPage(courses.get(user, params.id));
-	const query = Object.fromEntries(
-		FILTERS.map((name) => [name, url.searchParams.get(name) ?? undefined]).filter(
-			([, value]) => value
-		)
-	);
+	const query = {
+		...Object.fromEntries(
+			FILTERS.map((name) => [name, url.searchParams.get(name) ?? undefined]).filter(
+				([, value]) => value
+			)
+		),
+		groupIds: url.searchParams.getAll('group').filter(Boolean),
+		match: url.searchParams.get('match') || 'any',
+		noGroup: url.searchParams.get('noGroup') === 'on'
+	};
 	const find = course.canManage ? (url.searchParams.get('find') ?? '').trim() : '';
-	const [participants, found] = await Promise.all([
+	const [participants, found, courseGroups] = await Promise.all([
 		orErrorPage(enrolments.listParticipants(user, course.id, query)),
-		find ? users.search(user, find) : Promise.resolve(null)
+		find ? users.search(user, find) : Promise.resolve(null),
+		orErrorPage(groups.tree(user, { courseId: course.id }))
 	]);
 	return {
 		course,
@@ -30,8 +37,13 @@ export const load: PageServerLoad = async (event) => {
 		filters: {
 			search: String(query.search ?? ''),
 			role: String(query.role ?? ''),
-			status: String(query.status ?? '')
+			status: String(query.status ?? ''),
+			groupIds: query.groupIds,
+			match: (['any', 'all', 'none'].includes(query.match) ? query.match : 'any') as
+				'any' | 'all' | 'none',
+			noGroup: query.noGroup
 		},
+		groupOptions: courseGroups.map(({ id, name }) => ({ id, name })),
 		find,
 		found
 	};
