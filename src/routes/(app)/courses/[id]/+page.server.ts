@@ -1,4 +1,5 @@
 import { fail } from '@sveltejs/kit';
+import * as courseGroups from '$lib/server/course-groups';
 import * as courses from '$lib/server/courses';
 import * as enrolments from '$lib/server/enrolments';
 import * as groups from '$lib/server/groups';
@@ -26,10 +27,11 @@ export const load: PageServerLoad = async (event) => {
 		noGroup: url.searchParams.get('noGroup') === 'on'
 	};
 	const find = course.canManage ? (url.searchParams.get('find') ?? '').trim() : '';
-	const [participants, found, courseGroups] = await Promise.all([
+	const [participants, found, courseGroupTree, signup] = await Promise.all([
 		orErrorPage(enrolments.listParticipants(user, course.id, query)),
 		find ? users.search(user, find) : Promise.resolve(null),
-		orErrorPage(groups.tree(user, { courseId: course.id }))
+		orErrorPage(groups.tree(user, { courseId: course.id })),
+		course.myRole === 'learner' ? courseGroups.signupView(user, course.id) : Promise.resolve([])
 	]);
 	return {
 		course,
@@ -43,7 +45,11 @@ export const load: PageServerLoad = async (event) => {
 				'any' | 'all' | 'none',
 			noGroup: query.noGroup
 		},
-		groupOptions: courseGroups.map(({ id, name }) => ({ id, name })),
+		groupOptions: courseGroupTree.map(({ id, name }) => ({ id, name })),
+		/** Groupings a learner may sign up to now, for a pointer to the Sign up tab. */
+		openSignups: signup
+			.filter((grouping) => grouping.openNow)
+			.map(({ id, name, myGroupIds }) => ({ id, name, signedUp: myGroupIds.length > 0 })),
 		find,
 		found
 	};
