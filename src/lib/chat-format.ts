@@ -23,7 +23,7 @@ export type FormatOptions = {
 const MAX_NESTING = 3;
 const MAX_URL = 2048;
 const WORD = /[\p{L}\p{N}_]/u;
-const URL_AT = /(?:https?:\/\/|www\.)[^\s<>"'`\u0000-\u001f\u007f]+/iuy;
+const URL_AT = /(?:https?:\/\/|www\.)[^\s<>"'`\p{Cc}]+/iuy;
 const MENTION_AT = /[\p{L}\p{N}][\p{L}\p{N}._'-]*/uy;
 const TRAILING = /[.,;:!?'"*_\]}]$/;
 
