@@ -13,7 +13,11 @@ export type Permission =
 	| 'course.manage'
 	| 'group.view'
 	| 'group.manage'
-	| 'group.manageMembers';
+	| 'group.manageMembers'
+	// Reading a group's channels, announcements and resources; posting announcements; removing what others shared.
+	| 'group.read'
+	| 'group.announce'
+	| 'group.moderate';
 
 /** Which of `ids` the current transaction's user holds `permission` on. */
 export async function allowedIds(
@@ -64,6 +68,24 @@ export async function allowedIds(
 				where id = any(${ids}::uuid[])
 				  and ((select private.is_platform_admin()) or id in (select private.managed_group_ids())
 				       or id in (select private.leader_managed_group_ids()))`;
+			break;
+		case 'group.read':
+			rows = await tx<{ id: string }[]>`
+				select id::text from public.groups
+				where id = any(${ids}::uuid[])
+				  and ((select private.is_platform_admin()) or id = any(private.readable_group_ids_array()))`;
+			break;
+		case 'group.announce':
+			rows = await tx<{ id: string }[]>`
+				select id::text from public.groups
+				where id = any(${ids}::uuid[])
+				  and ((select private.is_platform_admin()) or id = any(private.announcer_group_ids_array()))`;
+			break;
+		case 'group.moderate':
+			rows = await tx<{ id: string }[]>`
+				select id::text from public.groups
+				where id = any(${ids}::uuid[])
+				  and ((select private.is_platform_admin()) or id = any(private.moderated_group_ids_array()))`;
 			break;
 	}
 	return new Set(rows.map((row) => row.id));
