@@ -1,10 +1,9 @@
 -- Announcements and shared resources of a group.
 --
 -- Who reads them is who reads the group's channels: its effective members (members of
--- sub-groups included, hidden groups excepted: their members do not see them), its leaders and
--- the leaders of its ancestors, course staff and the admins of its scope. Announcements are
--- posted by admins and by leaders where the group lets leaders post; scheduled ones are in the
--- feed from publish_at on (the database decides, so a late job never delays one), and a job
+-- sub-groups included), its leaders and the leaders of its ancestors, and the admins of its
+-- scope. Announcements are posted by admins and by leaders where the group lets leaders post;
+-- scheduled ones are in the feed from publish_at on (the database decides, so a late job never delays one), and a job
 -- marks published_at when it has announced and emailed it. Files are bytes in the BlobStore,
 -- metadata here; blob keys are derived from the row (g/<group>/<resource>), so a row can never
 -- point at another group's bytes, and every file counts against its group's storage quota,
@@ -12,19 +11,13 @@
 
 -- Policy helpers --------------------------------------------------------------------------------
 
--- Groups whose channels, announcements and resources the current user may read.
+-- Groups whose announcements and resources the current user may read: exactly those whose
+-- channels they read (20261122002000_channels.sql), so the rule lives in one place.
 create or replace function private.readable_group_ids_array() returns uuid[]
 language plpgsql stable security definer set search_path = ''
 as $$
-declare
-  staff uuid[] := private.staff_group_ids_array();
-  member_of uuid[] := private.member_group_ids_array();
 begin
-  return array(
-    select unnest(staff)
-    union
-    select g.id from public.groups g where g.id = any (member_of) and g.visibility <> 'hidden'
-  );
+  return private.chat_group_ids_array();
 end
 $$;
 
@@ -42,39 +35,8 @@ begin
 end
 $$;
 
--- Groups where the current user may post announcements: admins of the scope, and leaders where
--- the group lets its leaders post.
-create or replace function private.announcer_group_ids_array() returns uuid[]
-language plpgsql stable security definer set search_path = ''
-as $$
-declare
-  managed uuid[] := private.managed_group_ids_array();
-  led uuid[] := private.led_group_ids_array();
-begin
-  return array(
-    select unnest(managed)
-    union
-    select g.id from public.groups g where g.id = any (led) and g.leaders_post_announcements
-  );
-end
-$$;
-
--- Groups where the current user may remove what others shared: admins of the scope, and leaders
--- where the group lets its leaders moderate.
-create or replace function private.moderated_group_ids_array() returns uuid[]
-language plpgsql stable security definer set search_path = ''
-as $$
-declare
-  managed uuid[] := private.managed_group_ids_array();
-  led uuid[] := private.led_group_ids_array();
-begin
-  return array(
-    select unnest(managed)
-    union
-    select g.id from public.groups g where g.id = any (led) and g.leaders_moderate
-  );
-end
-$$;
+-- Who posts announcements (private.announcer_group_ids_array) and who removes what others
+-- shared (private.moderated_group_ids_array) are the channels migration's helpers.
 
 -- People -----------------------------------------------------------------------------------------
 
