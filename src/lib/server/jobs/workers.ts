@@ -1,4 +1,5 @@
-import type { JobHandler, QueueDefinition } from './boss';
+import * as announcements from '$lib/server/announcements';
+import { schedule, type JobHandler, type QueueDefinition } from './boss';
 
 /**
  * The queues this app works, each with its handler: add one entry per queue. Handlers live in
@@ -13,4 +14,19 @@ export type WorkerEntry = {
 	schedules?: (() => Promise<void>)[];
 };
 
-export const workers: WorkerEntry[] = [];
+export const workers: WorkerEntry[] = [
+	{ queue: announcements.publishQueue, handler: announcements.publish },
+	{
+		queue: announcements.emailQueue,
+		handler: async (data) => {
+			await announcements.emailAudience(data);
+		}
+	},
+	{
+		queue: announcements.sweepQueue,
+		handler: async () => {
+			await announcements.publishOverdue();
+		},
+		schedules: [() => schedule(announcements.sweepQueue, '* * * * *', {})]
+	}
+];
