@@ -17,7 +17,14 @@ declare
   led uuid[] := private.led_group_ids_array();
   managed uuid[] := private.managed_group_ids_array();
 begin
-  return array(select unnest(member_of) union select unnest(led) union select unnest(managed));
+  return array(
+    -- A hidden group is for staff and leaders: its plain members do not know it, so have no chat there.
+    select g.id from public.groups g where g.visibility <> 'hidden' and g.id = any (member_of)
+    union
+    select unnest(led)
+    union
+    select unnest(managed)
+  );
 end
 $$;
 
@@ -63,6 +70,7 @@ as $$
   select m.user_id from public.group_closure c
   join public.group_members m on m.group_id = c.descendant_id
   where c.ancestor_id = target and m.valid_from <= now() and m.valid_until > now()
+    and exists (select 1 from public.groups g where g.id = target and g.visibility <> 'hidden')
   union
   select m.user_id from public.group_closure c
   join public.group_members m on m.group_id = c.ancestor_id
