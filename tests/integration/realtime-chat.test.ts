@@ -355,8 +355,15 @@ describe('revocation', () => {
 		const person = await createUser({ name: 'Joining' });
 		const joining = await as(person);
 		const talker = await as(cast.learnerH);
+		// Once in the room, they are told who is online there.
+		const joined = next<{ groupId: string; online: { id: string }[] }>(
+			joining,
+			'presence',
+			(p) => p.groupId === cast.H.id && p.online.some((o) => o.id === person.id),
+			5000
+		);
 		await memberships.add(actor(cast.orgAdmin), cast.H.id, { userIds: [person.id] });
-		await pause(300);
+		await joined;
 		const sent = await send(talker, general.H.id, 'welcome!');
 		if (!sent.ok) throw new Error('send failed');
 		const got = await next<Message>(joining, 'message:new', (m) => m.id === sent.message.id);
