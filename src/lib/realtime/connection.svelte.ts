@@ -38,13 +38,16 @@ export class Connection {
 	#waiters: (() => void)[] = [];
 
 	constructor(options: { url?: string } = {}) {
-		this.socket = io(options.url ?? '', {
+		// On the server (SSR) there is no page to connect from; the socket is only opened in the browser.
+		const url = options.url ?? (typeof location === 'undefined' ? 'http://localhost' : '');
+		const settings = {
 			path: '/socket.io',
 			transports: ['websocket'],
 			autoConnect: false,
 			reconnectionDelay: 500,
 			reconnectionDelayMax: 5000
-		});
+		};
+		this.socket = url ? io(url, settings) : io(settings);
 		this.socket.on('connect', () => {
 			this.status = 'online';
 			this.problem = null;

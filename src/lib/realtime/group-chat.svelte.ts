@@ -1,7 +1,15 @@
 import { SvelteMap } from 'svelte/reactivity';
 import { plainText } from '$lib/chat-format';
 import { TimeoutError, type Connection } from './connection.svelte';
-import type { AnnouncementPayload, Attachment, Channel, Message, Person, Reaction } from './events';
+import type {
+	AnnouncementPayload,
+	Attachment,
+	Channel,
+	Message,
+	Person,
+	Reaction,
+	ServerToClientEvents
+} from './events';
 import { backoff, lastSeqOf, markDeleted, mergeMessages, nowIso, withReactions } from './timeline';
 
 /** A message the server has not acknowledged yet, shown greyed until it is. */
@@ -106,10 +114,15 @@ export class GroupChat {
 		this.channels = options.channels.map((info) => new ChannelView(info));
 		this.names = options.names ?? [];
 		this.#outboxKey = `tessera:outbox:${options.me.id}:${options.groupId}`;
+	}
+
+	/** Starts listening (in the browser only, from onMount); `destroy` undoes it. */
+	start() {
 		this.#listen();
-		this.#offs.push(connection.onConnect((first) => void this.#sync(first)));
+		this.#offs.push(this.connection.onConnect((first) => void this.#sync(first)));
 		this.#timer = setInterval(() => this.#pruneTyping(), 1000);
 		this.#restoreOutbox();
+		this.connection.connect();
 	}
 
 	destroy() {
@@ -434,13 +447,14 @@ export class GroupChat {
 
 	#listen() {
 		const socket = this.connection.socket;
-		const on = <E extends Parameters<typeof socket.on>[0]>(
+		const on = <E extends keyof ServerToClientEvents>(
 			event: E,
-			handler: Parameters<typeof socket.on<E>>[1]
+			handler: ServerToClientEvents[E]
 		) => {
-			socket.on(event, handler);
-			this.#offs.push(() => socket.off(event, handler));
+			socket.on(event, handler as never);
+			this.#offs.push(() => socket.off(event, handler as never));
 		};
+
 		on('message:new', (message) => {
 			const channel = this.channel(message.channelId);
 			if (!channel) return;
