@@ -9,7 +9,10 @@ import { startSink, unfold } from './smtp-sink';
 let cast: Cast;
 let sink: Awaited<ReturnType<typeof startSink>>;
 
-async function waitFor<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
+async function waitFor<T>(
+	probe: () => Promise<T | undefined> | T | undefined,
+	timeoutMs = 20_000
+): Promise<T> {
 	const until = Date.now() + timeoutMs;
 	for (;;) {
 		const value = await probe();
@@ -74,7 +77,8 @@ describe('posting', () => {
 		// The author gets no copy; nor do members of sub-groups, for a group-only announcement.
 		expect(inboxFor(cast.leaderG.email, 'Welcome')).toEqual([]);
 		expect(inboxFor(cast.learnerG1.email, 'Welcome')).toEqual([]);
-		const [row] = await ownerDb()`select published_at from public.announcements where id = ${posted.id}`;
+		const [row] =
+			await ownerDb()`select published_at from public.announcements where id = ${posted.id}`;
 		expect(row.published_at).toBeInstanceOf(Date);
 	});
 
@@ -96,8 +100,12 @@ describe('posting', () => {
 		}
 		// A run of the fan-out alongside the job's (a retried job) emails nobody twice.
 		await announcements.emailAudience({ announcementId: posted.id });
-		await waitFor(() => (inboxFor(cast.learnerG1.email, 'Exam timetable').length ? true : undefined));
-		await waitFor(() => (inboxFor(cast.leaderG1.email, 'Exam timetable').length ? true : undefined));
+		await waitFor(() =>
+			inboxFor(cast.learnerG1.email, 'Exam timetable').length ? true : undefined
+		);
+		await waitFor(() =>
+			inboxFor(cast.leaderG1.email, 'Exam timetable').length ? true : undefined
+		);
 		await waitFor(async () => {
 			const [row] = await ownerDb()`
 				select count(*)::int as n from public.announcement_deliveries where announcement_id = ${posted.id}`;
@@ -114,14 +122,24 @@ describe('posting', () => {
 	});
 
 	it('lets only admins and permitted leaders post, and refuses bad input, storing nothing', async () => {
-		const count = async () => (await ownerDb()`select count(*)::int as n from public.announcements`)[0].n;
+		const count = async () =>
+			(await ownerDb()`select count(*)::int as n from public.announcements`)[0].n;
 		const before = await count();
-		for (const who of [cast.learnerG, cast.learnerG1, cast.leaderH, cast.leaderG1, cast.outsider, cast.otherOrgAdmin]) {
+		for (const who of [
+			cast.learnerG,
+			cast.learnerG1,
+			cast.leaderH,
+			cast.leaderG1,
+			cast.outsider,
+			cast.otherOrgAdmin
+		]) {
 			await expect(
 				announcements.create(actor(who), cast.G.id, { title: 'Hi', body: 'Hello' })
 			).rejects.toMatchObject({ status: 404 });
 		}
-		await expect(announcements.create(null, cast.G.id, { title: 'Hi', body: 'Hello' })).rejects.toMatchObject({
+		await expect(
+			announcements.create(null, cast.G.id, { title: 'Hi', body: 'Hello' })
+		).rejects.toMatchObject({
 			status: 404
 		});
 		for (const input of [
@@ -135,7 +153,9 @@ describe('posting', () => {
 			{ title: 'x', body: 'x', includeSubgroups: 'maybe' },
 			{ title: 'x\u0000', body: 'x' }
 		]) {
-			await expect(announcements.create(actor(cast.leaderG), cast.G.id, input)).rejects.toMatchObject({
+			await expect(
+				announcements.create(actor(cast.leaderG), cast.G.id, input)
+			).rejects.toMatchObject({
 				status: 400
 			});
 		}
@@ -158,16 +178,23 @@ describe('scheduling and pinning', () => {
 			publishAt: at.toISOString()
 		});
 		expect(posted.scheduled).toBe(true);
-		expect((await announcements.list(actor(cast.leaderH), cast.H.id)).items.map((i) => i.id)).toContain(posted.id);
-		expect((await announcements.list(actor(cast.learnerH), cast.H.id)).items.map((i) => i.id)).not.toContain(
-			posted.id
-		);
-		await expect(announcements.markSeen(actor(cast.learnerH), [posted.id])).resolves.toEqual({ marked: 0 });
+		expect(
+			(await announcements.list(actor(cast.leaderH), cast.H.id)).items.map((i) => i.id)
+		).toContain(posted.id);
+		expect(
+			(await announcements.list(actor(cast.learnerH), cast.H.id)).items.map((i) => i.id)
+		).not.toContain(posted.id);
+		await expect(announcements.markSeen(actor(cast.learnerH), [posted.id])).resolves.toEqual({
+			marked: 0
+		});
 		await waitFor(async () => {
-			const [row] = await ownerDb()`select published_at from public.announcements where id = ${posted.id}`;
+			const [row] =
+				await ownerDb()`select published_at from public.announcements where id = ${posted.id}`;
 			return row.published_at ?? undefined;
 		});
-		expect((await announcements.list(actor(cast.learnerH), cast.H.id)).items.map((i) => i.id)).toContain(posted.id);
+		expect(
+			(await announcements.list(actor(cast.learnerH), cast.H.id)).items.map((i) => i.id)
+		).toContain(posted.id);
 		await waitFor(() => (inboxFor(cast.learnerH.email, 'Later news').length ? true : undefined));
 	});
 
@@ -177,7 +204,8 @@ describe('scheduling and pinning', () => {
 			values (${cast.H.id}, ${cast.leaderH.id}, 'Lost job', 'Still arrives.', now() - interval '5 minutes')
 			returning id`;
 		expect(await announcements.publishOverdue()).toBeGreaterThanOrEqual(1);
-		const [published] = await ownerDb()`select published_at from public.announcements where id = ${row.id}`;
+		const [published] =
+			await ownerDb()`select published_at from public.announcements where id = ${row.id}`;
 		expect(published.published_at).toBeInstanceOf(Date);
 		await waitFor(() => (inboxFor(cast.learnerH.email, 'Lost job').length ? true : undefined));
 		await announcements.publish({ announcementId: row.id });
@@ -187,21 +215,36 @@ describe('scheduling and pinning', () => {
 
 	it('puts pinned announcements first and lets permitted people pin, unpin and delete', async () => {
 		const group = cast.G1.id;
-		const first = await announcements.create(actor(cast.leaderG1), group, { title: 'Old but pinned', body: 'x', pinned: true });
-		const second = await announcements.create(actor(cast.leaderG1), group, { title: 'Newer', body: 'y' });
+		const first = await announcements.create(actor(cast.leaderG1), group, {
+			title: 'Old but pinned',
+			body: 'x',
+			pinned: true
+		});
+		const second = await announcements.create(actor(cast.leaderG1), group, {
+			title: 'Newer',
+			body: 'y'
+		});
 		const feed = await announcements.list(actor(cast.learnerG1), group);
 		expect(feed.items.slice(0, 2).map((item) => item.id)).toEqual([first.id, second.id]);
-		await expect(announcements.setPinned(actor(cast.learnerG1), second.id, { pinned: true })).rejects.toMatchObject({
+		await expect(
+			announcements.setPinned(actor(cast.learnerG1), second.id, { pinned: true })
+		).rejects.toMatchObject({
 			status: 404
 		});
 		await announcements.setPinned(actor(cast.leaderG), second.id, { pinned: true });
 		await announcements.setPinned(actor(cast.leaderG1), first.id, { pinned: false });
 		const after = await announcements.list(actor(cast.learnerG1), group);
 		expect(after.items[0].id).toBe(second.id);
-		await expect(announcements.remove(actor(cast.learnerG1), first.id)).rejects.toMatchObject({ status: 404 });
-		await expect(announcements.remove(actor(cast.leaderH), first.id)).rejects.toMatchObject({ status: 404 });
+		await expect(announcements.remove(actor(cast.learnerG1), first.id)).rejects.toMatchObject({
+			status: 404
+		});
+		await expect(announcements.remove(actor(cast.leaderH), first.id)).rejects.toMatchObject({
+			status: 404
+		});
 		await announcements.remove(actor(cast.leaderG1), first.id);
-		await expect(announcements.get(actor(cast.learnerG1), first.id)).rejects.toMatchObject({ status: 404 });
+		await expect(announcements.get(actor(cast.learnerG1), first.id)).rejects.toMatchObject({
+			status: 404
+		});
 	});
 
 	it('pages back through the feed', async () => {
@@ -222,7 +265,9 @@ describe('scheduling and pinning', () => {
 			before: first.items[1].publishAt.toISOString()
 		});
 		expect(next.items.map((item) => item.title)).toEqual(['Item 2', 'Item 1']);
-		await expect(announcements.list(actor(cast.learnerG1a), group, { limit: '0' })).rejects.toMatchObject({
+		await expect(
+			announcements.list(actor(cast.learnerG1a), group, { limit: '0' })
+		).rejects.toMatchObject({
 			status: 400
 		});
 	});
@@ -247,11 +292,19 @@ describe('seen by', () => {
 		seen = await announcements.seenBy(actor(cast.leaderG), posted.id);
 		expect(seen.seen).toBe(1);
 		expect(seen.people[0]).toMatchObject({ id: cast.learnerG1.id, seenAt: expect.any(Date) });
-		expect((await announcements.list(actor(cast.learnerG1), cast.G1.id)).items.find((i) => i.id === posted.id)!.seen).toBe(true);
+		expect(
+			(await announcements.list(actor(cast.learnerG1), cast.G1.id)).items.find(
+				(i) => i.id === posted.id
+			)!.seen
+		).toBe(true);
 		for (const who of [cast.learnerG1, cast.learnerG1a, cast.leaderH]) {
-			await expect(announcements.seenBy(actor(who), posted.id)).rejects.toMatchObject({ status: 404 });
+			await expect(announcements.seenBy(actor(who), posted.id)).rejects.toMatchObject({
+				status: 404
+			});
 		}
-		await expect(announcements.markSeen(actor(cast.learnerG1), ['not-a-uuid'])).rejects.toMatchObject({ status: 400 });
+		await expect(
+			announcements.markSeen(actor(cast.learnerG1), ['not-a-uuid'])
+		).rejects.toMatchObject({ status: 400 });
 	});
 });
 
@@ -259,10 +312,16 @@ describe('email preference', () => {
 	it('is on by default and can be turned off and on by the person', async () => {
 		const person = await createUser();
 		expect(await announcements.emailPreference(actor(person))).toBe(true);
-		expect(await announcements.setEmailPreference(actor(person), { emailAnnouncements: false })).toBe(false);
+		expect(
+			await announcements.setEmailPreference(actor(person), { emailAnnouncements: false })
+		).toBe(false);
 		expect(await announcements.emailPreference(actor(person))).toBe(false);
-		expect(await announcements.setEmailPreference(actor(person), { emailAnnouncements: 'on' })).toBe(true);
-		await expect(announcements.setEmailPreference(actor(person), { emailAnnouncements: 'yes' })).rejects.toMatchObject({
+		expect(
+			await announcements.setEmailPreference(actor(person), { emailAnnouncements: 'on' })
+		).toBe(true);
+		await expect(
+			announcements.setEmailPreference(actor(person), { emailAnnouncements: 'yes' })
+		).rejects.toMatchObject({
 			status: 400
 		});
 	});

@@ -65,12 +65,18 @@ describe('links', () => {
 			{ title: '', url: 'https://example.org' },
 			{ title: 'x'.repeat(201), url: 'https://example.org' },
 			{ title: 'x', url: 'https://example.org', folder: '../etc' },
-			{ title: 'x', url: 'https://example.org', tags: Array.from({ length: 21 }, (_, i) => `t${i}`) },
+			{
+				title: 'x',
+				url: 'https://example.org',
+				tags: Array.from({ length: 21 }, (_, i) => `t${i}`)
+			},
 			{ title: 'x\u0000', url: 'https://example.org' },
 			{ title: 'x', url: `https://example.org/${'a'.repeat(2000)}` }
 		];
 		for (const input of attempts) {
-			await expect(resources.createLink(actor(cast.learnerG), cast.G.id, input)).rejects.toMatchObject({
+			await expect(
+				resources.createLink(actor(cast.learnerG), cast.G.id, input)
+			).rejects.toMatchObject({
 				status: 400
 			});
 		}
@@ -113,10 +119,15 @@ describe('files', () => {
 			'x-content-type-options': 'nosniff',
 			'content-security-policy': "default-src 'none'; sandbox"
 		});
-		await expect(resources.open(actor(cast.learnerG), file.id)).rejects.toMatchObject({ status: 404 });
-		await expect(resources.open(actor(cast.learnerH), file.id)).rejects.toMatchObject({ status: 404 });
+		await expect(resources.open(actor(cast.learnerG), file.id)).rejects.toMatchObject({
+			status: 404
+		});
+		await expect(resources.open(actor(cast.learnerH), file.id)).rejects.toMatchObject({
+			status: 404
+		});
 		await expect(resources.open(null, file.id)).rejects.toMatchObject({ status: 404 });
-		const [storage] = await ownerDb()`select used_bytes::int as used from public.group_storage where group_id = ${cast.G1.id}`;
+		const [storage] =
+			await ownerDb()`select used_bytes::int as used from public.group_storage where group_id = ${cast.G1.id}`;
 		expect(storage.used).toBe(PNG.length);
 	});
 
@@ -134,7 +145,10 @@ describe('files', () => {
 
 	it('lets the uploader and the leader delete a file, removing its bytes and freeing its quota, and nobody else', async () => {
 		const upload = () =>
-			resources.upload(actor(cast.learnerG1), cast.G1.id, { filename: 'brief.pdf', body: streamOf(PDF) });
+			resources.upload(actor(cast.learnerG1), cast.G1.id, {
+				filename: 'brief.pdf',
+				body: streamOf(PDF)
+			});
 		const first = await upload();
 		const second = await upload();
 		const blobsOf = (id: string) => dirs.files().filter((file) => file.endsWith(id));
@@ -148,7 +162,9 @@ describe('files', () => {
 		await resources.remove(actor(cast.leaderG1), second.id);
 		expect(blobsOf(first.id)).toEqual([]);
 		expect(blobsOf(second.id)).toEqual([]);
-		await expect(resources.open(actor(cast.learnerG1), first.id)).rejects.toMatchObject({ status: 404 });
+		await expect(resources.open(actor(cast.learnerG1), first.id)).rejects.toMatchObject({
+			status: 404
+		});
 		const [{ used }] = await ownerDb()`
 			select used_bytes::int as used from public.group_storage where group_id = ${cast.G1.id}`;
 		expect(used).toBe(usedBefore - 2 * PDF.length);
@@ -159,7 +175,10 @@ describe('files', () => {
 		await ownerDb()`insert into public.group_storage (group_id, quota_bytes) values (${group}, ${PDF.length * 3})`;
 		const results = await Promise.allSettled(
 			Array.from({ length: 6 }, (_, i) =>
-				resources.upload(actor(cast.learnerG1a), group, { filename: `part-${i}.pdf`, body: streamOf(PDF) })
+				resources.upload(actor(cast.learnerG1a), group, {
+					filename: `part-${i}.pdf`,
+					body: streamOf(PDF)
+				})
 			)
 		);
 		const stored = results.filter((result) => result.status === 'fulfilled');
@@ -175,7 +194,8 @@ describe('files', () => {
 		const blobs = dirs.files().filter((file) => file.includes(group));
 		expect(blobs.sort()).toEqual(rows.map((row) => `blobs/g/${group}/${row.id}`).sort());
 		expect(dirs.files().filter((file) => file.startsWith('spool'))).toEqual([]);
-		const [storage] = await ownerDb()`select used_bytes::int as used from public.group_storage where group_id = ${group}`;
+		const [storage] =
+			await ownerDb()`select used_bytes::int as used from public.group_storage where group_id = ${group}`;
 		expect(storage.used).toBe(PDF.length * 3);
 	});
 
@@ -230,7 +250,10 @@ describe('files', () => {
 
 	it('keeps nothing when the uploader goes away mid-file', async () => {
 		const body = new Readable({ read() {} });
-		const pending = resources.upload(actor(cast.learnerG), cast.G.id, { filename: 'cut.pdf', body });
+		const pending = resources.upload(actor(cast.learnerG), cast.G.id, {
+			filename: 'cut.pdf',
+			body
+		});
 		body.push(PDF);
 		await new Promise((resolve) => setTimeout(resolve, 50));
 		body.destroy(new Error('client went away'));

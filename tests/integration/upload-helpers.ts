@@ -9,7 +9,9 @@ export const PNG = Buffer.from(
 	'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
 	'base64'
 );
-export const PDF = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n');
+export const PDF = Buffer.from(
+	'%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n'
+);
 
 /** Each test file keeps its blobs and spooled uploads in folders of its own. */
 export function useTemporaryBlobDirs() {
@@ -23,7 +25,9 @@ export function useTemporaryBlobDirs() {
 		/** Every file under the blob folder and the spool folder, relative to the root. */
 		files(): string[] {
 			try {
-				return (readdirSync(root, { recursive: true, withFileTypes: true }) as import('node:fs').Dirent[])
+				return (
+					readdirSync(root, { recursive: true, withFileTypes: true }) as import('node:fs').Dirent[]
+				)
 					.filter((entry) => entry.isFile())
 					.map((entry) => path.relative(root, path.join(entry.parentPath, entry.name)))
 					.sort();

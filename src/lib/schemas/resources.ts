@@ -33,20 +33,15 @@ const tags = v.optional(
 			[v.string(), v.array(v.string('Each tag must be text.'))],
 			'Send tags as a list or as text separated by commas.'
 		),
-		v.transform((value) =>
-			[
-				...new Set(
-					(Array.isArray(value) ? value : value.split(','))
-						.map((tag) => tag.trim().toLowerCase())
-						.filter(Boolean)
-				)
-			]
-		),
+		v.transform((value) => [
+			...new Set(
+				(Array.isArray(value) ? value : value.split(','))
+					.map((tag) => tag.trim().toLowerCase())
+					.filter(Boolean)
+			)
+		]),
 		v.maxLength(20, 'Use at most 20 tags.'),
-		v.check(
-			(list) => list.every((tag) => tag.length <= 40),
-			'Use at most 40 characters for a tag.'
-		)
+		v.check((list) => list.every((tag) => tag.length <= 40), 'Use at most 40 characters for a tag.')
 	),
 	[]
 );
@@ -71,7 +66,10 @@ export type LinkCreate = v.InferOutput<typeof linkCreate>;
 
 /** The details of an upload (the bytes come separately, as a stream). */
 export const fileDetails = v.object({
-	title: v.optional(v.pipe(v.string(), v.trim(), v.maxLength(200, 'Use at most 200 characters for the title.')), ''),
+	title: v.optional(
+		v.pipe(v.string(), v.trim(), v.maxLength(200, 'Use at most 200 characters for the title.')),
+		''
+	),
 	description,
 	folder,
 	tags
@@ -83,5 +81,8 @@ export const resourceUpdate = v.object({ title, description, folder, tags });
 export const resourceQuery = v.object({
 	folder: v.optional(v.pipe(v.string(), v.maxLength(100)), undefined),
 	tag: v.optional(v.pipe(v.string(), v.trim(), v.toLowerCase(), v.maxLength(40)), undefined),
-	search: v.optional(v.pipe(v.string(), v.maxLength(200, 'Search with at most 200 characters.')), '')
+	search: v.optional(
+		v.pipe(v.string(), v.maxLength(200, 'Search with at most 200 characters.')),
+		''
+	)
 });

@@ -1,6 +1,15 @@
 import * as v from 'valibot';
 import { requireAccess } from '$lib/server/access';
-import { asService, isPgError, PG, readAs, withUser, type Actor, type Tx, type Via } from '$lib/server/db';
+import {
+	asService,
+	isPgError,
+	PG,
+	readAs,
+	withUser,
+	type Actor,
+	type Tx,
+	type Via
+} from '$lib/server/db';
 import { DomainError, invalid, notFound } from '$lib/server/errors';
 import { defineQueue } from '$lib/server/jobs/boss';
 import { emitToGroup } from '$lib/server/realtime/emit';
@@ -63,7 +72,10 @@ const columns = (tx: Tx, feedGroupId: string | null) => tx`
 const feedQuery = v.object({
 	limit: v.optional(
 		v.pipe(
-			v.union([v.number(), v.pipe(v.string(), v.regex(/^\d{1,3}$/), v.transform(Number))], 'limit must be a number.'),
+			v.union(
+				[v.number(), v.pipe(v.string(), v.regex(/^\d{1,3}$/), v.transform(Number))],
+				'limit must be a number.'
+			),
 			v.integer(),
 			v.minValue(1, 'limit must be at least 1.'),
 			v.maxValue(100, 'limit is at most 100.')
@@ -232,7 +244,11 @@ export async function publish({ announcementId, origin }: PublishJob): Promise<v
 /** The email fan-out job: every member of the audience who wants announcements by email. */
 export async function emailAudience({ announcementId, origin }: PublishJob): Promise<number> {
 	return fanOut(announcementId, (recipient, announcement) =>
-		announcementEmail({ ...announcement, to: recipient.email, origin: origin ?? process.env.ORIGIN ?? null })
+		announcementEmail({
+			...announcement,
+			to: recipient.email,
+			origin: origin ?? process.env.ORIGIN ?? null
+		})
 	);
 }
 
@@ -272,7 +288,9 @@ export async function markSeen(actor: Actor, ids: unknown): Promise<{ marked: nu
 /** "Seen by N of M", and who: for those who may post announcements in its group. */
 export async function seenBy(actor: Actor, id: string): Promise<SeenBy> {
 	return readAs(actor, async (tx) => {
-		const [announcement] = await tx<{ groupId: string; includeSubgroups: boolean; authorId: string | null }[]>`
+		const [announcement] = await tx<
+			{ groupId: string; includeSubgroups: boolean; authorId: string | null }[]
+		>`
 			select group_id as "groupId", include_subgroups as "includeSubgroups", author_id as "authorId"
 			from public.announcements where id = ${id}`;
 		if (!announcement) throw notFound();
@@ -334,7 +352,10 @@ export async function remove(actor: Actor, id: string, via: Via = 'app'): Promis
 export async function emailPreference(actor: NonNullable<Actor>): Promise<boolean> {
 	const [row] = await readAs(
 		actor,
-		(tx) => tx<{ on: boolean }[]>`select email_announcements as on from public.users where id = ${actor.id}`
+		(tx) =>
+			tx<
+				{ on: boolean }[]
+			>`select email_announcements as on from public.users where id = ${actor.id}`
 	);
 	if (!row) throw notFound();
 	return row.on;
@@ -349,7 +370,8 @@ export async function setEmailPreference(
 	const { emailAnnouncements } = parse(v.object({ emailAnnouncements: schemas.flag }), input);
 	const updated = await withUser(
 		actor,
-		(tx) => tx`update public.users set email_announcements = ${emailAnnouncements} where id = ${actor.id}`,
+		(tx) =>
+			tx`update public.users set email_announcements = ${emailAnnouncements} where id = ${actor.id}`,
 		via
 	);
 	if (updated.count === 0) throw new DomainError(404, 'not_found', 'Your account was not found.');

@@ -42,7 +42,9 @@ export class LocalDiskStore implements BlobStore {
 	private pathOf(key: string) {
 		checkKey(key);
 		const file = path.resolve(this.root, key);
-		if (!file.startsWith(this.root + path.sep)) throw new Error(`Blob key escapes the store: ${key}`);
+		if (!file.startsWith(this.root + path.sep)) {
+			throw new Error(`Blob key escapes the store: ${key}`);
+		}
 		return file;
 	}
 

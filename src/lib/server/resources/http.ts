@@ -71,7 +71,9 @@ export async function uploadFromRequest(
 			parser = busboy({
 				headers: { 'content-type': type },
 				limits: { files: 1, fields: 10, fieldSize: 10_000, parts: 12 },
-				defParamCharset: 'utf8'
+				defParamCharset: 'utf8',
+				// The name as sent, so a name with folders in it is refused rather than quietly cut.
+				preservePath: true
 			});
 		} catch {
 			body.resume();
@@ -89,10 +91,12 @@ export async function uploadFromRequest(
 				return;
 			}
 			started = true;
-			upload(actor, groupId, { filename: info.filename ?? '', body: stream, details: fields }, via).then(
-				resolve,
-				reject
-			);
+			upload(
+				actor,
+				groupId,
+				{ filename: info.filename ?? '', body: stream, details: fields },
+				via
+			).then(resolve, reject);
 		});
 		parser.on('close', () => {
 			if (!started) reject(invalid('Choose a file to upload (a form field named "file").'));

@@ -287,7 +287,11 @@ function spoolDir() {
 }
 
 function refuse(error: SniffError): DomainError {
-	return new DomainError(error.code === 'extension_mismatch' ? 400 : 415, 'unsupported_file', error.message);
+	return new DomainError(
+		error.code === 'extension_mismatch' ? 400 : 415,
+		'unsupported_file',
+		error.message
+	);
 }
 
 /**
@@ -338,7 +342,11 @@ export async function upload(
 		return row?.remaining ?? DEFAULT_QUOTA_BYTES;
 	}).catch(refuseEarly);
 	const tooLarge = () =>
-		new DomainError(413, 'too_large', `The file is too large: upload at most ${formatMb(maxBytes)}.`);
+		new DomainError(
+			413,
+			'too_large',
+			`The file is too large: upload at most ${formatMb(maxBytes)}.`
+		);
 	const quotaFull = () =>
 		new DomainError(
 			413,
@@ -396,7 +404,9 @@ export async function upload(
 		input.body.unpipe(source);
 		await drain(input.body);
 		if (stored) {
-			await (await blobStore())
+			await (
+				await blobStore()
+			)
 				.delete(key)
 				.catch((cleanup) => console.error(`Could not remove blob ${key}`, cleanup));
 		}
@@ -414,17 +424,25 @@ export type Download = {
 };
 
 /**
- * A file for download, after RLS has said the viewer may read its group. Always an attachment,
+ * A file for download, after RLS has said the viewer may read its group (and, with `groupId`,
+ * that it is that group's). Always an attachment,
  * with the type found at upload, nosniff, and a sandbox CSP in case a browser renders it anyway.
  */
-export async function open(actor: Actor, resourceId: string): Promise<Download> {
-	const [row] = await readAs(actor, (tx) =>
-		tx<(Row & { blobKey: string })[]>`
+export async function open(
+	actor: Actor,
+	resourceId: string,
+	{ groupId }: { groupId?: string } = {}
+): Promise<Download> {
+	const [row] = await readAs(
+		actor,
+		(tx) =>
+			tx<(Row & { blobKey: string })[]>`
 			select ${columns(tx)}, r.blob_key as "blobKey"
 			from public.resources r left join public.users u on u.id = r.added_by
 			where r.id = ${resourceId} and r.kind = 'file'`
 	);
-	if (!row) throw notFound();
+	// A URL naming another group than the file's finds nothing, even for a reader of both.
+	if (!row || (groupId !== undefined && row.groupId !== groupId)) throw notFound();
 	const { blobKey, ...resource } = row;
 	let body: Readable;
 	try {
@@ -462,7 +480,9 @@ export async function remove(actor: Actor, resourceId: string, via: Via = 'app')
 	if (!row) throw notFound();
 	if (row.blobKey) {
 		const key = row.blobKey;
-		await (await blobStore())
+		await (
+			await blobStore()
+		)
 			.delete(key)
 			.catch((error) => console.error(`Could not remove blob ${key}`, error));
 	}

@@ -117,7 +117,9 @@ function binaryFamily(head: Uint8Array): Family | null {
 	if (ascii(head, 'RIFF') && ascii(head, 'WEBP', 8)) return 'webp';
 	if (ascii(head, 'RIFF') && ascii(head, 'WAVE', 8)) return 'wav';
 	if (ascii(head, '%PDF-')) return 'pdf';
-	if (starts(head, [0x50, 0x4b, 0x03, 0x04]) || starts(head, [0x50, 0x4b, 0x05, 0x06])) return 'zip';
+	if (starts(head, [0x50, 0x4b, 0x03, 0x04]) || starts(head, [0x50, 0x4b, 0x05, 0x06])) {
+		return 'zip';
+	}
 	if (starts(head, [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1])) return 'ole';
 	if (ascii(head, 'ID3') || (head[0] === 0xff && (head[1] & 0xe0) === 0xe0)) return 'mp3';
 	if (ascii(head, 'ftyp', 4)) return 'mp4';
@@ -196,8 +198,13 @@ export function sniff(head: Uint8Array, filename: string): Sniffed {
 export function safeFilename(name: string): string {
 	const trimmed = name.normalize('NFC').trim();
 	if (!trimmed) throw new SniffError('unknown_type', 'The file has no name.');
-	// eslint-disable-next-line no-control-regex
-	if (/[/\\\u0000-\u001f\u007f]/.test(trimmed) || trimmed === '.' || trimmed === '..' || trimmed.startsWith('..')) {
+	if (
+		// eslint-disable-next-line no-control-regex
+		/[/\\\u0000-\u001f\u007f]/.test(trimmed) ||
+		trimmed === '.' ||
+		trimmed === '..' ||
+		trimmed.startsWith('..')
+	) {
 		throw new SniffError(
 			'unknown_type',
 			'The file name may not contain folders (/, \\ or ..) or control characters.'

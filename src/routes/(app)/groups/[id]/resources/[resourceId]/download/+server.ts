@@ -7,11 +7,9 @@ import { DomainError, NOT_FOUND_MESSAGE } from '$lib/server/errors';
 export const GET: RequestHandler = async (event) => {
 	if (!event.locals.user) error(404, NOT_FOUND_MESSAGE);
 	try {
-		const download = await resources.open(event.locals.user, uuidParam(event, 'resourceId'));
-		if (download.resource.groupId !== uuidParam(event, 'id')) {
-			download.body.destroy();
-			error(404, NOT_FOUND_MESSAGE);
-		}
+		const download = await resources.open(event.locals.user, uuidParam(event, 'resourceId'), {
+			groupId: uuidParam(event, 'id')
+		});
 		return resources.downloadResponse(download);
 	} catch (caught) {
 		if (caught instanceof DomainError) error(caught.status, caught.message);
