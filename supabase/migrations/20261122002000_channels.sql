@@ -339,15 +339,20 @@ begin
   if position('@' in new.body) = 0 then
     return null;
   end if;
+  with candidates as (
+    select u.id, char_length(u.display_name) as len, p.at
+    from public.users u
+    cross join lateral (select position(lower('@' || u.display_name) in lower(new.body)) as at) p
+    where u.id in (select private.chat_participant_ids(new.group_id))
+      and u.disabled_at is null
+      and p.at > 0
+      and substr(lower(new.body), p.at + 1 + char_length(u.display_name), 1) !~ '[[:alnum:]_]'
+  )
   insert into public.mentions (message_id, user_id, channel_id, seq, from_user_id)
-  select new.id, u.id, new.channel_id, new.seq, new.author_id
-  from public.users u
-  cross join lateral (select position(lower('@' || u.display_name) in lower(new.body)) as at) p
-  where u.id in (select private.chat_participant_ids(new.group_id))
-    and u.id is distinct from new.author_id
-    and u.disabled_at is null
-    and p.at > 0
-    and substr(new.body, p.at + 1 + char_length(u.display_name), 1) !~ '[[:alnum:]_]'
+  select new.id, c.id, new.channel_id, new.seq, new.author_id
+  from candidates c
+  where c.id is distinct from new.author_id
+    and not exists (select 1 from candidates longer where longer.at = c.at and longer.len > c.len)
   on conflict do nothing;
   return null;
 end
