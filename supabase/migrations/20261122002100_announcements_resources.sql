@@ -11,13 +11,17 @@
 
 -- Policy helpers --------------------------------------------------------------------------------
 
--- Groups whose announcements and resources the current user may read: exactly those whose
--- channels they read (20261122002000_channels.sql), so the rule lives in one place.
+-- Groups whose announcements and resources the current user may read: those whose channels
+-- they read (20261122002000_channels.sql) that they can also see, so a member of a hidden group
+-- (which only staff and leaders see) does not read its library either.
 create or replace function private.readable_group_ids_array() returns uuid[]
 language plpgsql stable security definer set search_path = ''
 as $$
+declare
+  chat uuid[] := private.chat_group_ids_array();
+  visible uuid[] := private.visible_group_ids_array();
 begin
-  return private.chat_group_ids_array();
+  return array(select unnest(chat) intersect select unnest(visible));
 end
 $$;
 
