@@ -197,7 +197,7 @@ export async function create(
 
 /**
  * Sends an announcement out, once it is due: marks it published, pushes it to the sockets of its
- * group (and of its sub-groups when it goes to them too), and queues the email fan-out. A second
+ * group, and queues the email fan-out. A second
  * run finds it published and does nothing.
  */
 export async function publish({ announcementId, origin }: PublishJob): Promise<void> {
@@ -207,12 +207,7 @@ export async function publish({ announcementId, origin }: PublishJob): Promise<v
 			where id = ${announcementId} and published_at is null and publish_at <= now()
 			returning id, publish_at as "publishAt"`;
 		if (!row) return null;
-		const announcement = (await fetchOne(tx, row.id))!;
-		const rooms = announcement.includeSubgroups
-			? await tx<{ id: string }[]>`
-					select descendant_id as id from public.group_closure where ancestor_id = ${announcement.groupId}`
-			: [{ id: announcement.groupId }];
-		return { announcement, rooms: rooms.map((room) => room.id) };
+		return (await fetchOne(tx, row.id))!;
 	}, 'system');
 	if (!due) {
 		const [pending] = await asService(
@@ -226,7 +221,7 @@ export async function publish({ announcementId, origin }: PublishJob): Promise<v
 		}
 		return;
 	}
-	const { announcement, rooms } = due;
+	const announcement = due;
 	const payload = {
 		...announcement,
 		author: announcement.author ?? { id: '', displayName: 'Someone' },
@@ -237,7 +232,9 @@ export async function publish({ announcementId, origin }: PublishJob): Promise<v
 		canManage: false,
 		scheduled: false
 	};
-	for (const room of rooms) emitToGroup(room, 'announcement:new', payload);
+	// The group's room holds everyone in its subtree too (membership flows up; leaders and admins
+	// of sub-groups are members or staff of it), so one emit reaches an announcement to sub-groups.
+	emitToGroup(announcement.groupId, 'announcement:new', payload);
 	await emailQueue.send({ announcementId, origin }, { singletonKey: announcementId });
 }
 
