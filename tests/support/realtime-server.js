@@ -2,7 +2,8 @@
 // The app's socket server alone, as its own process, for the two-server and fault tests:
 // loads src/lib/server/realtime/server.ts through Vite (as bench/lib.js does) and listens on
 // PORT (0: any free port). Prints `LISTENING <port>` once it accepts connections. Needs
-// TESSERA_APP_DATABASE_URL.
+// TESSERA_APP_DATABASE_URL. With an IPC channel (bench/realtime.js), answers 'memory' with its
+// memory use after a garbage collection (run with --expose-gc).
 import { createServer as createHttpServer } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +26,11 @@ await realtime.socketServerReady();
 http.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
 	const address = http.address();
 	console.log(`LISTENING ${typeof address === 'object' && address ? address.port : ''}`);
+});
+process.on('message', (message) => {
+	if (message !== 'memory') return;
+	/** @type {{ gc?: () => void }} */ (globalThis).gc?.();
+	process.send?.({ memory: process.memoryUsage() });
 });
 const stop = async () => {
 	await realtime.closeSocketServer();

@@ -301,7 +301,10 @@ export async function send(actor: Actor, input: unknown, via: Via = 'app'): Prom
 								select user_id as "userId" from public.mentions where message_id = ${row.id}`
 						).map((mention) => mention.userId)
 					: [];
-				const [message] = await toMessages(tx, [row], user.id);
+				// A new message has no reactions yet; its attachment is read back if it has one.
+				const message = row.attachmentId
+					? (await toMessages(tx, [row], user.id))[0]
+					: toMessage(row);
 				return { message, created: true, mentioned };
 			},
 			via

@@ -3,6 +3,10 @@ import { emitToGroup } from './emit';
 import type { TesseraIo } from './server';
 
 const PRESENCE_DEBOUNCE_MS = 300;
+// The list goes to everyone online in the group, so its cost grows with the square of their
+// number: a big group hears about arrivals less often (1,000 online: every 10 s at most).
+const PER_ONLINE_MS = 10;
+const MAX_DELAY_MS = 15_000;
 const pending = new Map<string, NodeJS.Timeout>();
 
 /** Who is online in a group: one entry per person, across every app process. */
@@ -24,12 +28,14 @@ export async function onlineIn(io: TesseraIo, groupId: string): Promise<Person[]
  */
 export function schedulePresence(io: TesseraIo, groupId: string) {
 	if (pending.has(groupId)) return;
+	const here = io.of('/').adapter.rooms.get(`group:${groupId}`)?.size ?? 0;
+	const delay = Math.min(MAX_DELAY_MS, Math.max(PRESENCE_DEBOUNCE_MS, here * PER_ONLINE_MS));
 	const timer = setTimeout(() => {
 		pending.delete(groupId);
 		onlineIn(io, groupId)
 			.then((online) => emitToGroup(groupId, 'presence', { groupId, online }))
 			.catch((error) => console.error('Presence broadcast failed', error));
-	}, PRESENCE_DEBOUNCE_MS);
+	}, delay);
 	timer.unref();
 	pending.set(groupId, timer);
 }
