@@ -9,6 +9,7 @@ import {
 } from '$lib/server/auth/session';
 import { attachSocketServer } from '$lib/server/realtime/server';
 import { startJobs, stopJobs } from '$lib/server/jobs';
+import { maxUploadBytes } from '$lib/server/resources';
 import { maxUploadRequestBytes, UPLOAD_PATHS } from '$lib/server/resources/http';
 
 export const MAX_BODY_BYTES = 2 * 1024 * 1024;
@@ -38,13 +39,18 @@ export const handle: Handle = async ({ event, resolve }) => {
 	if (length > limit || (chunked && !isUpload)) {
 		const message = chunked
 			? 'Send the request with a Content-Length header.'
-			: `The request is too large: send at most ${Math.round(limit / 1024 / 1024)} MB.`;
+			: isUpload
+				? `The file is too large: upload at most ${Math.round(maxUploadBytes() / 1024 / 1024)} MB.`
+				: `The request is too large: send at most ${Math.round(limit / 1024 / 1024)} MB.`;
+		const status = chunked ? 411 : 413;
+		// The body is left unread, so the connection cannot carry another request.
+		const headers = { connection: 'close' };
 		return isApi
 			? Response.json(
 					{ error: { code: chunked ? 'length_required' : 'too_large', message, issues: [] } },
-					{ status: chunked ? 411 : 413 }
+					{ status, headers }
 				)
-			: new Response(message, { status: chunked ? 411 : 413 });
+			: new Response(message, { status, headers });
 	}
 
 	event.locals.user = null;

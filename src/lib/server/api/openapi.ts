@@ -1015,7 +1015,8 @@ export const openApiDocument = {
 					'raw bytes with `?filename=` (and the details in the query). At most UPLOAD_MAX_BYTES (25 MB by ' +
 					'default) and the group\u2019s remaining quota (413 `too_large` / `quota_exceeded`). The type is ' +
 					'found from the content and must match the name (415 `unsupported_file`); web pages, SVG and XML ' +
-					'are refused; names with folders are refused (400 `unsafe_filename`).',
+					'are refused; names with folders are refused (400 `unsafe_filename`). Scripts send the raw bytes ' +
+					'(any Content-Type but the form types): a form post needs an Origin header naming this server.',
 				parameters: [
 					{ name: 'filename', in: 'query', schema: { type: 'string', maxLength: 255 } },
 					{ name: 'title', in: 'query', schema: { type: 'string', maxLength: 200 } },
