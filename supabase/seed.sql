@@ -92,3 +92,29 @@ select
   case when (i * 13 + c) % 29 = 0 then 'suspended' else 'active' end
 from generate_series(1, 300) as i, generate_series(1, 3) as c
 where c = 1 + i % 3 or (i % 4 = 0 and c = 1 + (i + 1) % 3) or (i % 9 = 0 and c = 1 + (i + 2) % 3);
+
+-- A study circle at Northfield with a conversation in its general channel (channels are made by
+-- the groups trigger), so the chat has something to show: Inès leads it, Maya is a member.
+insert into public.groups (id, scope, organisation_id, kind, name, description, created_by) values
+  ('00000000-0000-4000-c000-000000000001', 'organisation', '00000000-0000-4000-a000-000000000001',
+   'study group', 'BIO101 Study Circle', 'Weekly revision for Foundations of Biology.',
+   '00000000-0000-4000-8000-000000000011');
+
+insert into public.group_members (group_id, user_id, role)
+select '00000000-0000-4000-c000-000000000001'::uuid, ('00000000-0000-4000-9000-' || lpad(i::text, 12, '0'))::uuid, 'member'
+from generate_series(30, 42) as i
+union all
+select '00000000-0000-4000-c000-000000000001'::uuid, '00000000-0000-4000-8000-000000000021'::uuid, 'leader';
+
+insert into public.messages (channel_id, author_id, client_id, body)
+select c.id, m.author::uuid, gen_random_uuid(), m.body
+from public.channels c,
+  (values
+    (1, '00000000-0000-4000-8000-000000000021', 'Welcome to the study circle! We meet on **Thursdays at 17:00** in room B2.'),
+    (2, '00000000-0000-4000-9000-000000000036', 'Thanks! Is the cell biology quiz open-book?'),
+    (3, '00000000-0000-4000-8000-000000000021', 'No, closed book. The _practice quiz_ is open until Friday.'),
+    (4, '00000000-0000-4000-9000-000000000031', '@Maya Zhang I made flashcards for chapter 3, happy to share: https://example.org/flashcards'),
+    (5, '00000000-0000-4000-9000-000000000036', 'Yes please! Does anyone remember what `ATP synthase` does?')
+  ) as m (n, author, body)
+where c.group_id = '00000000-0000-4000-c000-000000000001' and c.name = 'general'
+order by m.n;
