@@ -91,6 +91,10 @@ export class GroupChat {
 	names = $state.raw<string[]>([]);
 	/** Announcements that arrived live while this page was open, newest first. */
 	announcements = $state.raw<AnnouncementPayload[]>([]);
+	/** Announcements by others since the feed was last open (the sidebar's badge). */
+	unseenAnnouncements = $state(0);
+	/** Whether the announcements feed is on screen now. */
+	feedOpen = $state(false);
 	/** Set when the server says this person is no longer in the group. */
 	revoked = $state(false);
 	/** The last thing to read out to screen readers (new messages in the open channel). */
@@ -511,6 +515,8 @@ export class GroupChat {
 		on('announcement:new', (announcement) => {
 			if (this.announcements.some((a) => a.id === announcement.id)) return;
 			this.announcements = [announcement, ...this.announcements];
+			if (announcement.author.id === this.me.id) return;
+			if (!this.feedOpen) this.unseenAnnouncements += 1;
 			this.announcement = `New announcement: ${announcement.title}`;
 		});
 		on('group:revoked', ({ groupId }) => {

@@ -69,9 +69,8 @@ export const actions: Actions = {
 			);
 			return {
 				form: 'post',
-				success: created.scheduled
-					? `Scheduled “${created.title}” for ${created.publishAt.toISOString()}.`
-					: `Posted “${created.title}”.`
+				success: created.scheduled ? `Scheduled “${created.title}”.` : `Posted “${created.title}”.`,
+				scheduledFor: created.scheduled ? created.publishAt : null
 			};
 		} catch (error) {
 			return formFailure(error, values, 'post');
