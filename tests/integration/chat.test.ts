@@ -383,3 +383,41 @@ describe('presence and typing', () => {
 		expect(echoed).toEqual([]);
 	});
 });
+
+describe('attachments', () => {
+	it('attaches a resource of the same group, shown to everyone live, and refuses another group’s', async () => {
+		const { group, general } = await freshRoom([cast.learnerG, cast.learnerG1]);
+		const addResource = async (groupId: string, title: string) => {
+			const [row] = await ownerDb()<{ id: string }[]>`
+				insert into public.resources (group_id, kind, title, url, added_by)
+				values (${groupId}, 'link', ${title}, 'https://example.org/notes', ${cast.learnerG.id})
+				returning id`;
+			return row.id;
+		};
+		const ours = await addResource(group.id, 'Lab notes');
+		const theirs = await addResource(cast.H.id, 'H only');
+		const sender = await as(cast.learnerG);
+		const reader = await as(cast.learnerG1);
+		const arrival = next<Message>(reader, 'message:new');
+		const sent = await request<Result<{ message: Message }>>(sender, 'message:send', {
+			channelId: general.id,
+			clientId: randomUUID(),
+			body: 'see the notes',
+			attachmentId: ours
+		});
+		const attachment = { id: ours, filename: 'Lab notes', contentType: 'text/uri-list', size: 0 };
+		expect(sent.ok && sent.message.attachment).toEqual(attachment);
+		expect((await arrival).attachment).toEqual(attachment);
+		const refused = await request<Result>(sender, 'message:send', {
+			channelId: general.id,
+			clientId: randomUUID(),
+			body: 'sneaky',
+			attachmentId: theirs
+		});
+		expect(refused.ok ? 'ok' : refused.error.code).toBe('invalid_input');
+		const [{ n, last }] = await ownerDb()`
+			select count(*)::int as n, (select last_seq::int from public.channels where id = ${general.id}) as last
+			from public.messages where channel_id = ${general.id}`;
+		expect([n, last]).toEqual([1, 1]);
+	});
+});

@@ -237,6 +237,14 @@ export async function catchup(
 }
 
 function translateSendError(error: unknown): never {
+	// The resources migration's trigger and foreign key keep attachments inside the group.
+	if (
+		isPgError(error, PG.foreignKeyViolation) &&
+		(error.constraint_name === 'messages_attachment_resource_fkey' ||
+			error.where?.includes('messages_check_attachment'))
+	) {
+		throw attachmentRefused();
+	}
 	if (isPgError(error, PG.foreignKeyViolation) || isPgError(error, PG.insufficientPrivilege)) {
 		if (error.hint === 'announcers_only') {
 			throw new DomainError(403, 'forbidden', error.message);
@@ -360,14 +368,16 @@ async function storedByClientId(tx: Tx, authorId: string, clientId: string) {
 async function requireAttachment(tx: Tx, resourceId: string, groupId: string) {
 	const [row] = await tx<{ id: string }[]>`
 		select id from public.resources where id = ${resourceId} and group_id = ${groupId}`;
-	if (!row) {
-		throw new DomainError(
-			400,
-			'invalid_input',
-			'Attach a file or link from this group’s resources.',
-			[{ path: 'attachmentId', message: 'Not a resource of this group.' }]
-		);
-	}
+	if (!row) throw attachmentRefused();
+}
+
+function attachmentRefused() {
+	return new DomainError(
+		400,
+		'invalid_input',
+		'Attach a file or link from this group’s resources.',
+		[{ path: 'attachmentId', message: 'Not a resource of this group.' }]
+	);
 }
 
 /** Authors edit their own messages (not deleted ones). */
