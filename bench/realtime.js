@@ -11,6 +11,7 @@
 // clients in this process.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { io as connect } from 'socket.io-client';
@@ -357,6 +358,7 @@ function perConnection(before, after, count) {
 }
 
 async function main() {
+	const loadBefore = os.loadavg()[0];
 	const { adminUrl, stop } = await startDatabase();
 	const owner = ownerPool(adminUrl);
 	const vite = await appModules();
@@ -592,7 +594,12 @@ async function main() {
 			await Promise.all([bare.stop(), app.stop()]);
 		}
 
-		const out = { machine: await machine(owner), quick, results };
+		// The figures mean little on a machine busy with other work: say how busy it was.
+		const load = { before: round2(loadBefore), after: round2(os.loadavg()[0]) };
+		console.log(
+			`Load average (1 min) before ${load.before}, after ${load.after}, on ${os.cpus().length} cores`
+		);
+		const out = { machine: { ...(await machine(owner)), load }, quick, results };
 		console.log(`Results written to ${writeResults('realtime-latest.json', out)}`);
 	} finally {
 		await Promise.all(children.map((child) => child.stop().catch(() => {})));
