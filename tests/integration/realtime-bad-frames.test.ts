@@ -44,7 +44,7 @@ const EVENTS = [
 	'typing'
 ];
 
-const GARBAGE: unknown[] = [
+const garbage = (): unknown[] => [
 	undefined,
 	null,
 	42,
@@ -86,7 +86,7 @@ describe('malformed events', () => {
 		const client = await connectAs(server.url, cast.learnerG, clients);
 		const before = await stored();
 		for (const event of EVENTS) {
-			for (const payload of GARBAGE) {
+			for (const payload of garbage()) {
 				let answer = await request<Result>(client, event, payload);
 				// The per-socket event limit is not what this test is about: wait it out.
 				while (!answer.ok && answer.error.code === 'rate_limited') {
