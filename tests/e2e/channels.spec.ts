@@ -92,17 +92,33 @@ test('two people chat live, see an announcement arrive, and share a file; outsid
 	await expect(leaderLog.getByText(`@${LEADER.name}`)).toBeVisible();
 	await expect(leader.getByTestId('chat-announcer')).toContainText(`${MEMBER.name}: Thanks`);
 
-	// A reaction from the member shows on the leader's screen.
-	const lastForMember = memberLog.getByTestId('message').filter({ hasText: 'Welcome' });
-	await lastForMember.hover();
-	await lastForMember.getByRole('button', { name: 'React', exact: true }).click();
-	await member.getByRole('button', { name: 'React with 🎉' }).click();
+	// With the keyboard only, the member reacts to the welcome and edits their own message.
+	const welcomeForMember = memberLog.getByTestId('message').filter({ hasText: 'Welcome' });
+	await welcomeForMember.getByRole('button', { name: `React to ${LEADER.name}'s message` }).focus();
+	await member.keyboard.press('Enter');
+	await member.getByRole('button', { name: 'React with 🎉' }).focus();
+	await member.keyboard.press('Enter');
 	await expect(
 		leaderLog
 			.getByTestId('message')
 			.filter({ hasText: 'Welcome' })
 			.getByRole('button', { name: /🎉 1/ })
 	).toBeVisible();
+	const thanks = memberLog.getByTestId('message').filter({ hasText: 'Thanks' });
+	await thanks.getByRole('button', { name: 'Edit your message' }).focus();
+	await member.keyboard.press('Enter');
+	await expect(member.getByLabel('Edit your message')).toBeFocused();
+	await member.keyboard.press('ControlOrMeta+a');
+	await member.keyboard.type(`Thanks a lot ${stamp}`);
+	await member.keyboard.press('Enter');
+	const edited = leaderLog.getByTestId('message').filter({ hasText: `Thanks a lot ${stamp}` });
+	await expect(edited).toContainText('(edited)');
+
+	// The leader removes the member's message; it goes for the member too, its place kept.
+	await edited.getByRole('button', { name: `Delete ${MEMBER.name}'s message` }).click();
+	await edited.getByRole('button', { name: 'Delete', exact: true }).click();
+	await expect(memberLog.getByText('This message was deleted.')).toBeVisible();
+	await expect(memberLog.getByText(`Thanks a lot ${stamp}`)).toHaveCount(0);
 
 	// The member opens the announcements feed; the leader posts one; it appears there live.
 	await member
