@@ -95,7 +95,8 @@ type StorageBucket = {
 };
 
 /**
- * Supabase Storage, through @supabase/supabase-js with the service key. The bucket should be
+ * Supabase Storage, through its client (@supabase/storage-js, the storage part of supabase-js)
+ * with the service key. The bucket should be
  * private: the app authorises every read against the RLS-protected resources row, then streams
  * the object through a signed URL that lives for a minute.
  */
@@ -110,12 +111,15 @@ export class SupabaseStore implements BlobStore {
 				'BLOB_STORE=supabase needs SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY (the service key).'
 			);
 		}
-		const { createClient } = await import('@supabase/supabase-js');
-		const client = createClient(url, key, {
-			auth: { persistSession: false, autoRefreshToken: false }
+		// The Storage client of supabase-js on its own: supabase-js's full client also opens a
+		// realtime client, which needs a WebSocket that Node 20 does not have.
+		const { StorageClient } = await import('@supabase/storage-js');
+		const client = new StorageClient(`${url.replace(/\/$/, '')}/storage/v1`, {
+			apikey: key,
+			Authorization: `Bearer ${key}`
 		});
 		return new SupabaseStore(
-			client.storage.from(env.SUPABASE_STORAGE_BUCKET ?? 'resources') as unknown as StorageBucket
+			client.from(env.SUPABASE_STORAGE_BUCKET ?? 'resources') as unknown as StorageBucket
 		);
 	}
 
