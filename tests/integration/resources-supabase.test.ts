@@ -49,19 +49,22 @@ function startStorage(): Promise<void> {
 		if (signed && request.method === 'GET') {
 			const key = `${signed[1]}/${decodeURIComponent(signed[2])}`;
 			const object = objects.get(key);
-			if (searchParams.get('token') !== tokenFor(key))
+			if (searchParams.get('token') !== tokenFor(key)) {
 				return json(400, { error: 'InvalidSignature' });
+			}
 			if (!object) return json(404, { error: 'not_found' });
 			response.writeHead(200, { 'content-type': object.contentType });
 			return response.end(object.bytes);
 		}
-		if (!authorised)
+		if (!authorised) {
 			return json(403, { statusCode: '403', error: 'Unauthorized', message: 'bad key' });
+		}
 		if (signed && request.method === 'POST') {
 			const key = `${signed[1]}/${decodeURIComponent(signed[2])}`;
 			await bodyOf(request);
-			if (!objects.has(key))
+			if (!objects.has(key)) {
 				return json(400, { statusCode: '404', error: 'not_found', message: 'Object not found' });
+			}
 			return json(200, {
 				signedURL: `/object/sign/${key}?token=${tokenFor(key)}`
 			});
