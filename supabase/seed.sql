@@ -118,3 +118,26 @@ from public.channels c,
   ) as m (n, author, body)
 where c.group_id = '00000000-0000-4000-c000-000000000001' and c.name = 'general'
 order by m.n;
+
+-- Announcements and a library for the study circle: a pinned welcome and a note from Inès, and
+-- links in folders (files need the blob store, so the demo has links only).
+insert into public.announcements (group_id, author_id, title, body, pinned, publish_at, published_at) values
+  ('00000000-0000-4000-c000-000000000001', '00000000-0000-4000-8000-000000000021',
+   'Welcome to the study circle',
+   E'We meet every Thursday at 17:00 in room B2.\nBring one question from this week''s lecture.',
+   true, now() - interval '6 days', now() - interval '6 days'),
+  ('00000000-0000-4000-c000-000000000001', '00000000-0000-4000-8000-000000000021',
+   'Past papers are in Resources',
+   'The 2025 mid-term paper is in the Past papers folder. Try it before Thursday.',
+   false, now() - interval '1 day', now() - interval '1 day');
+
+insert into public.resources (group_id, kind, title, description, url, folder, tags, added_by, created_at) values
+  ('00000000-0000-4000-c000-000000000001', 'link', 'Cell biology animations',
+   'Short animations of mitosis and meiosis.', 'https://www.khanacademy.org/science/biology',
+   'Week 1', '{cells,video}', '00000000-0000-4000-8000-000000000021', now() - interval '5 days'),
+  ('00000000-0000-4000-c000-000000000001', 'link', 'Mid-term 2025 (past paper)', '',
+   'https://example.org/bio101/midterm-2025.pdf', 'Past papers', '{exam}',
+   '00000000-0000-4000-8000-000000000021', now() - interval '1 day'),
+  ('00000000-0000-4000-c000-000000000001', 'link', 'Genetics flashcards',
+   '60 cards on chapter 3.', 'https://example.org/flashcards',
+   'Week 2', '{genetics,revision}', '00000000-0000-4000-9000-000000000031', now() - interval '3 hours');
