@@ -1,4 +1,4 @@
-import { io, type Socket } from 'socket.io-client';
+import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
 import type { ClientToServerEvents, Result, ServerToClientEvents } from './events';
 
 export type TesseraSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -37,7 +37,8 @@ export class Connection {
 	#connectedOnce = false;
 	#waiters: (() => void)[] = [];
 
-	constructor(options: { url?: string } = {}) {
+	/** `url` and `socket` are for tests that connect from Node (a browser uses the page's origin). */
+	constructor(options: { url?: string; socket?: Partial<ManagerOptions & SocketOptions> } = {}) {
 		// On the server (SSR) there is no page to connect from; the socket is only opened in the browser.
 		const url = options.url ?? (typeof location === 'undefined' ? 'http://localhost' : '');
 		const settings = {
@@ -45,7 +46,8 @@ export class Connection {
 			transports: ['websocket'],
 			autoConnect: false,
 			reconnectionDelay: 500,
-			reconnectionDelayMax: 5000
+			reconnectionDelayMax: 5000,
+			...options.socket
 		};
 		this.socket = url ? io(url, settings) : io(settings);
 		this.socket.on('connect', () => {

@@ -41,7 +41,11 @@ export class ChannelView {
 	typing = new SvelteMap<string, { person: Person; until: number }>();
 	loaded = $state(false);
 
-	constructor(info: Channel) {
+	/** `onSettle` runs when an acknowledged message replaces a pending one (to update the outbox). */
+	constructor(
+		info: Channel,
+		private readonly onSettle: () => void = () => {}
+	) {
 		this.info = info;
 	}
 
@@ -65,6 +69,7 @@ export class ChannelView {
 		const settled = messages.map((message) => message.clientId);
 		if (this.pending.some((p) => settled.includes(p.clientId))) {
 			this.pending = this.pending.filter((p) => !settled.includes(p.clientId));
+			this.onSettle();
 		}
 	}
 }
@@ -115,7 +120,7 @@ export class GroupChat {
 		this.connection = connection;
 		this.groupId = options.groupId;
 		this.me = options.me;
-		this.channels = options.channels.map((info) => new ChannelView(info));
+		this.channels = options.channels.map((info) => new ChannelView(info, () => this.#saveOutbox()));
 		this.names = options.names ?? [];
 		this.#outboxKey = `tessera:outbox:${options.me.id}:${options.groupId}`;
 	}
@@ -150,7 +155,7 @@ export class GroupChat {
 	setChannels(infos: Channel[]) {
 		this.channels = infos.map((info) => {
 			const known = this.channel(info.id);
-			if (!known) return new ChannelView(info);
+			if (!known) return new ChannelView(info, () => this.#saveOutbox());
 			const lastSeq = Math.max(known.lastSeq, info.lastSeq);
 			known.info = { ...info, lastSeq };
 			return known;
@@ -493,7 +498,7 @@ export class GroupChat {
 		});
 		on('channel:created', (info) => {
 			if (info.groupId === this.groupId && !this.channel(info.id)) {
-				this.channels = [...this.channels, new ChannelView(info)];
+				this.channels = [...this.channels, new ChannelView(info, () => this.#saveOutbox())];
 			}
 		});
 		on('channel:updated', (info) => {
