@@ -454,26 +454,52 @@ create policy "people see their mentions and the mentions they made"
 create or replace function private.notify_membership_change() returns trigger
 language plpgsql security definer set search_path = ''
 as $$
+declare
+  ids uuid[];
+  chunk uuid[];
 begin
-  if tg_table_name <> 'groups' then
-    perform pg_notify('tessera_membership', json_build_object('userId', coalesce(new.user_id, old.user_id))::text);
-    if tg_op = 'UPDATE' and new.user_id <> old.user_id then
-      perform pg_notify('tessera_membership', json_build_object('userId', old.user_id)::text);
-    end if;
-  else
+  if tg_table_name = 'groups' then
     perform pg_notify('tessera_membership', json_build_object('all', true)::text);
+    return null;
   end if;
+  -- One notification per 150 people (a payload stays under 8 kB), however many rows changed.
+  if tg_op = 'INSERT' then
+    select array_agg(distinct user_id) into ids from added;
+  elsif tg_op = 'DELETE' then
+    select array_agg(distinct user_id) into ids from removed;
+  else
+    select array_agg(distinct user_id) into ids
+    from (select user_id from added union select user_id from removed) as changed;
+  end if;
+  for i in 0 .. coalesce(array_length(ids, 1), 0) / 150 loop
+    chunk := ids[i * 150 + 1 : i * 150 + 150];
+    if coalesce(array_length(chunk, 1), 0) > 0 then
+      perform pg_notify('tessera_membership', json_build_object('userIds', chunk)::text);
+    end if;
+  end loop;
   return null;
 end
 $$;
-create trigger group_members_notify after insert or update or delete on public.group_members
-  for each row execute function private.notify_membership_change();
+create trigger group_members_notify_insert after insert on public.group_members
+  referencing new table as added for each statement execute function private.notify_membership_change();
+create trigger group_members_notify_update after update on public.group_members
+  referencing old table as removed new table as added for each statement execute function private.notify_membership_change();
+create trigger group_members_notify_delete after delete on public.group_members
+  referencing old table as removed for each statement execute function private.notify_membership_change();
+create trigger organisation_members_notify_insert after insert on public.organisation_members
+  referencing new table as added for each statement execute function private.notify_membership_change();
+create trigger organisation_members_notify_update after update on public.organisation_members
+  referencing old table as removed new table as added for each statement execute function private.notify_membership_change();
+create trigger organisation_members_notify_delete after delete on public.organisation_members
+  referencing old table as removed for each statement execute function private.notify_membership_change();
+create trigger enrolments_notify_insert after insert on public.enrolments
+  referencing new table as added for each statement execute function private.notify_membership_change();
+create trigger enrolments_notify_update after update on public.enrolments
+  referencing old table as removed new table as added for each statement execute function private.notify_membership_change();
+create trigger enrolments_notify_delete after delete on public.enrolments
+  referencing old table as removed for each statement execute function private.notify_membership_change();
 create trigger groups_notify_move after update of parent_id on public.groups
   for each statement execute function private.notify_membership_change();
-create trigger organisation_members_notify after insert or update or delete on public.organisation_members
-  for each row execute function private.notify_membership_change();
-create trigger enrolments_notify after insert or update or delete on public.enrolments
-  for each row execute function private.notify_membership_change();
 
 -- New messages reach sockets through the database: the notification is queued at commit, and
 -- commits of one channel happen in seq order (the channel row stays locked until then), so every

@@ -351,6 +351,20 @@ describe('revocation', () => {
 		expect(Date.now() - until.getTime()).toBeLessThan(1000);
 	});
 
+	it('revokes everyone removed by one bulk statement, past the first 150 people', async () => {
+		const people = await Promise.all(
+			Array.from({ length: 200 }, (_, i) => createUser({ name: `Bulk ${i}` }))
+		);
+		await memberships.add(actor(cast.orgAdmin), cast.H.id, { userIds: people.map((p) => p.id) });
+		const watched = [people[3], people[170], people[199]];
+		const sockets = await Promise.all(watched.map((person) => as(person)));
+		const revoked = sockets.map((socket) =>
+			next<{ groupId: string }>(socket, 'group:revoked', (p) => p.groupId === cast.H.id, 1000)
+		);
+		await memberships.remove(actor(cast.orgAdmin), cast.H.id, { userIds: people.map((p) => p.id) });
+		await Promise.all(revoked);
+	});
+
 	it('joins a newly added member to the group’s room at once', async () => {
 		const person = await createUser({ name: 'Joining' });
 		const joining = await as(person);

@@ -58,9 +58,9 @@ export class RoomKeeper {
 
 	private onNotification(payload: string) {
 		try {
-			const data = JSON.parse(payload) as { userId?: string; all?: boolean };
+			const data = JSON.parse(payload) as { userIds?: string[]; all?: boolean };
 			if (data.all) this.refreshAll();
-			else if (data.userId) void this.refresh(data.userId);
+			else for (const userId of data.userIds ?? []) void this.refresh(userId);
 		} catch (error) {
 			console.error('Bad membership notification', error);
 		}
