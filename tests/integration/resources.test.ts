@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as resources from '$lib/server/resources';
 import { maxUploadBytes } from '$lib/server/resources';
+import { blobStore } from '$lib/server/resources/blob-store';
 import { groupCast, type Cast } from './group-cast';
 import { actor, ownerDb } from './helpers';
 import { generated, PDF, PNG, streamOf, useTemporaryBlobDirs } from './upload-helpers';
@@ -261,5 +262,49 @@ describe('files', () => {
 		expect(dirs.files().filter((file) => file.startsWith('spool'))).toEqual([]);
 		const rows = await ownerDb()`select 1 from public.resources where filename = 'cut.pdf'`;
 		expect(rows).toHaveLength(0);
+	});
+
+	it('removes the bytes of a deleted group’s files by the cleanup job', async () => {
+		const [{ id: groupId }] = await ownerDb()<{ id: string }[]>`
+			insert into public.groups (scope, organisation_id, name) values ('organisation', ${cast.org.id}, 'Short-lived')
+			returning id`;
+		await ownerDb()`insert into public.group_members (group_id, user_id) values (${groupId}, ${cast.learnerH.id})`;
+		const files = await Promise.all(
+			['a.pdf', 'b.pdf'].map((filename) =>
+				resources.upload(actor(cast.learnerH), groupId, { filename, body: streamOf(PDF) })
+			)
+		);
+		expect(dirs.files().filter((file) => file.includes(groupId))).toHaveLength(2);
+		await ownerDb()`delete from public.groups where id = ${groupId}`;
+		const queued = await ownerDb()`select blob_key from private.blob_deletions order by blob_key`;
+		expect(queued.map((row) => row.blob_key)).toEqual(
+			expect.arrayContaining(files.map((file) => `g/${groupId}/${file.id}`))
+		);
+		expect(await resources.removeQueuedBlobs()).toBeGreaterThanOrEqual(2);
+		expect(dirs.files().filter((file) => file.includes(groupId))).toEqual([]);
+		expect(await ownerDb()`select 1 from private.blob_deletions`).toHaveLength(0);
+	});
+
+	it('keeps a delete queued while the blob store cannot delete, and finishes it later', async () => {
+		const file = await resources.upload(actor(cast.learnerG), cast.G.id, {
+			filename: 'stuck.pdf',
+			body: streamOf(PDF)
+		});
+		const store = await blobStore();
+		const original = store.delete.bind(store);
+		store.delete = async () => {
+			throw new Error('store unavailable');
+		};
+		try {
+			await resources.remove(actor(cast.learnerG), file.id);
+		} finally {
+			store.delete = original;
+		}
+		expect(dirs.files().filter((name) => name.endsWith(file.id))).toHaveLength(1);
+		const [queued] =
+			await ownerDb()`select blob_key from private.blob_deletions where blob_key like ${'%' + file.id}`;
+		expect(queued).toBeDefined();
+		await resources.removeQueuedBlobs();
+		expect(dirs.files().filter((name) => name.endsWith(file.id))).toEqual([]);
 	});
 });

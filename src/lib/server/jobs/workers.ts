@@ -1,4 +1,5 @@
 import * as announcements from '$lib/server/announcements';
+import * as resources from '$lib/server/resources';
 import { schedule, type JobHandler, type QueueDefinition } from './boss';
 
 /**
@@ -28,5 +29,12 @@ export const workers: WorkerEntry[] = [
 			await announcements.publishOverdue();
 		},
 		schedules: [() => schedule(announcements.sweepQueue, '* * * * *', {})]
+	},
+	{
+		queue: resources.blobCleanupQueue,
+		handler: async () => {
+			await resources.removeQueuedBlobs();
+		},
+		schedules: [() => schedule(resources.blobCleanupQueue, '* * * * *', {})]
 	}
 ];

@@ -6,7 +6,17 @@ import path from 'node:path';
 import { PassThrough, Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { requireAccess } from '$lib/server/access';
-import { isPgError, PG, readAs, withUser, type Actor, type Tx, type Via } from '$lib/server/db';
+import {
+	asService,
+	isPgError,
+	PG,
+	readAs,
+	withUser,
+	type Actor,
+	type Tx,
+	type Via
+} from '$lib/server/db';
+import { defineQueue } from '$lib/server/jobs/boss';
 import { DomainError, notFound } from '$lib/server/errors';
 import { parse } from '$lib/server/validate';
 import * as schemas from '$lib/schemas/resources';
@@ -478,15 +488,39 @@ export async function remove(actor: Actor, resourceId: string, via: Via = 'app')
 		via
 	).catch((error) => translateWriteError(error));
 	if (!row) throw notFound();
-	if (row.blobKey) {
-		const key = row.blobKey;
-		await (
-			await blobStore()
-		)
-			.delete(key)
-			.catch((error) => console.error(`Could not remove blob ${key}`, error));
-	}
+	// The delete queued the key (private.blob_deletions); if this fails, the cleanup job retries.
+	if (row.blobKey) await deleteBlobs([row.blobKey]).catch(() => {});
 }
+
+/** Deletes queued blobs, then their queue entries; a blob that cannot be deleted stays queued. */
+async function deleteBlobs(keys: string[]): Promise<number> {
+	const store = await blobStore();
+	const done: string[] = [];
+	for (const key of keys) {
+		try {
+			await store.delete(key);
+			done.push(key);
+		} catch (error) {
+			console.error(`Could not remove blob ${key}; it stays queued`, error);
+		}
+	}
+	if (done.length) {
+		await asService((tx) => tx`delete from private.blob_deletions where blob_key = any(${done})`);
+	}
+	return done.length;
+}
+
+/** The cleanup job: removes the bytes of files whose rows are gone (a deleted group's library). */
+export async function removeQueuedBlobs(limit = 500): Promise<number> {
+	const rows = await asService(
+		(tx) => tx<{ blobKey: string }[]>`
+			select blob_key as "blobKey" from private.blob_deletions order by queued_at limit ${limit}`
+	);
+	return rows.length ? deleteBlobs(rows.map((row) => row.blobKey)) : 0;
+}
+
+/** Minutely: bytes of deleted files that are still in the blob store. */
+export const blobCleanupQueue = defineQueue<object>({ name: 'blob-cleanup', policy: 'singleton' });
 
 /** A download as a web Response (routes share it). */
 export function downloadResponse(download: Download): Response {
