@@ -194,3 +194,39 @@ test('two people chat live, see an announcement arrive, and share a file; outsid
 	expect((await outsider.request.get(downloadUrl)).status()).toBe(404);
 	await expect(outsider.getByText('Welcome')).toHaveCount(0);
 });
+
+test('an organisation admin turns messaging off for several groups at once, and their channels become read-only', async ({
+	browser
+}) => {
+	const stamp = Date.now().toString(36);
+	const first = `Quiet room ${stamp}`;
+	const second = `Quiet annex ${stamp}`;
+	const firstId = await groupWithLeaderAndMember(browser, first);
+	await groupWithLeaderAndMember(browser, second);
+	const admin = await browserFor(browser, ADMIN);
+	const member = await browserFor(browser, MEMBER);
+
+	await admin.goto('/organisations/northfield/groups');
+	const messaging = admin.getByRole('region', { name: 'Messaging' });
+	await messaging.getByRole('checkbox', { name: first }).check();
+	await messaging.getByRole('checkbox', { name: second }).check();
+	await messaging.getByRole('button', { name: 'Turn messaging off' }).click();
+	await expect(messaging.getByText('Messaging is off in 2 groups (2 changed).')).toBeVisible();
+
+	await member.goto(`/groups/${firstId}/channels`);
+	await expect(
+		member.getByText('Messaging is off in this group: channels are read-only.')
+	).toBeVisible();
+	await expect(member.getByText(/You can read this channel but not post/)).toBeVisible();
+	await expect(member.getByLabel('Message #general')).toHaveCount(0);
+
+	await messaging.getByRole('checkbox', { name: first }).check();
+	await messaging.getByRole('button', { name: 'Turn messaging on' }).click();
+	await expect(messaging.getByText('Messaging is on in 1 group (1 changed).')).toBeVisible();
+	await member.reload();
+	await member.getByLabel('Message #general').fill(`Back again ${stamp}`);
+	await member.getByLabel('Message #general').press('Enter');
+	await expect(
+		member.getByRole('log', { name: 'Messages in #general' }).getByText(`Back again ${stamp}`)
+	).toBeVisible();
+});
