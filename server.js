@@ -6,7 +6,11 @@ import { printDemoSignIns } from './scripts/demo.js';
 import { prepareAppDatabase, stopOnExit } from './scripts/open-database.js';
 
 const db = await prepareAppDatabase({ seed: process.env.SEED_DEMO !== 'false' });
-process.env.BODY_SIZE_LIMIT ??= '2M';
+// The largest body any route takes: a file upload (UPLOAD_MAX_BYTES, 25 MB by default) and its
+// form. hooks.server.ts holds every other route to 2 MB.
+process.env.BODY_SIZE_LIMIT ??= String(
+	Number(process.env.UPLOAD_MAX_BYTES || 25 * 1024 * 1024) + 1024 * 1024
+);
 if (!process.env.ORIGIN) process.env.PROTOCOL_HEADER ??= 'x-tessera-protocol';
 
 const server = http.createServer();

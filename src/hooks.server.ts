@@ -9,6 +9,8 @@ import {
 } from '$lib/server/auth/session';
 import { attachSocketServer } from '$lib/server/realtime/server';
 import { startJobs, stopJobs } from '$lib/server/jobs';
+import { maxUploadBytes } from '$lib/server/resources';
+import { maxUploadRequestBytes, UPLOAD_PATHS } from '$lib/server/resources/http';
 
 export const MAX_BODY_BYTES = 2 * 1024 * 1024;
 
@@ -25,12 +27,30 @@ export const init: ServerInit = async () => {
 
 export const handle: Handle = async ({ event, resolve }) => {
 	const isApi = event.url.pathname.startsWith('/api/');
-	const length = Number(event.request.headers.get('content-length') ?? 0);
-	if (length > MAX_BODY_BYTES) {
-		const message = `The request is too large: send at most ${MAX_BODY_BYTES / 1024 / 1024} MB.`;
+	const declared = event.request.headers.get('content-length');
+	const length = Number(declared ?? 0);
+	// File uploads stream and check their own, larger limit (resources/http.ts); every other body
+	// is capped here. A body without Content-Length (chunked) could not be checked before it is
+	// read, so outside the upload routes one is refused.
+	const isUpload =
+		event.request.method === 'POST' && UPLOAD_PATHS.some((path) => path.test(event.url.pathname));
+	const limit = isUpload ? maxUploadRequestBytes() : MAX_BODY_BYTES;
+	const chunked = declared === null && event.request.headers.has('transfer-encoding');
+	if (length > limit || (chunked && !isUpload)) {
+		const message = chunked
+			? 'Send the request with a Content-Length header.'
+			: isUpload
+				? `The file is too large: upload at most ${Math.round(maxUploadBytes() / 1024 / 1024)} MB.`
+				: `The request is too large: send at most ${Math.round(limit / 1024 / 1024)} MB.`;
+		const status = chunked ? 411 : 413;
+		// The body is left unread, so the connection cannot carry another request.
+		const headers = { connection: 'close' };
 		return isApi
-			? Response.json({ error: { code: 'too_large', message, issues: [] } }, { status: 413 })
-			: new Response(message, { status: 413 });
+			? Response.json(
+					{ error: { code: chunked ? 'length_required' : 'too_large', message, issues: [] } },
+					{ status, headers }
+				)
+			: new Response(message, { status, headers });
 	}
 
 	event.locals.user = null;

@@ -143,3 +143,51 @@ from bio where n <= 11;
 
 insert into public.group_members (group_id, user_id, source) values
   ('00000000-0000-4000-c000-000000000121', '00000000-0000-4000-9000-000000000036', 'manual');
+-- A study circle at Northfield with a conversation in its general channel (channels are made by
+-- the groups trigger), so the chat has something to show: Inès leads it, Maya is a member.
+insert into public.groups (id, scope, organisation_id, kind, name, description, created_by) values
+  ('00000000-0000-4000-c000-000000000001', 'organisation', '00000000-0000-4000-a000-000000000001',
+   'study group', 'BIO101 Study Circle', 'Weekly revision for Foundations of Biology.',
+   '00000000-0000-4000-8000-000000000011');
+
+insert into public.group_members (group_id, user_id, role)
+select '00000000-0000-4000-c000-000000000001'::uuid, ('00000000-0000-4000-9000-' || lpad(i::text, 12, '0'))::uuid, 'member'
+from generate_series(30, 42) as i
+union all
+select '00000000-0000-4000-c000-000000000001'::uuid, '00000000-0000-4000-8000-000000000021'::uuid, 'leader';
+
+insert into public.messages (channel_id, author_id, client_id, body)
+select c.id, m.author::uuid, gen_random_uuid(), m.body
+from public.channels c,
+  (values
+    (1, '00000000-0000-4000-8000-000000000021', 'Welcome to the study circle! We meet on **Thursdays at 17:00** in room B2.'),
+    (2, '00000000-0000-4000-9000-000000000036', 'Thanks! Is the cell biology quiz open-book?'),
+    (3, '00000000-0000-4000-8000-000000000021', 'No, closed book. The _practice quiz_ is open until Friday.'),
+    (4, '00000000-0000-4000-9000-000000000031', '@Maya Zhang I made flashcards for chapter 3, happy to share: https://example.org/flashcards'),
+    (5, '00000000-0000-4000-9000-000000000036', 'Yes please! Does anyone remember what `ATP synthase` does?')
+  ) as m (n, author, body)
+where c.group_id = '00000000-0000-4000-c000-000000000001' and c.name = 'general'
+order by m.n;
+
+-- Announcements and a library for the study circle: a pinned welcome and a note from Inès, and
+-- links in folders (files need the blob store, so the demo has links only).
+insert into public.announcements (group_id, author_id, title, body, pinned, publish_at, published_at) values
+  ('00000000-0000-4000-c000-000000000001', '00000000-0000-4000-8000-000000000021',
+   'Welcome to the study circle',
+   E'We meet every Thursday at 17:00 in room B2.\nBring one question from this week''s lecture.',
+   true, now() - interval '6 days', now() - interval '6 days'),
+  ('00000000-0000-4000-c000-000000000001', '00000000-0000-4000-8000-000000000021',
+   'Past papers are in Resources',
+   'The 2025 mid-term paper is in the Past papers folder. Try it before Thursday.',
+   false, now() - interval '1 day', now() - interval '1 day');
+
+insert into public.resources (group_id, kind, title, description, url, folder, tags, added_by, created_at) values
+  ('00000000-0000-4000-c000-000000000001', 'link', 'Cell biology animations',
+   'Short animations of mitosis and meiosis.', 'https://www.khanacademy.org/science/biology',
+   'Week 1', '{cells,video}', '00000000-0000-4000-8000-000000000021', now() - interval '5 days'),
+  ('00000000-0000-4000-c000-000000000001', 'link', 'Mid-term 2025 (past paper)', '',
+   'https://example.org/bio101/midterm-2025.pdf', 'Past papers', '{exam}',
+   '00000000-0000-4000-8000-000000000021', now() - interval '1 day'),
+  ('00000000-0000-4000-c000-000000000001', 'link', 'Genetics flashcards',
+   '60 cards on chapter 3.', 'https://example.org/flashcards',
+   'Week 2', '{genetics,revision}', '00000000-0000-4000-9000-000000000031', now() - interval '3 hours');

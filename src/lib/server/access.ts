@@ -15,7 +15,11 @@ export type Permission =
 	| 'group.manage'
 	| 'group.manageMembers'
 	| 'grouping.view'
-	| 'grouping.manage';
+	| 'grouping.manage'
+	// Reading a group's channels, announcements and resources; posting announcements; removing what others shared.
+	| 'group.read'
+	| 'group.announce'
+	| 'group.moderate';
 
 /** Which of `ids` the current transaction's user holds `permission` on. */
 export async function allowedIds(
@@ -76,6 +80,24 @@ export async function allowedIds(
 				select id::text from public.groupings
 				where id = any(${ids}::uuid[])
 				  and ((select private.is_platform_admin()) or course_id in (select private.managed_course_ids()))`;
+			break;
+		case 'group.read':
+			rows = await tx<{ id: string }[]>`
+				select id::text from public.groups
+				where id = any(${ids}::uuid[])
+				  and ((select private.is_platform_admin()) or id = any(private.readable_group_ids_array()))`;
+			break;
+		case 'group.announce':
+			rows = await tx<{ id: string }[]>`
+				select id::text from public.groups
+				where id = any(${ids}::uuid[])
+				  and ((select private.is_platform_admin()) or id = any(private.announcer_group_ids_array()))`;
+			break;
+		case 'group.moderate':
+			rows = await tx<{ id: string }[]>`
+				select id::text from public.groups
+				where id = any(${ids}::uuid[])
+				  and ((select private.is_platform_admin()) or id = any(private.moderated_group_ids_array()))`;
 			break;
 	}
 	return new Set(rows.map((row) => row.id));

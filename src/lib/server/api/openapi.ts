@@ -602,6 +602,8 @@ export const openApiDocument = {
 		{ name: 'invites' },
 		{ name: 'cohorts' },
 		{ name: 'course groups' },
+		{ name: 'announcements' },
+		{ name: 'resources' },
 		{ name: 'tokens' }
 	],
 	paths: {
@@ -1342,6 +1344,231 @@ export const openApiDocument = {
 				}
 			}
 		},
+		'/groups/{id}/announcements': {
+			parameters: [groupId],
+			get: {
+				tags: ['announcements'],
+				operationId: 'listAnnouncements',
+				summary: 'The group\u2019s announcements feed',
+				description:
+					'The group\u2019s own announcements and its ancestors\u2019 sent to sub-groups too; pinned first, then ' +
+					'newest first. Scheduled ones are listed only for those who may post. Page back with `before` (a ' +
+					'publishAt from the last page).',
+				parameters: [
+					{
+						name: 'limit',
+						in: 'query',
+						schema: { type: 'integer', minimum: 1, maximum: 100, default: 30 }
+					},
+					{ name: 'before', in: 'query', schema: dateTime }
+				],
+				responses: {
+					'200': ok({
+						type: 'object',
+						required: ['items', 'hasMore', 'canPost'],
+						properties: {
+							items: { type: 'array', items: ref('Announcement') },
+							hasMore: { type: 'boolean' },
+							canPost: { type: 'boolean' }
+						}
+					}),
+					...errors('400', '401', '404')
+				}
+			},
+			post: {
+				tags: ['announcements'],
+				operationId: 'createAnnouncement',
+				summary: 'Post an announcement (admins, and leaders where the group lets them)',
+				description:
+					'Without publishAt it goes out at once: live to the group\u2019s sockets and by email (a background job) ' +
+					'to members who want announcement emails. With publishAt (at most a year ahead) it goes out then.',
+				requestBody: jsonBody({
+					type: 'object',
+					required: ['title', 'body'],
+					properties: {
+						title: { type: 'string', minLength: 1, maxLength: 200 },
+						body: { type: 'string', minLength: 1, maxLength: 10000 },
+						includeSubgroups: { type: 'boolean', default: false },
+						pinned: { type: 'boolean', default: false },
+						publishAt: { type: ['string', 'null'], format: 'date-time' }
+					}
+				}),
+				responses: {
+					'201': ok(ref('Announcement'), 'Created'),
+					...errors('400', '401', '404', '415')
+				}
+			}
+		},
+		'/groups/{id}/announcements/seen': {
+			parameters: [groupId],
+			post: {
+				tags: ['announcements'],
+				operationId: 'markAnnouncementsSeen',
+				summary: 'Mark announcements as seen by the caller',
+				requestBody: jsonBody({
+					type: 'object',
+					required: ['ids'],
+					properties: { ids: { type: 'array', items: uuid, minItems: 1, maxItems: 200 } }
+				}),
+				responses: {
+					'200': ok({
+						type: 'object',
+						required: ['marked'],
+						properties: { marked: { type: 'integer' } }
+					}),
+					...errors('400', '401', '404', '415')
+				}
+			}
+		},
+		'/groups/{id}/announcements/{announcementId}': {
+			parameters: [groupId, pathId('announcementId', 'The announcement id.')],
+			get: {
+				tags: ['announcements'],
+				operationId: 'getAnnouncement',
+				responses: { '200': ok(ref('Announcement')), ...errors('401', '404') }
+			},
+			patch: {
+				tags: ['announcements'],
+				operationId: 'pinAnnouncement',
+				summary: 'Pin or unpin',
+				requestBody: jsonBody({
+					type: 'object',
+					required: ['pinned'],
+					properties: { pinned: { type: 'boolean' } }
+				}),
+				responses: { '200': ok(ref('Announcement')), ...errors('400', '401', '404', '415') }
+			},
+			delete: {
+				tags: ['announcements'],
+				operationId: 'deleteAnnouncement',
+				responses: { '204': noContent, ...errors('401', '404') }
+			}
+		},
+		'/groups/{id}/announcements/{announcementId}/seen-by': {
+			parameters: [groupId, pathId('announcementId', 'The announcement id.')],
+			get: {
+				tags: ['announcements'],
+				operationId: 'announcementSeenBy',
+				summary: '\u201cSeen by N of M\u201d, for those who may post in the group',
+				description:
+					'The audience is the group\u2019s members (its whole subtree\u2019s when sent to sub-groups too), ' +
+					'without the author.',
+				responses: { '200': ok(ref('SeenBy')), ...errors('401', '404') }
+			}
+		},
+		'/groups/{id}/resources': {
+			parameters: [groupId],
+			get: {
+				tags: ['resources'],
+				operationId: 'listResources',
+				summary: 'The group\u2019s library: resources, folders, tags and storage',
+				parameters: [
+					{ name: 'folder', in: 'query', schema: { type: 'string', maxLength: 100 } },
+					{ name: 'tag', in: 'query', schema: { type: 'string', maxLength: 40 } },
+					{ name: 'search', in: 'query', schema: { type: 'string', maxLength: 200 } }
+				],
+				responses: { '200': ok(ref('Library')), ...errors('400', '401', '404') }
+			},
+			post: {
+				tags: ['resources'],
+				operationId: 'shareLink',
+				summary: 'Share a link (any reader of the group)',
+				requestBody: jsonBody(ref('LinkWrite')),
+				responses: { '201': ok(ref('Resource'), 'Created'), ...errors('400', '401', '404', '415') }
+			}
+		},
+		'/groups/{id}/resources/files': {
+			parameters: [groupId],
+			post: {
+				tags: ['resources'],
+				operationId: 'uploadFile',
+				summary: 'Upload a file (any reader of the group)',
+				description:
+					'multipart/form-data with a `file` field (title, description, folder and tags fields before it), or the ' +
+					'raw bytes with `?filename=` (and the details in the query). At most UPLOAD_MAX_BYTES (25 MB by ' +
+					'default) and the group\u2019s remaining quota (413 `too_large` / `quota_exceeded`). The type is ' +
+					'found from the content and must match the name (415 `unsupported_file`); web pages, SVG and XML ' +
+					'are refused; names with folders are refused (400 `unsafe_filename`). Scripts send the raw bytes ' +
+					'(any Content-Type but the form types): a form post needs an Origin header naming this server.',
+				parameters: [
+					{ name: 'filename', in: 'query', schema: { type: 'string', maxLength: 255 } },
+					{ name: 'title', in: 'query', schema: { type: 'string', maxLength: 200 } },
+					{ name: 'description', in: 'query', schema: { type: 'string', maxLength: 2000 } },
+					{ name: 'folder', in: 'query', schema: { type: 'string', maxLength: 100 } },
+					{ name: 'tags', in: 'query', schema: { type: 'string', description: 'Comma-separated.' } }
+				],
+				requestBody: {
+					required: true,
+					content: {
+						'multipart/form-data': {
+							schema: {
+								type: 'object',
+								required: ['file'],
+								properties: {
+									title: { type: 'string' },
+									description: { type: 'string' },
+									folder: { type: 'string' },
+									tags: { type: 'string' },
+									file: { type: 'string', format: 'binary' }
+								}
+							}
+						},
+						'application/octet-stream': { schema: { type: 'string', format: 'binary' } }
+					}
+				},
+				responses: {
+					'201': ok(ref('Resource'), 'Created'),
+					...errors('400', '401', '404', '413', '415')
+				}
+			}
+		},
+		'/groups/{id}/resources/{resourceId}': {
+			parameters: [groupId, pathId('resourceId', 'The resource id.')],
+			get: {
+				tags: ['resources'],
+				operationId: 'getResource',
+				responses: { '200': ok(ref('Resource')), ...errors('401', '404') }
+			},
+			patch: {
+				tags: ['resources'],
+				operationId: 'updateResource',
+				summary: 'Change title, description, folder or tags (the sharer, moderators, admins)',
+				requestBody: jsonBody({
+					type: 'object',
+					properties: {
+						title: { type: 'string', maxLength: 200 },
+						description: { type: 'string', maxLength: 2000 },
+						folder: { type: 'string', maxLength: 100 },
+						tags: { type: 'array', items: { type: 'string', maxLength: 40 }, maxItems: 20 }
+					}
+				}),
+				responses: { '200': ok(ref('Resource')), ...errors('400', '401', '404', '415') }
+			},
+			delete: {
+				tags: ['resources'],
+				operationId: 'deleteResource',
+				summary: 'Delete (the sharer, moderators, admins); a file\u2019s bytes go too',
+				responses: { '204': noContent, ...errors('401', '404') }
+			}
+		},
+		'/groups/{id}/resources/{resourceId}/download': {
+			parameters: [groupId, pathId('resourceId', 'The resource id.')],
+			get: {
+				tags: ['resources'],
+				operationId: 'downloadResource',
+				summary: 'The file, as an attachment (Content-Disposition), to readers of the group',
+				responses: {
+					'200': {
+						description:
+							'The bytes, with the type found at upload and X-Content-Type-Options: nosniff.',
+						content: {
+							'application/octet-stream': { schema: { type: 'string', format: 'binary' } }
+						}
+					},
+					...errors('401', '404')
+				}
+			}
+		},
 		'/invites/{id}': {
 			parameters: [pathId('id', 'The invitation id.')],
 			delete: {
@@ -1871,6 +2098,123 @@ export const openApiDocument = {
 					lastUsedAt: { type: ['string', 'null'], format: 'date-time' },
 					expiresAt: { type: ['string', 'null'], format: 'date-time' },
 					revokedAt: { type: ['string', 'null'], format: 'date-time' }
+				}
+			},
+			Announcement: {
+				type: 'object',
+				properties: {
+					id: uuid,
+					groupId: uuid,
+					groupName: { type: 'string' },
+					author: {
+						type: ['object', 'null'],
+						properties: { id: uuid, displayName: { type: 'string' } }
+					},
+					title: { type: 'string' },
+					body: { type: 'string' },
+					includeSubgroups: { type: 'boolean' },
+					publishAt: dateTime,
+					publishedAt: { type: ['string', 'null'], format: 'date-time' },
+					pinned: { type: 'boolean' },
+					createdAt: dateTime,
+					fromAncestor: {
+						type: 'boolean',
+						description: 'Posted in an ancestor, to sub-groups too.'
+					},
+					scheduled: { type: 'boolean' },
+					seen: { type: 'boolean', description: 'Whether the caller has marked it seen.' },
+					canManage: { type: 'boolean' }
+				}
+			},
+			SeenBy: {
+				type: 'object',
+				properties: {
+					seen: { type: 'integer' },
+					audience: { type: 'integer' },
+					people: {
+						type: 'array',
+						items: {
+							type: 'object',
+							properties: {
+								id: uuid,
+								displayName: { type: 'string' },
+								seenAt: { type: ['string', 'null'], format: 'date-time' }
+							}
+						}
+					}
+				}
+			},
+			LinkWrite: {
+				type: 'object',
+				required: ['title', 'url'],
+				properties: {
+					title: { type: 'string', minLength: 1, maxLength: 200 },
+					url: {
+						type: 'string',
+						format: 'uri',
+						maxLength: 2000,
+						description: 'http or https only.'
+					},
+					description: { type: 'string', maxLength: 2000 },
+					folder: { type: 'string', maxLength: 100 },
+					tags: {
+						oneOf: [
+							{ type: 'array', items: { type: 'string', maxLength: 40 }, maxItems: 20 },
+							{ type: 'string', description: 'Comma-separated.' }
+						]
+					}
+				}
+			},
+			Resource: {
+				type: 'object',
+				properties: {
+					id: uuid,
+					groupId: uuid,
+					kind: { type: 'string', enum: ['link', 'file'] },
+					title: { type: 'string' },
+					description: { type: 'string' },
+					url: { type: ['string', 'null'] },
+					folder: { type: 'string' },
+					tags: { type: 'array', items: { type: 'string' } },
+					filename: { type: ['string', 'null'] },
+					contentType: { type: ['string', 'null'] },
+					size: { type: ['integer', 'null'] },
+					previewable: {
+						type: 'boolean',
+						description: 'A raster image: show the download in an <img>.'
+					},
+					addedBy: {
+						type: ['object', 'null'],
+						properties: { id: uuid, displayName: { type: 'string' } }
+					},
+					createdAt: dateTime,
+					canRemove: { type: 'boolean' }
+				}
+			},
+			Library: {
+				type: 'object',
+				properties: {
+					items: { type: 'array', items: ref('Resource') },
+					folders: {
+						type: 'array',
+						items: {
+							type: 'object',
+							properties: { name: { type: 'string' }, count: { type: 'integer' } }
+						}
+					},
+					tags: {
+						type: 'array',
+						items: {
+							type: 'object',
+							properties: { name: { type: 'string' }, count: { type: 'integer' } }
+						}
+					},
+					storage: {
+						type: 'object',
+						properties: { usedBytes: { type: 'integer' }, quotaBytes: { type: 'integer' } }
+					},
+					maxUploadBytes: { type: 'integer' },
+					canModerate: { type: 'boolean' }
 				}
 			}
 		}

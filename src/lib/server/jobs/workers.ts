@@ -1,4 +1,6 @@
-import type { JobHandler, QueueDefinition } from './boss';
+import * as announcements from '$lib/server/announcements';
+import * as resources from '$lib/server/resources';
+import { schedule, type JobHandler, type QueueDefinition } from './boss';
 
 /**
  * The queues this app works, each with its handler: add one entry per queue. Handlers live in
@@ -13,4 +15,26 @@ export type WorkerEntry = {
 	schedules?: (() => Promise<void>)[];
 };
 
-export const workers: WorkerEntry[] = [];
+export const workers: WorkerEntry[] = [
+	{ queue: announcements.publishQueue, handler: announcements.publish },
+	{
+		queue: announcements.emailQueue,
+		handler: async (data) => {
+			await announcements.emailAudience(data);
+		}
+	},
+	{
+		queue: announcements.sweepQueue,
+		handler: async () => {
+			await announcements.publishOverdue();
+		},
+		schedules: [() => schedule(announcements.sweepQueue, '* * * * *', {})]
+	},
+	{
+		queue: resources.blobCleanupQueue,
+		handler: async () => {
+			await resources.removeQueuedBlobs();
+		},
+		schedules: [() => schedule(resources.blobCleanupQueue, '* * * * *', {})]
+	}
+];

@@ -1,9 +1,15 @@
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import { createAdapter } from '@socket.io/postgres-adapter';
 import { parse as parseCookies } from 'cookie';
-import { Server } from 'socket.io';
+import pg from 'pg';
+import { Server, type Socket } from 'socket.io';
 import { SESSION_COOKIE, validateSessionToken } from '$lib/server/auth/session';
 import type { ClientToServerEvents, ServerToClientEvents, SocketData } from '$lib/realtime/events';
+import { registerHandlers } from './handlers';
+import { cancelPresence, schedulePresence } from './presence';
 import { currentIo, registerIo } from './revoke';
+import { MessageRelay } from './relay';
+import { RoomKeeper } from './rooms';
 
 export type TesseraIo = Server<
 	ClientToServerEvents,
@@ -11,6 +17,48 @@ export type TesseraIo = Server<
 	Record<string, never>,
 	SocketData
 >;
+export type TesseraSocket = Socket<
+	ClientToServerEvents,
+	ServerToClientEvents,
+	Record<string, never>,
+	SocketData
+>;
+
+const PARTS = Symbol.for('tessera.io.parts');
+type Parts = { keeper: RoomKeeper; relay: MessageRelay; adapterPool?: pg.Pool };
+const store = globalThis as unknown as Record<symbol, Parts | undefined>;
+
+/**
+ * Rooms shared by every app process on the database, through LISTEN/NOTIFY. The adapter's own
+ * pool logs in as the app role and acts as the system (it only notifies and, for broadcasts over
+ * 8 kB, passes them through private.socket_io_attachments). REALTIME_ADAPTER=memory turns it off.
+ */
+function postgresAdapter() {
+	const url = process.env.TESSERA_APP_DATABASE_URL;
+	if (!url || process.env.REALTIME_ADAPTER === 'memory') return undefined;
+	const adapterPool = new pg.Pool({
+		connectionString: url,
+		max: Number(process.env.REALTIME_ADAPTER_POOL_SIZE ?? 4),
+		options: '-c role=service_role',
+		application_name: 'tessera-realtime'
+	});
+	adapterPool.on('error', (error) => console.error('Realtime adapter connection failed', error));
+	return {
+		adapterPool,
+		adapter: createAdapter(adapterPool, {
+			tableName: 'private.socket_io_attachments',
+			errorHandler: (error) => console.error('Realtime adapter error', error)
+		})
+	};
+}
+
+/** Resolves once this process listens for membership changes (tests wait for it). */
+export function socketServerReady(): Promise<void> {
+	const parts = store[PARTS];
+	return parts
+		? Promise.all([parts.keeper.listening, parts.relay.listening]).then(() => {})
+		: Promise.resolve();
+}
 
 /** Origins allowed to open a socket: ORIGIN (as adapter-node reads it), else the request's own host. */
 export function isAllowedOrigin(request: IncomingMessage): boolean {
@@ -32,10 +80,12 @@ export function attachSocketServer(
 ): TesseraIo | undefined {
 	const existing = currentIo() as TesseraIo | undefined;
 	if (existing || !httpServer) return existing;
+	const shared = postgresAdapter();
 	const io: TesseraIo = new Server(httpServer, {
 		path: '/socket.io',
 		serveClient: false,
 		maxHttpBufferSize: 64 * 1024,
+		...(shared ? { adapter: shared.adapter } : {}),
 		allowRequest: (request, callback) => {
 			callback(
 				isAllowedOrigin(request) ? null : 'This origin may not connect.',
@@ -58,13 +108,33 @@ export function attachSocketServer(
 		}
 	});
 
+	const keeper = new RoomKeeper(io);
+	const relay = new MessageRelay(io);
+	store[PARTS] = { keeper, relay, adapterPool: shared?.adapterPool };
+
 	io.on('connection', (socket) => {
 		const { userId, sessionId, displayName } = socket.data;
-		void socket.join([`user:${userId}`, `session:${sessionId}`]);
-		socket.emit('ready', { userId, displayName });
 		socket.on('whoami', (ack) => {
 			if (typeof ack === 'function') ack({ userId, displayName });
 		});
+		registerHandlers(io, socket);
+		socket.on('disconnect', () => keeper.forget(userId));
+		socket.on('disconnecting', () => {
+			// `rooms` is emptied by the time 'disconnect' runs; remember the groups now.
+			for (const room of socket.rooms) {
+				if (room.startsWith('group:')) schedulePresence(io, room.slice('group:'.length));
+			}
+		});
+		// 'ready' means the socket is in every room it may be in: the client catches up from here.
+		Promise.resolve(socket.join([`user:${userId}`, `session:${sessionId}`]))
+			.then(() => keeper.join(socket))
+			.then(() => {
+				if (socket.connected) socket.emit('ready', { userId, displayName });
+			})
+			.catch((error) => {
+				console.error('Could not join the socket to its rooms', error);
+				socket.disconnect(true);
+			});
 	});
 
 	registerIo(io);
@@ -73,6 +143,12 @@ export function attachSocketServer(
 
 export async function closeSocketServer() {
 	const io = currentIo();
+	const parts = store[PARTS];
 	registerIo(undefined);
+	store[PARTS] = undefined;
+	cancelPresence();
+	await parts?.keeper.stop();
+	await parts?.relay.stop();
 	if (io) await new Promise<void>((resolve) => io.close(() => resolve()));
+	await parts?.adapterPool?.end().catch(() => {});
 }

@@ -1,5 +1,6 @@
 import { fail, redirect } from '@sveltejs/kit';
 import * as accounts from '$lib/server/auth/accounts';
+import * as announcements from '$lib/server/announcements';
 import * as apiTokens from '$lib/server/auth/api-tokens';
 import { deleteSessionCookie } from '$lib/server/auth/session';
 import { uuid } from '$lib/schemas/common';
@@ -10,7 +11,11 @@ import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {
 	const user = requireUser(event);
-	return { tokens: await apiTokens.list(user) };
+	const [tokens, emailAnnouncements] = await Promise.all([
+		apiTokens.list(user),
+		announcements.emailPreference(user)
+	]);
+	return { tokens, emailAnnouncements };
 };
 
 function plural(count: number, one: string, many: string) {
@@ -58,6 +63,23 @@ export const actions: Actions = {
 			};
 		} catch (error) {
 			return formFailure(error, values, 'token');
+		}
+	},
+	notifications: async (event) => {
+		const user = requireUser(event);
+		const data = await event.request.formData();
+		try {
+			const on = await announcements.setEmailPreference(user, {
+				emailAnnouncements: data.get('emailAnnouncements') === 'on'
+			});
+			return {
+				form: 'notifications',
+				success: on
+					? 'Announcements will be emailed to you.'
+					: 'Announcements will no longer be emailed to you.'
+			};
+		} catch (error) {
+			return formFailure(error, {}, 'notifications');
 		}
 	},
 	revokeToken: async (event) => {

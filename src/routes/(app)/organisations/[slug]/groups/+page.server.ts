@@ -1,4 +1,4 @@
-import { redirect } from '@sveltejs/kit';
+import { fail, redirect } from '@sveltejs/kit';
 import * as groups from '$lib/server/groups';
 import * as templates from '$lib/server/groups/templates';
 import * as organisations from '$lib/server/organisations';
@@ -36,6 +36,24 @@ export const actions: Actions = {
 		}
 		if (parentId) return { form: 'tree', success: `Created the sub-group ${created.name}.` };
 		redirect(303, `/groups/${created.id}`);
+	},
+	messaging: async (event) => {
+		const user = requireUser(event);
+		const data = await event.request.formData();
+		const groupIds = data.getAll('groupIds').map(String);
+		const enabled = data.get('enabled') === 'true';
+		if (groupIds.length === 0) {
+			return fail(400, { form: 'messaging', message: 'Choose at least one group.' });
+		}
+		try {
+			const { changed } = await groups.setMessaging(user, groupIds, enabled);
+			return {
+				form: 'messaging',
+				success: `Messaging is ${enabled ? 'on' : 'off'} in ${groupIds.length} group${groupIds.length === 1 ? '' : 's'} (${changed} changed).`
+			};
+		} catch (error) {
+			return formFailure(error, {}, 'messaging');
+		}
 	},
 	move: async (event) => {
 		const user = requireUser(event);

@@ -1,0 +1,51 @@
+import * as v from 'valibot';
+
+/** A checkbox from a form ('on' or absent) or a JSON boolean. */
+export const flag = v.optional(
+	v.pipe(
+		v.union(
+			[v.boolean(), v.picklist(['on', 'true', 'false', ''])],
+			'Send true or false for a yes/no field.'
+		),
+		v.transform((value) => value === true || value === 'on' || value === 'true')
+	),
+	false
+);
+
+/** An ISO date-time (or a form's datetime-local, read as UTC unless it names its offset), or nothing. */
+const publishAt = v.optional(
+	v.pipe(
+		v.union([v.string(), v.null()], 'Send publishAt as an ISO date and time.'),
+		v.transform((value) => (value === null || value.trim() === '' ? null : value.trim())),
+		v.nullable(
+			v.pipe(
+				v.string(),
+				v.maxLength(40, 'Send publishAt as an ISO date and time.'),
+				v.transform((value) => new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(value) ? value : `${value}Z`)),
+				v.check((date) => !Number.isNaN(date.getTime()), 'publishAt is not a valid date and time.')
+			)
+		)
+	),
+	null
+);
+
+export const announcementCreate = v.object({
+	title: v.pipe(
+		v.string('Give the announcement a title.'),
+		v.trim(),
+		v.nonEmpty('Give the announcement a title.'),
+		v.maxLength(200, 'Use at most 200 characters for the title.')
+	),
+	body: v.pipe(
+		v.string('Write the announcement.'),
+		v.trim(),
+		v.nonEmpty('Write the announcement.'),
+		v.maxLength(10000, 'Use at most 10,000 characters for an announcement.')
+	),
+	includeSubgroups: flag,
+	pinned: flag,
+	publishAt
+});
+export type AnnouncementCreate = v.InferOutput<typeof announcementCreate>;
+
+export const announcementPin = v.object({ pinned: flag });

@@ -1,0 +1,110 @@
+import { asService } from '$lib/server/db';
+import { send, type Email } from '$lib/server/email';
+
+type Recipient = { id: string; email: string };
+type Details = {
+	title: string;
+	body: string;
+	groupId: string;
+	groupName: string;
+	authorName: string | null;
+};
+
+const BATCH = 100;
+
+/**
+ * Emails an announcement to its audience (the group's members, or its whole subtree's when it
+ * goes to sub-groups too) who want announcements by email, except its author and disabled
+ * accounts. Each recipient is claimed (a delivery row) before the email goes and released if
+ * sending fails, so a retried or concurrent job carries on where the other stopped and nobody
+ * gets it twice; a crash between claim and send costs that one person the email. Returns how many were sent.
+ */
+export async function fanOut(
+	announcementId: string,
+	build: (recipient: Recipient, details: Details) => Email
+): Promise<number> {
+	const [details] = await asService(
+		(tx) => tx<(Details & { includeSubgroups: boolean; authorId: string | null })[]>`
+			select a.title, a.body, a.group_id as "groupId", g.name as "groupName",
+			       u.display_name as "authorName", a.include_subgroups as "includeSubgroups",
+			       a.author_id as "authorId"
+			from public.announcements a join public.groups g on g.id = a.group_id
+			left join public.users u on u.id = a.author_id
+			where a.id = ${announcementId} and a.published_at is not null`
+	);
+	if (!details) return 0;
+	let sent = 0;
+	for (;;) {
+		const batch = await asService(
+			(tx) => tx<Recipient[]>`
+				select distinct u.id, u.email
+				from public.group_members m
+				join public.users u on u.id = m.user_id
+				where m.valid_from <= now() and m.valid_until > now()
+				  and m.group_id in (
+				    select descendant_id from public.group_closure
+				    where ancestor_id = ${details.groupId} and (${details.includeSubgroups} or depth = 0))
+				  and u.email_announcements and u.disabled_at is null
+				  and u.id is distinct from ${details.authorId}::uuid
+				  and not exists (
+				    select 1 from public.announcement_deliveries d
+				    where d.announcement_id = ${announcementId} and d.user_id = u.id)
+				order by u.id
+				limit ${BATCH}`
+		);
+		if (batch.length === 0) return sent;
+		for (const recipient of batch) {
+			// Claimed before it is sent: two runs of the job at once never email one person twice.
+			const claimed = await asService(
+				(tx) => tx`
+					insert into public.announcement_deliveries (announcement_id, user_id)
+					values (${announcementId}, ${recipient.id}) on conflict do nothing`
+			);
+			if (claimed.count === 0) continue;
+			try {
+				await send(build(recipient, details));
+			} catch (error) {
+				// Released, so the retried job tries this person again.
+				await asService(
+					(tx) => tx`
+						delete from public.announcement_deliveries
+						where announcement_id = ${announcementId} and user_id = ${recipient.id}`
+				);
+				throw error;
+			}
+			sent += 1;
+		}
+	}
+}
+
+const escapeHtml = (text: string) =>
+	text.replace(
+		/[&<>"']/g,
+		(c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!
+	);
+
+/** The email for one recipient: the announcement as text (and as escaped HTML), with a link back. */
+export function announcementEmail({
+	to,
+	title,
+	body,
+	groupId,
+	groupName,
+	authorName,
+	origin
+}: Details & { to: string; origin: string | null }): Email {
+	const link = origin ? `${origin.replace(/\/$/, '')}/groups/${groupId}/announcements` : null;
+	const settings = origin ? `${origin.replace(/\/$/, '')}/settings` : 'your Tessera settings';
+	const from = authorName ? `${authorName} in ${groupName}` : groupName;
+	const footer = `You get this because "Email me announcements" is on. Turn it off in ${settings}.`;
+	return {
+		to,
+		subject: `[${groupName}] ${title}`,
+		text: `${from}:\n\n${title}\n\n${body}\n\n${link ? `Read it on Tessera: ${link}\n\n` : ''}${footer}`,
+		html:
+			`<p>${escapeHtml(from)}:</p><h2>${escapeHtml(title)}</h2>` +
+			`<p>${escapeHtml(body).replace(/\r?\n/g, '<br>')}</p>` +
+			(link ? `<p><a href="${escapeHtml(link)}">Read it on Tessera</a></p>` : '') +
+			`<p style="color:#666">${escapeHtml(footer)}</p>`
+	};
+}

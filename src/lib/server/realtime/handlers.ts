@@ -1,0 +1,120 @@
+import type { ErrorBody, Result } from '$lib/realtime/events';
+import * as chat from '$lib/server/chat';
+import { RateLimiter } from '$lib/server/chat/rate-limit';
+import { DomainError, NOT_FOUND_MESSAGE } from '$lib/server/errors';
+import { parse } from '$lib/server/validate';
+import * as schemas from '$lib/schemas/chat';
+import { onlineIn } from './presence';
+import type { TesseraIo, TesseraSocket } from './server';
+
+/** Any event at all, per socket: enough for a busy client, not for a loop hammering the database. */
+const eventLimiter = new RateLimiter(
+	Number(process.env.SOCKET_EVENT_BURST ?? 100),
+	Number(process.env.SOCKET_EVENTS_PER_SECOND ?? 50)
+);
+const TYPING_EVERY_MS = 2000;
+
+/** A channel never changes group, so the mapping is cached; access is still checked per event. */
+const channelGroups = new Map<string, string>();
+
+export function toErrorBody(error: unknown): ErrorBody {
+	if (error instanceof DomainError) {
+		return {
+			code: error.code,
+			message: error.message,
+			...(error.retryAfterSeconds ? { retryAfterMs: error.retryAfterSeconds * 1000 } : {})
+		};
+	}
+	console.error('Socket event failed', error);
+	return { code: 'internal', message: 'Something went wrong on our side. Try again.' };
+}
+
+type Handler = (input: unknown) => Promise<object>;
+type LooseSocket = { on(event: string, listener: (...args: unknown[]) => void): void };
+
+/** Registers an event whose last argument is an ack; every outcome, even a bad frame, is answered. */
+function answer(socket: TesseraSocket, event: string, handler: Handler) {
+	(socket as unknown as LooseSocket).on(event, (...args: unknown[]) => {
+		const ack = typeof args.at(-1) === 'function' ? (args.pop() as (result: Result) => void) : null;
+		handler(args[0]).then(
+			(result) => ack?.({ ok: true, ...result }),
+			(error) => ack?.({ ok: false, error: toErrorBody(error) })
+		);
+	});
+}
+
+export function registerHandlers(io: TesseraIo, socket: TesseraSocket) {
+	const { userId, displayName } = socket.data;
+	const actor = { id: userId };
+
+	socket.use(([event, ...args], next) => {
+		const wait = eventLimiter.take(socket.id);
+		if (wait === 0) return next();
+		const ack = args.at(-1);
+		if (typeof ack === 'function') {
+			ack({
+				ok: false,
+				error: {
+					code: 'rate_limited',
+					message: 'Too many requests: slow down.',
+					retryAfterMs: wait
+				}
+			});
+		}
+		// Dropped without an error event: the client already has its answer.
+		void event;
+	});
+
+	/** The group of a channel the person may read now (their socket is in its room). */
+	async function groupOfReadable(channelId: string): Promise<string> {
+		let groupId = channelGroups.get(channelId);
+		if (!groupId) {
+			groupId = await chat.channelGroup(actor, channelId);
+			if (channelGroups.size > 100_000) channelGroups.clear();
+			channelGroups.set(channelId, groupId);
+		}
+		if (!socket.rooms.has(`group:${groupId}`)) {
+			throw new DomainError(404, 'not_found', NOT_FOUND_MESSAGE);
+		}
+		return groupId;
+	}
+
+	// One socket's sends are stored in the order it sent them (a person typing fast keeps order).
+	let sending: Promise<unknown> = Promise.resolve();
+	answer(socket, 'message:send', (input) => {
+		const result = sending.then(() => chat.send(actor, input, 'socket'));
+		sending = result.catch(() => {});
+		return result.then(({ message }) => ({ message }));
+	});
+	answer(socket, 'message:edit', async (input) => ({
+		message: await chat.edit(actor, input, 'socket')
+	}));
+	answer(socket, 'message:delete', async (input) => {
+		await chat.remove(actor, input, 'socket');
+		return {};
+	});
+	answer(socket, 'reaction:toggle', (input) => chat.react(actor, input, 'socket'));
+	answer(socket, 'channel:catchup', (input) => chat.catchup(actor, input));
+	answer(socket, 'channel:history', (input) => chat.history(actor, input));
+	answer(socket, 'channel:search', (input) => chat.search(actor, input));
+	answer(socket, 'channel:read', async (input) => chat.markRead(actor, input));
+	answer(socket, 'presence:list', async (input) => {
+		const { groupId } = parse(schemas.groupRef, input);
+		if (!socket.rooms.has(`group:${groupId}`)) {
+			throw new DomainError(404, 'not_found', NOT_FOUND_MESSAGE);
+		}
+		return { online: await onlineIn(io, groupId) };
+	});
+
+	const lastTyping = new Map<string, number>();
+	answer(socket, 'typing', async (input) => {
+		const { channelId } = parse(schemas.channelRef, input);
+		const now = Date.now();
+		if (now - (lastTyping.get(channelId) ?? 0) < TYPING_EVERY_MS) return {};
+		lastTyping.set(channelId, now);
+		if (lastTyping.size > 1000) lastTyping.clear();
+		const groupId = await groupOfReadable(channelId);
+		socket.to(`group:${groupId}`).emit('typing', { channelId, user: { id: userId, displayName } });
+		return {};
+	});
+}

@@ -1,0 +1,530 @@
+import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PassThrough, Readable, Transform, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { requireAccess } from '$lib/server/access';
+import {
+	asService,
+	isPgError,
+	PG,
+	readAs,
+	withUser,
+	type Actor,
+	type Tx,
+	type Via
+} from '$lib/server/db';
+import { defineQueue } from '$lib/server/jobs/boss';
+import { DomainError, notFound } from '$lib/server/errors';
+import { parse } from '$lib/server/validate';
+import * as schemas from '$lib/schemas/resources';
+import { BlobNotFoundError, blobStore, readFile } from './blob-store';
+import {
+	attachmentDisposition,
+	PREVIEWABLE,
+	safeFilename,
+	sniff,
+	SniffError,
+	SNIFF_BYTES,
+	type Sniffed
+} from './sniff';
+
+export { attachmentDisposition } from './sniff';
+
+export type Resource = {
+	id: string;
+	groupId: string;
+	kind: 'link' | 'file';
+	title: string;
+	description: string;
+	url: string | null;
+	folder: string;
+	tags: string[];
+	filename: string | null;
+	contentType: string | null;
+	size: number | null;
+	/** A raster image the browser may show inline (an <img> of the download URL). */
+	previewable: boolean;
+	addedBy: { id: string; displayName: string } | null;
+	createdAt: Date;
+	/** Whether the viewer may edit and delete it (they shared it, or moderate the group). */
+	canRemove: boolean;
+};
+
+export type Library = {
+	items: Resource[];
+	folders: { name: string; count: number }[];
+	tags: { name: string; count: number }[];
+	storage: { usedBytes: number; quotaBytes: number };
+	maxUploadBytes: number;
+	canModerate: boolean;
+};
+
+const MB = 1024 * 1024;
+/** The largest file one upload may carry (UPLOAD_MAX_BYTES, 25 MB by default). */
+export function maxUploadBytes(): number {
+	const configured = Number(process.env.UPLOAD_MAX_BYTES);
+	return Number.isFinite(configured) && configured > 0 ? configured : 25 * MB;
+}
+
+/** The quota of a group with no storage row yet (the column's default). */
+const DEFAULT_QUOTA_BYTES = 1024 * MB;
+
+const columns = (tx: Tx) => tx`
+	r.id, r.group_id as "groupId", r.kind, r.title, r.description, r.url, r.folder, r.tags,
+	r.filename, r.content_type as "contentType", r.size_bytes::float8 as size,
+	r.created_at as "createdAt",
+	case when u.id is null then null else json_build_object('id', u.id, 'displayName', u.display_name) end as "addedBy",
+	((select private.is_platform_admin())
+	 or r.group_id = any((select private.moderated_group_ids_array())::uuid[])
+	 or r.added_by = (select auth.uid())) as "canRemove"`;
+
+type Row = Omit<Resource, 'previewable'>;
+const withPreview = (row: Row): Resource => ({
+	...row,
+	previewable: row.kind === 'file' && PREVIEWABLE.has(row.contentType ?? '')
+});
+
+function formatMb(bytes: number) {
+	return `${Math.round((bytes / MB) * 10) / 10} MB`;
+}
+
+function translateWriteError(error: unknown): never {
+	if (isPgError(error, PG.checkViolation) && error.hint === 'quota_exceeded') {
+		throw new DomainError(413, 'quota_exceeded', error.message);
+	}
+	if (isPgError(error, PG.insufficientPrivilege) || isPgError(error, PG.foreignKeyViolation)) {
+		throw notFound();
+	}
+	throw error;
+}
+
+/** The group's library: its resources (filtered by folder, tag or a search), folders, tags, storage. */
+export async function list(actor: Actor, groupId: string, query: unknown = {}): Promise<Library> {
+	const filter = parse(schemas.resourceQuery, query);
+	return readAs(actor, async (tx) => {
+		await requireAccess(tx, 'group.read', groupId);
+		const search = filter.search.trim();
+		const pattern = `%${search.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
+		const [items, folders, tags, [storage], [moderation]] = await Promise.all([
+			tx<Row[]>`
+				select ${columns(tx)}
+				from public.resources r left join public.users u on u.id = r.added_by
+				where r.group_id = ${groupId}
+				  ${filter.folder === undefined ? tx`` : tx`and r.folder = ${filter.folder}`}
+				  ${filter.tag ? tx`and ${filter.tag} = any(r.tags)` : tx``}
+				  ${search ? tx`and (r.title ilike ${pattern} or r.description ilike ${pattern} or r.filename ilike ${pattern})` : tx``}
+				order by r.folder, r.created_at desc`,
+			tx<{ name: string; count: number }[]>`
+				select folder as name, count(*)::int as count from public.resources
+				where group_id = ${groupId} group by folder order by folder`,
+			tx<{ name: string; count: number }[]>`
+				select tag as name, count(*)::int as count
+				from public.resources, unnest(tags) as tag
+				where group_id = ${groupId} group by tag order by tag`,
+			tx<{ usedBytes: number; quotaBytes: number }[]>`
+				select used_bytes::float8 as "usedBytes", quota_bytes::float8 as "quotaBytes"
+				from public.group_storage where group_id = ${groupId}`,
+			tx<{ canModerate: boolean }[]>`
+				select ((select private.is_platform_admin())
+				        or ${groupId}::uuid = any(private.moderated_group_ids_array())) as "canModerate"`
+		]);
+		return {
+			items: items.map(withPreview),
+			folders,
+			tags,
+			storage: storage ?? { usedBytes: 0, quotaBytes: DEFAULT_QUOTA_BYTES },
+			maxUploadBytes: maxUploadBytes(),
+			canModerate: moderation.canModerate
+		};
+	});
+}
+
+/** One resource the viewer may read. */
+export async function get(actor: Actor, resourceId: string): Promise<Resource> {
+	return readAs(actor, async (tx) => {
+		const [row] = await tx<Row[]>`
+			select ${columns(tx)} from public.resources r left join public.users u on u.id = r.added_by
+			where r.id = ${resourceId}`;
+		if (!row) throw notFound();
+		return withPreview(row);
+	});
+}
+
+async function fetchOne(tx: Tx, resourceId: string): Promise<Resource> {
+	const [row] = await tx<Row[]>`
+		select ${columns(tx)} from public.resources r left join public.users u on u.id = r.added_by
+		where r.id = ${resourceId}`;
+	return withPreview(row);
+}
+
+/** Shares a link with the group. */
+export async function createLink(
+	actor: Actor,
+	groupId: string,
+	input: unknown,
+	via: Via = 'app'
+): Promise<Resource> {
+	const data = parse(schemas.linkCreate, input);
+	try {
+		return await withUser(
+			actor,
+			async (tx) => {
+				await requireAccess(tx, 'group.read', groupId);
+				const [row] = await tx<{ id: string }[]>`
+					insert into public.resources (group_id, kind, title, description, url, folder, tags, added_by)
+					values (${groupId}, 'link', ${data.title}, ${data.description}, ${data.url}, ${data.folder},
+					        ${data.tags}, ${actor!.id})
+					returning id`;
+				return fetchOne(tx, row.id);
+			},
+			via
+		);
+	} catch (error) {
+		translateWriteError(error);
+	}
+}
+
+/** Changes a resource's title, description, folder and tags (the sharer, moderators, admins). */
+export async function update(
+	actor: Actor,
+	resourceId: string,
+	input: unknown,
+	via: Via = 'app'
+): Promise<Resource> {
+	const data = parse(schemas.resourceUpdate, input);
+	try {
+		return await withUser(
+			actor,
+			async (tx) => {
+				const changed = await tx`
+					update public.resources
+					set title = ${data.title}, description = ${data.description}, folder = ${data.folder}, tags = ${data.tags}
+					where id = ${resourceId}`;
+				if (changed.count === 0) throw notFound();
+				return fetchOne(tx, resourceId);
+			},
+			via
+		);
+	} catch (error) {
+		translateWriteError(error);
+	}
+}
+
+export type UploadInput = {
+	/** The name the uploader's computer gave the file. */
+	filename: string;
+	/** The bytes, as they arrive. */
+	body: Readable;
+	/** Content-Length when the client sent one: refused early when it is already too large. */
+	declaredSize?: number | null;
+	/** Title, description, folder, tags. */
+	details?: unknown;
+};
+
+/** A stream stage that counts bytes, stops at `limit`, and keeps the first bytes for sniffing. */
+class Inspector extends Transform {
+	size = 0;
+	head = Buffer.alloc(0);
+	private decoder = new TextDecoder('utf-8', { fatal: true });
+	text = true;
+
+	constructor(
+		private readonly limit: number,
+		private readonly tooLarge: () => DomainError
+	) {
+		super();
+	}
+
+	_transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) {
+		this.size += chunk.length;
+		if (this.size > this.limit) {
+			callback(this.tooLarge());
+			return;
+		}
+		if (this.head.length < SNIFF_BYTES) {
+			this.head = Buffer.concat([this.head, chunk.subarray(0, SNIFF_BYTES - this.head.length)]);
+		}
+		if (this.text) {
+			try {
+				this.decoder.decode(chunk, { stream: true });
+				if (chunk.includes(0)) this.text = false;
+			} catch {
+				this.text = false;
+			}
+		}
+		callback(null, chunk);
+	}
+
+	_flush(callback: TransformCallback) {
+		if (this.text) {
+			try {
+				this.decoder.decode();
+			} catch {
+				this.text = false;
+			}
+		}
+		callback();
+	}
+}
+
+/**
+ * Reads and discards what is left of a refused upload (bounded by the server's body limit), for
+ * at most a few seconds, then gives up on the connection.
+ */
+async function drain(body: Readable, timeoutMs = 10_000) {
+	if (body.readableEnded || body.destroyed) return;
+	await new Promise<void>((resolve) => {
+		const timer = setTimeout(() => {
+			body.destroy();
+			resolve();
+		}, timeoutMs);
+		const done = () => {
+			clearTimeout(timer);
+			resolve();
+		};
+		body.once('end', done);
+		body.once('close', done);
+		body.once('error', done);
+		body.resume();
+	});
+}
+
+function spoolDir() {
+	return process.env.UPLOAD_TMP_DIR ?? path.join(tmpdir(), 'tessera-uploads');
+}
+
+function refuse(error: SniffError): DomainError {
+	return new DomainError(
+		error.code === 'extension_mismatch' ? 400 : 415,
+		'unsupported_file',
+		error.message
+	);
+}
+
+/**
+ * Stores an uploaded file in the group's library. The upload is checked before anything is
+ * stored: the reader may share in the group, the name is safe, the size is within the upload
+ * limit and the group's remaining quota (counted as the bytes arrive), and the content is an
+ * allowed type matching the name. The bytes are spooled to a temporary file, put in the blob
+ * store, and only then is the row inserted (which re-checks the quota under a lock); if any step
+ * fails, the blob and the temporary file are removed, so nothing is left half-stored.
+ */
+export async function upload(
+	actor: Actor,
+	groupId: string,
+	input: UploadInput,
+	via: Via = 'app'
+): Promise<Resource> {
+	// The bytes are taken in from the start, so a client that goes away at any point is noticed.
+	// Piped, not pipelined: a refusal stops storing but lets the rest of the request arrive, so the
+	// client reads a clear answer instead of a reset connection.
+	const source = new PassThrough();
+	input.body.on('error', (error) => source.destroy(error));
+	input.body.on('close', () => {
+		if (!input.body.readableEnded) source.destroy(new Error('The upload was cut off.'));
+	});
+	input.body.pipe(source);
+	const refuseEarly = async (error: unknown): Promise<never> => {
+		input.body.unpipe(source);
+		source.destroy();
+		await drain(input.body);
+		throw error;
+	};
+	let details: schemas.FileDetails;
+	let filename: string;
+	try {
+		details = parse(schemas.fileDetails, input.details ?? {});
+		filename = safeFilename(input.filename);
+	} catch (error) {
+		return refuseEarly(
+			error instanceof SniffError ? new DomainError(400, 'unsafe_filename', error.message) : error
+		);
+	}
+	const maxBytes = maxUploadBytes();
+	const remaining = await readAs(actor, async (tx) => {
+		await requireAccess(tx, 'group.read', groupId);
+		const [row] = await tx<{ remaining: number }[]>`
+			select (quota_bytes - used_bytes)::float8 as remaining from public.group_storage
+			where group_id = ${groupId}`;
+		return row?.remaining ?? DEFAULT_QUOTA_BYTES;
+	}).catch(refuseEarly);
+	const tooLarge = () =>
+		new DomainError(
+			413,
+			'too_large',
+			`The file is too large: upload at most ${formatMb(maxBytes)}.`
+		);
+	const quotaFull = () =>
+		new DomainError(
+			413,
+			'quota_exceeded',
+			`The group's file storage is full: ${formatMb(Math.max(0, remaining))} left. Delete files the group no longer needs, or ask an admin for more space.`
+		);
+	const limit = Math.min(maxBytes, Math.max(0, remaining));
+	if (input.declaredSize != null && input.declaredSize > limit) {
+		return refuseEarly(input.declaredSize > maxBytes ? tooLarge() : quotaFull());
+	}
+
+	const id = randomUUID();
+	const key = `g/${groupId}/${id}`;
+	await mkdir(spoolDir(), { recursive: true });
+	const spooled = path.join(spoolDir(), `${id}.upload`);
+	const inspector = new Inspector(limit, () => (limit < maxBytes ? quotaFull() : tooLarge()));
+	let stored = false;
+	try {
+		await pipeline(source, inspector, createWriteStream(spooled, { flags: 'wx' }));
+		if (inspector.size === 0) throw new DomainError(400, 'empty_file', 'The file is empty.');
+		let sniffed: Sniffed;
+		try {
+			sniffed = sniff(new Uint8Array(inspector.head), filename);
+		} catch (error) {
+			if (error instanceof SniffError) throw refuse(error);
+			throw error;
+		}
+		if (sniffed.family === 'text' && !inspector.text) {
+			throw new DomainError(
+				415,
+				'unsupported_file',
+				'The file starts as text but is not valid UTF-8 text throughout. Save it as UTF-8, or share it as a ZIP.'
+			);
+		}
+		const size = (await stat(spooled)).size;
+		const store = await blobStore();
+		await store.put(key, readFile(spooled), { size, contentType: sniffed.contentType });
+		stored = true;
+		const resource = await withUser(
+			actor,
+			async (tx) => {
+				await tx`
+					insert into public.resources (id, group_id, kind, title, description, folder, tags, blob_key,
+					                              filename, content_type, size_bytes, added_by)
+					values (${id}, ${groupId}, 'file', ${details.title || filename.slice(0, 200)}, ${details.description},
+					        ${details.folder}, ${details.tags}, ${key}, ${filename}, ${sniffed.contentType}, ${size},
+					        ${actor!.id})`;
+				return fetchOne(tx, id);
+			},
+			via
+		);
+		stored = false;
+		return resource;
+	} catch (error) {
+		input.body.unpipe(source);
+		await drain(input.body);
+		if (stored) {
+			await (
+				await blobStore()
+			)
+				.delete(key)
+				.catch((cleanup) => console.error(`Could not remove blob ${key}`, cleanup));
+		}
+		if (error instanceof DomainError) throw error;
+		translateWriteError(error);
+	} finally {
+		await rm(spooled, { force: true });
+	}
+}
+
+export type Download = {
+	resource: Resource;
+	body: Readable;
+	headers: Record<string, string>;
+};
+
+/**
+ * A file for download, after RLS has said the viewer may read its group (and, with `groupId`,
+ * that it is that group's). Always an attachment,
+ * with the type found at upload, nosniff, and a sandbox CSP in case a browser renders it anyway.
+ */
+export async function open(
+	actor: Actor,
+	resourceId: string,
+	{ groupId }: { groupId?: string } = {}
+): Promise<Download> {
+	const [row] = await readAs(
+		actor,
+		(tx) =>
+			tx<(Row & { blobKey: string })[]>`
+			select ${columns(tx)}, r.blob_key as "blobKey"
+			from public.resources r left join public.users u on u.id = r.added_by
+			where r.id = ${resourceId} and r.kind = 'file'`
+	);
+	// A URL naming another group than the file's finds nothing, even for a reader of both.
+	if (!row || (groupId !== undefined && row.groupId !== groupId)) throw notFound();
+	const { blobKey, ...resource } = row;
+	let body: Readable;
+	try {
+		body = await (await blobStore()).get(blobKey);
+	} catch (error) {
+		if (error instanceof BlobNotFoundError) throw notFound();
+		throw error;
+	}
+	const contentType = resource.contentType!.startsWith('text/')
+		? `${resource.contentType}; charset=utf-8`
+		: resource.contentType!;
+	return {
+		resource: withPreview(resource),
+		body,
+		headers: {
+			'content-type': contentType,
+			'content-length': String(resource.size),
+			'content-disposition': attachmentDisposition(resource.filename!),
+			'x-content-type-options': 'nosniff',
+			'content-security-policy': "default-src 'none'; sandbox",
+			'cross-origin-resource-policy': 'same-origin',
+			'cache-control': 'private, no-store'
+		}
+	};
+}
+
+/** Removes a resource (the sharer, moderators, admins), then its bytes. */
+export async function remove(actor: Actor, resourceId: string, via: Via = 'app'): Promise<void> {
+	const [row] = await withUser(
+		actor,
+		(tx) => tx<{ blobKey: string | null }[]>`
+			delete from public.resources where id = ${resourceId} returning blob_key as "blobKey"`,
+		via
+	).catch((error) => translateWriteError(error));
+	if (!row) throw notFound();
+	// The delete queued the key (private.blob_deletions); if this fails, the cleanup job retries.
+	if (row.blobKey) await deleteBlobs([row.blobKey]).catch(() => {});
+}
+
+/** Deletes queued blobs, then their queue entries; a blob that cannot be deleted stays queued. */
+async function deleteBlobs(keys: string[]): Promise<number> {
+	const store = await blobStore();
+	const done: string[] = [];
+	for (const key of keys) {
+		try {
+			await store.delete(key);
+			done.push(key);
+		} catch (error) {
+			console.error(`Could not remove blob ${key}; it stays queued`, error);
+		}
+	}
+	if (done.length) {
+		await asService((tx) => tx`delete from private.blob_deletions where blob_key = any(${done})`);
+	}
+	return done.length;
+}
+
+/** The cleanup job: removes the bytes of files whose rows are gone (a deleted group's library). */
+export async function removeQueuedBlobs(limit = 500): Promise<number> {
+	const rows = await asService(
+		(tx) => tx<{ blobKey: string }[]>`
+			select blob_key as "blobKey" from private.blob_deletions order by queued_at limit ${limit}`
+	);
+	return rows.length ? deleteBlobs(rows.map((row) => row.blobKey)) : 0;
+}
+
+/** Minutely: bytes of deleted files that are still in the blob store. */
+export const blobCleanupQueue = defineQueue<object>({ name: 'blob-cleanup', policy: 'singleton' });
+
+/** A download as a web Response (routes share it). */
+export function downloadResponse(download: Download): Response {
+	return new Response(Readable.toWeb(download.body) as ReadableStream, {
+		headers: download.headers
+	});
+}
