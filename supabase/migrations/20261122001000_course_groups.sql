@@ -354,11 +354,11 @@ begin
     return;
   end if;
   select g.course_id into course from public.groups g where g.id = target;
-  -- In the order every other path takes them: the course's grouping lock, the person's, then
-  -- the rows of the groups a move may touch (this group and the others of its groupings, by
-  -- id), so sign-ups, moves and automatic leaders queue instead of deadlocking.
+  -- In the order the other paths take them: the course's grouping lock (shared), the rows of the
+  -- groups a move may touch (this group and the others of its groupings, by id; a staff add
+  -- locks its one group's row in the size-limit trigger), then the person's lock, so sign-ups,
+  -- moves, staff adds and automatic leaders queue instead of deadlocking.
   perform private.lock_course_groupings(course, false);
-  perform pg_advisory_xact_lock(hashtext('tessera.groupings.person'), hashtext(course::text || auth.uid()::text));
   perform 1 from public.groups g
   where g.id = target or g.id in (
     select other.group_id from public.grouping_groups mine
@@ -367,6 +367,7 @@ begin
   )
   order by g.id
   for update;
+  perform pg_advisory_xact_lock(hashtext('tessera.groupings.person'), hashtext(course::text || auth.uid()::text));
   return query select p.members, p.place_limit from private.signup_group_places(array[target]) p;
 end
 $$;

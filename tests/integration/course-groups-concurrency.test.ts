@@ -105,6 +105,40 @@ describe('exclusive groupings under concurrency', () => {
 		expect(await doubles(grouping.id)).toHaveLength(0);
 	});
 
+	it('lets staff adds and sign-ups race in one exclusive grouping without doubles or deadlocks', async () => {
+		const { course, learners } = await courseWith(8);
+		const created = await courseGroups.autoCreate(actor(instructor), course.id, {
+			by: 'groups',
+			count: 3,
+			naming: 'Desk #',
+			allocation: 'none',
+			grouping: { name: 'Desks' }
+		});
+		const groupingId = created.groupingId!;
+		await courseGroups.updateGrouping(actor(instructor), groupingId, { exclusive: true });
+		await courseGroups.updateSignup(actor(instructor), groupingId, {
+			open: true,
+			autoLeader: 'random'
+		});
+		const [x, y, z] = created.groups;
+		const results = await Promise.allSettled(
+			learners.flatMap((learner, i) => [
+				courseGroups.signUp(actor(learner), (i % 2 ? x : z).id),
+				memberships.add(actor(instructor), y.id, { userIds: [learner.id] })
+			])
+		);
+		for (const result of results) {
+			if (result.status === 'rejected') {
+				expect(result.reason).toMatchObject({ status: 409, code: 'exclusive_grouping' });
+			}
+		}
+		expect(await doubles(groupingId)).toHaveLength(0);
+		const [{ n }] = await ownerDb()`
+			select count(distinct m.user_id)::int as n from public.grouping_groups gg
+			join public.group_members m on m.group_id = gg.group_id where gg.grouping_id = ${groupingId}`;
+		expect(n).toBe(learners.length);
+	});
+
 	it('never ends exclusive with someone in two groups when it is made exclusive during adds', async () => {
 		const { course, learners } = await courseWith(8);
 		const a = await groups.create(actor(instructor), { courseId: course.id, name: 'North' });

@@ -267,7 +267,9 @@ describe('exclusive groupings', () => {
 		const barbara = byName('Barbara Liskov');
 		await memberships.add(staff(), a.id, { userIds: [barbara.id] });
 		const invite = await invites.create(staff(), b.id, {});
-		expect(await invites.redeem({ id: barbara.id, email: barbara.email }, invite.token)).toMatchObject({ joined: true });
+		expect(
+			await invites.redeem({ id: barbara.id, email: barbara.email }, invite.token)
+		).toMatchObject({ joined: true });
 		expect(await membersOf(a.id)).toEqual([]);
 		expect((await membersOf(b.id)).map((m) => m.display_name)).toEqual(['Barbara Liskov']);
 	});

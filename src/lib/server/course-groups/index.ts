@@ -180,16 +180,18 @@ export async function updateGrouping(
 		if (data[key] !== undefined) columns[key] = data[key];
 	}
 	try {
-		return await withUser(
-			actor,
-			async (tx) => {
-				await manageGrouping(tx, groupingId);
-				if (Object.keys(columns).length > 0) {
-					await tx`update public.groupings set ${tx(columns)} where id = ${groupingId}`;
-				}
-				return readGrouping(tx, groupingId);
-			},
-			via
+		return await retryDeadlock(() =>
+			withUser(
+				actor,
+				async (tx) => {
+					await manageGrouping(tx, groupingId);
+					if (Object.keys(columns).length > 0) {
+						await tx`update public.groupings set ${tx(columns)} where id = ${groupingId}`;
+					}
+					return readGrouping(tx, groupingId);
+				},
+				via
+			)
 		);
 	} catch (error) {
 		translate(error, data.idnumber);
@@ -227,26 +229,28 @@ export async function addToGrouping(
 ): Promise<{ added: number }> {
 	const ids = [...new Set(parse(schemas.groupIds, groupIds))];
 	try {
-		return await withUser(
-			actor,
-			async (tx) => {
-				const courseId = await manageGrouping(tx, groupingId);
-				const groups = await tx<{ id: string }[]>`
+		return await retryDeadlock(() =>
+			withUser(
+				actor,
+				async (tx) => {
+					const courseId = await manageGrouping(tx, groupingId);
+					const groups = await tx<{ id: string }[]>`
 					select id from public.groups where id = any(${ids}::uuid[]) and course_id = ${courseId}`;
-				if (groups.length !== ids.length) {
-					throw new DomainError(
-						400,
-						'other_course',
-						'A grouping can only hold groups of its own course.'
-					);
-				}
-				const rows = await tx`
+					if (groups.length !== ids.length) {
+						throw new DomainError(
+							400,
+							'other_course',
+							'A grouping can only hold groups of its own course.'
+						);
+					}
+					const rows = await tx`
 					insert into public.grouping_groups (grouping_id, group_id)
 					select ${groupingId}, unnest(${ids}::uuid[])
 					on conflict do nothing returning group_id`;
-				return { added: rows.length };
-			},
-			via
+					return { added: rows.length };
+				},
+				via
+			)
 		);
 	} catch (error) {
 		translate(error);
@@ -507,19 +511,21 @@ export async function updateSignup(
 ): Promise<Grouping> {
 	const data = parse(schemas.signupSettings, input);
 	try {
-		return await withUser(
-			actor,
-			async (tx) => {
-				await manageGrouping(tx, groupingId);
-				await tx`
+		return await retryDeadlock(() =>
+			withUser(
+				actor,
+				async (tx) => {
+					await manageGrouping(tx, groupingId);
+					await tx`
 					update public.groupings set
 						signup_open = ${data.open}, signup_size_limit = ${data.sizeLimit},
 						signup_opens_at = ${data.opensAt}, signup_closes_at = ${data.closesAt},
 						auto_leader = ${data.autoLeader}
 					where id = ${groupingId}`;
-				return readGrouping(tx, groupingId);
-			},
-			via
+					return readGrouping(tx, groupingId);
+				},
+				via
+			)
 		);
 	} catch (error) {
 		translate(error);
