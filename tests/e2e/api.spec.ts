@@ -400,6 +400,7 @@ test('openapi.json describes exactly the implemented paths', async () => {
 			'/groups/{id}/announcements/{announcementId}/seen-by',
 			'/groups/{id}/resources',
 			'/groups/{id}/resources/files',
+			'/groups/{id}/resources/storage',
 			'/groups/{id}/resources/{resourceId}',
 			'/groups/{id}/resources/{resourceId}/download',
 			'/tokens',

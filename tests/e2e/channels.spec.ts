@@ -86,6 +86,10 @@ test('two people chat live, see an announcement arrive, and share a file; outsid
 	await expect(welcome).toContainText('<img src=x onerror=alert(1)>');
 	await expect(memberLog.locator('img')).toHaveCount(0);
 
+	// The leader sees the member typing.
+	await member.getByLabel('Message #general').pressSequentially('Than');
+	await expect(leader.getByTestId('typing')).toHaveText(`${MEMBER.name} is typing…`);
+
 	// The member answers with a mention; the leader sees it live, and it is read out politely.
 	await member.getByLabel('Message #general').fill(`Thanks @${LEADER.name}!`);
 	await member.getByRole('button', { name: 'Send' }).click();

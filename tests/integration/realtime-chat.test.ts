@@ -7,6 +7,7 @@ import * as memberships from '$lib/server/memberships';
 import { groupCast, type Cast } from './group-cast';
 import { actor, createUser, ownerDb } from './helpers';
 import {
+	arrived,
 	collect,
 	connectAs,
 	next,
@@ -243,9 +244,10 @@ describe('ordering and catch-up', () => {
 		const listener = open(server.url, { token });
 		clients.push(listener);
 		await ready(listener);
+		const heard = collect<Message>(listener, 'message:new');
 		const first = await send(talker, general.G.id, 'before the drop');
 		if (!first.ok) throw new Error('send failed');
-		await next<Message>(listener, 'message:new', (m) => m.id === first.message.id);
+		await arrived(heard, (m) => m.id === first.message.id);
 		const lastSeq = first.message.seq;
 		listener.disconnect();
 		const missed: number[] = [];
@@ -321,9 +323,10 @@ describe('revocation', () => {
 		await revoked;
 		expect(Date.now() - started).toBeLessThan(1000);
 		const after = collect<Message>(leaving, 'message:new');
+		const heard = collect<Message>(staying, 'message:new');
 		const sent = await send(talker, general.G.id, 'after the removal');
 		if (!sent.ok) throw new Error('send failed');
-		await next<Message>(staying, 'message:new', (m) => m.id === sent.message.id);
+		await arrived(heard, (m) => m.id === sent.message.id);
 		await pause(200);
 		expect(after).toEqual([]);
 		const denied = await request<Result>(leaving, 'channel:catchup', {
@@ -378,9 +381,10 @@ describe('revocation', () => {
 		);
 		await memberships.add(actor(cast.orgAdmin), cast.H.id, { userIds: [person.id] });
 		await joined;
+		const heard = collect<Message>(joining, 'message:new');
 		const sent = await send(talker, general.H.id, 'welcome!');
 		if (!sent.ok) throw new Error('send failed');
-		const got = await next<Message>(joining, 'message:new', (m) => m.id === sent.message.id);
+		const got = await arrived(heard, (m) => m.id === sent.message.id);
 		expect(got.body).toBe('welcome!');
 	});
 });

@@ -110,7 +110,7 @@ export function next<T>(
 	client: Client,
 	event: keyof ServerToClientEvents,
 	match: (payload: T) => boolean = () => true,
-	ms = 3000
+	ms = 5000
 ): Promise<T> {
 	return new Promise((resolve, reject) => {
 		const listener = (payload: T) => {
@@ -128,3 +128,14 @@ export function next<T>(
 }
 
 export const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Resolves once `log` (from `collect`) holds an entry passing `match`, or rejects after `ms`. */
+export async function arrived<T>(log: T[], match: (item: T) => boolean, ms = 5000): Promise<T> {
+	const deadline = Date.now() + ms;
+	for (;;) {
+		const found = log.find(match);
+		if (found) return found;
+		if (Date.now() > deadline) throw new Error(`Not arrived within ${ms} ms`);
+		await pause(20);
+	}
+}

@@ -307,4 +307,38 @@ describe('files', () => {
 		await resources.removeQueuedBlobs();
 		expect(dirs.files().filter((name) => name.endsWith(file.id))).toEqual([]);
 	});
+
+	it('lets admins of the scope, and nobody else, set a group’s quota; a full group refuses uploads', async () => {
+		for (const who of [cast.learnerH, cast.leaderH, cast.leaderG, cast.otherOrgAdmin]) {
+			await expect(
+				resources.setQuota(actor(who), cast.H.id, { quotaBytes: 10 })
+			).rejects.toMatchObject({
+				status: 404
+			});
+		}
+		for (const input of [{ quotaBytes: -1 }, { quotaBytes: 1.5 }, { quotaBytes: '10' }, {}]) {
+			await expect(
+				resources.setQuota(actor(cast.orgAdmin), cast.H.id, input)
+			).rejects.toMatchObject({
+				status: 400
+			});
+		}
+		expect(await resources.setQuota(actor(cast.orgAdmin), cast.H.id, { quotaBytes: 10 })).toEqual({
+			usedBytes: 0,
+			quotaBytes: 10
+		});
+		await expect(
+			resources.upload(actor(cast.learnerH), cast.H.id, { filename: 'x.pdf', body: streamOf(PDF) })
+		).rejects.toMatchObject({ status: 413, code: 'quota_exceeded' });
+		await resources.setQuota(actor(cast.platformAdmin), cast.H.id, { quotaBytes: 1024 * 1024 });
+		const stored = await resources.upload(actor(cast.learnerH), cast.H.id, {
+			filename: 'x.pdf',
+			body: streamOf(PDF)
+		});
+		expect(stored.size).toBe(PDF.length);
+		expect((await resources.list(actor(cast.learnerH), cast.H.id)).storage).toEqual({
+			usedBytes: PDF.length,
+			quotaBytes: 1024 * 1024
+		});
+	});
 });

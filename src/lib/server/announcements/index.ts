@@ -184,10 +184,10 @@ export async function create(
 	}
 	const job = { announcementId: created.id, origin: origin ?? null };
 	if (scheduled) {
-		await publishQueue.send(job, {
-			startAfter: created.publishAt,
-			singletonKey: created.id
-		});
+		// Committed already: if the queue cannot take the job now, the minutely sweep publishes it.
+		await publishQueue
+			.send(job, { startAfter: created.publishAt, singletonKey: created.id })
+			.catch((error) => console.error('Announcement publish job not queued', error));
 	} else {
 		// Out at once from this process; the minutely sweep retries if this process dies first.
 		await publish(job).catch((error) => console.error('Announcement publish failed', error));

@@ -1522,6 +1522,28 @@ export const openApiDocument = {
 				}
 			}
 		},
+		'/groups/{id}/resources/storage': {
+			parameters: [groupId],
+			put: {
+				tags: ['resources'],
+				operationId: 'setStorageQuota',
+				summary: 'Set the group\u2019s storage quota (admins of its scope)',
+				description:
+					'A quota below what the group uses deletes nothing; uploads are refused until files are removed.',
+				requestBody: jsonBody({
+					type: 'object',
+					required: ['quotaBytes'],
+					properties: { quotaBytes: { type: 'integer', minimum: 0, maximum: 1099511627776 } }
+				}),
+				responses: {
+					'200': ok({
+						type: 'object',
+						properties: { usedBytes: { type: 'integer' }, quotaBytes: { type: 'integer' } }
+					}),
+					...errors('400', '401', '404', '415')
+				}
+			}
+		},
 		'/groups/{id}/resources/{resourceId}': {
 			parameters: [groupId, pathId('resourceId', 'The resource id.')],
 			get: {

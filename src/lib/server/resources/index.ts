@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import * as v from 'valibot';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -158,6 +159,40 @@ async function fetchOne(tx: Tx, resourceId: string): Promise<Resource> {
 		select ${columns(tx)} from public.resources r left join public.users u on u.id = r.added_by
 		where r.id = ${resourceId}`;
 	return withPreview(row);
+}
+
+const quotaInput = v.object({
+	quotaBytes: v.pipe(
+		v.number('quotaBytes must be a number of bytes.'),
+		v.integer('quotaBytes must be a whole number of bytes.'),
+		v.minValue(0, 'quotaBytes cannot be negative.'),
+		v.maxValue(1024 ** 4, 'quotaBytes is at most 1 TiB.')
+	)
+});
+
+/**
+ * Sets the group's storage quota (admins of its scope). A quota below what the group already
+ * uses is allowed: nothing is deleted, new uploads are refused until files are removed.
+ */
+export async function setQuota(
+	actor: Actor,
+	groupId: string,
+	input: unknown,
+	via: Via = 'app'
+): Promise<Library['storage']> {
+	const { quotaBytes } = parse(quotaInput, input);
+	return withUser(
+		actor,
+		async (tx) => {
+			await requireAccess(tx, 'group.manage', groupId);
+			const [row] = await tx<Library['storage'][]>`
+				insert into public.group_storage (group_id, quota_bytes) values (${groupId}, ${quotaBytes})
+				on conflict (group_id) do update set quota_bytes = excluded.quota_bytes
+				returning used_bytes::float8 as "usedBytes", quota_bytes::float8 as "quotaBytes"`;
+			return row;
+		},
+		via
+	);
 }
 
 /** Shares a link with the group. */

@@ -1,0 +1,10 @@
+import * as resources from '$lib/server/resources';
+import { endpoint, methodNotAllowed, readJson } from '$lib/server/api/respond';
+import { uuidParam } from '$lib/server/api/input';
+
+/** Sets the group's storage quota: { quotaBytes } (admins of the group's scope). */
+export const PUT = endpoint(async (event, user) =>
+	resources.setQuota(user, uuidParam(event, 'id'), await readJson(event), 'api')
+);
+
+export const fallback = methodNotAllowed(['PUT']);
