@@ -30,7 +30,12 @@ async function setEnrolledAt(userId: string, days: number) {
 		update public.enrolments set enrolled_at = ${ago(days)} where course_id = ${course.id} and user_id = ${userId}`;
 }
 
-async function completion(activityId: string, userId: string, days: number | null, score: number | null = null) {
+async function completion(
+	activityId: string,
+	userId: string,
+	days: number | null,
+	score: number | null = null
+) {
 	await ownerDb()`
 		insert into public.completions (activity_id, user_id, course_id, completed_at, score, scored_at, source)
 		values (${activityId}, ${userId}, ${course.id}, ${days === null ? null : ago(days)}, ${score},
@@ -78,8 +83,9 @@ beforeAll(async () => {
 	await ownerDb()`insert into public.group_members (group_id, user_id) values (${R.id}, ${people.ann.id})`;
 	A1 = (await progress.createActivity(a, course.id, { title: 'A1', position: 1 })).id;
 	A2 = (await progress.createActivity(a, course.id, { title: 'A2', position: 2 })).id;
-	A3 = (await progress.createActivity(a, course.id, { title: 'A3', position: 3, restrictedTo: [R.id] }))
-		.id;
+	A3 = (
+		await progress.createActivity(a, course.id, { title: 'A3', position: 3, restrictedTo: [R.id] })
+	).id;
 	await completion(A1, people.ann.id, 1, 80);
 	await completion(A1, people.bob.id, 20);
 	await completion(A2, people.bob.id, 20, 40);
@@ -223,7 +229,10 @@ describe('criteria documents that cannot be evaluated', () => {
 			[{ all: [{ type: 'inactive', days: 0 }] }, /1 to 365/],
 			[{ all: [{ type: 'enrolled', when: 'before', date: '2026-13-45' }] }, /date/],
 			[{ all: [{ type: 'enrolment' }] }, /role or a status/],
-			[{ all: [{ type: 'completed', activityId: "'; drop table users; --" }] }, /activity|valid id/],
+			[
+				{ all: [{ type: 'completed', activityId: "'; drop table users; --" }] },
+				/activity|valid id/
+			],
 			['not an object', /.+/]
 		];
 		for (const [criteria, message] of bad) {
@@ -240,8 +249,13 @@ describe('criteria documents that cannot be evaluated', () => {
 		const otherCourse = await createCourse(otherOrg.id);
 		const otherAdmin = await createUser();
 		await addOrganisationMember(otherOrg.id, otherAdmin.id, 'admin');
-		const foreign = await progress.createActivity(actor(otherAdmin), otherCourse.id, { title: 'X' });
-		const hidden = await groups.create(actor(otherAdmin), { organisationId: otherOrg.id, name: 'H' });
+		const foreign = await progress.createActivity(actor(otherAdmin), otherCourse.id, {
+			title: 'X'
+		});
+		const hidden = await groups.create(actor(otherAdmin), {
+			organisationId: otherOrg.id,
+			name: 'H'
+		});
 		await expect(
 			learnerGroups.preview(a, course.id, { all: [{ type: 'completed', activityId: foreign.id }] })
 		).rejects.toMatchObject({ status: 400, message: 'That activity is not in this course.' });

@@ -63,7 +63,10 @@ const criterion = fc.oneof(
 		op: fc.constantFrom('below' as const, 'above' as const),
 		percent: fc.oneof(fc.integer({ min: 0, max: 100 }), fc.constantFrom(25, 33.3, 50, 66.7, 75))
 	}),
-	fc.record({ type: fc.constant('completed' as const), activity: fc.option(fc.nat(), { nil: null }) }),
+	fc.record({
+		type: fc.constant('completed' as const),
+		activity: fc.option(fc.nat(), { nil: null })
+	}),
 	fc.record({
 		type: fc.constant('score' as const),
 		activity: fc.nat(),
@@ -71,12 +74,18 @@ const criterion = fc.oneof(
 		value: fc.integer({ min: -5, max: 105 })
 	}),
 	fc.record({ type: fc.constant('inactive' as const), days: fc.integer({ min: 1, max: 40 }) }),
-	fc.record({ type: fc.constant('member' as const), group: fc.constantFrom('T' as const, 'S' as const) }),
+	fc.record({
+		type: fc.constant('member' as const),
+		group: fc.constantFrom('T' as const, 'S' as const)
+	}),
 	fc.record({
 		type: fc.constant('enrolment' as const),
-		role: fc.option(fc.constantFrom('learner' as const, 'assistant' as const, 'instructor' as const), {
-			nil: undefined
-		}),
+		role: fc.option(
+			fc.constantFrom('learner' as const, 'assistant' as const, 'instructor' as const),
+			{
+				nil: undefined
+			}
+		),
 		status: fc.constantFrom('active' as const, 'suspended' as const, undefined)
 	})
 );
@@ -112,7 +121,8 @@ async function build(data: World) {
 			await db`
 				insert into public.group_members (group_id, user_id, valid_from, valid_until)
 				values (${direct}, ${p.id}, ${daysAgo(100)}, coalesce(${p.membershipExpired ? daysAgo(1) : null}::timestamptz, 'infinity'))`;
-			if (!p.membershipExpired) memberOf.set(p.id, new Set(p.membership === 1 ? [T.id] : [S.id, T.id]));
+			if (!p.membershipExpired)
+				memberOf.set(p.id, new Set(p.membership === 1 ? [T.id] : [S.id, T.id]));
 		}
 	}
 	const activities: CourseFacts['activities'] = [];
@@ -124,7 +134,10 @@ async function build(data: World) {
 				insert into public.activity_restrictions (activity_id, group_id, course_id)
 				values (${row.id}, ${groupId[restriction]}, ${course.id})`;
 		}
-		activities.push({ id: row.id, restrictedTo: restriction === 'open' ? [] : [groupId[restriction]] });
+		activities.push({
+			id: row.id,
+			restrictedTo: restriction === 'open' ? [] : [groupId[restriction]]
+		});
 	}
 	const completions: CourseFacts['completions'] = [];
 	const seen = new Set<string>();
@@ -174,7 +187,12 @@ function toCriteria(doc: Doc, facts: CourseFacts, groupId: { T: string; S: strin
 		const activityAt = (n: number) => facts.activities[n % facts.activities.length]?.id;
 		switch (spec.type) {
 			case 'enrolled':
-				return { type: 'enrolled', when: spec.when, date: daysAgo(spec.daysAgo).toISOString(), negate };
+				return {
+					type: 'enrolled',
+					when: spec.when,
+					date: daysAgo(spec.daysAgo).toISOString(),
+					negate
+				};
 			case 'progress':
 				return { type: 'progress', op: spec.op, percent: spec.percent, negate };
 			case 'completed':
@@ -210,8 +228,8 @@ describe('the SQL evaluator and the TypeScript evaluator', () => {
 				const { facts, groupId } = await build(data);
 				const criteria = toCriteria(doc, facts, groupId);
 				const expected = evaluate(facts, criteria, AT);
-				const rows = await asService((tx) =>
-					tx<{ user_id: string }[]>`${targetQuery(tx, facts.courseId, criteria, AT)}`
+				const rows = await asService(
+					(tx) => tx<{ user_id: string }[]>`${targetQuery(tx, facts.courseId, criteria, AT)}`
 				);
 				const actual = rows.map((row) => row.user_id).sort();
 				expect(actual).toEqual(expected);

@@ -152,11 +152,20 @@ describe('refreshing a learner group', () => {
 		expect(result).toMatchObject({ added: 1, removed: 1, members: 3 });
 
 		const [latest] = await learnerGroups.refreshes(staff, group.id);
-		expect(latest).toMatchObject({ trigger: 'manual', addedCount: 1, removedCount: 1, memberCount: 3 });
+		expect(latest).toMatchObject({
+			trigger: 'manual',
+			addedCount: 1,
+			removedCount: 1,
+			memberCount: 3
+		});
 		expect(latest.requestedByName).toBe('Instructor');
 		expect(names(latest.added)).toEqual(['Dee']);
 		expect(names(latest.removed)).toEqual(['Ada']);
-		expect(names((await learnerGroups.get(staff, group.id)).members)).toEqual(['Bo', 'Cleo', 'Dee']);
+		expect(names((await learnerGroups.get(staff, group.id)).members)).toEqual([
+			'Bo',
+			'Cleo',
+			'Dee'
+		]);
 
 		// Nothing changed: a manual refresh says so; a scheduled one leaves no history row.
 		expect(await learnerGroups.refresh(staff, group.id)).toMatchObject({ added: 0, removed: 0 });
@@ -313,7 +322,9 @@ describe('using a learner group', () => {
 		expect(kimView.activities.map((a) => a.title)).toContain('Catch-up clinic');
 		const louView = await progress.listActivities(actor(learners.Lou), course.id);
 		expect(louView.activities.map((a) => a.title)).not.toContain('Catch-up clinic');
-		expect(louView.locked).toEqual([expect.objectContaining({ id: extra.id, title: 'Catch-up clinic' })]);
+		expect(louView.locked).toEqual([
+			expect.objectContaining({ id: extra.id, title: 'Catch-up clinic' })
+		]);
 		expect(JSON.stringify(louView)).not.toContain('Kim only');
 		expect(JSON.stringify(louView)).not.toContain('Room 4');
 
@@ -325,7 +336,11 @@ describe('using a learner group', () => {
 	});
 
 	it('sends an intervention by email to its members, keeps the history, and shows it to them', async () => {
-		const { course, instructor, assistant, learners, activity } = await courseWith(['Mia', 'Ned', 'Oz']);
+		const { course, instructor, assistant, learners, activity } = await courseWith([
+			'Mia',
+			'Ned',
+			'Oz'
+		]);
 		await progress.markComplete(actor(learners.Oz), activity.id);
 		const staff = actor(assistant);
 		await learnerGroups.enable(staff, course.id);
@@ -337,12 +352,18 @@ describe('using a learner group', () => {
 		});
 		expect(sent).toMatchObject({ recipientCount: 2, emailedCount: 2, sentByName: 'Assistant' });
 		const mails = sink.inbox.slice(before);
-		expect(mails.flatMap((m) => m.to).sort()).toEqual([learners.Mia.email, learners.Ned.email].sort());
+		expect(mails.flatMap((m) => m.to).sort()).toEqual(
+			[learners.Mia.email, learners.Ned.email].sort()
+		);
 		expect(mails[0].raw).toContain('Week 1 is open');
 
 		const history = await learnerGroups.interventionHistory(actor(instructor), group.id);
 		expect(history).toEqual([
-			expect.objectContaining({ subject: 'Week 1 is open', recipientCount: 2, sentByName: 'Assistant' })
+			expect.objectContaining({
+				subject: 'Week 1 is open',
+				recipientCount: 2,
+				sentByName: 'Assistant'
+			})
 		]);
 		expect(await learnerGroups.inbox(actor(learners.Mia))).toEqual([
 			expect.objectContaining({ subject: 'Week 1 is open', sentByName: 'Assistant' })

@@ -203,7 +203,7 @@ function arrange(rows: DashboardRow[], options: v.InferOutput<typeof dashboardQu
 }
 
 /** A group's dashboard: its learners × courses with progress, last activity, overdue items and at-risk flags; sorted and filtered. */
-export function dashboard(
+export async function dashboard(
 	actor: Actor,
 	groupId: string,
 	options: unknown = {}
@@ -219,7 +219,7 @@ export function dashboard(
 export type DistributionBucket = { from: number; to: number; count: number };
 
 /** How many of the group's learner enrolments fall in each 10-point progress band (0–9 … 90–100). */
-export function distribution(
+export async function distribution(
 	actor: Actor,
 	groupId: string,
 	options: { courseId?: string | null } = {}
@@ -249,7 +249,7 @@ export type OverTimePoint = { date: string; completions: number; percent: number
  * Progress over the last `days` days: completions per day (of activities the learners can see)
  * and the group's pooled progress at the end of each day (completed / visible, over all rows).
  */
-export function overTime(
+export async function overTime(
 	actor: Actor,
 	groupId: string,
 	options: { courseId?: string | null; days?: number } = {}
@@ -306,7 +306,11 @@ export type LearnerDetail = {
 };
 
 /** Drill-down: one learner of the group, course by course, activity by activity. */
-export function learner(actor: Actor, groupId: string, userId: string): Promise<LearnerDetail> {
+export async function learner(
+	actor: Actor,
+	groupId: string,
+	userId: string
+): Promise<LearnerDetail> {
 	if (!isUuid(groupId) || !isUuid(userId)) return Promise.reject(notFound());
 	return readAs(actor, async (tx) => {
 		const { rows } = await load(tx, groupId, null);
