@@ -321,8 +321,6 @@ grant update (idnumber, title, description, type, due_at, self_completion, max_s
 grant update (completed_at, score, scored_at, source, recorded_by) on public.completions to anon, authenticated;
 grant update (learner_groups_enabled, inactive_days, updated_by) on public.course_progress_settings
   to anon, authenticated;
-revoke all on public.activities, public.activity_restrictions, public.completions, public.ingested_statements,
-  public.learner_events, public.course_progress_settings from anon;
 
 -- Policies --------------------------------------------------------------------------------------
 

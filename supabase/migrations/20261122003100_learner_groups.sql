@@ -135,8 +135,6 @@ revoke update on public.learner_group_criteria, public.learner_group_refreshes, 
   public.intervention_recipients from anon, authenticated;
 grant update (criteria, refresh_mode, cadence_minutes, depends_on) on public.learner_group_criteria
   to anon, authenticated;
-revoke all on public.learner_group_criteria, public.learner_group_refreshes, public.interventions,
-  public.intervention_recipients from anon;
 
 -- Policies --------------------------------------------------------------------------------------
 
