@@ -147,6 +147,7 @@ export async function startDatabase() {
 		const adminUrl = withDatabase(pg.url, 'postgres');
 		await migrate(adminUrl, { appPassword: APP_PASSWORD });
 		process.env.TESSERA_APP_DATABASE_URL = appUrlFor(adminUrl, APP_PASSWORD);
+		process.env.TESSERA_JOBS_DATABASE_URL = adminUrl;
 		return { adminUrl, stop };
 	} catch (error) {
 		await stop();

@@ -16,6 +16,8 @@ export async function prepareAppDatabase({ seed = true } = {}) {
 		throw error;
 	}
 	process.env.TESSERA_APP_DATABASE_URL = db.appUrl;
+	// pg-boss needs DDL in its own schema, so it uses the migration credentials (jobs/boss.ts).
+	process.env.TESSERA_JOBS_DATABASE_URL ??= db.adminUrl;
 	return db;
 }
 

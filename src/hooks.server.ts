@@ -8,7 +8,7 @@ import {
 	validateSessionToken
 } from '$lib/server/auth/session';
 import { attachSocketServer } from '$lib/server/realtime/server';
-import { startJobs } from '$lib/server/jobs';
+import { startJobs, stopJobs } from '$lib/server/jobs';
 
 export const MAX_BODY_BYTES = 2 * 1024 * 1024;
 
@@ -16,7 +16,11 @@ export const init: ServerInit = async () => {
 	// The dev plugin (vite.config.ts) and the production entry (server.js) publish the HTTP server.
 	const httpServer = (globalThis as Record<symbol, unknown>)[Symbol.for('tessera.httpServer')];
 	attachSocketServer(httpServer as HttpServer | undefined);
-	startJobs();
+	startJobs().catch((error) => console.error('Background jobs did not start', error));
+	// adapter-node emits this on SIGINT/SIGTERM once it has stopped taking requests.
+	process.once('sveltekit:shutdown' as 'beforeExit', () => {
+		stopJobs().catch((error) => console.error('Background jobs did not stop cleanly', error));
+	});
 };
 
 export const handle: Handle = async ({ event, resolve }) => {

@@ -1,18 +1,27 @@
 import * as cohorts from '$lib/server/cohorts';
+import { stopBoss, work } from './boss';
+import { workers } from './workers';
+
+export { defineQueue, schedule, type Queue } from './boss';
 
 const STARTED = Symbol.for('tessera.jobs');
 const SWEEP_EVERY_MS = Number(process.env.MEMBERSHIP_SWEEP_MS ?? 5000);
 
+type Store = Record<symbol, { timer: NodeJS.Timeout } | undefined>;
+
 /**
- * Background work of this process. Membership changes made by people sync course enrolments in
- * their own transaction; the sweep catches memberships that start or end by the clock
- * (valid_from / valid_until), so they reach courses within seconds. The sweep row is locked
- * while it runs, so several app processes never apply the same change twice.
+ * Background work of this process.
+ *
+ * - The membership sweep catches memberships that start or end by the clock (valid_from /
+ *   valid_until), so they reach courses within seconds. It runs every few seconds, which pg-boss's
+ *   minutely clock cannot do; its row is locked while it runs, so several app processes never
+ *   apply the same change twice.
+ * - Every queue in ./workers.ts is worked through pg-boss (`TESSERA_JOBS=off` turns both off,
+ *   for processes that only serve requests).
  */
-export function startJobs() {
-	const store = globalThis as Record<symbol, unknown>;
-	if (store[STARTED]) return;
-	store[STARTED] = true;
+export async function startJobs() {
+	const store = globalThis as unknown as Store;
+	if (store[STARTED] || process.env.TESSERA_JOBS === 'off') return;
 	let running = false;
 	const timer = setInterval(() => {
 		if (running) return;
@@ -25,4 +34,20 @@ export function startJobs() {
 			});
 	}, SWEEP_EVERY_MS);
 	timer.unref();
+	store[STARTED] = { timer };
+	for (const worker of workers) {
+		await work(worker.queue, worker.handler, worker.options);
+	}
+	for (const scheduled of workers.flatMap((worker) => worker.schedules ?? [])) {
+		await scheduled();
+	}
+}
+
+/** Stops the sweep and this process's workers (running jobs may finish first). */
+export async function stopJobs() {
+	const store = globalThis as unknown as Store;
+	const started = store[STARTED];
+	store[STARTED] = undefined;
+	if (started) clearInterval(started.timer);
+	await stopBoss();
 }

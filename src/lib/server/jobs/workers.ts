@@ -1,0 +1,16 @@
+import type { JobHandler, QueueDefinition } from './boss';
+
+/**
+ * The queues this app works, each with its handler: add one entry per queue. Handlers live in
+ * their domain module, which declares the queue with `defineQueue` and sends to it.
+ */
+export type WorkerEntry = {
+	queue: QueueDefinition;
+	// eslint-disable-next-line @typescript-eslint/no-explicit-any
+	handler: JobHandler<any>;
+	options?: { pollingIntervalSeconds?: number };
+	/** Cron schedules to (re)declare on start, e.g. () => schedule(queue, '* * * * *', {}). */
+	schedules?: (() => Promise<void>)[];
+};
+
+export const workers: WorkerEntry[] = [];
