@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as groups from '$lib/server/groups';
 import * as learnerGroups from '$lib/server/learner-groups';
 import * as progress from '$lib/server/progress';
-import type { Criterion } from '$lib/schemas/learner-groups';
+import type { CriterionInput as Criterion } from '$lib/schemas/learner-groups';
 import {
 	actor,
 	addOrganisationMember,

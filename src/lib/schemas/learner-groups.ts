@@ -84,6 +84,7 @@ export const criterion = v.variant(
 	'Unknown criterion.'
 );
 export type Criterion = v.InferOutput<typeof criterion>;
+export type CriterionInput = v.InferInput<typeof criterion>;
 
 /** One or two criteria, joined by AND. */
 export const criteria = v.object({

@@ -1,3 +1,4 @@
+import * as learnerGroupJobs from '$lib/server/learner-groups/jobs';
 import type { JobHandler, QueueDefinition } from './boss';
 
 /**
@@ -13,4 +14,12 @@ export type WorkerEntry = {
 	schedules?: (() => Promise<void>)[];
 };
 
-export const workers: WorkerEntry[] = [];
+export const workers: WorkerEntry[] = [
+	// Learner groups: debounced event refreshes and the minutely cadence tick (issue 6).
+	{ queue: learnerGroupJobs.refreshQueue, handler: learnerGroupJobs.handleRefresh },
+	{
+		queue: learnerGroupJobs.cadenceQueue,
+		handler: learnerGroupJobs.handleCadence,
+		schedules: [learnerGroupJobs.scheduleCadence]
+	}
+];

@@ -3,7 +3,7 @@ import { emitToUsers } from '$lib/server/realtime/notify';
 import * as learnerGroups from '$lib/server/learner-groups';
 import type { Dependency } from '$lib/server/learner-groups/criteria';
 
-/** Schedules the refresh of one learner group soon, once however many events ask (replaced by the job queue when present). */
+/** Schedules the refresh of one learner group soon, once however many events ask. */
 export type RefreshScheduler = (groupId: string) => Promise<void>;
 
 const DEBOUNCE_MS = Number(process.env.LEARNER_GROUP_EVENT_DEBOUNCE_MS ?? 2000);
@@ -22,11 +22,23 @@ const inProcess: RefreshScheduler = async (groupId) => {
 	pending.set(groupId, timer);
 };
 
-let scheduler: RefreshScheduler = inProcess;
+/** Through the job queue when this process can reach it; otherwise the in-process debounce. */
+const viaQueue: RefreshScheduler = async (groupId) => {
+	const { enqueueEventRefresh } = await import('$lib/server/learner-groups/jobs');
+	await enqueueEventRefresh(groupId);
+};
 
-/** Lets the job system take over event-triggered refreshes (debounced with a singleton key). */
+const queueAvailable = () =>
+	process.env.TESSERA_JOBS !== 'off' &&
+	Boolean(process.env.TESSERA_JOBS_DATABASE_URL ?? process.env.DATABASE_URL);
+
+let override: RefreshScheduler | null = null;
+const scheduler: RefreshScheduler = (groupId) =>
+	(override ?? (queueAvailable() ? viaQueue : inProcess))(groupId);
+
+/** Replaces how event-triggered refreshes are scheduled (tests); null restores the default. */
 export function setRefreshScheduler(next: RefreshScheduler | null) {
-	scheduler = next ?? inProcess;
+	override = next;
 }
 
 /** Leaders who follow these learners and staff of these courses: who to tell that a dashboard changed. */
