@@ -19,8 +19,11 @@ export class LiveProgress {
 	) {}
 
 	start() {
+		// WebSocket only: the server checks the Origin header, which a browser always sends on a
+		// WebSocket handshake but not on a same-origin polling GET.
 		const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io({
 			path: '/socket.io',
+			transports: ['websocket'],
 			withCredentials: true
 		});
 		socket.on('connect', () => (this.connected = true));
