@@ -174,3 +174,25 @@ export function describeCriteria(
 	};
 	return criteria.all.map((c) => describeCriterion(c, names)).join(' AND ');
 }
+
+/** Whether a draft has every value its type needs (the preview waits until it does). */
+export function isComplete(draft: CriterionDraft): boolean {
+	switch (draft.type) {
+		case 'enrolled':
+			return draft.date !== '';
+		case 'progress':
+			return draft.percent !== '';
+		case 'score':
+			return draft.activityId !== '' && draft.value !== '';
+		case 'inactive':
+			return draft.days !== '';
+		case 'member':
+			return draft.groupId !== '';
+		case 'enrolment':
+			return draft.role !== '' || draft.status !== '';
+		case 'completed':
+			return true;
+		default:
+			return false;
+	}
+}
