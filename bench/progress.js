@@ -261,8 +261,9 @@ async function main() {
 			for (let i = -2; i < runs; i++) {
 				let t = performance.now();
 				const again = await learnerGroups.runRefresh(group, 'schedule');
-				if (again.added !== 0 || again.removed !== 0)
+				if (again.added !== 0 || again.removed !== 0) {
 					throw new Error('A no-change refresh changed members.');
+				}
 				if (i >= 0) latencies.push(performance.now() - t);
 				t = performance.now();
 				await sql`select count(*) from generate_series(1, 1000000)`;

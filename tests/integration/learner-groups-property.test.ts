@@ -121,8 +121,9 @@ async function build(data: World) {
 			await db`
 				insert into public.group_members (group_id, user_id, valid_from, valid_until)
 				values (${direct}, ${p.id}, ${daysAgo(100)}, coalesce(${p.membershipExpired ? daysAgo(1) : null}::timestamptz, 'infinity'))`;
-			if (!p.membershipExpired)
+			if (!p.membershipExpired) {
 				memberOf.set(p.id, new Set(p.membership === 1 ? [T.id] : [S.id, T.id]));
+			}
 		}
 	}
 	const activities: CourseFacts['activities'] = [];
