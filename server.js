@@ -19,13 +19,20 @@ const server = http.createServer();
 // The build exists once `npm run build` has run.
 const entry = `./${process.env.TESSERA_BUILD_DIR ?? 'build'}/handler.js`;
 const { handler } = await import(entry);
+// Socket.IO attached itself while the handler module loaded (the init hook) and answers its own
+// path; SvelteKit must not answer those requests a second time.
+/** @param {import('node:http').IncomingMessage} req */
+const isSocketIo = (req) => req.url?.startsWith('/socket.io/') ?? false;
 if (process.env.ORIGIN) {
-	server.on('request', handler);
+	server.on('request', (req, res) => {
+		if (!isSocketIo(req)) handler(req, res);
+	});
 } else {
 	// Without ORIGIN, adapter-node assumes https and refuses every form posted over plain http.
 	// Tell it the protocol this connection really uses (a client cannot choose it). Behind a
 	// TLS-terminating proxy, set ORIGIN (or PROTOCOL_HEADER) instead.
 	server.on('request', (req, res) => {
+		if (isSocketIo(req)) return;
 		req.headers['x-tessera-protocol'] =
 			'encrypted' in req.socket && req.socket.encrypted ? 'https' : 'http';
 		handler(req, res);

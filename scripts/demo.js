@@ -5,6 +5,7 @@ export const demoSignIns = [
 	['Organisation admin (Northfield)', 'olivia.grant@northfield.test', 'demo-pass-2026'],
 	['Organisation admin (Harbour)', 'omar.haddad@harbour.test', 'demo-pass-2026'],
 	['Instructor (BIO101)', 'ines.moreau@northfield.test', 'demo-pass-2026'],
+	['Leader (Mentor group A)', 'sofia.ricci@northfield.test', 'demo-pass-2026'],
 	['Learner (BIO101, HIS210, DAT150)', 'maya.zhang36@learners.test', 'demo-pass-2026']
 ];
 

@@ -191,3 +191,71 @@ insert into public.resources (group_id, kind, title, description, url, folder, t
   ('00000000-0000-4000-c000-000000000001', 'link', 'Genetics flashcards',
    '60 cards on chapter 3.', 'https://example.org/flashcards',
    'Week 2', '{genetics,revision}', '00000000-0000-4000-9000-000000000031', now() - interval '3 hours');
+-- Progress (issue 6): activities, completions and course views spread over the last weeks, so
+-- dashboards and charts have something to show. Learners whose number is a multiple of 6 (Maya
+-- Zhang, 36, among them) have not started anything; others progress at different speeds.
+update public.enrolments set enrolled_at = now() - make_interval(days => 40 + substr(user_id::text, 25)::int % 7);
+update public.users set idnumber = 'L-' || lpad(substr(id::text, 25)::int::text, 4, '0')
+where email like '%@learners.test';
+
+insert into public.activities (id, course_id, idnumber, title, type, due_at, self_completion, max_score, position, description) values
+  ('00000000-0000-4000-e000-000000000101', '00000000-0000-4000-b000-000000000001', 'bio101-welcome', 'Welcome and course map', 'page', null, true, null, 1, 'How the course works, and where to find help.'),
+  ('00000000-0000-4000-e000-000000000102', '00000000-0000-4000-b000-000000000001', 'bio101-cells', 'Reading: the cell', 'page', now() - interval '20 days', true, null, 2, 'Chapter 2 of the course notes.'),
+  ('00000000-0000-4000-e000-000000000103', '00000000-0000-4000-b000-000000000001', 'bio101-lab1', 'Microscopy lab report', 'assignment', now() - interval '10 days', false, 20, 3, 'Submit your drawings and observations.'),
+  ('00000000-0000-4000-e000-000000000104', '00000000-0000-4000-b000-000000000001', 'bio101-quiz1', 'Quiz 1: cells', 'quiz', now() - interval '3 days', false, 100, 4, 'Twenty questions, thirty minutes.'),
+  ('00000000-0000-4000-e000-000000000105', '00000000-0000-4000-b000-000000000001', 'bio101-genetics', 'Video: genes and inheritance', 'video', now() + interval '4 days', true, null, 5, ''),
+  ('00000000-0000-4000-e000-000000000106', '00000000-0000-4000-b000-000000000001', 'bio101-essay', 'Essay: evidence for evolution', 'assignment', now() + interval '14 days', false, 50, 6, '1,500 words.'),
+  ('00000000-0000-4000-e000-000000000201', '00000000-0000-4000-b000-000000000002', 'his210-intro', 'Introduction: 1789', 'page', null, true, null, 1, ''),
+  ('00000000-0000-4000-e000-000000000202', '00000000-0000-4000-b000-000000000002', 'his210-source1', 'Source analysis: the Declaration', 'assignment', now() - interval '7 days', false, 30, 2, ''),
+  ('00000000-0000-4000-e000-000000000203', '00000000-0000-4000-b000-000000000002', 'his210-map', 'Interactive map: Napoleonic Europe', 'external', now() + interval '7 days', true, null, 3, ''),
+  ('00000000-0000-4000-e000-000000000204', '00000000-0000-4000-b000-000000000002', 'his210-quiz', 'Quiz: revolutions', 'quiz', now() + interval '10 days', false, 100, 4, ''),
+  ('00000000-0000-4000-e000-000000000301', '00000000-0000-4000-b000-000000000003', 'dat150-charts', 'Reading charts critically', 'page', now() - interval '12 days', true, null, 1, ''),
+  ('00000000-0000-4000-e000-000000000302', '00000000-0000-4000-b000-000000000003', 'dat150-sheet', 'Spreadsheet exercise', 'assignment', now() - interval '2 days', false, 10, 2, ''),
+  ('00000000-0000-4000-e000-000000000303', '00000000-0000-4000-b000-000000000003', 'dat150-stats', 'Video: averages and spread', 'video', now() + interval '5 days', true, null, 3, '');
+
+-- Each learner completes activities in order, up to a pace of their own, over the last 30 days.
+insert into public.completions (activity_id, user_id, course_id, completed_at, score, scored_at, source, recorded_by)
+select a.id, e.user_id, e.course_id,
+  now() - make_interval(days => greatest(0, 30 - a.position * 5 - (n % 5)), hours => n % 24),
+  case when a.max_score is not null then round(a.max_score * (0.45 + ((n * 37 + a.position * 11) % 55) / 100.0)) end,
+  case when a.max_score is not null then now() - make_interval(days => greatest(0, 30 - a.position * 5 - (n % 5))) end,
+  case when a.self_completion then 'self' else 'staff' end,
+  case when a.self_completion then e.user_id else (select s.user_id from public.enrolments s
+    where s.course_id = e.course_id and s.role = 'instructor' limit 1) end
+from public.enrolments e
+join lateral (select substr(e.user_id::text, 25)::int as n) p on true
+join public.activities a on a.course_id = e.course_id
+where e.role = 'learner' and n % 6 <> 0 and a.position <= 1 + (n * 7) % 5;
+
+insert into public.learner_events (user_id, course_id, kind, occurred_at)
+select e.user_id, e.course_id, case when k % 3 = 0 then 'post' else 'course_view' end,
+  now() - make_interval(days => (n * 3 + k * 5) % 25, hours => k)
+from public.enrolments e
+join lateral (select substr(e.user_id::text, 25)::int as n) p on true,
+  generate_series(1, 3) k
+where e.role = 'learner' and e.status = 'active' and n % 6 <> 0 and n % 7 <> 0;
+
+-- A mentor group at Northfield: Sofia Ricci leads 24 first-years across their courses.
+insert into public.groups (id, scope, organisation_id, kind, name, description, visibility, created_by) values
+  ('00000000-0000-4000-f000-000000000001', 'organisation', '00000000-0000-4000-a000-000000000001', 'cohort',
+   'Mentor group A', 'First-years mentored by Sofia Ricci.', 'members', '00000000-0000-4000-8000-000000000011');
+insert into public.groups (id, scope, organisation_id, parent_id, kind, name, visibility, created_by) values
+  ('00000000-0000-4000-f000-000000000002', 'organisation', '00000000-0000-4000-a000-000000000001',
+   '00000000-0000-4000-f000-000000000001', 'group', 'Mentor group A — Tuesday', 'members', '00000000-0000-4000-8000-000000000011');
+insert into public.group_members (group_id, user_id, role) values
+  ('00000000-0000-4000-f000-000000000001', '00000000-0000-4000-8000-000000000031', 'leader');
+insert into public.group_members (group_id, user_id)
+select case when i <= 36 then '00000000-0000-4000-f000-000000000001'::uuid else '00000000-0000-4000-f000-000000000002'::uuid end,
+  ('00000000-0000-4000-9000-' || lpad(i::text, 12, '0'))::uuid
+from generate_series(25, 48) i;
+
+-- Learner groups are on in HIS210, with a dynamic group the cadence job fills within a minute.
+insert into public.course_progress_settings (course_id, learner_groups_enabled, inactive_days) values
+  ('00000000-0000-4000-b000-000000000002', true, 7);
+insert into public.groups (id, scope, organisation_id, course_id, kind, name, description, visibility, membership_mode, messaging_enabled, created_by) values
+  ('00000000-0000-4000-f000-000000000011', 'course', '00000000-0000-4000-a000-000000000001', '00000000-0000-4000-b000-000000000002',
+   'learner-group', 'Behind: under 40 %', 'Active learners below 40 % progress.', 'hidden', 'rule', false, '00000000-0000-4000-8000-000000000022');
+insert into public.learner_group_criteria (group_id, course_id, criteria, refresh_mode, cadence_minutes, depends_on, created_by) values
+  ('00000000-0000-4000-f000-000000000011', '00000000-0000-4000-b000-000000000002',
+   '{"all":[{"type":"enrolment","role":"learner","status":"active","negate":false},{"type":"progress","op":"below","percent":40,"negate":false}]}',
+   'dynamic', 60, '{completions,enrolments,groups}', '00000000-0000-4000-8000-000000000022');

@@ -405,7 +405,28 @@ test('openapi.json describes exactly the implemented paths', async () => {
 			'/groups/{id}/resources/{resourceId}/download',
 			'/tokens',
 			'/tokens/{id}',
-			'/openapi.json'
+			'/openapi.json',
+			'/courses/{id}/activities',
+			'/activities/{id}',
+			'/activities/{id}/completions',
+			'/activities/{id}/completion',
+			'/courses/{id}/events',
+			'/ingest/statements',
+			'/courses/{id}/progress-settings',
+			'/courses/{id}/learner-groups',
+			'/courses/{id}/learner-groups/preview',
+			'/courses/{id}/learner-groups/not-started',
+			'/learner-groups/{id}',
+			'/learner-groups/{id}/refresh',
+			'/learner-groups/{id}/refreshes',
+			'/learner-groups/{id}/link',
+			'/learner-groups/{id}/interventions',
+			'/me/interventions',
+			'/groups/{id}/dashboard',
+			'/groups/{id}/dashboard/distribution',
+			'/groups/{id}/dashboard/over-time',
+			'/groups/{id}/dashboard/csv',
+			'/groups/{id}/dashboard/learners/{userId}'
 		].sort()
 	);
 	const methods = Object.fromEntries(

@@ -67,8 +67,12 @@ export type SendInput = {
 	attachmentId?: string | null;
 };
 
+/** Completions or activities changed in these courses: dashboards showing them reload. */
+export type ProgressChangedPayload = { courseIds: string[] };
+
 export interface ServerToClientEvents {
 	ready: (payload: ReadyPayload) => void;
+	'progress:changed': (payload: ProgressChangedPayload) => void;
 	'message:new': (message: Message) => void;
 	'message:updated': (message: Message) => void;
 	'message:deleted': (payload: { channelId: string; id: string; seq: number }) => void;

@@ -11,6 +11,7 @@ export type Permission =
 	| 'organisation.manage'
 	| 'course.view'
 	| 'course.manage'
+	| 'course.staff'
 	| 'group.view'
 	| 'group.manage'
 	| 'group.manageMembers'
@@ -19,7 +20,8 @@ export type Permission =
 	// Reading a group's channels, announcements and resources; posting announcements; removing what others shared.
 	| 'group.read'
 	| 'group.announce'
-	| 'group.moderate';
+	| 'group.moderate'
+	| 'group.progress';
 
 /** Which of `ids` the current transaction's user holds `permission` on. */
 export async function allowedIds(
@@ -53,6 +55,12 @@ export async function allowedIds(
 				select id::text from public.courses
 				where id = any(${ids}::uuid[])
 				  and ((select private.is_platform_admin()) or id in (select private.managed_course_ids()))`;
+			break;
+		case 'course.staff':
+			rows = await tx<{ id: string }[]>`
+				select id::text from public.courses
+				where id = any(${ids}::uuid[])
+				  and ((select private.is_platform_admin()) or id in (select private.staffed_course_ids()))`;
 			break;
 		case 'group.view':
 			rows = await tx<{ id: string }[]>`
@@ -98,6 +106,21 @@ export async function allowedIds(
 				select id::text from public.groups
 				where id = any(${ids}::uuid[])
 				  and ((select private.is_platform_admin()) or id = any(private.moderated_group_ids_array()))`;
+			break;
+		case 'group.progress':
+			// Staff of the group's course or organisation, and leaders of it or an ancestor that
+			// lets its leaders see progress.
+			rows = await tx<{ id: string }[]>`
+				select g.id::text from public.groups g
+				where g.id = any(${ids}::uuid[])
+				  and ((select private.is_platform_admin()) or g.id in (select private.managed_group_ids())
+				       or g.course_id in (select private.staffed_course_ids())
+				       or exists (
+				         select 1 from public.group_closure c
+				         join public.group_members l on l.group_id = c.ancestor_id
+				         join public.groups lg on lg.id = c.ancestor_id
+				         where c.descendant_id = g.id and l.user_id = (select auth.uid()) and l.role = 'leader'
+				           and lg.leaders_see_progress and l.valid_from <= now() and l.valid_until > now()))`;
 			break;
 	}
 	return new Set(rows.map((row) => row.id));

@@ -276,6 +276,343 @@ const courseGroupPaths = {
 						leftOver: { type: 'array', items: person }
 					}
 				}),
+// Progress, learner groups and dashboards (issue 6) ----------------------------------------------
+
+const activityId = pathId('id', 'The activity id.');
+const learnerGroupId = pathId('id', 'The learner group id.');
+const obj = (properties: Record<string, Schema>, required: string[] = []): Schema => ({
+	type: 'object',
+	...(required.length ? { required } : {}),
+	properties
+});
+const activityWrite = obj({
+	title: { type: 'string', minLength: 1, maxLength: 200 },
+	idnumber: {
+		type: ['string', 'null'],
+		maxLength: 100,
+		description: 'Unique in its course; the key ingest uses.'
+	},
+	description: { type: 'string', maxLength: 5000 },
+	type: { type: 'string', enum: ['page', 'assignment', 'quiz', 'video', 'discussion', 'external'] },
+	dueAt: { type: ['string', 'null'], format: 'date-time' },
+	selfCompletion: { type: 'boolean', description: 'Learners may mark it complete themselves.' },
+	maxScore: { type: ['number', 'null'] },
+	position: { type: 'integer', minimum: 0 },
+	restrictedTo: {
+		type: 'array',
+		items: uuid,
+		maxItems: 50,
+		description: 'Course groups whose effective members (and staff) may open it.'
+	}
+});
+const criterion: Schema = {
+	type: 'object',
+	required: ['type'],
+	description:
+		'One of: {type:"enrolled", when:"before"|"after", date}; {type:"progress", op:"below"|"above", percent}; ' +
+		'{type:"completed", activityId|"any"}; {type:"score", activityId, op, value}; {type:"inactive", days}; ' +
+		'{type:"member", groupId}; {type:"enrolment", role?, status?}. Each may have negate: true.',
+	properties: {
+		type: {
+			type: 'string',
+			enum: ['enrolled', 'progress', 'completed', 'score', 'inactive', 'member', 'enrolment']
+		},
+		negate: { type: 'boolean', default: false }
+	},
+	additionalProperties: true
+};
+const criteriaDocument = obj(
+	{
+		all: {
+			type: 'array',
+			items: criterion,
+			minItems: 1,
+			maxItems: 2,
+			description: 'Joined by AND.'
+		}
+	},
+	['all']
+);
+const learnerGroupWrite = obj({
+	name: { type: 'string', minLength: 1, maxLength: 200 },
+	description: { type: 'string', maxLength: 5000 },
+	criteria: criteriaDocument,
+	refreshMode: { type: 'string', enum: ['static', 'dynamic'], default: 'dynamic' },
+	cadenceMinutes: { type: 'integer', minimum: 5, maximum: 10080, default: 60 }
+});
+const dashboardQuery = [
+	{ name: 'courseId', in: 'query', schema: uuid, description: 'One course only.' },
+	{
+		name: 'sort',
+		in: 'query',
+		schema: { type: 'string', enum: ['name', 'progress', 'lastActivity', 'overdue', 'course'] }
+	},
+	{ name: 'direction', in: 'query', schema: { type: 'string', enum: ['asc', 'desc'] } },
+	{
+		name: 'filter',
+		in: 'query',
+		schema: { type: 'string', enum: ['all', 'atRisk', 'inactive', 'behind', 'overdue'] }
+	},
+	{ name: 'search', in: 'query', schema: { type: 'string', maxLength: 200 } }
+];
+const anyObject: Schema = { type: 'object', additionalProperties: true };
+
+const progressPaths = {
+	'/courses/{id}/activities': {
+		parameters: [courseId],
+		get: {
+			tags: ['progress'],
+			operationId: 'listActivities',
+			summary: 'Activities the caller may open, locked ones (no group named), and their progress',
+			responses: { '200': ok(anyObject), ...errors('401', '404') }
+		},
+		post: {
+			tags: ['progress'],
+			operationId: 'createActivity',
+			summary: 'Add an activity (course managers)',
+			requestBody: jsonBody(activityWrite),
+			responses: {
+				'201': ok(ref('Activity'), 'Created'),
+				...errors('400', '401', '404', '409', '415')
+			}
+		}
+	},
+	'/activities/{id}': {
+		parameters: [activityId],
+		get: {
+			tags: ['progress'],
+			operationId: 'getActivity',
+			summary: 'One activity the caller may open',
+			responses: { '200': ok(ref('Activity')), ...errors('401', '404') }
+		},
+		patch: {
+			tags: ['progress'],
+			operationId: 'updateActivity',
+			summary: 'Change an activity; restrictedTo replaces the restrictions (course managers)',
+			requestBody: jsonBody(activityWrite),
+			responses: { '200': ok(ref('Activity')), ...errors('400', '401', '404', '409', '415') }
+		},
+		delete: {
+			tags: ['progress'],
+			operationId: 'deleteActivity',
+			summary: 'Delete an activity and its completions (course managers)',
+			responses: { '204': noContent, ...errors('401', '404') }
+		}
+	},
+	'/activities/{id}/completions': {
+		parameters: [activityId],
+		get: {
+			tags: ['progress'],
+			operationId: 'listCompletions',
+			summary: "Every learner's completion and score for the activity (course staff)",
+			responses: { '200': ok(listOf('Completion')), ...errors('401', '404') }
+		},
+		post: {
+			tags: ['progress'],
+			operationId: 'recordCompletion',
+			summary: "Record a learner's completion and/or score (course staff)",
+			requestBody: jsonBody(
+				obj(
+					{
+						userId: uuid,
+						completed: { type: 'boolean', default: true },
+						score: { type: ['number', 'null'] }
+					},
+					['userId']
+				)
+			),
+			responses: { '200': ok(anyObject), ...errors('400', '401', '404', '415') }
+		}
+	},
+	'/activities/{id}/completion': {
+		parameters: [activityId],
+		put: {
+			tags: ['progress'],
+			operationId: 'markComplete',
+			summary: 'Mark the activity complete for the caller (where it allows self-completion)',
+			responses: { '200': ok(ref('Activity')), ...errors('401', '403', '404') }
+		},
+		delete: {
+			tags: ['progress'],
+			operationId: 'unmarkComplete',
+			summary: "Take back the caller's own mark",
+			responses: { '204': noContent, ...errors('401', '404') }
+		}
+	},
+	'/courses/{id}/events': {
+		parameters: [courseId],
+		post: {
+			tags: ['progress'],
+			operationId: 'recordLearnerEvent',
+			summary: 'Record a course view or a post by the caller',
+			requestBody: jsonBody(
+				obj({ kind: { type: 'string', enum: ['course_view', 'post'] } }, ['kind'])
+			),
+			responses: { '201': ok(anyObject, 'Recorded'), ...errors('400', '401', '404', '415') }
+		}
+	},
+	'/ingest/statements': {
+		post: {
+			tags: ['progress'],
+			operationId: 'ingestStatements',
+			summary:
+				'Completion and score statements from another system, up to 1,000 per batch, with a result per statement',
+			requestBody: jsonBody(
+				obj(
+					{
+						statements: {
+							type: 'array',
+							maxItems: 1000,
+							items: obj(
+								{
+									id: {
+										type: 'string',
+										maxLength: 200,
+										description: 'Repeats in the same course change nothing.'
+									},
+									actor: obj({ email: { type: 'string' }, idnumber: { type: 'string' } }),
+									activity: obj(
+										{
+											idnumber: { type: 'string' },
+											course: {
+												type: 'string',
+												description: 'Course code or id, when the idnumber is ambiguous.'
+											}
+										},
+										['idnumber']
+									),
+									verb: { type: 'string', enum: ['completed', 'scored'] },
+									score: { type: 'number' },
+									timestamp: dateTime
+								},
+								['id', 'actor', 'activity', 'verb']
+							)
+						}
+					},
+					['statements']
+				)
+			),
+			responses: {
+				'200': ok(
+					obj({
+						applied: { type: 'integer' },
+						duplicates: { type: 'integer' },
+						rejected: { type: 'integer' },
+						results: {
+							type: 'array',
+							items: obj({
+								index: { type: 'integer' },
+								id: { type: ['string', 'null'] },
+								status: { type: 'string', enum: ['applied', 'duplicate', 'rejected'] },
+								message: { type: 'string' }
+							})
+						}
+					})
+				),
+				...errors('400', '401', '415')
+			}
+		}
+	},
+	'/courses/{id}/progress-settings': {
+		parameters: [courseId],
+		get: {
+			tags: ['learner-groups'],
+			operationId: 'getProgressSettings',
+			summary: 'Whether learner groups are on, and the inactivity threshold',
+			responses: { '200': ok(anyObject), ...errors('401', '404') }
+		},
+		patch: {
+			tags: ['learner-groups'],
+			operationId: 'updateProgressSettings',
+			summary:
+				'Switch learner groups on or off; set the inactivity threshold (course staff, admins)',
+			requestBody: jsonBody(
+				obj({
+					learnerGroupsEnabled: { type: 'boolean' },
+					inactiveDays: { type: 'integer', minimum: 1, maximum: 365 }
+				})
+			),
+			responses: { '200': ok(anyObject), ...errors('400', '401', '404', '415') }
+		}
+	},
+	'/courses/{id}/learner-groups': {
+		parameters: [courseId],
+		get: {
+			tags: ['learner-groups'],
+			operationId: 'listLearnerGroups',
+			summary: "The course's learner groups (course staff)",
+			responses: { '200': ok(listOf('LearnerGroup')), ...errors('401', '404') }
+		},
+		post: {
+			tags: ['learner-groups'],
+			operationId: 'createLearnerGroup',
+			summary: 'Create a learner group from criteria and fill it (learner groups must be on)',
+			requestBody: jsonBody(learnerGroupWrite),
+			responses: {
+				'201': ok(ref('LearnerGroup'), 'Created'),
+				...errors('400', '401', '404', '409', '415')
+			}
+		}
+	},
+	'/courses/{id}/learner-groups/preview': {
+		parameters: [courseId],
+		post: {
+			tags: ['learner-groups'],
+			operationId: 'previewLearnerGroup',
+			summary: 'Count and a sample of names matching criteria now; changes nothing',
+			requestBody: jsonBody(criteriaDocument),
+			responses: {
+				'200': ok(obj({ count: { type: 'integer' }, sample: { type: 'array', items: anyObject } })),
+				...errors('400', '401', '404', '415')
+			}
+		}
+	},
+	'/courses/{id}/learner-groups/not-started': {
+		parameters: [courseId],
+		post: {
+			tags: ['learner-groups'],
+			operationId: 'createNotStartedGroup',
+			summary:
+				'Create the default "Not started" learner group (active learners with no completion), once',
+			responses: { '201': ok(ref('LearnerGroup'), 'Created'), ...errors('401', '404', '409') }
+		}
+	},
+	'/learner-groups/{id}': {
+		parameters: [learnerGroupId],
+		get: {
+			tags: ['learner-groups'],
+			operationId: 'getLearnerGroup',
+			summary: 'A learner group with its members and latest refreshes',
+			responses: { '200': ok(ref('LearnerGroup')), ...errors('401', '404') }
+		},
+		patch: {
+			tags: ['learner-groups'],
+			operationId: 'updateLearnerGroup',
+			summary: 'Change name, criteria, mode or cadence; changed criteria refresh at once',
+			requestBody: jsonBody(learnerGroupWrite),
+			responses: { '200': ok(ref('LearnerGroup')), ...errors('400', '401', '404', '415') }
+		},
+		delete: {
+			tags: ['learner-groups'],
+			operationId: 'deleteLearnerGroup',
+			summary: 'Delete a learner group (interventions keep its name)',
+			responses: { '204': noContent, ...errors('401', '404') }
+		}
+	},
+	'/learner-groups/{id}/refresh': {
+		parameters: [learnerGroupId],
+		post: {
+			tags: ['learner-groups'],
+			operationId: 'refreshLearnerGroup',
+			summary: 'Refresh now: one set-based diff; returns how many were added and removed',
+			responses: {
+				'200': ok(
+					obj({
+						added: { type: 'integer' },
+						removed: { type: 'integer' },
+						members: { type: 'integer' }
+					})
+				),
 				...errors('401', '404')
 			}
 		}
@@ -418,6 +755,104 @@ const courseGroupPaths = {
 						'text/csv': { schema: { type: 'string' } }
 					}
 				},
+	'/learner-groups/{id}/refreshes': {
+		parameters: [learnerGroupId],
+		get: {
+			tags: ['learner-groups'],
+			operationId: 'listLearnerGroupRefreshes',
+			summary: 'Who each refresh added and removed, when and why',
+			responses: {
+				'200': ok({ type: 'object', properties: { items: { type: 'array', items: anyObject } } }),
+				...errors('401', '404')
+			}
+		}
+	},
+	'/learner-groups/{id}/link': {
+		parameters: [learnerGroupId],
+		put: {
+			tags: ['learner-groups'],
+			operationId: 'linkLearnerGroup',
+			summary:
+				'Place the learner group under a course group (its members become effective members there)',
+			requestBody: jsonBody(obj({ parentId: nullableUuid }, ['parentId'])),
+			responses: { '200': ok(ref('LearnerGroup')), ...errors('400', '401', '404', '409', '415') }
+		}
+	},
+	'/learner-groups/{id}/interventions': {
+		parameters: [learnerGroupId],
+		get: {
+			tags: ['learner-groups'],
+			operationId: 'listInterventions',
+			summary: 'Messages sent to the group: who sent what, when, to how many',
+			responses: { '200': ok(listOf('Intervention')), ...errors('401', '404') }
+		},
+		post: {
+			tags: ['learner-groups'],
+			operationId: 'sendIntervention',
+			summary: "Send a message to the group's current members (email)",
+			requestBody: jsonBody(
+				obj(
+					{
+						subject: { type: 'string', minLength: 1, maxLength: 200 },
+						body: { type: 'string', minLength: 1, maxLength: 10000 }
+					},
+					['subject', 'body']
+				)
+			),
+			responses: { '201': ok(ref('Intervention'), 'Sent'), ...errors('400', '401', '404', '415') }
+		}
+	},
+	'/me/interventions': {
+		get: {
+			tags: ['learner-groups'],
+			operationId: 'listMyInterventions',
+			summary: 'Messages course staff sent to the caller through learner groups',
+			responses: {
+				'200': ok({ type: 'object', properties: { items: { type: 'array', items: anyObject } } }),
+				...errors('401')
+			}
+		}
+	},
+	'/groups/{id}/dashboard': {
+		parameters: [groupId],
+		get: {
+			tags: ['dashboard'],
+			operationId: 'getDashboard',
+			summary:
+				"The group's learners × courses: progress, last activity, overdue, at-risk (leaders see only the people they lead)",
+			parameters: dashboardQuery,
+			responses: { '200': ok(anyObject), ...errors('400', '401', '404') }
+		}
+	},
+	'/groups/{id}/dashboard/distribution': {
+		parameters: [groupId],
+		get: {
+			tags: ['dashboard'],
+			operationId: 'getProgressDistribution',
+			summary: 'Learner enrolments per 10-point progress band',
+			parameters: [dashboardQuery[0]],
+			responses: {
+				'200': ok({ type: 'object', properties: { items: { type: 'array', items: anyObject } } }),
+				...errors('400', '401', '404')
+			}
+		}
+	},
+	'/groups/{id}/dashboard/over-time': {
+		parameters: [groupId],
+		get: {
+			tags: ['dashboard'],
+			operationId: 'getProgressOverTime',
+			summary: 'Completions per day and pooled progress at the end of each day',
+			parameters: [
+				dashboardQuery[0],
+				{
+					name: 'days',
+					in: 'query',
+					schema: { type: 'integer', minimum: 1, maximum: 365, default: 30 }
+				}
+			],
+			responses: {
+				'200': ok({ type: 'object', properties: { items: { type: 'array', items: anyObject } } }),
 				...errors('400', '401', '404')
 			}
 		}
@@ -474,6 +909,23 @@ const courseGroupPaths = {
 				'200': ok({ type: 'object', properties: { groupMode: groupModeSchema } }),
 				...errors('400', '401', '404')
 			}
+	'/groups/{id}/dashboard/csv': {
+		parameters: [groupId],
+		get: {
+			tags: ['dashboard'],
+			operationId: 'exportDashboard',
+			summary: 'The dashboard as CSV (same query)',
+			parameters: dashboardQuery,
+			responses: { '200': csvDownload, ...errors('400', '401', '404') }
+		}
+	},
+	'/groups/{id}/dashboard/learners/{userId}': {
+		parameters: [groupId, userId],
+		get: {
+			tags: ['dashboard'],
+			operationId: 'getDashboardLearner',
+			summary: 'One learner of the group, course by course, activity by activity',
+			responses: { '200': ok(anyObject), ...errors('401', '404') }
 		}
 	}
 };
@@ -577,6 +1029,55 @@ const courseGroupSchemas = {
 			notInGroup: { type: 'array', items: person }
 		}
 	}
+const progressSchemas = {
+	Activity: obj({
+		id: uuid,
+		courseId: uuid,
+		idnumber: { type: ['string', 'null'] },
+		title: { type: 'string' },
+		description: { type: 'string' },
+		type: { type: 'string' },
+		dueAt: { type: ['string', 'null'], format: 'date-time' },
+		selfCompletion: { type: 'boolean' },
+		maxScore: { type: ['number', 'null'] },
+		position: { type: 'integer' },
+		restricted: { type: 'boolean' },
+		restrictedTo: { type: 'array', items: obj({ id: uuid, name: { type: 'string' } }) },
+		myCompletion: { type: ['object', 'null'] }
+	}),
+	Completion: obj({
+		userId: uuid,
+		displayName: { type: 'string' },
+		email: { type: 'string' },
+		completedAt: { type: ['string', 'null'], format: 'date-time' },
+		score: { type: ['number', 'null'] },
+		source: { type: ['string', 'null'], enum: ['self', 'staff', 'ingest', null] }
+	}),
+	LearnerGroup: obj({
+		id: uuid,
+		courseId: uuid,
+		name: { type: 'string' },
+		description: { type: 'string' },
+		criteria: criteriaDocument,
+		refreshMode: { type: 'string', enum: ['static', 'dynamic'] },
+		cadenceMinutes: { type: 'integer' },
+		lastRefreshedAt: { type: ['string', 'null'], format: 'date-time' },
+		memberCount: { type: 'integer' },
+		parentId: nullableUuid,
+		members: { type: 'array', items: anyObject },
+		refreshes: { type: 'array', items: anyObject }
+	}),
+	Intervention: obj({
+		id: uuid,
+		groupId: nullableUuid,
+		groupName: { type: 'string' },
+		sentByName: { type: ['string', 'null'] },
+		subject: { type: 'string' },
+		body: { type: 'string' },
+		recipientCount: { type: 'integer' },
+		emailedCount: { type: 'integer' },
+		createdAt: dateTime
+	})
 };
 
 export const openApiDocument = {
@@ -608,6 +1109,13 @@ export const openApiDocument = {
 	],
 	paths: {
 		...courseGroupPaths,
+		{ name: 'tokens' },
+		{ name: 'progress' },
+		{ name: 'learner-groups' },
+		{ name: 'dashboard' }
+	],
+	paths: {
+		...progressPaths,
 		'/me': {
 			get: {
 				tags: ['session'],
@@ -1798,6 +2306,7 @@ export const openApiDocument = {
 		},
 		schemas: {
 			...courseGroupSchemas,
+			...progressSchemas,
 			Error: {
 				type: 'object',
 				required: ['error'],

@@ -84,6 +84,8 @@ export async function signIn(input: unknown, ip: string) {
 	return asService(async (tx) => {
 		await clearFailures(tx, email);
 		const { token, session } = await createSession(tx, row.id);
+		// A learner event: "last seen" for leaders and staff (issue 6).
+		await tx`insert into public.learner_events (user_id, kind) values (${row.id}, 'sign_in')`;
 		return { user: toSessionUser(row), token, session };
 	});
 }

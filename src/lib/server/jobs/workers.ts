@@ -1,4 +1,5 @@
 import * as announcements from '$lib/server/announcements';
+import * as learnerGroupJobs from '$lib/server/learner-groups/jobs';
 import * as resources from '$lib/server/resources';
 import { schedule, type JobHandler, type QueueDefinition } from './boss';
 
@@ -36,5 +37,12 @@ export const workers: WorkerEntry[] = [
 			await resources.removeQueuedBlobs();
 		},
 		schedules: [() => schedule(resources.blobCleanupQueue, '* * * * *', {})]
+	},
+	// Learner groups: debounced event refreshes and the minutely cadence tick (issue 6).
+	{ queue: learnerGroupJobs.refreshQueue, handler: learnerGroupJobs.handleRefresh },
+	{
+		queue: learnerGroupJobs.cadenceQueue,
+		handler: learnerGroupJobs.handleCadence,
+		schedules: [learnerGroupJobs.scheduleCadence]
 	}
 ];

@@ -1,0 +1,27 @@
+/** An activity form post as the domain's input: a due date (YYYY-MM-DD) means the end of that day, UTC. */
+export function activityInputFrom(data: FormData) {
+	const text = (name: string) => String(data.get(name) ?? '').trim();
+	const values = {
+		title: text('title'),
+		idnumber: text('idnumber'),
+		description: text('description'),
+		type: text('type') || 'page',
+		dueDate: text('dueDate'),
+		maxScore: text('maxScore'),
+		selfCompletion: data.get('selfCompletion') === 'on' ? 'on' : '',
+		restrictedTo: data.getAll('restrictedTo').map(String)
+	};
+	const input = {
+		title: values.title,
+		idnumber: values.idnumber || null,
+		description: values.description,
+		type: values.type,
+		dueAt: /^\d{4}-\d{2}-\d{2}$/.test(values.dueDate)
+			? `${values.dueDate}T23:59:00Z`
+			: values.dueDate || null,
+		selfCompletion: values.selfCompletion === 'on',
+		maxScore: values.maxScore === '' ? null : Number(values.maxScore),
+		restrictedTo: values.restrictedTo
+	};
+	return { input, values };
+}

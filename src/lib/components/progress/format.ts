@@ -1,0 +1,42 @@
+/** Dates and words the progress pages share; UTC-free formatting as the rest of the app does. */
+export const dateFormat = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium' });
+export const dateTimeFormat = new Intl.DateTimeFormat('en-GB', {
+	dateStyle: 'medium',
+	timeStyle: 'short'
+});
+
+export function formatDate(value: Date | string | null | undefined): string {
+	return value ? dateFormat.format(new Date(value)) : '—';
+}
+
+export function formatDateTime(value: Date | string | null | undefined): string {
+	return value ? dateTimeFormat.format(new Date(value)) : '—';
+}
+
+/** "every hour", "every 90 minutes", "every 2 days". */
+export function cadenceLabel(minutes: number): string {
+	if (minutes % 1440 === 0) return minutes === 1440 ? 'every day' : `every ${minutes / 1440} days`;
+	if (minutes % 60 === 0) return minutes === 60 ? 'every hour' : `every ${minutes / 60} hours`;
+	return `every ${minutes} minutes`;
+}
+
+/** Whole days between a moment and now ("today", "3 days ago"). */
+export function daysAgo(value: Date | string | null | undefined, now = Date.now()): string {
+	if (!value) return 'never';
+	const days = Math.floor((now - new Date(value).getTime()) / 86_400_000);
+	if (days <= 0) return 'today';
+	return days === 1 ? 'yesterday' : `${days} days ago`;
+}
+
+export function plural(count: number, word: string, many = `${word}s`): string {
+	return `${count} ${count === 1 ? word : many}`;
+}
+
+export const ACTIVITY_TYPES: Record<string, string> = {
+	page: 'Page',
+	assignment: 'Assignment',
+	quiz: 'Quiz',
+	video: 'Video',
+	discussion: 'Discussion',
+	external: 'External'
+};
