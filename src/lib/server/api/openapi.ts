@@ -127,155 +127,6 @@ const removalPolicy: Schema = {
 		'What happens to an enrolment when its person leaves the group or the link is removed.'
 };
 
-// Course groups: groupings, automatic creation, self sign-up, overview, import, group mode ------
-
-const groupingId = pathId('id', 'The grouping id.');
-const autoLeader: Schema = {
-	type: 'string',
-	enum: ['none', 'first', 'random'],
-	description: 'Who becomes leader of a sign-up group, and again when the leader leaves.'
-};
-const groupModeSchema: Schema = {
-	type: 'string',
-	enum: ['none', 'separate', 'visible'],
-	description:
-		'separate: learners see only the staff and the participants who share a course group with them; ' +
-		'visible: learners see every (non-hidden) course group but act only in their own.'
-};
-const groupIdsBody = jsonBody({
-	type: 'object',
-	required: ['groupIds'],
-	properties: { groupIds: { type: 'array', items: uuid, minItems: 1, maxItems: 5000 } }
-});
-const person: Schema = {
-	type: 'object',
-	properties: { id: uuid, displayName: { type: 'string' } }
-};
-
-const courseGroupPaths = {
-	'/courses/{id}/groupings': {
-		parameters: [courseId],
-		get: {
-			tags: ['course groups'],
-			operationId: 'listGroupings',
-			responses: { '200': ok(listOf('Grouping')), ...errors('401', '404') }
-		},
-		post: {
-			tags: ['course groups'],
-			operationId: 'createGrouping',
-			requestBody: jsonBody({
-				type: 'object',
-				required: ['name'],
-				properties: {
-					name: { type: 'string', minLength: 1, maxLength: 200 },
-					idnumber: {
-						type: ['string', 'null'],
-						maxLength: 100,
-						description: 'Unique among the course’s groupings.'
-					},
-					description: { type: 'string', maxLength: 5000 },
-					exclusive: {
-						type: 'boolean',
-						default: false,
-						description: 'A learner is in at most one of its groups.'
-					}
-				}
-			}),
-			responses: { '201': ok(ref('Grouping'), 'Created.'), ...errors('400', '401', '404', '409') }
-		}
-	},
-	'/groupings/{id}': {
-		parameters: [groupingId],
-		get: {
-			tags: ['course groups'],
-			operationId: 'getGrouping',
-			responses: { '200': ok(ref('Grouping')), ...errors('401', '404') }
-		},
-		patch: {
-			tags: ['course groups'],
-			operationId: 'updateGrouping',
-			description:
-				'Making a grouping exclusive is refused (409, naming the person and groups) while someone is in two of its groups.',
-			requestBody: jsonBody({
-				type: 'object',
-				properties: {
-					name: { type: 'string', minLength: 1, maxLength: 200 },
-					idnumber: { type: ['string', 'null'], maxLength: 100 },
-					description: { type: 'string', maxLength: 5000 },
-					exclusive: { type: 'boolean' }
-				}
-			}),
-			responses: { '200': ok(ref('Grouping')), ...errors('400', '401', '404', '409') }
-		},
-		delete: {
-			tags: ['course groups'],
-			operationId: 'deleteGrouping',
-			description: 'Deletes the grouping; its groups and their members stay.',
-			responses: { '204': noContent, ...errors('401', '404') }
-		}
-	},
-	'/groupings/{id}/groups': {
-		parameters: [groupingId],
-		post: {
-			tags: ['course groups'],
-			operationId: 'addToGrouping',
-			description:
-				'Groups of the grouping’s course only (400 otherwise). An exclusive grouping refuses groups that would put someone in two of its groups (409).',
-			requestBody: groupIdsBody,
-			responses: {
-				'200': ok({ type: 'object', properties: { added: { type: 'integer' } } }),
-				...errors('400', '401', '404', '409')
-			}
-		},
-		delete: {
-			tags: ['course groups'],
-			operationId: 'removeFromGrouping',
-			requestBody: groupIdsBody,
-			responses: {
-				'200': ok({ type: 'object', properties: { removed: { type: 'integer' } } }),
-				...errors('400', '401', '404')
-			}
-		}
-	},
-	'/groupings/{id}/signup': {
-		parameters: [groupingId],
-		put: {
-			tags: ['course groups'],
-			operationId: 'updateSignup',
-			summary: 'Open or close self sign-up; every field is replaced',
-			requestBody: jsonBody({
-				type: 'object',
-				properties: {
-					open: { type: 'boolean', default: false },
-					sizeLimit: {
-						type: ['integer', 'null'],
-						minimum: 1,
-						maximum: 100000,
-						description: 'Places per group, leaders included.'
-					},
-					opensAt: { type: ['string', 'null'], format: 'date-time' },
-					closesAt: { type: ['string', 'null'], format: 'date-time' },
-					autoLeader: { ...autoLeader, default: 'none' }
-				}
-			}),
-			responses: { '200': ok(ref('Grouping')), ...errors('400', '401', '404') }
-		}
-	},
-	'/groupings/{id}/signup/assign': {
-		parameters: [groupingId],
-		post: {
-			tags: ['course groups'],
-			operationId: 'assignUnassigned',
-			description:
-				'Puts every active learner in none of the grouping’s groups into them, smallest group first, within place limits.',
-			responses: {
-				'200': ok({
-					type: 'object',
-					properties: {
-						assigned: { type: 'integer' },
-						leftOver: { type: 'array', items: person }
-					}
-				}),
 // Progress, learner groups and dashboards (issue 6) ----------------------------------------------
 
 const activityId = pathId('id', 'The activity id.');
@@ -617,6 +468,333 @@ const progressPaths = {
 			}
 		}
 	},
+	'/learner-groups/{id}/refreshes': {
+		parameters: [learnerGroupId],
+		get: {
+			tags: ['learner-groups'],
+			operationId: 'listLearnerGroupRefreshes',
+			summary: 'Who each refresh added and removed, when and why',
+			responses: {
+				'200': ok({ type: 'object', properties: { items: { type: 'array', items: anyObject } } }),
+				...errors('401', '404')
+			}
+		}
+	},
+	'/learner-groups/{id}/link': {
+		parameters: [learnerGroupId],
+		put: {
+			tags: ['learner-groups'],
+			operationId: 'linkLearnerGroup',
+			summary:
+				'Place the learner group under a course group (its members become effective members there)',
+			requestBody: jsonBody(obj({ parentId: nullableUuid }, ['parentId'])),
+			responses: { '200': ok(ref('LearnerGroup')), ...errors('400', '401', '404', '409', '415') }
+		}
+	},
+	'/learner-groups/{id}/interventions': {
+		parameters: [learnerGroupId],
+		get: {
+			tags: ['learner-groups'],
+			operationId: 'listInterventions',
+			summary: 'Messages sent to the group: who sent what, when, to how many',
+			responses: { '200': ok(listOf('Intervention')), ...errors('401', '404') }
+		},
+		post: {
+			tags: ['learner-groups'],
+			operationId: 'sendIntervention',
+			summary: "Send a message to the group's current members (email)",
+			requestBody: jsonBody(
+				obj(
+					{
+						subject: { type: 'string', minLength: 1, maxLength: 200 },
+						body: { type: 'string', minLength: 1, maxLength: 10000 }
+					},
+					['subject', 'body']
+				)
+			),
+			responses: { '201': ok(ref('Intervention'), 'Sent'), ...errors('400', '401', '404', '415') }
+		}
+	},
+	'/me/interventions': {
+		get: {
+			tags: ['learner-groups'],
+			operationId: 'listMyInterventions',
+			summary: 'Messages course staff sent to the caller through learner groups',
+			responses: {
+				'200': ok({ type: 'object', properties: { items: { type: 'array', items: anyObject } } }),
+				...errors('401')
+			}
+		}
+	},
+	'/groups/{id}/dashboard': {
+		parameters: [groupId],
+		get: {
+			tags: ['dashboard'],
+			operationId: 'getDashboard',
+			summary:
+				"The group's learners × courses: progress, last activity, overdue, at-risk (leaders see only the people they lead)",
+			parameters: dashboardQuery,
+			responses: { '200': ok(anyObject), ...errors('400', '401', '404') }
+		}
+	},
+	'/groups/{id}/dashboard/distribution': {
+		parameters: [groupId],
+		get: {
+			tags: ['dashboard'],
+			operationId: 'getProgressDistribution',
+			summary: 'Learner enrolments per 10-point progress band',
+			parameters: [dashboardQuery[0]],
+			responses: {
+				'200': ok({ type: 'object', properties: { items: { type: 'array', items: anyObject } } }),
+				...errors('400', '401', '404')
+			}
+		}
+	},
+	'/groups/{id}/dashboard/over-time': {
+		parameters: [groupId],
+		get: {
+			tags: ['dashboard'],
+			operationId: 'getProgressOverTime',
+			summary: 'Completions per day and pooled progress at the end of each day',
+			parameters: [
+				dashboardQuery[0],
+				{
+					name: 'days',
+					in: 'query',
+					schema: { type: 'integer', minimum: 1, maximum: 365, default: 30 }
+				}
+			],
+			responses: {
+				'200': ok({ type: 'object', properties: { items: { type: 'array', items: anyObject } } }),
+				...errors('400', '401', '404')
+			}
+		}
+	},
+	'/groups/{id}/dashboard/csv': {
+		parameters: [groupId],
+		get: {
+			tags: ['dashboard'],
+			operationId: 'exportDashboard',
+			summary: 'The dashboard as CSV (same query)',
+			parameters: dashboardQuery,
+			responses: { '200': csvDownload, ...errors('400', '401', '404') }
+		}
+	},
+	'/groups/{id}/dashboard/learners/{userId}': {
+		parameters: [groupId, userId],
+		get: {
+			tags: ['dashboard'],
+			operationId: 'getDashboardLearner',
+			summary: 'One learner of the group, course by course, activity by activity',
+			responses: { '200': ok(anyObject), ...errors('401', '404') }
+		}
+	}
+};
+
+const progressSchemas = {
+	Activity: obj({
+		id: uuid,
+		courseId: uuid,
+		idnumber: { type: ['string', 'null'] },
+		title: { type: 'string' },
+		description: { type: 'string' },
+		type: { type: 'string' },
+		dueAt: { type: ['string', 'null'], format: 'date-time' },
+		selfCompletion: { type: 'boolean' },
+		maxScore: { type: ['number', 'null'] },
+		position: { type: 'integer' },
+		restricted: { type: 'boolean' },
+		restrictedTo: { type: 'array', items: obj({ id: uuid, name: { type: 'string' } }) },
+		myCompletion: { type: ['object', 'null'] }
+	}),
+	Completion: obj({
+		userId: uuid,
+		displayName: { type: 'string' },
+		email: { type: 'string' },
+		completedAt: { type: ['string', 'null'], format: 'date-time' },
+		score: { type: ['number', 'null'] },
+		source: { type: ['string', 'null'], enum: ['self', 'staff', 'ingest', null] }
+	}),
+	LearnerGroup: obj({
+		id: uuid,
+		courseId: uuid,
+		name: { type: 'string' },
+		description: { type: 'string' },
+		criteria: criteriaDocument,
+		refreshMode: { type: 'string', enum: ['static', 'dynamic'] },
+		cadenceMinutes: { type: 'integer' },
+		lastRefreshedAt: { type: ['string', 'null'], format: 'date-time' },
+		memberCount: { type: 'integer' },
+		parentId: nullableUuid,
+		members: { type: 'array', items: anyObject },
+		refreshes: { type: 'array', items: anyObject }
+	}),
+	Intervention: obj({
+		id: uuid,
+		groupId: nullableUuid,
+		groupName: { type: 'string' },
+		sentByName: { type: ['string', 'null'] },
+		subject: { type: 'string' },
+		body: { type: 'string' },
+		recipientCount: { type: 'integer' },
+		emailedCount: { type: 'integer' },
+		createdAt: dateTime
+	})
+};
+
+// Course groups: groupings, automatic creation, self sign-up, overview, import, group mode ------
+
+const groupingId = pathId('id', 'The grouping id.');
+const autoLeader: Schema = {
+	type: 'string',
+	enum: ['none', 'first', 'random'],
+	description: 'Who becomes leader of a sign-up group, and again when the leader leaves.'
+};
+const groupModeSchema: Schema = {
+	type: 'string',
+	enum: ['none', 'separate', 'visible'],
+	description:
+		'separate: learners see only the staff and the participants who share a course group with them; ' +
+		'visible: learners see every (non-hidden) course group but act only in their own.'
+};
+const groupIdsBody = jsonBody({
+	type: 'object',
+	required: ['groupIds'],
+	properties: { groupIds: { type: 'array', items: uuid, minItems: 1, maxItems: 5000 } }
+});
+const person: Schema = {
+	type: 'object',
+	properties: { id: uuid, displayName: { type: 'string' } }
+};
+
+const courseGroupPaths = {
+	'/courses/{id}/groupings': {
+		parameters: [courseId],
+		get: {
+			tags: ['course groups'],
+			operationId: 'listGroupings',
+			responses: { '200': ok(listOf('Grouping')), ...errors('401', '404') }
+		},
+		post: {
+			tags: ['course groups'],
+			operationId: 'createGrouping',
+			requestBody: jsonBody({
+				type: 'object',
+				required: ['name'],
+				properties: {
+					name: { type: 'string', minLength: 1, maxLength: 200 },
+					idnumber: {
+						type: ['string', 'null'],
+						maxLength: 100,
+						description: 'Unique among the course’s groupings.'
+					},
+					description: { type: 'string', maxLength: 5000 },
+					exclusive: {
+						type: 'boolean',
+						default: false,
+						description: 'A learner is in at most one of its groups.'
+					}
+				}
+			}),
+			responses: { '201': ok(ref('Grouping'), 'Created.'), ...errors('400', '401', '404', '409') }
+		}
+	},
+	'/groupings/{id}': {
+		parameters: [groupingId],
+		get: {
+			tags: ['course groups'],
+			operationId: 'getGrouping',
+			responses: { '200': ok(ref('Grouping')), ...errors('401', '404') }
+		},
+		patch: {
+			tags: ['course groups'],
+			operationId: 'updateGrouping',
+			description:
+				'Making a grouping exclusive is refused (409, naming the person and groups) while someone is in two of its groups.',
+			requestBody: jsonBody({
+				type: 'object',
+				properties: {
+					name: { type: 'string', minLength: 1, maxLength: 200 },
+					idnumber: { type: ['string', 'null'], maxLength: 100 },
+					description: { type: 'string', maxLength: 5000 },
+					exclusive: { type: 'boolean' }
+				}
+			}),
+			responses: { '200': ok(ref('Grouping')), ...errors('400', '401', '404', '409') }
+		},
+		delete: {
+			tags: ['course groups'],
+			operationId: 'deleteGrouping',
+			description: 'Deletes the grouping; its groups and their members stay.',
+			responses: { '204': noContent, ...errors('401', '404') }
+		}
+	},
+	'/groupings/{id}/groups': {
+		parameters: [groupingId],
+		post: {
+			tags: ['course groups'],
+			operationId: 'addToGrouping',
+			description:
+				'Groups of the grouping’s course only (400 otherwise). An exclusive grouping refuses groups that would put someone in two of its groups (409).',
+			requestBody: groupIdsBody,
+			responses: {
+				'200': ok({ type: 'object', properties: { added: { type: 'integer' } } }),
+				...errors('400', '401', '404', '409')
+			}
+		},
+		delete: {
+			tags: ['course groups'],
+			operationId: 'removeFromGrouping',
+			requestBody: groupIdsBody,
+			responses: {
+				'200': ok({ type: 'object', properties: { removed: { type: 'integer' } } }),
+				...errors('400', '401', '404')
+			}
+		}
+	},
+	'/groupings/{id}/signup': {
+		parameters: [groupingId],
+		put: {
+			tags: ['course groups'],
+			operationId: 'updateSignup',
+			summary: 'Open or close self sign-up; every field is replaced',
+			requestBody: jsonBody({
+				type: 'object',
+				properties: {
+					open: { type: 'boolean', default: false },
+					sizeLimit: {
+						type: ['integer', 'null'],
+						minimum: 1,
+						maximum: 100000,
+						description: 'Places per group, leaders included.'
+					},
+					opensAt: { type: ['string', 'null'], format: 'date-time' },
+					closesAt: { type: ['string', 'null'], format: 'date-time' },
+					autoLeader: { ...autoLeader, default: 'none' }
+				}
+			}),
+			responses: { '200': ok(ref('Grouping')), ...errors('400', '401', '404') }
+		}
+	},
+	'/groupings/{id}/signup/assign': {
+		parameters: [groupingId],
+		post: {
+			tags: ['course groups'],
+			operationId: 'assignUnassigned',
+			description:
+				'Puts every active learner in none of the grouping’s groups into them, smallest group first, within place limits.',
+			responses: {
+				'200': ok({
+					type: 'object',
+					properties: {
+						assigned: { type: 'integer' },
+						leftOver: { type: 'array', items: person }
+					}
+				}),
+				...errors('401', '404')
+			}
+		}
+	},
 	'/courses/{id}/signup': {
 		parameters: [courseId],
 		get: {
@@ -755,104 +933,6 @@ const progressPaths = {
 						'text/csv': { schema: { type: 'string' } }
 					}
 				},
-	'/learner-groups/{id}/refreshes': {
-		parameters: [learnerGroupId],
-		get: {
-			tags: ['learner-groups'],
-			operationId: 'listLearnerGroupRefreshes',
-			summary: 'Who each refresh added and removed, when and why',
-			responses: {
-				'200': ok({ type: 'object', properties: { items: { type: 'array', items: anyObject } } }),
-				...errors('401', '404')
-			}
-		}
-	},
-	'/learner-groups/{id}/link': {
-		parameters: [learnerGroupId],
-		put: {
-			tags: ['learner-groups'],
-			operationId: 'linkLearnerGroup',
-			summary:
-				'Place the learner group under a course group (its members become effective members there)',
-			requestBody: jsonBody(obj({ parentId: nullableUuid }, ['parentId'])),
-			responses: { '200': ok(ref('LearnerGroup')), ...errors('400', '401', '404', '409', '415') }
-		}
-	},
-	'/learner-groups/{id}/interventions': {
-		parameters: [learnerGroupId],
-		get: {
-			tags: ['learner-groups'],
-			operationId: 'listInterventions',
-			summary: 'Messages sent to the group: who sent what, when, to how many',
-			responses: { '200': ok(listOf('Intervention')), ...errors('401', '404') }
-		},
-		post: {
-			tags: ['learner-groups'],
-			operationId: 'sendIntervention',
-			summary: "Send a message to the group's current members (email)",
-			requestBody: jsonBody(
-				obj(
-					{
-						subject: { type: 'string', minLength: 1, maxLength: 200 },
-						body: { type: 'string', minLength: 1, maxLength: 10000 }
-					},
-					['subject', 'body']
-				)
-			),
-			responses: { '201': ok(ref('Intervention'), 'Sent'), ...errors('400', '401', '404', '415') }
-		}
-	},
-	'/me/interventions': {
-		get: {
-			tags: ['learner-groups'],
-			operationId: 'listMyInterventions',
-			summary: 'Messages course staff sent to the caller through learner groups',
-			responses: {
-				'200': ok({ type: 'object', properties: { items: { type: 'array', items: anyObject } } }),
-				...errors('401')
-			}
-		}
-	},
-	'/groups/{id}/dashboard': {
-		parameters: [groupId],
-		get: {
-			tags: ['dashboard'],
-			operationId: 'getDashboard',
-			summary:
-				"The group's learners × courses: progress, last activity, overdue, at-risk (leaders see only the people they lead)",
-			parameters: dashboardQuery,
-			responses: { '200': ok(anyObject), ...errors('400', '401', '404') }
-		}
-	},
-	'/groups/{id}/dashboard/distribution': {
-		parameters: [groupId],
-		get: {
-			tags: ['dashboard'],
-			operationId: 'getProgressDistribution',
-			summary: 'Learner enrolments per 10-point progress band',
-			parameters: [dashboardQuery[0]],
-			responses: {
-				'200': ok({ type: 'object', properties: { items: { type: 'array', items: anyObject } } }),
-				...errors('400', '401', '404')
-			}
-		}
-	},
-	'/groups/{id}/dashboard/over-time': {
-		parameters: [groupId],
-		get: {
-			tags: ['dashboard'],
-			operationId: 'getProgressOverTime',
-			summary: 'Completions per day and pooled progress at the end of each day',
-			parameters: [
-				dashboardQuery[0],
-				{
-					name: 'days',
-					in: 'query',
-					schema: { type: 'integer', minimum: 1, maximum: 365, default: 30 }
-				}
-			],
-			responses: {
-				'200': ok({ type: 'object', properties: { items: { type: 'array', items: anyObject } } }),
 				...errors('400', '401', '404')
 			}
 		}
@@ -909,23 +989,6 @@ const progressPaths = {
 				'200': ok({ type: 'object', properties: { groupMode: groupModeSchema } }),
 				...errors('400', '401', '404')
 			}
-	'/groups/{id}/dashboard/csv': {
-		parameters: [groupId],
-		get: {
-			tags: ['dashboard'],
-			operationId: 'exportDashboard',
-			summary: 'The dashboard as CSV (same query)',
-			parameters: dashboardQuery,
-			responses: { '200': csvDownload, ...errors('400', '401', '404') }
-		}
-	},
-	'/groups/{id}/dashboard/learners/{userId}': {
-		parameters: [groupId, userId],
-		get: {
-			tags: ['dashboard'],
-			operationId: 'getDashboardLearner',
-			summary: 'One learner of the group, course by course, activity by activity',
-			responses: { '200': ok(anyObject), ...errors('401', '404') }
 		}
 	}
 };
@@ -1029,55 +1092,6 @@ const courseGroupSchemas = {
 			notInGroup: { type: 'array', items: person }
 		}
 	}
-const progressSchemas = {
-	Activity: obj({
-		id: uuid,
-		courseId: uuid,
-		idnumber: { type: ['string', 'null'] },
-		title: { type: 'string' },
-		description: { type: 'string' },
-		type: { type: 'string' },
-		dueAt: { type: ['string', 'null'], format: 'date-time' },
-		selfCompletion: { type: 'boolean' },
-		maxScore: { type: ['number', 'null'] },
-		position: { type: 'integer' },
-		restricted: { type: 'boolean' },
-		restrictedTo: { type: 'array', items: obj({ id: uuid, name: { type: 'string' } }) },
-		myCompletion: { type: ['object', 'null'] }
-	}),
-	Completion: obj({
-		userId: uuid,
-		displayName: { type: 'string' },
-		email: { type: 'string' },
-		completedAt: { type: ['string', 'null'], format: 'date-time' },
-		score: { type: ['number', 'null'] },
-		source: { type: ['string', 'null'], enum: ['self', 'staff', 'ingest', null] }
-	}),
-	LearnerGroup: obj({
-		id: uuid,
-		courseId: uuid,
-		name: { type: 'string' },
-		description: { type: 'string' },
-		criteria: criteriaDocument,
-		refreshMode: { type: 'string', enum: ['static', 'dynamic'] },
-		cadenceMinutes: { type: 'integer' },
-		lastRefreshedAt: { type: ['string', 'null'], format: 'date-time' },
-		memberCount: { type: 'integer' },
-		parentId: nullableUuid,
-		members: { type: 'array', items: anyObject },
-		refreshes: { type: 'array', items: anyObject }
-	}),
-	Intervention: obj({
-		id: uuid,
-		groupId: nullableUuid,
-		groupName: { type: 'string' },
-		sentByName: { type: ['string', 'null'] },
-		subject: { type: 'string' },
-		body: { type: 'string' },
-		recipientCount: { type: 'integer' },
-		emailedCount: { type: 'integer' },
-		createdAt: dateTime
-	})
 };
 
 export const openApiDocument = {
@@ -1105,16 +1119,13 @@ export const openApiDocument = {
 		{ name: 'course groups' },
 		{ name: 'announcements' },
 		{ name: 'resources' },
-		{ name: 'tokens' }
-	],
-	paths: {
-		...courseGroupPaths,
 		{ name: 'tokens' },
 		{ name: 'progress' },
 		{ name: 'learner-groups' },
 		{ name: 'dashboard' }
 	],
 	paths: {
+		...courseGroupPaths,
 		...progressPaths,
 		'/me': {
 			get: {
@@ -2305,8 +2316,8 @@ export const openApiDocument = {
 			}
 		},
 		schemas: {
-			...courseGroupSchemas,
 			...progressSchemas,
+			...courseGroupSchemas,
 			Error: {
 				type: 'object',
 				required: ['error'],
