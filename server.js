@@ -46,6 +46,11 @@ server.listen(port, host, () => {
 	else console.log(`  Tessera is running at http://${host}:${port}`);
 });
 stopOnExit(async () => {
+	// The app's own connections first (jobs, socket listeners): see hooks.server.ts.
+	const shutdown = /** @type {Record<symbol, (() => Promise<void>) | undefined>} */ (globalThis)[
+		Symbol.for('tessera.shutdown')
+	];
+	await shutdown?.();
 	await new Promise((resolve) => server.close(resolve));
 	await db.stop();
 });

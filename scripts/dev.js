@@ -10,6 +10,11 @@ const vite = await createServer({
 });
 await vite.listen();
 stopOnExit(async () => {
+	// The app's own connections first (jobs, socket listeners): see hooks.server.ts.
+	const shutdown = /** @type {Record<symbol, (() => Promise<void>) | undefined>} */ (globalThis)[
+		Symbol.for('tessera.shutdown')
+	];
+	await shutdown?.();
 	await vite.close();
 	await db.stop();
 });

@@ -7,8 +7,9 @@ import {
 	setSessionCookie,
 	validateSessionToken
 } from '$lib/server/auth/session';
-import { attachSocketServer } from '$lib/server/realtime/server';
+import { attachSocketServer, closeSocketServer } from '$lib/server/realtime/server';
 import { startJobs, stopJobs } from '$lib/server/jobs';
+import { closePool } from '$lib/server/db';
 import { maxUploadBytes } from '$lib/server/resources';
 import { maxUploadRequestBytes, UPLOAD_PATHS } from '$lib/server/resources/http';
 
@@ -19,10 +20,12 @@ export const init: ServerInit = async () => {
 	const httpServer = (globalThis as Record<symbol, unknown>)[Symbol.for('tessera.httpServer')];
 	attachSocketServer(httpServer as HttpServer | undefined);
 	startJobs().catch((error) => console.error('Background jobs did not start', error));
-	// adapter-node emits this on SIGINT/SIGTERM once it has stopped taking requests.
-	process.once('sveltekit:shutdown' as 'beforeExit', () => {
-		stopJobs().catch((error) => console.error('Background jobs did not stop cleanly', error));
-	});
+	// server.js and scripts/dev.js call this before they stop the database, so no connection of
+	// ours is cut from under us (pg-boss and the socket server's listeners would log errors).
+	(globalThis as Record<symbol, unknown>)[Symbol.for('tessera.shutdown')] = async () => {
+		await Promise.allSettled([stopJobs(), closeSocketServer()]);
+		await closePool();
+	};
 };
 
 export const handle: Handle = async ({ event, resolve }) => {
