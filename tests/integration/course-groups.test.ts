@@ -597,6 +597,8 @@ describe('automatic creation', () => {
 			where course_id = ${course.id} and actor_id = ${instructor.id} and via = 'api'
 			group by action order by action`;
 		expect(rows).toEqual([
+			// Messaging is on: each new group gets its general and announcements channels.
+			{ action: 'channels.insert', n: 4 },
 			{ action: 'group_members.insert', n: 10 },
 			{ action: 'grouping_groups.insert', n: 2 },
 			{ action: 'groupings.insert', n: 1 },

@@ -375,8 +375,9 @@ describe('separate group mode (enrolments)', () => {
 			learnerG: ['learnerG', 'leaderG', 'instructor'],
 			learnerG1: ['learnerG1', 'instructor'],
 			learnerH: [],
-			leaderG: ['learnerG', 'leaderG', 'instructor'],
-			leaderG1: ['leaderG1', 'instructor'],
+			// Leaders also see the people they lead (progress follows them): not limited by the mode.
+			leaderG: ['learnerG', 'leaderG', 'instructor', 'learnerG1', 'learnerG1a'],
+			leaderG1: ['leaderG1', 'instructor', 'learnerG1', 'learnerG1a'],
 			leaderH: [],
 			outsider: [],
 			instructor: everyoneInC,

