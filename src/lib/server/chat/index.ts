@@ -137,6 +137,8 @@ const channelColumns = (tx: Tx, userId: string) => tx`
 	 where mm.user_id = ${userId}::uuid and mm.channel_id = c.id and mm.seq > coalesce(r.last_read_seq, 0)) as mentions,
 	(c.archived_at is null
 	 and coalesce((select g.messaging_enabled from public.groups g where g.id = c.group_id), true)
+	 -- A visible-mode reader sees other course groups' channels but posts only in their own.
+	 and private.can_chat_in(c.group_id)
 	 and (c.kind = 'chat' or (select private.is_platform_admin())
 	      or c.group_id = any ((select private.announcer_group_ids_array())::uuid[]))) as "canPost",
 	((select private.is_platform_admin())
@@ -246,7 +248,7 @@ function translateSendError(error: unknown): never {
 		throw attachmentRefused();
 	}
 	if (isPgError(error, PG.foreignKeyViolation) || isPgError(error, PG.insufficientPrivilege)) {
-		if (error.hint === 'announcers_only') {
+		if (error.hint === 'announcers_only' || error.hint === 'readers_only') {
 			throw new DomainError(403, 'forbidden', error.message);
 		}
 		throw notFound();
@@ -487,6 +489,14 @@ export async function react(
 	).catch((error) => {
 		if (isPgError(error, PG.checkViolation)) {
 			throw new DomainError(400, 'invalid_input', 'That reaction is not valid.');
+		}
+		// Someone who only reads the channel (a visible-mode course group they are not in).
+		if (isPgError(error, PG.insufficientPrivilege)) {
+			throw new DomainError(
+				403,
+				'forbidden',
+				'You can read this group’s channels, but react only in the groups you belong to.'
+			);
 		}
 		throw error;
 	});
