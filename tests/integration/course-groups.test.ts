@@ -923,6 +923,10 @@ describe('group mode', () => {
 			userIds: [byName('Ada Lovelace').id, byName('Alan Turing').id]
 		});
 		const ada = actor(byName('Ada Lovelace'));
+		// Earlier tests may have made Ada an automatic (random) leader of a team in another course,
+		// and leaders see the people they lead in every course (progress follows them): make her a
+		// plain learner so this test reads the group mode alone.
+		await ownerDb()`update public.group_members set role = 'member' where user_id = ${ada.id}`;
 		expect((await enrolments.listParticipants(ada, course.id)).total).toBe(12);
 		expect(await courses.setGroupMode(staff(), course.id, 'separate')).toEqual({
 			groupMode: 'separate'
