@@ -67,6 +67,10 @@ const activityFields = {
 	restrictedTo: v.optional(
 		v.pipe(v.array(uuid), v.maxLength(50, 'Restrict to at most 50 groups.')),
 		[]
+	),
+	restrictedToGroupings: v.optional(
+		v.pipe(v.array(uuid), v.maxLength(50, 'Restrict to at most 50 groupings.')),
+		[]
 	)
 };
 

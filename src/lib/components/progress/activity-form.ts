@@ -9,7 +9,8 @@ export function activityInputFrom(data: FormData) {
 		dueDate: text('dueDate'),
 		maxScore: text('maxScore'),
 		selfCompletion: data.get('selfCompletion') === 'on' ? 'on' : '',
-		restrictedTo: data.getAll('restrictedTo').map(String)
+		restrictedTo: data.getAll('restrictedTo').map(String),
+		restrictedToGrouping: text('restrictedToGrouping')
 	};
 	const input = {
 		title: values.title,
@@ -21,7 +22,8 @@ export function activityInputFrom(data: FormData) {
 			: values.dueDate || null,
 		selfCompletion: values.selfCompletion === 'on',
 		maxScore: values.maxScore === '' ? null : Number(values.maxScore),
-		restrictedTo: values.restrictedTo
+		restrictedTo: values.restrictedTo,
+		restrictedToGroupings: values.restrictedToGrouping ? [values.restrictedToGrouping] : []
 	};
 	return { input, values };
 }

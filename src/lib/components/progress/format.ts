@@ -40,3 +40,14 @@ export const ACTIVITY_TYPES: Record<string, string> = {
 	discussion: 'Discussion',
 	external: 'External'
 };
+
+/** Who a restricted activity is for, as staff read it: "Group A, grouping Projects"; '' when unnamed. */
+export function restrictionLabel(activity: {
+	restrictedTo: { name: string }[];
+	restrictedToGroupings?: { name: string }[];
+}): string {
+	return [
+		...activity.restrictedTo.map((g) => g.name),
+		...(activity.restrictedToGroupings ?? []).map((g) => `grouping ${g.name}`)
+	].join(', ');
+}

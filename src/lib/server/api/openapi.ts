@@ -154,6 +154,13 @@ const activityWrite = obj({
 		items: uuid,
 		maxItems: 50,
 		description: 'Course groups whose effective members (and staff) may open it.'
+	},
+	restrictedToGroupings: {
+		type: 'array',
+		items: uuid,
+		maxItems: 50,
+		description:
+			'Groupings of the course: the effective members of any of their groups (now or added later) may open it.'
 	}
 });
 const criterion: Schema = {
@@ -239,7 +246,8 @@ const progressPaths = {
 		patch: {
 			tags: ['progress'],
 			operationId: 'updateActivity',
-			summary: 'Change an activity; restrictedTo replaces the restrictions (course managers)',
+			summary:
+				'Change an activity; restrictedTo / restrictedToGroupings replace those restrictions (course managers)',
 			requestBody: jsonBody(activityWrite),
 			responses: { '200': ok(ref('Activity')), ...errors('400', '401', '404', '409', '415') }
 		},
@@ -605,6 +613,11 @@ const progressSchemas = {
 		position: { type: 'integer' },
 		restricted: { type: 'boolean' },
 		restrictedTo: { type: 'array', items: obj({ id: uuid, name: { type: 'string' } }) },
+		restrictedToGroupings: {
+			type: 'array',
+			items: obj({ id: uuid, name: { type: 'string' } }),
+			description: 'Named to course staff only.'
+		},
 		myCompletion: { type: ['object', 'null'] }
 	}),
 	Completion: obj({

@@ -32,6 +32,8 @@ export type Activity = {
 	/** Whether any group restriction applies (groups the viewer cannot see are not named). */
 	restricted: boolean;
 	restrictedTo: { id: string; name: string }[];
+	/** Groupings it is restricted to (named to staff only); their groups' members may open it. */
+	restrictedToGroupings: { id: string; name: string }[];
 	myCompletion: { completedAt: Date | null; score: number | null; source: string } | null;
 };
 
@@ -68,6 +70,9 @@ const activityColumns = (tx: Tx) => tx`
 	coalesce((select json_agg(json_build_object('id', g.id, 'name', g.name) order by g.name)
 	          from public.activity_restrictions r join public.groups g on g.id = r.group_id
 	          where r.activity_id = a.id), '[]') as "restrictedTo",
+	coalesce((select json_agg(json_build_object('id', gr.id, 'name', gr.name) order by gr.name)
+	          from public.activity_restrictions r join public.groupings gr on gr.id = r.grouping_id
+	          where r.activity_id = a.id), '[]') as "restrictedToGroupings",
 	(select json_build_object('completedAt', c.completed_at, 'score', c.score::float8, 'source', c.source)
 	 from public.completions c where c.activity_id = a.id and c.user_id = (select auth.uid())) as "myCompletion"`;
 
@@ -138,7 +143,8 @@ function translateWriteError(error: unknown, idnumber?: string | null): never {
 		);
 	}
 	if (isPgError(error, PG.checkViolation) && !error.constraint_name) {
-		throw invalid(error.message, [{ path: 'restrictedTo', message: error.message }]);
+		const path = /grouping/.test(error.message) ? 'restrictedToGroupings' : 'restrictedTo';
+		throw invalid(error.message, [{ path, message: error.message }]);
 	}
 	if (isPgError(error, PG.insufficientPrivilege) || isPgError(error, PG.foreignKeyViolation)) {
 		throw notFound();
@@ -146,17 +152,25 @@ function translateWriteError(error: unknown, idnumber?: string | null): never {
 	throw error;
 }
 
-async function replaceRestrictions(tx: Tx, activityId: string, groupIds: string[], actor: Actor) {
-	await tx`delete from public.activity_restrictions where activity_id = ${activityId}`;
-	if (groupIds.length > 0) {
+/** Replaces an activity's restrictions of one kind (groups or groupings); the other kind stays. */
+async function replaceRestrictions(
+	tx: Tx,
+	activityId: string,
+	kind: 'group' | 'grouping',
+	ids: string[],
+	actor: Actor
+) {
+	const column = kind === 'group' ? tx`group_id` : tx`grouping_id`;
+	await tx`delete from public.activity_restrictions where activity_id = ${activityId} and ${column} is not null`;
+	if (ids.length > 0) {
 		await tx`
-			insert into public.activity_restrictions (activity_id, group_id, course_id, created_by)
+			insert into public.activity_restrictions (activity_id, ${column}, course_id, created_by)
 			select ${activityId}, g, (select course_id from public.activities where id = ${activityId}), ${actor?.id ?? null}
-			from unnest(${[...new Set(groupIds)]}::uuid[]) as g`;
+			from unnest(${[...new Set(ids)]}::uuid[]) as g`;
 	}
 }
 
-/** Adds an activity to a course, optionally restricted to groups of the course (course managers). */
+/** Adds an activity to a course, optionally restricted to groups and groupings of the course (course managers). */
 export async function createActivity(
 	actor: Actor,
 	courseId: string,
@@ -175,7 +189,8 @@ export async function createActivity(
 					                               self_completion, max_score, position, created_by)
 					values (${id}, ${courseId}, ${data.idnumber}, ${data.title}, ${data.description}, ${data.type},
 					        ${data.dueAt}, ${data.selfCompletion}, ${data.maxScore}, ${data.position}, ${actor?.id ?? null})`;
-				await replaceRestrictions(tx, id, data.restrictedTo, actor);
+				await replaceRestrictions(tx, id, 'group', data.restrictedTo, actor);
+				await replaceRestrictions(tx, id, 'grouping', data.restrictedToGroupings, actor);
 			},
 			via
 		);
@@ -187,7 +202,7 @@ export async function createActivity(
 	return getActivity(actor, id);
 }
 
-/** Edits an activity; restrictedTo, when given, replaces its restrictions (course managers). */
+/** Edits an activity; restrictedTo / restrictedToGroupings, when given, replace those restrictions (course managers). */
 export async function updateActivity(
 	actor: Actor,
 	activityId: string,
@@ -219,7 +234,10 @@ export async function updateActivity(
 						position = ${has('position') ? data.position! : tx`position`}
 					where id = ${activityId}`;
 				if (data.restrictedTo !== undefined) {
-					await replaceRestrictions(tx, activityId, data.restrictedTo, actor);
+					await replaceRestrictions(tx, activityId, 'group', data.restrictedTo, actor);
+				}
+				if (data.restrictedToGroupings !== undefined) {
+					await replaceRestrictions(tx, activityId, 'grouping', data.restrictedToGroupings, actor);
 				}
 			},
 			via
@@ -228,7 +246,9 @@ export async function updateActivity(
 		if (error instanceof DomainError) throw error;
 		translateWriteError(error, data.idnumber);
 	}
-	if (data.restrictedTo !== undefined) void factsChanged([courseId], 'completions');
+	if (data.restrictedTo !== undefined || data.restrictedToGroupings !== undefined) {
+		void factsChanged([courseId], 'completions');
+	}
 	return getActivity(actor, activityId);
 }
 

@@ -1,3 +1,4 @@
+import * as courseGroups from '$lib/server/course-groups';
 import * as courses from '$lib/server/courses';
 import * as groups from '$lib/server/groups';
 import * as learnerGroups from '$lib/server/learner-groups';
@@ -32,6 +33,9 @@ export const load: PageServerLoad = async (event) => {
 					name: g.name,
 					depth: g.depth
 				}))
+			: [],
+		courseGroupings: list.canManage
+			? (await courseGroups.listGroupings(user, course.id)).map((g) => ({ id: g.id, name: g.name }))
 			: []
 	};
 };

@@ -6,7 +6,7 @@ export const GET = endpoint(async (event, user) =>
 	progress.getActivity(user, uuidParam(event, 'id'))
 );
 
-/** Fields left out keep their values; restrictedTo, when sent, replaces the restrictions. */
+/** Fields left out keep their values; restrictedTo / restrictedToGroupings, when sent, replace those restrictions. */
 export const PATCH = endpoint(async (event, user) =>
 	progress.updateActivity(user, uuidParam(event, 'id'), await readJson(event), 'api')
 );

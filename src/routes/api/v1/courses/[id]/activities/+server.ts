@@ -7,7 +7,7 @@ export const GET = endpoint(async (event, user) =>
 	progress.listActivities(user, uuidParam(event, 'id'))
 );
 
-/** Adds an activity (course managers); restrictedTo lists course groups. */
+/** Adds an activity (course managers); restrictedTo lists course groups, restrictedToGroupings course groupings. */
 export const POST = endpoint(
 	async (event, user) =>
 		progress.createActivity(user, uuidParam(event, 'id'), await readJson(event), 'api'),
