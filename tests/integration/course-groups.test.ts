@@ -923,10 +923,12 @@ describe('group mode', () => {
 			userIds: [byName('Ada Lovelace').id, byName('Alan Turing').id]
 		});
 		const ada = actor(byName('Ada Lovelace'));
-		// Earlier tests may have made Ada an automatic (random) leader of a team in another course,
-		// and leaders see the people they lead in every course (progress follows them): make her a
-		// plain learner so this test reads the group mode alone.
-		await ownerDb()`update public.group_members set role = 'member' where user_id = ${ada.id}`;
+		const loner = actor(byName('Ken Thompson'));
+		// Earlier tests may have made Ada or Ken an automatic (random) leader of a team in another
+		// course, and leaders see the people they lead in every course (progress follows them):
+		// make them plain learners so this test reads the group mode alone.
+		await ownerDb()`
+			update public.group_members set role = 'member' where user_id in (${ada.id}, ${loner.id})`;
 		expect((await enrolments.listParticipants(ada, course.id)).total).toBe(12);
 		expect(await courses.setGroupMode(staff(), course.id, 'separate')).toEqual({
 			groupMode: 'separate'
@@ -935,7 +937,6 @@ describe('group mode', () => {
 			(p) => p.displayName
 		);
 		expect(seen).toEqual(['Ada Lovelace', 'Alan Turing', 'Assistant Aide', 'Ines Instructor']);
-		const loner = actor(byName('Ken Thompson'));
 		expect(
 			(await enrolments.listParticipants(loner, course.id)).participants.map((p) => p.displayName)
 		).toEqual(['Assistant Aide', 'Ines Instructor', 'Ken Thompson']);
