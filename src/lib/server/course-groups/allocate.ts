@@ -1,3 +1,8 @@
+import { letterFor, nameFor } from '$lib/course-groups';
+
+// The naming rules are the ones the auto-create form previews in the browser: one definition.
+export { letterFor as letters, nameFor as groupName };
+
 /**
  * Automatic group creation, as pure functions: how many groups of which sizes, who goes where,
  * and what the groups are called. No I/O, so the same input always gives the same groups.
@@ -123,26 +128,9 @@ export function allocate<T extends Person>(people: readonly T[], options: Alloca
 	return groups;
 }
 
-/** A, B, …, Z, AA, AB, … for 0, 1, …, 25, 26, 27, … */
-export function letters(index: number): string {
-	let n = index + 1;
-	let out = '';
-	while (n > 0) {
-		const rem = (n - 1) % 26;
-		out = String.fromCharCode(65 + rem) + out;
-		n = Math.floor((n - 1) / 26);
-	}
-	return out;
-}
-
 /** Whether a naming scheme can number groups: it needs an @ (letters) or a # (numbers). */
 export function isNamingScheme(pattern: string): boolean {
 	return /[@#]/.test(pattern);
-}
-
-/** The name of the group at `index` (0-based): the first @ or # replaced by letters or a number. */
-export function groupName(pattern: string, index: number): string {
-	return pattern.replace(/[@#]/, (mark) => (mark === '@' ? letters(index) : String(index + 1)));
 }
 
 /**
@@ -154,7 +142,7 @@ export function nameGroups(pattern: string, count: number, taken: Iterable<strin
 	const used = new Set([...taken].map((name) => name.trim().toLowerCase()));
 	const names: string[] = [];
 	for (let index = 0; names.length < count; index++) {
-		const name = groupName(pattern, index);
+		const name = nameFor(pattern, index);
 		if (!used.has(name.trim().toLowerCase())) names.push(name);
 	}
 	return names;
