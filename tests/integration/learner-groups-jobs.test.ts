@@ -8,6 +8,7 @@ import {
 	refreshQueue
 } from '$lib/server/learner-groups/jobs';
 import * as progress from '$lib/server/progress';
+import { listenForFactChanges } from '$lib/server/progress/changes';
 import {
 	actor,
 	addOrganisationMember,
@@ -115,5 +116,29 @@ describe('learner group refreshes through pg-boss', () => {
 			.toEqual([{ added_count: 0, removed_count: 1 }]);
 		expect(await refreshesOf(fixed.id, 'schedule')).toEqual([]);
 		expect((await learnerGroups.get(actor(staff), fixed.id)).memberCount).toBe(3);
+	});
+
+	it('refreshes a dynamic group shortly after an enrolment written by any path', async () => {
+		const org = await createOrganisation();
+		const other = await createCourse(org.id);
+		await enrol(other.id, staff.id, 'instructor');
+		await learnerGroups.enable(actor(staff), other.id);
+		const group = await learnerGroups.create(actor(staff), other.id, {
+			name: 'Active learners',
+			criteria: { all: [{ type: 'enrolment', role: 'learner', status: 'active' }] }
+		});
+		expect(group.memberCount).toBe(0);
+		const stop = await listenForFactChanges();
+		try {
+			// As a cohort sync, an import or a script would: straight into the table, no domain call.
+			await ownerDb()`
+				insert into public.enrolments (course_id, user_id)
+				select ${other.id}, unnest(${learners.map((l) => l.id)}::uuid[])`;
+			await expect
+				.poll(() => refreshesOf(group.id, 'event'), { timeout: 20_000, interval: 250 })
+				.toEqual([{ added_count: 3, removed_count: 0 }]);
+		} finally {
+			await stop();
+		}
 	});
 });

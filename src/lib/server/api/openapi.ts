@@ -469,7 +469,12 @@ const progressPaths = {
 					obj({
 						added: { type: 'integer' },
 						removed: { type: 'integer' },
-						members: { type: 'integer' }
+						members: { type: 'integer' },
+						skipped: {
+							type: 'boolean',
+							description:
+								'Always false here: a refresh by hand evaluates in full (scheduled ones skip when nothing changed).'
+						}
 					})
 				),
 				...errors('401', '404')

@@ -57,13 +57,27 @@ export function boss(): Promise<PgBoss> {
 	return started;
 }
 
-async function ensureQueue(queue: PgBoss, definition: QueueDefinition) {
-	await queue.createQueue(definition.name, {
-		name: definition.name,
-		policy: definition.policy ?? 'standard',
-		retryLimit: definition.retryLimit ?? 3,
-		retryBackoff: true
-	});
+const created = new WeakMap<PgBoss, Map<string, Promise<void>>>();
+
+/**
+ * Creates the queue once per process: concurrent first sends share one creation (two
+ * `createQueue` calls at once for one queue can deadlock in the database).
+ */
+function ensureQueue(queue: PgBoss, definition: QueueDefinition): Promise<void> {
+	let known = created.get(queue);
+	if (!known) created.set(queue, (known = new Map()));
+	let creating = known.get(definition.name);
+	if (!creating) {
+		creating = queue.createQueue(definition.name, {
+			name: definition.name,
+			policy: definition.policy ?? 'standard',
+			retryLimit: definition.retryLimit ?? 3,
+			retryBackoff: true
+		});
+		known.set(definition.name, creating);
+		creating.catch(() => known.delete(definition.name));
+	}
+	return creating;
 }
 
 /**

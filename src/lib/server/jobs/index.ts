@@ -1,4 +1,5 @@
 import * as cohorts from '$lib/server/cohorts';
+import { listenForFactChanges } from '$lib/server/progress/changes';
 import { stopBoss, work } from './boss';
 import { workers } from './workers';
 
@@ -7,7 +8,10 @@ export { defineQueue, schedule, type Queue } from './boss';
 const STARTED = Symbol.for('tessera.jobs');
 const SWEEP_EVERY_MS = Number(process.env.MEMBERSHIP_SWEEP_MS ?? 5000);
 
-type Store = Record<symbol, { timer: NodeJS.Timeout } | undefined>;
+type Store = Record<
+	symbol,
+	{ timer: NodeJS.Timeout; unlisten: (() => Promise<void>) | null } | undefined
+>;
 
 /**
  * Background work of this process.
@@ -16,6 +20,8 @@ type Store = Record<symbol, { timer: NodeJS.Timeout } | undefined>;
  *   valid_until), so they reach courses within seconds. It runs every few seconds, which pg-boss's
  *   minutely clock cannot do; its row is locked while it runs, so several app processes never
  *   apply the same change twice.
+ * - Writes the database reports on `tessera_learner_groups` (enrolments, memberships by any path)
+ *   queue the refresh of the dynamic learner groups that read them.
  * - Every queue in ./workers.ts is worked through pg-boss (`TESSERA_JOBS=off` turns both off,
  *   for processes that only serve requests).
  */
@@ -34,7 +40,12 @@ export async function startJobs() {
 			});
 	}, SWEEP_EVERY_MS);
 	timer.unref();
-	store[STARTED] = { timer };
+	const started = { timer, unlisten: null as (() => Promise<void>) | null };
+	store[STARTED] = started;
+	started.unlisten = await listenForFactChanges().catch((error) => {
+		console.error('Could not listen for learner group facts', error);
+		return null;
+	});
 	for (const worker of workers) {
 		await work(worker.queue, worker.handler, worker.options);
 	}
@@ -48,6 +59,9 @@ export async function stopJobs() {
 	const store = globalThis as unknown as Store;
 	const started = store[STARTED];
 	store[STARTED] = undefined;
-	if (started) clearInterval(started.timer);
+	if (started) {
+		clearInterval(started.timer);
+		await started.unlisten?.().catch(() => {});
+	}
 	await stopBoss();
 }

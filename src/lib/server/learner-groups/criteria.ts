@@ -59,6 +59,39 @@ function predicate(tx: Tx, courseId: string, c: Criterion, at: Date) {
 	}
 }
 
+/** Each person's latest course view, post or completion in the course, joined to enrolments `b` as `ls`. */
+function lastSeenJoin(tx: Tx, courseId: string) {
+	return tx`
+		left join (
+		  select x.user_id, max(x.at) as last_at from (
+		    select le.user_id, le.occurred_at as at from public.learner_events le
+		    where le.course_id = ${courseId}
+		    union all
+		    select c.user_id, c.completed_at from public.completions c
+		    where c.course_id = ${courseId} and c.completed_at is not null
+		  ) x group by x.user_id
+		) ls on ls.user_id = b.user_id`;
+}
+
+/**
+ * The first moment after `at` when the result can change by the clock alone, with no fact
+ * written: someone crossing an "inactive for N days" threshold (null when no criterion reads
+ * the clock, or nobody is left to cross one). One `next` column.
+ */
+export function clockChangeQuery(tx: Tx, courseId: string, criteria: Criteria, at: Date) {
+	const days = criteria.all.flatMap((c) => (c.type === 'inactive' ? [c.days] : []));
+	if (days.length === 0) return null;
+	return tx`
+		select min(s.since + make_interval(hours => 24 * d.days)) as next
+		from (
+		  select coalesce(ls.last_at, b.enrolled_at) as since
+		  from public.enrolments b
+		  ${lastSeenJoin(tx, courseId)}
+		  where b.course_id = ${courseId}
+		) s, unnest(${days}::int[]) d (days)
+		where s.since + make_interval(hours => 24 * d.days) > ${at}::timestamptz`;
+}
+
 /**
  * The people of a course who match `criteria` at time `at`, as one query (user_id column). The
  * document becomes SQL with bound parameters only: its values never become SQL text. Runs as the
@@ -81,18 +114,6 @@ export function targetQuery(tx: Tx, courseId: string, criteria: Criteria, at: Da
 				       on p.user_id = b.user_id`
 				: tx``
 		}
-		${
-			needsLastSeen
-				? tx`left join (
-				       select x.user_id, max(x.at) as last_at from (
-				         select le.user_id, le.occurred_at as at from public.learner_events le
-				         where le.course_id = ${courseId}
-				         union all
-				         select c.user_id, c.completed_at from public.completions c
-				         where c.course_id = ${courseId} and c.completed_at is not null
-				       ) x group by x.user_id
-				     ) ls on ls.user_id = b.user_id`
-				: tx``
-		}
+		${needsLastSeen ? lastSeenJoin(tx, courseId) : tx``}
 		where b.course_id = ${courseId} and ${where}`;
 }

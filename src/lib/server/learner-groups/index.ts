@@ -13,7 +13,7 @@ import { DomainError, invalid, notFound } from '$lib/server/errors';
 import { isUuid, parse } from '$lib/server/validate';
 import * as schemas from '$lib/schemas/learner-groups';
 import type { Criteria } from '$lib/schemas/learner-groups';
-import { dependenciesOf, targetQuery } from './criteria';
+import { clockChangeQuery, dependenciesOf, targetQuery } from './criteria';
 
 export {
 	deliver,
@@ -71,7 +71,12 @@ export type RefreshResult = {
 	removed: number;
 	members: number;
 	refreshId: number | null;
+	/** Nothing it reads had changed since the last evaluation, so it was not evaluated again. */
+	skipped: boolean;
 };
+
+/** How long a refresh trusts its last evaluation when nothing it reads was written. */
+const TRUST_MS = 12 * 60 * 60 * 1000;
 
 export type Preview = { count: number; sample: { id: string; displayName: string }[] };
 
@@ -466,7 +471,9 @@ export async function refresh(actor: NonNullable<Actor>, groupId: string): Promi
 /**
  * Brings a learner group's members in line with its criteria in one set-based diff (insert the
  * missing, delete the gone; leaders untouched), as the system, and records who was added and
- * removed. Scheduled and event refreshes that change nothing leave no history row.
+ * removed. Scheduled and event refreshes that change nothing leave no history row, and skip the
+ * diff altogether when nothing the criteria read was written since the last evaluation and no
+ * one can have crossed an "inactive for N days" line since (private.learner_fact_changes).
  */
 export async function runRefresh(
 	groupId: string,
@@ -476,13 +483,44 @@ export async function runRefresh(
 ): Promise<RefreshResult> {
 	return asService(async (tx) => {
 		// One refresh of a group at a time: concurrent ones queue here and see each other's result.
-		const [row] = await tx<{ courseId: string; criteria: Criteria }[]>`
-			select course_id as "courseId", criteria from public.learner_group_criteria
+		const [row] = await tx<
+			{
+				courseId: string;
+				criteria: Criteria;
+				factsSnapshot: string | null;
+				stableUntil: Date | null;
+				lastRefreshedAt: Date | null;
+			}[]
+		>`
+			select course_id as "courseId", criteria, facts_snapshot::text as "factsSnapshot", stable_until as "stableUntil",
+			       last_refreshed_at as "lastRefreshedAt"
+			from public.learner_group_criteria
 			where group_id = ${groupId} for update`;
 		if (!row) throw notFound();
-		const criteria = parse(schemas.criteria, row.criteria);
+		// Taken before anything is read: a change by a transaction it cannot see may be unseen.
+		const [{ snapshot }] = await tx<
+			{ snapshot: string }[]
+		>`select private.learner_facts_snapshot()::text as snapshot`;
 		const always = trigger === 'manual' || trigger === 'create';
-		const [result] = await tx<RefreshResult[]>`
+		const trusted =
+			!always &&
+			row.factsSnapshot !== null &&
+			row.stableUntil !== null &&
+			row.stableUntil > at &&
+			(row.lastRefreshedAt === null || row.lastRefreshedAt <= at);
+		if (trusted) {
+			const [{ changed }] = await tx<{ changed: boolean }[]>`
+				select private.learner_group_facts_changed(${groupId}, ${row.factsSnapshot}::pg_snapshot) as changed`;
+			if (!changed) {
+				await tx`update public.learner_group_criteria set last_refreshed_at = ${at} where group_id = ${groupId}`;
+				const [{ members }] = await tx<{ members: number }[]>`
+					select count(*)::int as members from public.group_members
+					where group_id = ${groupId} and role = 'member'`;
+				return { added: 0, removed: 0, members, refreshId: null, skipped: true };
+			}
+		}
+		const criteria = parse(schemas.criteria, row.criteria);
+		const [result] = await tx<Omit<RefreshResult, 'skipped'>[]>`
 			with target as materialized (${targetQuery(tx, row.courseId, criteria, at)}),
 			removed as (
 				delete from public.group_members m
@@ -511,8 +549,16 @@ export async function runRefresh(
 			)
 			select (select count(*) from added)::int as added, (select count(*) from removed)::int as removed,
 			       (select count(*) from target)::int as members, (select id::int from recorded) as "refreshId"`;
-		await tx`update public.learner_group_criteria set last_refreshed_at = ${at} where group_id = ${groupId}`;
-		return result;
+		// Until when this result holds by the clock alone (and never longer than TRUST_MS).
+		const clock = clockChangeQuery(tx, row.courseId, criteria, at);
+		const [{ next }] = clock ? await tx<{ next: Date | null }[]>`${clock}` : [{ next: null }];
+		const limit = new Date(at.getTime() + TRUST_MS);
+		const stableUntil = next && next < limit ? next : limit;
+		await tx`
+			update public.learner_group_criteria
+			set last_refreshed_at = ${at}, facts_snapshot = ${snapshot}::pg_snapshot, stable_until = ${stableUntil}
+			where group_id = ${groupId}`;
+		return { ...result, skipped: false };
 	});
 }
 

@@ -1,3 +1,4 @@
+import { asService } from '$lib/server/db';
 import { defineQueue, schedule, type JobHandler } from '$lib/server/jobs/boss';
 import { DomainError } from '$lib/server/errors';
 import { dueForRefresh, runRefresh } from './index';
@@ -30,8 +31,9 @@ export const handleRefresh: JobHandler<RefreshJob> = async ({ groupId, trigger }
 	}
 };
 
-/** Queues a refresh for every dynamic learner group that is due. */
+/** Queues a refresh for every dynamic learner group that is due, and forgets day-old fact changes. */
 export const handleCadence: JobHandler<object> = async () => {
+	await asService((tx) => tx`select private.prune_learner_fact_changes()`);
 	for (const groupId of await dueForRefresh(new Date(), 1000)) {
 		await refreshQueue.send({ groupId, trigger: 'schedule' }, { singletonKey: groupId });
 	}

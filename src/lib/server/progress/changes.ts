@@ -1,4 +1,5 @@
-import { asService } from '$lib/server/db';
+import { asService, pool } from '$lib/server/db';
+import { isUuid } from '$lib/server/validate';
 import { emitToUsers } from '$lib/server/realtime/notify';
 import * as learnerGroups from '$lib/server/learner-groups';
 import type { Dependency } from '$lib/server/learner-groups/criteria';
@@ -84,4 +85,22 @@ export async function factsChanged(
 	} catch (error) {
 		console.error('Progress change follow-up failed', error);
 	}
+}
+
+/**
+ * Queues the refresh of the dynamic learner groups the database names on
+ * `tessera_learner_groups`: writes no domain code reports (enrolments and memberships by any
+ * path, cohort sync, the membership sweep, activities and restrictions), see
+ * 20261122005100_learner_group_freshness.sql. Returns how to stop listening.
+ */
+export async function listenForFactChanges(): Promise<() => Promise<void>> {
+	const listener = await pool().listen('tessera_learner_groups', (payload) => {
+		for (const groupId of payload.split(',')) {
+			if (!isUuid(groupId)) continue;
+			scheduler(groupId).catch((error) =>
+				console.error('Could not queue a learner group refresh', error)
+			);
+		}
+	});
+	return listener.unlisten;
 }
