@@ -81,6 +81,12 @@ language sql stable security definer set search_path = ''
 as $$
   with above as (
     select distinct gc.ancestor_id as id from public.group_closure gc where gc.descendant_id = any (group_ids)
+  ),
+  -- Courses with an activity restricted to one of those groups (read once, not per learner group).
+  restricting as materialized (
+    select distinct a.course_id from private.activity_allowed_groups() r
+    join public.activities a on a.id = r.activity_id
+    where r.group_id in (select id from above)
   )
   select coalesce(array_agg(k.group_id), '{}') from public.learner_group_criteria k
   where k.refresh_mode = 'dynamic' and not (k.group_id = any (group_ids))
@@ -91,11 +97,7 @@ as $$
       )
       or (
         exists (select 1 from jsonb_array_elements(k.criteria -> 'all') c where c ->> 'type' = 'progress')
-        and exists (
-          select 1 from private.activity_allowed_groups() r
-          join public.activities a on a.id = r.activity_id
-          where a.course_id = k.course_id and r.group_id in (select id from above)
-        )
+        and k.course_id in (select course_id from restricting)
       )
     )
 $$;

@@ -349,6 +349,25 @@ describe('refresh right away on writes no domain code reports', () => {
 				select user_id from public.enrolments where course_id = ${course.id} and role = 'learner' limit 1`;
 			await ownerDb()`insert into public.group_members (group_id, user_id) values (${mentors.id}, ${ida[0].user_id})`;
 			await expect.poll(() => scheduled).toEqual([mentored.id]);
+
+			// A membership of a group that restricts an activity changes progress: "progress below" is queued.
+			const [lab] = await ownerDb()<{ id: string }[]>`
+				insert into public.groups (scope, organisation_id, course_id, name)
+				values ('course', ${org.id}, ${course.id}, 'Lab group') returning id`;
+			const restricted = await progress.createActivity(staff, course.id, {
+				title: 'Lab only',
+				restrictedTo: [lab.id]
+			});
+			expect(restricted.restrictedTo).toHaveLength(1);
+			const behind = await learnerGroups.create(staff, course.id, {
+				name: 'Behind',
+				criteria: { all: [{ type: 'progress', op: 'below', percent: 50 }] }
+			});
+			await new Promise((resolve) => setTimeout(resolve, 300));
+			scheduled.length = 0;
+			await ownerDb()`insert into public.group_members (group_id, user_id) values (${lab.id}, ${ida[0].user_id})`;
+			await expect.poll(() => scheduled).toContain(behind.id);
+			expect(scheduled).not.toContain(dynamic.id);
 		} finally {
 			await stop();
 			setRefreshScheduler(null);
