@@ -257,6 +257,13 @@ describe('course groups API', () => {
 		expect(
 			overview.body.groupings[0].groups.map((g: { members: unknown[] }) => g.members.length)
 		).toEqual([2, 2, 2]);
+		// Staff only: learners would see a wrong picture (groups they cannot see into look empty).
+		expect(await call(overviewRoute.GET, { user: learners[0], params })).toMatchObject({
+			status: 404
+		});
+		expect(
+			await call(overviewRoute.GET, { user: learners[0], params, query: '?format=csv' })
+		).toMatchObject({ status: 404 });
 		const csv = await call(overviewRoute.GET, { user: instructor, params, query: '?format=csv' });
 		expect(csv.status).toBe(200);
 		expect(csv.headers.get('content-disposition')).toBe(

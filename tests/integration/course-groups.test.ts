@@ -860,9 +860,9 @@ describe('overview', () => {
 		});
 	});
 
-	it('shows a learner only the groups and members their visibility allows', async () => {
+	it('is for course staff: a learner is refused, in either group mode', async () => {
 		const course = await freshCourse();
-		const labs = await courseGroups.autoCreate(staff(), course.id, {
+		await courseGroups.autoCreate(staff(), course.id, {
 			by: 'groups',
 			count: 2,
 			naming: 'Lab @',
@@ -870,15 +870,16 @@ describe('overview', () => {
 		});
 		await groups.create(staff(), { courseId: course.id, name: 'Staff room', visibility: 'hidden' });
 		const frances = actor(byName('Frances Allen'));
-		const data = await courseGroups.overview(frances, course.id);
-		expect(data.notInGrouping.map((g) => [g.name, g.members.length])).toEqual([['Lab A', 5]]);
-		expect(labs.groups).toHaveLength(2);
-		// Visible group mode: every non-hidden group, and still only their own group's roster.
+		// Under a learner's RLS the groups they cannot see into would look empty and their people
+		// would be listed as in no group: refused rather than wrong.
+		await expect(courseGroups.overview(frances, course.id)).rejects.toMatchObject({ status: 404 });
 		await courses.setGroupMode(staff(), course.id, 'visible');
-		const visible = await courseGroups.overview(frances, course.id);
-		expect(visible.notInGrouping.map((g) => [g.name, g.members.length])).toEqual([
+		await expect(courseGroups.overview(frances, course.id)).rejects.toMatchObject({ status: 404 });
+		const data = await courseGroups.overview(staff(), course.id);
+		expect(data.notInGrouping.map((g) => [g.name, g.members.length])).toEqual([
 			['Lab A', 5],
-			['Lab B', 0]
+			['Lab B', 5],
+			['Staff room', 0]
 		]);
 	});
 });

@@ -933,7 +933,7 @@ const courseGroupPaths = {
 			tags: ['course groups'],
 			operationId: 'groupsOverview',
 			description:
-				'Each grouping with its groups and members, then groups in no grouping, then active participants in no group (only without a filter). What a learner sees follows the groups’ visibility.',
+				'Each grouping with its groups and members, then groups in no grouping, then active participants in no group (only without a filter). Course staff and admins only (a learner gets 404).',
 			parameters: [
 				{ name: 'groupingId', in: 'query', schema: uuid },
 				{ name: 'groupId', in: 'query', schema: uuid },

@@ -25,7 +25,7 @@ export type Overview = {
 };
 
 /**
- * The course's groups as the viewer may see them: each grouping with its groups and their
+ * For course staff and admins (as Moodle's groups overview): the course's groups, each grouping with its groups and their
  * direct members, then the groups in no grouping, then the participants in no group. Filtering
  * by a grouping shows that grouping only; by a group, the sections holding that group, with it
  * alone.
@@ -37,7 +37,9 @@ export async function overview(
 ): Promise<Overview> {
 	const { groupingId = '', groupId = '' } = parse(schemas.overviewFilters, filters);
 	return readAs(actor, async (tx) => {
-		await requireAccess(tx, 'course.view', courseId);
+		// Staff only: a learner's RLS would hide the groups they cannot see into and list their
+		// members under "not in a group", which is wrong rather than private.
+		await requireAccess(tx, 'course.staff', courseId);
 		const groups = await tx<(Omit<OverviewGroup, 'members'> & { members: OverviewMember[] })[]>`
 			select g.id, g.name, g.idnumber,
 			       coalesce((
