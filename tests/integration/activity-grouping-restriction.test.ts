@@ -148,6 +148,60 @@ describe('an activity restricted to a grouping', () => {
 		await progress.deleteActivity(actor(instructor), closed.id);
 	});
 
+	it('stays closed to learners when its grouping or group is deleted, and staff see why', async () => {
+		const a = actor(instructor);
+		const doomed = await courseGroups.createGrouping(a, course.id, { name: 'Doomed' });
+		const purple = await groups.create(a, { courseId: course.id, name: 'Purple team' });
+		await addMember(purple.id, ria.id);
+		await courseGroups.addToGrouping(a, doomed.id, [purple.id]);
+		const byGrouping = await progress.createActivity(a, course.id, {
+			title: 'Grouping only',
+			position: 4,
+			restrictedToGroupings: [doomed.id]
+		});
+		const byGroup = await progress.createActivity(a, course.id, {
+			title: 'Purple only',
+			position: 5,
+			restrictedTo: [purple.id]
+		});
+		const opens = async (learner: TestUser, id: string) =>
+			(await progress.listActivities(actor(learner), course.id)).activities.some(
+				(x) => x.id === id
+			);
+		expect(await opens(ria, byGrouping.id)).toBe(true);
+		expect(await opens(ria, byGroup.id)).toBe(true);
+
+		await courseGroups.deleteGrouping(a, doomed.id);
+		await groups.remove(a, purple.id, { subgroups: 0, memberships: 1 });
+		for (const id of [byGrouping.id, byGroup.id]) {
+			for (const learner of [ria, nia]) {
+				expect(await opens(learner, id)).toBe(false);
+				const locked = (await progress.listActivities(actor(learner), course.id)).locked;
+				expect(locked.map((x) => x.id)).toContain(id);
+			}
+			const seen = await progress.getActivity(a, id);
+			expect(seen).toMatchObject({
+				restricted: true,
+				restrictedTo: [],
+				restrictedToGroupings: [],
+				restrictedToDeleted: 1
+			});
+		}
+		// Changing its restrictions clears what the deleted group left; an empty list opens it.
+		await progress.updateActivity(a, byGroup.id, { restrictedTo: [] });
+		expect(await progress.getActivity(a, byGroup.id)).toMatchObject({
+			restricted: false,
+			restrictedToDeleted: 0
+		});
+		expect(await opens(nia, byGroup.id)).toBe(true);
+		// Nobody can write a restriction with no target.
+		await expect(
+			ownerDb()`insert into public.activity_restrictions (activity_id, course_id) values (${byGrouping.id}, ${course.id})`
+		).rejects.toMatchObject({ code: '23514' });
+		await progress.deleteActivity(a, byGrouping.id);
+		await progress.deleteActivity(a, byGroup.id);
+	});
+
 	it('refuses a grouping of another course and a grouping that does not exist, changing nothing', async () => {
 		for (const id of [foreignGrouping.id, crypto.randomUUID()]) {
 			await expect(

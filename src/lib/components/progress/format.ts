@@ -45,9 +45,13 @@ export const ACTIVITY_TYPES: Record<string, string> = {
 export function restrictionLabel(activity: {
 	restrictedTo: { name: string }[];
 	restrictedToGroupings?: { name: string }[];
+	restrictedToDeleted?: number;
 }): string {
 	return [
 		...activity.restrictedTo.map((g) => g.name),
-		...(activity.restrictedToGroupings ?? []).map((g) => `grouping ${g.name}`)
+		...(activity.restrictedToGroupings ?? []).map((g) => `grouping ${g.name}`),
+		...((activity.restrictedToDeleted ?? 0) > 0
+			? ['a deleted group (staff only until changed)']
+			: [])
 	].join(', ');
 }

@@ -623,6 +623,11 @@ const progressSchemas = {
 			items: obj({ id: uuid, name: { type: 'string' } }),
 			description: 'Named to course staff only.'
 		},
+		restrictedToDeleted: {
+			type: 'integer',
+			description:
+				'Restrictions whose group or grouping was deleted (staff see the count; 0 for others). They keep the activity closed to learners until its restrictions are changed.'
+		},
 		myCompletion: { type: ['object', 'null'] }
 	}),
 	Completion: obj({

@@ -34,6 +34,8 @@ export type Activity = {
 	restrictedTo: { id: string; name: string }[];
 	/** Groupings it is restricted to (named to staff only); their groups' members may open it. */
 	restrictedToGroupings: { id: string; name: string }[];
+	/** Restrictions whose group or grouping was deleted (staff only): they keep it closed to learners. */
+	restrictedToDeleted: number;
 	myCompletion: { completedAt: Date | null; score: number | null; source: string } | null;
 };
 
@@ -73,6 +75,8 @@ const activityColumns = (tx: Tx) => tx`
 	coalesce((select json_agg(json_build_object('id', gr.id, 'name', gr.name) order by gr.name)
 	          from public.activity_restrictions r join public.groupings gr on gr.id = r.grouping_id
 	          where r.activity_id = a.id), '[]') as "restrictedToGroupings",
+	(select count(*)::int from public.activity_restrictions r
+	 where r.activity_id = a.id and r.group_id is null and r.grouping_id is null) as "restrictedToDeleted",
 	(select json_build_object('completedAt', c.completed_at, 'score', c.score::float8, 'source', c.source)
 	 from public.completions c where c.activity_id = a.id and c.user_id = (select auth.uid())) as "myCompletion"`;
 
@@ -161,7 +165,10 @@ async function replaceRestrictions(
 	actor: Actor
 ) {
 	const column = kind === 'group' ? tx`group_id` : tx`grouping_id`;
-	await tx`delete from public.activity_restrictions where activity_id = ${activityId} and ${column} is not null`;
+	// Restrictions left by a deleted group or grouping go with any change of restrictions.
+	await tx`
+		delete from public.activity_restrictions
+		where activity_id = ${activityId} and (${column} is not null or num_nonnulls(group_id, grouping_id) = 0)`;
 	if (ids.length > 0) {
 		await tx`
 			insert into public.activity_restrictions (activity_id, ${column}, course_id, created_by)
