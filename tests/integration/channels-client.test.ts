@@ -131,6 +131,59 @@ describe('GroupChat against the socket server', () => {
 		);
 	});
 
+	it('converges on edits, deletions and reactions made while it was disconnected', async () => {
+		const writer = await chatFor(cast.learnerG);
+		const reader = await chatFor(cast.learnerG1);
+		const stamp = randomUUID();
+		for (const name of ['edit', 'delete', 'react', 'untouched']) {
+			writer.send(general.id, `${name} ${stamp}`);
+		}
+		await until(() => view(writer).pending.length === 0, 'four acks');
+		await until(
+			() => bodies(reader).filter((body) => body.includes(stamp)).length === 4,
+			'the broadcasts'
+		);
+		const byBody = (name: string) =>
+			view(reader).messages.find((message) => message.body === `${name} ${stamp}`)!;
+		const [toEdit, toDelete, toReact, untouched] = ['edit', 'delete', 'react', 'untouched'].map(
+			byBody
+		);
+
+		reader.connection.socket.disconnect();
+		const author = actor(cast.learnerG);
+		await chat.edit(author, { messageId: toEdit.id, body: `edited ${stamp}` });
+		await chat.remove(author, { messageId: toDelete.id });
+		await chat.react(actor(cast.leaderG), { messageId: toReact.id, emoji: '🎉' });
+		// A reaction added and taken back while away leaves nothing behind.
+		await chat.react(author, { messageId: untouched.id, emoji: '👀' });
+		await chat.react(author, { messageId: untouched.id, emoji: '👀' });
+		const missedLive = view(reader).messages.find((message) => message.id === toEdit.id)!;
+		expect(missedLive.body).toBe(`edit ${stamp}`);
+
+		reader.connection.socket.connect();
+		const find = (id: string) => view(reader).messages.find((message) => message.id === id)!;
+		await until(() => find(toEdit.id).body === `edited ${stamp}`, 'the edit');
+		expect(find(toEdit.id).editedAt).not.toBeNull();
+		expect(find(toDelete.id).deletedAt).not.toBeNull();
+		expect(find(toDelete.id).body).toBe('');
+		expect(find(toReact.id).reactions).toEqual([
+			expect.objectContaining({ emoji: '🎉', count: 1, mine: false })
+		]);
+		expect(find(untouched.id).reactions).toEqual([]);
+		// What it shows is what a fresh reader loads from the database.
+		const fresh = await chat.history(actor(cast.learnerG1), { channelId: general.id, limit: 50 });
+		const shape = (m: {
+			id: string;
+			body: string;
+			deletedAt: string | null;
+			reactions: unknown[];
+		}) => [m.id, m.body, m.deletedAt !== null, m.reactions.length].join('|');
+		const held = new Map(view(reader).messages.map((m) => [m.id, shape(m)]));
+		for (const message of fresh.messages) {
+			if (held.has(message.id)) expect(held.get(message.id)).toBe(shape(message));
+		}
+	});
+
 	it('keeps a message typed offline and delivers it exactly once on reconnect', async () => {
 		const sender = await chatFor(cast.learnerG1);
 		sender.connection.socket.disconnect();

@@ -188,6 +188,68 @@ describe('reactions', () => {
 	});
 });
 
+describe('catching up on changes', () => {
+	it('numbers every edit, deletion and reaction change, and returns the messages changed since a number', async () => {
+		const { general } = await freshRoom([cast.learnerG, cast.learnerH]);
+		const a = await say(cast.learnerG, general.id, 'first');
+		const b = await say(cast.learnerG, general.id, 'second');
+		const c = await say(cast.learnerG, general.id, 'third');
+		const reader = actor(cast.learnerH);
+		const start = (await chat.getChannel(reader, general.id)).lastChange;
+		expect(start).toBe(0);
+
+		await chat.edit(actor(cast.learnerG), { messageId: a.id, body: 'first, edited' });
+		await chat.react(reader, { messageId: b.id, emoji: '👍' });
+		await chat.react(reader, { messageId: b.id, emoji: '👍' });
+		await chat.remove(actor(cast.learnerG), { messageId: c.id });
+		const d = await say(cast.learnerG, general.id, 'fourth');
+
+		const caught = await chat.catchup(reader, {
+			channelId: general.id,
+			afterSeq: c.seq,
+			afterChange: start
+		});
+		expect(caught.lastChange).toBe(4);
+		expect(caught.resync).toBe(false);
+		expect(caught.messages.map((m) => m.id)).toEqual([d.id]);
+		expect(caught.changed.map((m) => [m.body, m.reactions.length, m.deletedAt !== null])).toEqual([
+			['first, edited', 0, false],
+			['second', 0, false],
+			['', 0, true]
+		]);
+		// Up to date: nothing changed since; without afterChange, only new messages (older clients).
+		const again = await chat.catchup(reader, {
+			channelId: general.id,
+			afterSeq: d.seq,
+			afterChange: caught.lastChange
+		});
+		expect(again).toMatchObject({ messages: [], changed: [], lastChange: 4 });
+		expect((await chat.catchup(reader, { channelId: general.id, afterSeq: 0 })).changed).toEqual(
+			[]
+		);
+		// Changes after the seq the client holds come as new messages, not twice.
+		const partial = await chat.catchup(reader, {
+			channelId: general.id,
+			afterSeq: a.seq,
+			afterChange: start
+		});
+		expect(partial.changed.map((m) => m.id)).toEqual([a.id]);
+		for (const bad of [-1, 1.5, 'x', Number.MAX_SAFE_INTEGER + 2]) {
+			expect(
+				await refusal(
+					chat.catchup(reader, { channelId: general.id, afterSeq: 0, afterChange: bad })
+				)
+			).toMatchObject({ status: 400 });
+		}
+		// Someone who cannot read the channel learns nothing.
+		expect(
+			await refusal(
+				chat.catchup(actor(cast.outsider), { channelId: general.id, afterSeq: 0, afterChange: 0 })
+			)
+		).toMatchObject({ status: 404 });
+	});
+});
+
 describe('mentions, unread counts and read positions', () => {
 	it('notifies a mentioned member and counts the mention as unread until they read it', async () => {
 		const ann = await createUser({ name: 'Ann Lee' });

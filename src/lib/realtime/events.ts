@@ -24,6 +24,19 @@ export type Message = {
 	createdAt: string;
 };
 
+/**
+ * What a client missed: the messages after its last seq (a page at a time), and, when it sent
+ * afterChange, the messages up to that seq changed since (edited, deleted, reactions), with the
+ * channel's change number to send next time. `resync`: too many changes, reload the newest page.
+ */
+export type CatchUp = {
+	messages: Message[];
+	hasMore: boolean;
+	changed: Message[];
+	lastChange: number;
+	resync: boolean;
+};
+
 export type Channel = {
 	id: string;
 	groupId: string;
@@ -31,6 +44,8 @@ export type Channel = {
 	kind: 'chat' | 'announcements';
 	archivedAt: string | null;
 	lastSeq: number;
+	/** How many edits, deletions and reaction changes the channel has had (catch-up cursor). */
+	lastChange: number;
 	/** The reader's position; 0 before they read anything. */
 	lastReadSeq: number;
 	/** Messages after lastReadSeq by other people, not deleted. */
@@ -103,8 +118,8 @@ export interface ClientToServerEvents {
 		ack: Ack<{ reactions: Reaction[] }>
 	) => void;
 	'channel:catchup': (
-		input: { channelId: string; afterSeq: number },
-		ack: Ack<{ messages: Message[]; hasMore: boolean }>
+		input: { channelId: string; afterSeq: number; afterChange?: number },
+		ack: Ack<CatchUp>
 	) => void;
 	'channel:history': (
 		input: { channelId: string; beforeSeq?: number; limit?: number },

@@ -40,6 +40,8 @@ export class ChannelView {
 	dividerAfter = $state<number | null>(null);
 	typing = new SvelteMap<string, { person: Person; until: number }>();
 	loaded = $state(false);
+	/** The channel's change number this view has caught up to (edits, deletions, reactions). */
+	changeCursor: number;
 
 	/** `onSettle` runs when an acknowledged message replaces a pending one (to update the outbox). */
 	constructor(
@@ -47,6 +49,8 @@ export class ChannelView {
 		private readonly onSettle: () => void = () => {}
 	) {
 		this.info = info;
+		// From the channel list read before any history: changes after it come with the next catch-up.
+		this.changeCursor = info.lastChange;
 	}
 
 	get id() {
@@ -401,7 +405,8 @@ export class GroupChat {
 			try {
 				result = await this.connection.request('channel:catchup', {
 					channelId: channel.id,
-					afterSeq: lastSeqOf(channel.messages, 0)
+					afterSeq: lastSeqOf(channel.messages, 0),
+					afterChange: channel.changeCursor
 				});
 			} catch {
 				return; // Disconnected again: the next connect catches up.
@@ -410,6 +415,10 @@ export class GroupChat {
 				this.lastError = result.error.message;
 				return;
 			}
+			channel.changeCursor = Math.max(channel.changeCursor, result.lastChange);
+			if (result.resync) break;
+			// Edited, deleted or reacted to while this view was away: the stored version replaces it.
+			if (result.changed.length > 0) channel.take(result.changed);
 			const before = channel.lastSeq;
 			channel.take(result.messages);
 			this.#countUnread(
@@ -418,7 +427,7 @@ export class GroupChat {
 			);
 			if (!result.hasMore) return;
 		}
-		// Too far behind to page forward: start again from the newest page.
+		// Too far behind to page forward, or too much changed: start again from the newest page.
 		channel.messages = [];
 		channel.hasOlder = true;
 		await this.#loadNewest(channel);

@@ -45,7 +45,12 @@ export const reaction = v.object({
 	)
 });
 
-export const catchup = v.object({ channelId: id('channel'), afterSeq: seq });
+/** afterChange: the channel's change number the client last caught up to (edits, deletions, reactions). */
+export const catchup = v.object({
+	channelId: id('channel'),
+	afterSeq: seq,
+	afterChange: v.optional(seq)
+});
 
 export const history = v.object({
 	channelId: id('channel'),

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import type { Attachment, Channel, Message, Person, Reaction } from '$lib/realtime/events';
+import type { Attachment, CatchUp, Channel, Message, Person, Reaction } from '$lib/realtime/events';
 import {
 	asService,
 	isPgError,
@@ -25,6 +25,8 @@ export const sendLimiter = new RateLimiter(
 );
 
 const CATCHUP_PAGE = 200;
+/** More changed messages than this since a client's cursor: it reloads its newest page instead. */
+const CHANGES_PAGE = 500;
 const SEARCH_LIMIT = 50;
 
 type MessageRow = {
@@ -129,7 +131,8 @@ type ChannelRow = Omit<Channel, 'archivedAt'> & { archivedAt: Date | null };
 
 const channelColumns = (tx: Tx, userId: string) => tx`
 	c.id, c.group_id as "groupId", c.name, c.kind, c.archived_at as "archivedAt",
-	c.last_seq::float8 as "lastSeq", coalesce(r.last_read_seq, 0)::float8 as "lastReadSeq",
+	c.last_seq::float8 as "lastSeq", c.last_change::float8 as "lastChange",
+	coalesce(r.last_read_seq, 0)::float8 as "lastReadSeq",
 	(select count(*)::int from public.messages m
 	 where m.channel_id = c.id and m.seq > coalesce(r.last_read_seq, 0)
 	   and m.author_id is distinct from ${userId}::uuid and m.deleted_at is null) as unread,
@@ -220,21 +223,39 @@ export async function history(
 	});
 }
 
-/** What a client missed: the messages after `afterSeq`, ascending, a page at a time. */
-export async function catchup(
-	actor: Actor,
-	input: unknown
-): Promise<{ messages: Message[]; hasMore: boolean }> {
+/**
+ * What a client missed: the messages after `afterSeq`, ascending, a page at a time; and with
+ * `afterChange`, the messages up to `afterSeq` edited, deleted or reacted to since that change
+ * number, so every client converges on the same channel (docs/decisions.md).
+ */
+export async function catchup(actor: Actor, input: unknown): Promise<CatchUp> {
 	const user = requireActor(actor);
-	const { channelId, afterSeq } = parse(schemas.catchup, input);
+	const { channelId, afterSeq, afterChange } = parse(schemas.catchup, input);
 	return readAs(user, async (tx) => {
-		await requireChannel(tx, channelId);
+		// Read first: a change committed after this is numbered above it and comes next time.
+		const [channel] = await tx<{ lastChange: number }[]>`
+			select last_change::float8 as "lastChange" from public.channels where id = ${channelId}`;
+		if (!channel) throw notFound();
 		const rows = await tx<MessageRow[]>`
 			select ${messageColumns(tx)} from public.messages m
 			where m.channel_id = ${channelId} and m.seq > ${afterSeq}
 			order by m.seq limit ${CATCHUP_PAGE + 1}`;
 		const hasMore = rows.length > CATCHUP_PAGE;
-		return { messages: await toMessages(tx, rows.slice(0, CATCHUP_PAGE), user.id), hasMore };
+		const changedRows =
+			afterChange === undefined || afterChange >= channel.lastChange
+				? []
+				: await tx<MessageRow[]>`
+						select ${messageColumns(tx)} from public.messages m
+						where m.channel_id = ${channelId} and m.change_seq > ${afterChange} and m.seq <= ${afterSeq}
+						order by m.seq limit ${CHANGES_PAGE + 1}`;
+		const resync = changedRows.length > CHANGES_PAGE;
+		return {
+			messages: await toMessages(tx, rows.slice(0, CATCHUP_PAGE), user.id),
+			hasMore,
+			changed: resync ? [] : await toMessages(tx, changedRows, user.id),
+			lastChange: channel.lastChange,
+			resync
+		};
 	});
 }
 
