@@ -1,18 +1,26 @@
 -- Learner groups know when their facts changed.
 --
 -- Every write to a fact a criteria document can read (enrolments, completions, learner events,
--- activities and their restrictions, groupings, group memberships, group moves) leaves one row
--- per transaction and course (or group) in private.learner_fact_changes, stamped with the
--- writing transaction's id. A refresh records the snapshot it read its facts with: a change row
+-- activities and their restrictions, groupings, group memberships, group moves and deletions)
+-- leaves one row per transaction and course (or group, and each of its ancestors) in
+-- private.learner_fact_changes, stamped with the writing transaction's id. Rows are written in
+-- every course, with or without learner groups: a write that began before a course's first
+-- learner group existed must still be seen by it. A refresh records the snapshot it read its facts with: a change row
 -- whose transaction is not visible in that snapshot (still running then, or later) may not have
 -- been seen. So a scheduled or event refresh whose group has no such change, and whose result
 -- cannot have moved with the clock ("inactive for N days"), has nothing to do and skips the
 -- set-based diff.
 --
 -- Writes that no domain code reports (enrolments by any path, memberships, group moves,
--- activities, restrictions, groupings) also NOTIFY the dynamic learner groups that read them,
--- so the app queues their refresh at once (tessera_learner_groups, group ids comma-separated).
--- Completions, course views and posts are reported by the domain code after commit.
+-- activities, restrictions, groupings, deleted learner events) also NOTIFY the dynamic learner
+-- groups that read them, so the app queues their refresh at once (tessera_learner_groups, group
+-- ids comma-separated). Completions, course views and posts are reported by the domain code
+-- after commit. A learner group's own refresh notifies nobody: two groups whose criteria name
+-- each other could otherwise refresh each other forever; the cadence catches those.
+--
+-- Writes with triggers off (session_replication_role = replica, as restores do) leave no change
+-- row: after such a load, clear learner_group_criteria.facts_snapshot (or refresh by hand).
+-- TRUNCATE of a fact table clears every group's bookkeeping itself.
 
 create table private.learner_fact_changes (
   txid xid8 not null default pg_current_xact_id(),
@@ -24,7 +32,7 @@ create table private.learner_fact_changes (
 -- One row per transaction, kind, course and group, however many rows the transaction wrote.
 create unique index learner_fact_changes_course_idx
   on private.learner_fact_changes (course_id, txid, kind, group_id) nulls not distinct;
-create index learner_fact_changes_groups_idx on private.learner_fact_changes (txid, group_id)
+create index learner_fact_changes_groups_idx on private.learner_fact_changes (group_id, txid)
   where kind = 'groups';
 create index learner_fact_changes_at_idx on private.learner_fact_changes (at);
 revoke all on private.learner_fact_changes from public, anon, authenticated;
@@ -35,11 +43,30 @@ alter table public.learner_group_criteria
   add column facts_snapshot pg_snapshot,
   add column stable_until timestamptz;
 
+-- The kinds of facts a criteria document reads (the same rule as dependenciesOf in
+-- src/lib/server/learner-groups/criteria.ts), so the database never trusts a stale list.
+create or replace function private.criteria_dependencies(criteria jsonb) returns text[]
+language sql immutable set search_path = ''
+as $$
+  select array(
+    select d from (
+      select 'enrolments' as d
+      union select 'completions' from jsonb_array_elements(criteria -> 'all') c
+        where c ->> 'type' in ('progress', 'completed', 'score', 'inactive')
+      union select 'groups' from jsonb_array_elements(criteria -> 'all') c
+        where c ->> 'type' in ('progress', 'member')
+      union select 'events' from jsonb_array_elements(criteria -> 'all') c
+        where c ->> 'type' = 'inactive'
+    ) x order by d
+  )
+$$;
+
 -- New criteria are a new question: forget the last evaluation. Bookkeeping is not an edit.
 create or replace function private.learner_group_criteria_before_write() returns trigger
 language plpgsql security definer set search_path = ''
 as $$
 begin
+  new.depends_on := private.criteria_dependencies(new.criteria);
   select g.course_id into new.course_id from public.groups g
   where g.id = new.group_id and g.scope = 'course' and g.membership_mode = 'rule';
   if new.course_id is null then
@@ -116,17 +143,14 @@ begin
 end
 $$;
 
--- Records that facts of a kind changed in these courses (only where learner groups exist) and,
--- when asked, notifies the dynamic groups of those courses that read that kind.
+-- Records that facts of a kind changed in these courses and, when asked, notifies the dynamic
+-- groups of those courses that read that kind.
 create or replace function private.record_course_facts(fact text, course_ids uuid[], notify boolean)
 returns void
 language plpgsql security definer set search_path = ''
 as $$
 declare
-  courses uuid[] := array(
-    select distinct c from unnest(course_ids) c
-    where c is not null and exists (select 1 from public.learner_group_criteria k where k.course_id = c)
-  );
+  courses uuid[] := array(select distinct c from unnest(course_ids) c where c is not null);
 begin
   if cardinality(courses) = 0 then
     return;
@@ -143,20 +167,31 @@ begin
 end
 $$;
 
--- Records that the memberships of these groups changed, and notifies who reads them.
+-- Records that the memberships of these groups changed: a row for each group and each of its
+-- ancestors (whose effective members changed too), with the group's course; and notifies the
+-- dynamic groups that read them. A learner group's own refresh notifies nobody (see above).
 create or replace function private.record_group_facts(group_ids uuid[]) returns void
 language plpgsql security definer set search_path = ''
 as $$
 declare
   changed uuid[] := array(select distinct g from unnest(group_ids) g where g is not null);
 begin
-  if cardinality(changed) = 0 or not exists (select 1 from public.learner_group_criteria) then
+  if cardinality(changed) = 0 then
     return;
   end if;
   insert into private.learner_fact_changes (kind, course_id, group_id)
-  select 'groups', g.course_id, x.id from unnest(changed) x (id) left join public.groups g on g.id = x.id
+  select 'groups', g.course_id, a.id
+  from (
+    select unnest(changed) as id
+    union
+    select gc.ancestor_id from public.group_closure gc where gc.descendant_id = any (changed)
+  ) a
+  left join public.groups g on g.id = a.id
   on conflict do nothing;
-  perform private.notify_learner_groups(private.learner_groups_reading_groups(changed));
+  perform private.notify_learner_groups(private.learner_groups_reading_groups(array(
+    select x from unnest(changed) x
+    where not exists (select 1 from public.groups g where g.id = x and g.kind = 'learner-group')
+  )));
 end
 $$;
 
@@ -251,6 +286,12 @@ create trigger completions_log_delete after delete on public.completions
 
 create trigger learner_events_log_insert after insert on public.learner_events
   referencing new table as new_rows for each statement execute function private.log_course_facts('events', 'reported');
+-- Purges and corrections are reported by nobody else.
+create trigger learner_events_log_update after update on public.learner_events
+  referencing new table as new_rows old table as old_rows
+  for each statement execute function private.log_course_facts('events', 'notify');
+create trigger learner_events_log_delete after delete on public.learner_events
+  referencing old table as old_rows for each statement execute function private.log_course_facts('events', 'notify');
 
 -- What counts towards progress: which activities there are and who may open them.
 create trigger activities_log_insert after insert on public.activities
@@ -276,6 +317,44 @@ create trigger group_members_log_update after update on public.group_members
   for each statement execute function private.log_membership_facts();
 create trigger group_members_log_delete after delete on public.group_members
   referencing old table as old_rows for each statement execute function private.log_membership_facts();
+-- A deleted group takes its members and its sub-groups' with it: recorded while its ancestors
+-- are still known (before the row and its closure go).
+create or replace function private.log_group_delete_facts() returns trigger
+language plpgsql security definer set search_path = ''
+as $$
+begin
+  perform private.record_group_facts(array[old.id]);
+  return old;
+end
+$$;
+create trigger groups_log_delete before delete on public.groups
+  for each row execute function private.log_group_delete_facts();
+
+-- TRUNCATE leaves no rows to record: every learner group evaluates in full next time.
+create or replace function private.forget_learner_group_evaluations() returns trigger
+language plpgsql security definer set search_path = ''
+as $$
+begin
+  update public.learner_group_criteria set facts_snapshot = null, stable_until = null
+  where facts_snapshot is not null;
+  return null;
+end
+$$;
+create trigger enrolments_truncate after truncate on public.enrolments
+  for each statement execute function private.forget_learner_group_evaluations();
+create trigger completions_truncate after truncate on public.completions
+  for each statement execute function private.forget_learner_group_evaluations();
+create trigger learner_events_truncate after truncate on public.learner_events
+  for each statement execute function private.forget_learner_group_evaluations();
+create trigger activities_truncate after truncate on public.activities
+  for each statement execute function private.forget_learner_group_evaluations();
+create trigger activity_restrictions_truncate after truncate on public.activity_restrictions
+  for each statement execute function private.forget_learner_group_evaluations();
+create trigger grouping_groups_truncate after truncate on public.grouping_groups
+  for each statement execute function private.forget_learner_group_evaluations();
+create trigger group_members_truncate after truncate on public.group_members
+  for each statement execute function private.forget_learner_group_evaluations();
+
 create trigger groups_log_move after update on public.groups
   referencing new table as new_rows old table as old_rows
   for each statement execute function private.log_group_move_facts();
@@ -330,10 +409,10 @@ as $$
       and ch.kind = any (k.depends_on)
       and ch.group_id is distinct from learner_group
   ) or exists (
+    -- Changes are recorded for every ancestor of the changed group: the named group's own rows.
     select 1 from k, private.learner_fact_changes ch
-    join public.group_closure gc on gc.descendant_id = ch.group_id
-    where ch.kind = 'groups' and ch.txid >= pg_snapshot_xmin(since) and not pg_visible_in_snapshot(ch.txid, since)
-      and gc.ancestor_id = any (k.member_of)
+    where ch.kind = 'groups' and ch.group_id = any (k.member_of)
+      and ch.txid >= pg_snapshot_xmin(since) and not pg_visible_in_snapshot(ch.txid, since)
   )
 $$;
 
@@ -360,6 +439,12 @@ revoke all on function private.log_course_facts() from public, anon, authenticat
 revoke all on function private.log_membership_facts() from public, anon, authenticated, service_role;
 revoke all on function private.log_group_move_facts() from public, anon, authenticated, service_role;
 revoke all on function private.log_grouping_facts() from public, anon, authenticated, service_role;
+revoke all on function private.log_group_delete_facts() from public, anon, authenticated, service_role;
+revoke all on function private.forget_learner_group_evaluations() from public, anon, authenticated, service_role;
+revoke all on function private.criteria_dependencies(jsonb) from public, anon, authenticated;
+-- The membership sweep is the system's (an earlier migration left it callable by everyone).
+revoke all on function private.sync_due_memberships() from public, anon, authenticated;
+grant execute on function private.sync_due_memberships() to service_role;
 revoke all on function private.learner_facts_snapshot() from public, anon, authenticated;
 revoke all on function private.learner_group_facts_changed(uuid, pg_snapshot) from public, anon, authenticated;
 revoke all on function private.prune_learner_fact_changes() from public, anon, authenticated;

@@ -75,21 +75,46 @@ function lastSeenJoin(tx: Tx, courseId: string) {
 
 /**
  * The first moment after `at` when the result can change by the clock alone, with no fact
- * written: someone crossing an "inactive for N days" threshold (null when no criterion reads
- * the clock, or nobody is left to cross one). One `next` column.
+ * written: someone crossing an "inactive for N days" line, or a membership starting or ending
+ * (valid_from / valid_until) in a group a "member" criterion names or, for "progress", a group
+ * restricting one of the course's activities (sub-groups included). One `next` column, null
+ * when nothing can change by the clock.
  */
 export function clockChangeQuery(tx: Tx, courseId: string, criteria: Criteria, at: Date) {
 	const days = criteria.all.flatMap((c) => (c.type === 'inactive' ? [c.days] : []));
-	if (days.length === 0) return null;
-	return tx`
-		select min(s.since + make_interval(hours => 24 * d.days)) as next
-		from (
-		  select coalesce(ls.last_at, b.enrolled_at) as since
-		  from public.enrolments b
-		  ${lastSeenJoin(tx, courseId)}
-		  where b.course_id = ${courseId}
-		) s, unnest(${days}::int[]) d (days)
-		where s.since + make_interval(hours => 24 * d.days) > ${at}::timestamptz`;
+	const named = criteria.all.flatMap((c) => (c.type === 'member' ? [c.groupId] : []));
+	const readsRestrictions = criteria.all.some((c) => c.type === 'progress');
+	const inactivity =
+		days.length === 0
+			? tx`null::timestamptz`
+			: tx`(
+				select min(s.since + make_interval(hours => 24 * d.days))
+				from (
+				  select coalesce(ls.last_at, b.enrolled_at) as since
+				  from public.enrolments b
+				  ${lastSeenJoin(tx, courseId)}
+				  where b.course_id = ${courseId}
+				) s, unnest(${days}::int[]) d (days)
+				where s.since + make_interval(hours => 24 * d.days) > ${at}::timestamptz)`;
+	const memberships =
+		named.length === 0 && !readsRestrictions
+			? tx`null::timestamptz`
+			: tx`(
+				select min(case when m.valid_from > ${at}::timestamptz then m.valid_from else m.valid_until end)
+				from public.group_members m
+				where m.group_id in (
+				  select gc.descendant_id from public.group_closure gc
+				  where gc.ancestor_id = any(${named}::uuid[])
+				     ${
+								readsRestrictions
+									? tx`or gc.ancestor_id in (
+									     select r.group_id from private.activity_allowed_groups() r
+									     join public.activities a on a.id = r.activity_id where a.course_id = ${courseId})`
+									: tx``
+							})
+				  and (m.valid_from > ${at}::timestamptz
+				       or (m.valid_until > ${at}::timestamptz and m.valid_until < 'infinity'::timestamptz)))`;
+	return tx`select least(${inactivity}, ${memberships}) as next`;
 }
 
 /**

@@ -479,7 +479,7 @@ export async function runRefresh(
 	groupId: string,
 	trigger: RefreshTrigger,
 	requestedBy: string | null = null,
-	at = new Date()
+	asOf?: Date
 ): Promise<RefreshResult> {
 	return asService(async (tx) => {
 		// One refresh of a group at a time: concurrent ones queue here and see each other's result.
@@ -497,10 +497,12 @@ export async function runRefresh(
 			from public.learner_group_criteria
 			where group_id = ${groupId} for update`;
 		if (!row) throw notFound();
-		// Taken before anything is read: a change by a transaction it cannot see may be unseen.
-		const [{ snapshot }] = await tx<
-			{ snapshot: string }[]
-		>`select private.learner_facts_snapshot()::text as snapshot`;
+		// Taken once the row is ours and before anything is read: a change by a transaction this
+		// snapshot cannot see may be unseen. The time is the database's, taken after the
+		// snapshot, so every change the snapshot holds happened before the time evaluated at.
+		const [{ snapshot, now }] = await tx<{ snapshot: string; now: Date }[]>`
+			select private.learner_facts_snapshot()::text as snapshot, clock_timestamp() as now`;
+		const at = asOf ?? now;
 		const always = trigger === 'manual' || trigger === 'create';
 		const trusted =
 			!always &&
@@ -550,8 +552,8 @@ export async function runRefresh(
 			select (select count(*) from added)::int as added, (select count(*) from removed)::int as removed,
 			       (select count(*) from target)::int as members, (select id::int from recorded) as "refreshId"`;
 		// Until when this result holds by the clock alone (and never longer than TRUST_MS).
-		const clock = clockChangeQuery(tx, row.courseId, criteria, at);
-		const [{ next }] = clock ? await tx<{ next: Date | null }[]>`${clock}` : [{ next: null }];
+		const [{ next }] = await tx<{ next: Date | null }[]>`
+			${clockChangeQuery(tx, row.courseId, criteria, at)}`;
 		const limit = new Date(at.getTime() + TRUST_MS);
 		const stableUntil = next && next < limit ? next : limit;
 		await tx`
