@@ -124,9 +124,9 @@ describe('sending an intervention', () => {
 		await announcements.publish({ announcementId: sent.announcementId! });
 		await pause(200);
 		expect(sink.inbox.length - before).toBe(2);
-		expect(await countRows('announcement_deliveries', 'announcement_id', sent.announcementId!)).toBe(
-			0
-		);
+		expect(
+			await countRows('announcement_deliveries', 'announcement_id', sent.announcementId!)
+		).toBe(0);
 		const [audit] = await ownerDb()`
 			select actor_id from public.audit_events
 			where action = 'announcements.insert' and group_id = ${group.id}`;
@@ -134,7 +134,10 @@ describe('sending an intervention', () => {
 	});
 
 	it('shows the message to a member without the group: inbox, socket and group lookups', async () => {
-		const { course, instructor, learners, group } = await courseWithLearnerGroup(['Ava', 'Bo'], ['Bo']);
+		const { course, instructor, learners, group } = await courseWithLearnerGroup(
+			['Ava', 'Bo'],
+			['Bo']
+		);
 		const [ava, bo] = await Promise.all([
 			connectAs(server.url, learners.Ava, clients),
 			connectAs(server.url, learners.Bo, clients)
@@ -255,7 +258,11 @@ describe('sending an intervention', () => {
 		const [history] = await learnerGroups.interventionHistory(actor(instructor), group.id);
 		expect(history).toMatchObject({ announced: false, announcementId: null, seenCount: null });
 		const [received] = await learnerGroups.inbox(actor(learners.Gus));
-		expect(received).toMatchObject({ announcementId: null, seen: null, subject: 'Before the channel' });
+		expect(received).toMatchObject({
+			announcementId: null,
+			seen: null,
+			subject: 'Before the channel'
+		});
 		expect(await interventions.markSeen(actor(learners.Gus), [old.id])).toEqual({ marked: 0 });
 		expect(await interventions.unseenCounts(actor(learners.Gus))).toEqual({});
 	});
@@ -343,10 +350,14 @@ describe('bad input and half-written messages', () => {
 		).rejects.toMatchObject({ status: 409, code: 'learner_group' });
 		// An intervention pointing at another group's announcement is refused.
 		const other = await courseWithLearnerGroup(['Max']);
-		const elsewhere = await learnerGroups.sendIntervention(actor(other.instructor), other.group.id, {
-			subject: 'Theirs',
-			body: 'Body'
-		});
+		const elsewhere = await learnerGroups.sendIntervention(
+			actor(other.instructor),
+			other.group.id,
+			{
+				subject: 'Theirs',
+				body: 'Body'
+			}
+		);
 		await expect(
 			ownerDb()`
 				insert into public.interventions (group_id, group_name, course_id, sent_by, subject, body, announcement_id)
@@ -388,6 +399,5 @@ describe('a recipient who leaves the learner group', () => {
 			values (${group.id}, ${newcomer.id}, 'member', 'rule')`;
 		expect(await readable(newcomer)).toHaveLength(1);
 		expect(await learnerGroups.inbox(actor(newcomer))).toEqual([]);
-
 	});
 });
