@@ -668,7 +668,8 @@ const progressSchemas = {
 		emailedCount: { type: 'integer' },
 		announced: {
 			type: 'boolean',
-			description: "Posted to the learner group's announcements (false for messages sent before that)."
+			description:
+				"Posted to the learner group's announcements (false for messages sent before that)."
 		},
 		announcementId: nullableUuid,
 		seenCount: {
@@ -689,7 +690,8 @@ const progressSchemas = {
 		body: { type: 'string' },
 		seen: {
 			type: ['boolean', 'null'],
-			description: 'Whether the caller has seen it; null when it cannot be tracked (sent before announcements).'
+			description:
+				'Whether the caller has seen it; null when it cannot be tracked (sent before announcements).'
 		},
 		createdAt: dateTime
 	})

@@ -124,7 +124,10 @@ export async function send(
 	);
 	const [intervention] = await readAs(
 		actor,
-		(tx) => tx<Intervention[]>`select ${columns(tx)} from public.interventions i where i.id = ${message.id}`
+		(tx) =>
+			tx<
+				Intervention[]
+			>`select ${columns(tx)} from public.interventions i where i.id = ${message.id}`
 	);
 	return intervention;
 }
