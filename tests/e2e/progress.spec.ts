@@ -99,6 +99,20 @@ test('staff switch learner groups on, create “Not started”, message it, and 
 	await learner.reload();
 	await expect(inbox.getByRole('listitem', { name: subject }).getByText(body)).toBeVisible();
 	await expect(inbox.getByRole('listitem', { name: subject }).getByText('New')).toHaveCount(0);
+	// The same through the JSON API, signed in as each: the learner's copy names no group.
+	const mine = await learner.request.get('/api/v1/me/interventions');
+	expect(mine.status()).toBe(200);
+	const received = (await mine.json()).items.find(
+		(item: { subject: string }) => item.subject === subject
+	);
+	expect(received).toMatchObject({ body, seen: true, announcementId: expect.any(String) });
+	expect(JSON.stringify(received)).not.toContain('Not started');
+	const groupId = page.url().split('/').at(-1)!;
+	expect(JSON.stringify(received)).not.toContain(groupId);
+	const staffView = await page.request.get(`/api/v1/learner-groups/${groupId}/interventions`);
+	expect(
+		(await staffView.json()).items.find((item: { subject: string }) => item.subject === subject)
+	).toMatchObject({ announced: true, seenCount: 1, recipientCount: count });
 	// Learners cannot open the staff pages.
 	await learner.goto(`/courses/${BIO101}/learner-groups`);
 	await expect(learner.getByRole('heading', { name: 'Page not found' })).toBeVisible();
