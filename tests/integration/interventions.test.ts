@@ -32,6 +32,8 @@ const clients: Client[] = [];
 
 beforeAll(async () => {
 	process.env.MEMBERSHIP_SWEEP_MS = '600000';
+	// Refreshes run when a test asks for them, never behind its back after a completion.
+	setRefreshScheduler(async () => {});
 	sink = await startSink();
 	process.env.SMTP_URL = `smtp://127.0.0.1:${sink.port}`;
 	resetTransport();

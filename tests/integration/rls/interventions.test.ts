@@ -1,10 +1,11 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withUser, type Actor, type Tx } from '$lib/server/db';
 import * as groups from '$lib/server/groups';
 import * as learnerGroups from '$lib/server/learner-groups';
 import * as interventions from '$lib/server/learner-groups/interventions';
 import * as memberships from '$lib/server/memberships';
 import * as progress from '$lib/server/progress';
+import { setRefreshScheduler } from '$lib/server/progress/changes';
 import {
 	actor,
 	addOrganisationMember,
@@ -64,7 +65,11 @@ let cast: Cast;
 
 const actorOf = (who: Who): Actor => (who === 'anon' ? null : actor(cast.people[who]));
 
+afterAll(() => setRefreshScheduler(null));
+
 beforeAll(async () => {
+	// Refreshes run when the cast asks for them, never behind its back after a completion.
+	setRefreshScheduler(async () => {});
 	const org = await createOrganisation();
 	const courseA = await createCourse(org.id);
 	const courseB = await createCourse(org.id);
