@@ -259,3 +259,31 @@ insert into public.learner_group_criteria (group_id, course_id, criteria, refres
   ('00000000-0000-4000-f000-000000000011', '00000000-0000-4000-b000-000000000002',
    '{"all":[{"type":"enrolment","role":"learner","status":"active","negate":false},{"type":"progress","op":"below","percent":40,"negate":false}]}',
    'dynamic', 60, '{completions,enrolments,groups}', '00000000-0000-4000-8000-000000000022');
+
+-- A message Tomáš Novák sent to "Behind: under 40 %" (issue 6 §5): HIS210's learners with no
+-- progress at all (Maya among them) are its members; the message is an announcement in the group,
+-- already published, linked from its intervention. Maya reads it on HIS210's Activities page as a
+-- new message from the course team, never the group's name; one recipient has already seen it.
+insert into public.group_members (group_id, user_id, role, source)
+select '00000000-0000-4000-f000-000000000011', e.user_id, 'member', 'rule'
+from public.enrolments e
+where e.course_id = '00000000-0000-4000-b000-000000000002' and e.role = 'learner' and e.status = 'active'
+  and substr(e.user_id::text, 25)::int % 6 = 0;
+insert into public.announcements (id, group_id, author_id, title, body, publish_at, published_at, created_at) values
+  ('00000000-0000-4000-d000-000000000501', '00000000-0000-4000-f000-000000000011', '00000000-0000-4000-8000-000000000022',
+   'Catching up on HIS210',
+   E'Hello,\n\nthe first source analysis was due last week. If something is in the way, reply to this email or come to office hours on Thursday at 2 pm (room H-204).\n\nTomáš',
+   now() - interval '2 days', now() - interval '2 days', now() - interval '2 days');
+insert into public.interventions (id, group_id, group_name, course_id, sent_by, subject, body, recipient_count, emailed_count, announcement_id, created_at)
+select '00000000-0000-4000-d000-000000000601', a.group_id, '', '00000000-0000-4000-b000-000000000002', a.author_id,
+  a.title, a.body, (select count(*) from public.group_members where group_id = a.group_id),
+  (select count(*) from public.group_members where group_id = a.group_id), a.id, a.created_at
+from public.announcements a where a.id = '00000000-0000-4000-d000-000000000501';
+insert into public.intervention_recipients (intervention_id, user_id, course_id, email_status)
+select '00000000-0000-4000-d000-000000000601', m.user_id, '00000000-0000-4000-b000-000000000002', 'sent'
+from public.group_members m where m.group_id = '00000000-0000-4000-f000-000000000011';
+insert into public.announcement_views (announcement_id, user_id)
+select '00000000-0000-4000-d000-000000000501', m.user_id
+from public.group_members m where m.group_id = '00000000-0000-4000-f000-000000000011'
+  and m.user_id <> '00000000-0000-4000-9000-000000000036'
+order by m.user_id limit 1;

@@ -433,6 +433,7 @@ test('openapi.json describes exactly the implemented paths', async () => {
 			'/learner-groups/{id}/link',
 			'/learner-groups/{id}/interventions',
 			'/me/interventions',
+			'/me/interventions/seen',
 			'/groups/{id}/dashboard',
 			'/groups/{id}/dashboard/distribution',
 			'/groups/{id}/dashboard/over-time',

@@ -60,6 +60,15 @@ test('staff switch learner groups on, create “Not started”, message it, and 
 		page.getByText(`Refreshed: 0 added, 0 removed, ${count} members now.`)
 	).toBeVisible();
 
+	// The learner has the course's Activities page open, connected for live messages.
+	const context = await browser.newContext();
+	const learner = await context.newPage();
+	await signIn(learner, { email: learnerEmail, password: LEARNER_PASSWORD });
+	await learner.goto(`/courses/${BIO101}`);
+	await learner.getByRole('link', { name: 'Activities' }).click();
+	const inbox = learner.getByRole('region', { name: 'Messages from your course team' });
+	await expect(inbox).toHaveAttribute('data-live', 'online');
+
 	// A message with an empty body is refused and sends nothing.
 	await page.getByLabel('Subject').fill(subject);
 	await page.getByLabel('Message', { exact: true }).fill('   ');
@@ -75,17 +84,35 @@ test('staff switch learner groups on, create “Not started”, message it, and 
 	await expect(sent).toContainText('Inès Moreau');
 	await expect(sent).toContainText(String(count));
 
-	// The learner, in their own browser, finds the message in the course and never the group's name.
-	const context = await browser.newContext();
-	const learner = await context.newPage();
-	await signIn(learner, { email: learnerEmail, password: LEARNER_PASSWORD });
-	await learner.goto(`/courses/${BIO101}`);
-	await learner.getByRole('link', { name: 'Activities' }).click();
-	const inbox = learner.getByRole('region', { name: 'Messages from your course team' });
-	await expect(inbox.getByText(subject)).toBeVisible();
-	await expect(inbox.getByText(body)).toBeVisible();
-	await expect(inbox).toContainText('Inès Moreau');
+	// The learner's open page shows it at once, marked new, and never the group's name.
+	const arrived = inbox.getByRole('listitem', { name: subject });
+	await expect(arrived.getByText(body)).toBeVisible();
+	await expect(arrived).toContainText('Inès Moreau');
+	await expect(arrived.getByText('New', { exact: true })).toBeVisible();
+	await expect(learner.getByText(`New message from Inès Moreau: ${subject}`)).toBeAttached();
 	await expect(learner.getByText('Not started')).toHaveCount(0);
+	// Seen on screen: staff see it counted; on the next visit it is no longer new.
+	await expect(async () => {
+		await page.reload();
+		await expect(sent).toContainText(`1 of ${count}`, { timeout: 1000 });
+	}).toPass({ timeout: 10_000 });
+	await learner.reload();
+	await expect(inbox.getByRole('listitem', { name: subject }).getByText(body)).toBeVisible();
+	await expect(inbox.getByRole('listitem', { name: subject }).getByText('New')).toHaveCount(0);
+	// The same through the JSON API, signed in as each: the learner's copy names no group.
+	const mine = await learner.request.get('/api/v1/me/interventions');
+	expect(mine.status()).toBe(200);
+	const received = (await mine.json()).items.find(
+		(item: { subject: string }) => item.subject === subject
+	);
+	expect(received).toMatchObject({ body, seen: true, announcementId: expect.any(String) });
+	expect(JSON.stringify(received)).not.toContain('Not started');
+	const groupId = page.url().split('/').at(-1)!;
+	expect(JSON.stringify(received)).not.toContain(groupId);
+	const staffView = await page.request.get(`/api/v1/learner-groups/${groupId}/interventions`);
+	expect(
+		(await staffView.json()).items.find((item: { subject: string }) => item.subject === subject)
+	).toMatchObject({ announced: true, seenCount: 1, recipientCount: count });
 	// Learners cannot open the staff pages.
 	await learner.goto(`/courses/${BIO101}/learner-groups`);
 	await expect(learner.getByRole('heading', { name: 'Page not found' })).toBeVisible();

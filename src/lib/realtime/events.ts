@@ -85,6 +85,23 @@ export type SendInput = {
 /** Completions or activities changed in these courses: dashboards showing them reload. */
 export type ProgressChangedPayload = { courseIds: string[] };
 
+/**
+ * A message from a course team to the learner groups the receiver is in, as it reaches them: the
+ * course, the sender and the text, never the (hidden) learner group's id or name.
+ */
+export type CourseMessagePayload = {
+	/** The intervention's id (what `/api/v1/me/interventions` lists and marks seen). */
+	id: string;
+	announcementId: string | null;
+	courseId: string;
+	courseCode: string;
+	courseName: string;
+	sentByName: string | null;
+	subject: string;
+	body: string;
+	createdAt: string;
+};
+
 export interface ServerToClientEvents {
 	ready: (payload: ReadyPayload) => void;
 	'progress:changed': (payload: ProgressChangedPayload) => void;
@@ -102,6 +119,7 @@ export interface ServerToClientEvents {
 	'channel:updated': (channel: Channel) => void;
 	mention: (payload: { channelId: string; messageId: string; from: Person }) => void;
 	'announcement:new': (announcement: AnnouncementPayload) => void;
+	'course-message:new': (message: CourseMessagePayload) => void;
 	'group:revoked': (payload: { groupId: string }) => void;
 }
 

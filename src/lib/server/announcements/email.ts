@@ -15,7 +15,7 @@ const BATCH = 100;
 /**
  * Emails an announcement to its audience (the group's members, or its whole subtree's when it
  * goes to sub-groups too) who want announcements by email, except its author and disabled
- * accounts. Each recipient is claimed (a delivery row) before the email goes and released if
+ * accounts; never for a learner group's announcements (interventions email their own). Each recipient is claimed (a delivery row) before the email goes and released if
  * sending fails, so a retried or concurrent job carries on where the other stopped and nobody
  * gets it twice; a crash between claim and send costs that one person the email. Returns how many were sent.
  */
@@ -30,7 +30,10 @@ export async function fanOut(
 			       a.author_id as "authorId"
 			from public.announcements a join public.groups g on g.id = a.group_id
 			left join public.users u on u.id = a.author_id
-			where a.id = ${announcementId} and a.published_at is not null`
+			where a.id = ${announcementId} and a.published_at is not null
+			  -- A learner group's announcements are interventions, emailed by the intervention (without
+			  -- the group's name, which its members must not learn).
+			  and g.kind <> 'learner-group'`
 	);
 	if (!details) return 0;
 	let sent = 0;

@@ -180,6 +180,9 @@ export async function create(
 		);
 	} catch (error) {
 		if (isPgError(error, PG.insufficientPrivilege)) throw notFound();
+		if (isPgError(error, PG.checkViolation) && error.hint === 'learner_group') {
+			throw new DomainError(409, 'learner_group', error.message);
+		}
 		throw error;
 	}
 	const job = { announcementId: created.id, origin: origin ?? null };

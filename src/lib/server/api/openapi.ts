@@ -509,13 +509,15 @@ const progressPaths = {
 		get: {
 			tags: ['learner-groups'],
 			operationId: 'listInterventions',
-			summary: 'Messages sent to the group: who sent what, when, to how many',
+			summary:
+				'Messages sent to the group: who sent what, when, to how many, and how many recipients have seen it (seenCount)',
 			responses: { '200': ok(listOf('Intervention')), ...errors('401', '404') }
 		},
 		post: {
 			tags: ['learner-groups'],
 			operationId: 'sendIntervention',
-			summary: "Send a message to the group's current members (email)",
+			summary:
+				"Send a message to the group's current members: posted to the group's announcements (members read it without the group's name, live as course-message:new) and emailed once each",
 			requestBody: jsonBody(
 				obj(
 					{
@@ -532,10 +534,23 @@ const progressPaths = {
 		get: {
 			tags: ['learner-groups'],
 			operationId: 'listMyInterventions',
-			summary: 'Messages course staff sent to the caller through learner groups',
+			summary:
+				'Messages course staff sent to the caller through learner groups (the course and sender, never the group)',
+			responses: { '200': ok(listOf('ReceivedIntervention')), ...errors('401') }
+		}
+	},
+	'/me/interventions/seen': {
+		post: {
+			tags: ['learner-groups'],
+			operationId: 'markMyInterventionsSeen',
+			summary:
+				'Mark messages the caller received as seen (ids of other messages, or of ones sent before announcements, are ignored)',
+			requestBody: jsonBody(
+				obj({ ids: { type: 'array', items: uuid, minItems: 1, maxItems: 200 } }, ['ids'])
+			),
 			responses: {
-				'200': ok({ type: 'object', properties: { items: { type: 'array', items: anyObject } } }),
-				...errors('401')
+				'200': ok(obj({ marked: { type: 'integer' } }, ['marked'])),
+				...errors('400', '401', '415')
 			}
 		}
 	},
@@ -661,6 +676,33 @@ const progressSchemas = {
 		body: { type: 'string' },
 		recipientCount: { type: 'integer' },
 		emailedCount: { type: 'integer' },
+		announced: {
+			type: 'boolean',
+			description:
+				"Posted to the learner group's announcements (false for messages sent before that)."
+		},
+		announcementId: nullableUuid,
+		seenCount: {
+			type: ['integer', 'null'],
+			description:
+				'Recipients who have seen it (of recipientCount); null when it has no announcement to track.'
+		},
+		createdAt: dateTime
+	}),
+	ReceivedIntervention: obj({
+		id: uuid,
+		announcementId: nullableUuid,
+		courseId: uuid,
+		courseCode: { type: 'string' },
+		courseName: { type: 'string' },
+		sentByName: { type: ['string', 'null'] },
+		subject: { type: 'string' },
+		body: { type: 'string' },
+		seen: {
+			type: ['boolean', 'null'],
+			description:
+				'Whether the caller has seen it; null when it cannot be tracked (sent before announcements).'
+		},
 		createdAt: dateTime
 	})
 };

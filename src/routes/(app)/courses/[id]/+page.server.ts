@@ -3,6 +3,7 @@ import * as courseGroups from '$lib/server/course-groups';
 import * as courses from '$lib/server/courses';
 import * as enrolments from '$lib/server/enrolments';
 import * as groups from '$lib/server/groups';
+import * as interventions from '$lib/server/learner-groups/interventions';
 import * as users from '$lib/server/users';
 import { formFailure, formValues } from '$lib/server/forms';
 import { orErrorPage, requireUser } from '$lib/server/guards';
@@ -27,11 +28,14 @@ export const load: PageServerLoad = async (event) => {
 		noGroup: url.searchParams.get('noGroup') === 'on'
 	};
 	const find = course.canManage ? (url.searchParams.get('find') ?? '').trim() : '';
-	const [participants, found, courseGroupTree, signup] = await Promise.all([
+	const [participants, found, courseGroupTree, signup, unseen] = await Promise.all([
 		orErrorPage(enrolments.listParticipants(user, course.id, query)),
 		find ? users.search(user, find) : Promise.resolve(null),
 		orErrorPage(groups.tree(user, { courseId: course.id })),
-		course.myRole === 'learner' ? courseGroups.signupView(user, course.id) : Promise.resolve([])
+		course.myRole === 'learner' ? courseGroups.signupView(user, course.id) : Promise.resolve([]),
+		course.myRole === 'learner'
+			? interventions.unseenCounts(user)
+			: Promise.resolve({} as Record<string, number>)
 	]);
 	return {
 		course,
@@ -51,7 +55,9 @@ export const load: PageServerLoad = async (event) => {
 			.filter((grouping) => grouping.openNow)
 			.map(({ id, name, myGroupIds }) => ({ id, name, signedUp: myGroupIds.length > 0 })),
 		find,
-		found
+		found,
+		/** Messages from the course team the learner has not seen yet (on the Activities page). */
+		unseenMessages: unseen[course.id] ?? 0
 	};
 };
 

@@ -2,6 +2,7 @@ import * as courseGroups from '$lib/server/course-groups';
 import * as courses from '$lib/server/courses';
 import * as groups from '$lib/server/groups';
 import * as learnerGroups from '$lib/server/learner-groups';
+import * as interventions from '$lib/server/learner-groups/interventions';
 import * as progress from '$lib/server/progress';
 import { activityInputFrom } from '$lib/components/progress/activity-form';
 import { formFailure, formValues } from '$lib/server/forms';
@@ -16,6 +17,14 @@ export const load: PageServerLoad = async (event) => {
 		orErrorPage(learnerGroups.settings(user, course.id)),
 		learnerGroups.inbox(user)
 	]);
+	// Shown as they were before this visit ("new"), then marked seen: opening the page reads them.
+	const messages = inbox.filter((message) => message.courseId === course.id);
+	const unseen = messages.filter((message) => message.seen === false).map((message) => message.id);
+	if (unseen.length > 0) {
+		await interventions
+			.markSeen(user, unseen)
+			.catch((error) => console.error('Could not mark course messages seen', error));
+	}
 	if (course.myRole === 'learner') {
 		// A visit to the course's activities counts as course activity for "inactive" and at-risk.
 		await progress
@@ -26,7 +35,7 @@ export const load: PageServerLoad = async (event) => {
 		course,
 		...list,
 		canStaff: settings.canManage,
-		messages: inbox.filter((message) => message.courseId === course.id),
+		messages,
 		courseGroups: list.canManage
 			? (await groups.tree(user, { courseId: course.id })).map((g) => ({
 					id: g.id,
