@@ -46,7 +46,7 @@ alter table public.learner_group_criteria
 -- The kinds of facts a criteria document reads (the same rule as dependenciesOf in
 -- src/lib/server/learner-groups/criteria.ts), so the database never trusts a stale list.
 create or replace function private.criteria_dependencies(criteria jsonb) returns text[]
-language sql immutable set search_path = ''
+language sql immutable security definer set search_path = ''
 as $$
   select array(
     select d from (

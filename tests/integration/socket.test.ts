@@ -172,6 +172,21 @@ describe('ending sessions closes their sockets', () => {
 		await refused(open({ token: second.token }));
 	});
 
+	it('disconnects a session that ends by the clock, and leaves other sessions connected', async () => {
+		process.env.SESSION_MAX_SECONDS = '2';
+		let ending: Awaited<ReturnType<typeof connected>>;
+		try {
+			ending = await connected(await createUser());
+		} finally {
+			delete process.env.SESSION_MAX_SECONDS;
+		}
+		const lasting = await connected(await createUser());
+		expect(await disconnected(ending.client, 5000)).toBe('io server disconnect');
+		await refused(open({ token: ending.token }));
+		expect(lasting.client.connected).toBe(true);
+		expect((await whoami(lasting.client)).displayName).toBeTruthy();
+	});
+
 	it('disconnects a disabled account', async () => {
 		const user = await createUser();
 		const admin = await createUser({ admin: true });

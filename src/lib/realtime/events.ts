@@ -156,4 +156,6 @@ export interface SocketData {
 	userId: string;
 	sessionId: string;
 	displayName: string;
+	/** When the session ends by the clock unless used again (ms since the epoch). */
+	endsAt: number;
 }

@@ -42,10 +42,22 @@ export async function createSession(
 }
 
 /** The session and its user, or nulls when the token is unknown, expired, idle too long or the user is disabled. */
-export async function validateSessionToken(
+export function validateSessionToken(
 	token: string
 ): Promise<{ session: Session; user: SessionUser } | { session: null; user: null }> {
-	const id = hashToken(token);
+	return validateSession(hashToken(token));
+}
+
+/** When a session ends unless it is used again: its absolute end or its idle end, whichever is first. */
+export function sessionEndsAt(session: Session): Date {
+	const idleEnd = session.lastSeenAt.getTime() + sessionLimits().idle * 1000;
+	return new Date(Math.min(session.expiresAt.getTime(), idleEnd));
+}
+
+/** Checks a session by its id (the token's hash), as validateSessionToken does. */
+export async function validateSession(
+	id: string
+): Promise<{ session: Session; user: SessionUser } | { session: null; user: null }> {
 	const { idle } = sessionLimits();
 	return asService(async (tx) => {
 		const [row] = await tx<

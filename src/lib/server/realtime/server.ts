@@ -3,7 +3,12 @@ import { createAdapter } from '@socket.io/postgres-adapter';
 import { parse as parseCookies } from 'cookie';
 import pg from 'pg';
 import { Server, type Socket } from 'socket.io';
-import { SESSION_COOKIE, validateSessionToken } from '$lib/server/auth/session';
+import {
+	SESSION_COOKIE,
+	sessionEndsAt,
+	validateSession,
+	validateSessionToken
+} from '$lib/server/auth/session';
 import type { ClientToServerEvents, ServerToClientEvents, SocketData } from '$lib/realtime/events';
 import { registerHandlers } from './handlers';
 import { cancelPresence, schedulePresence } from './presence';
@@ -100,7 +105,12 @@ export function attachSocketServer(
 		try {
 			const { session, user } = await validateSessionToken(token);
 			if (!session) return next(new Error('Your session has ended. Sign in again.'));
-			socket.data = { userId: user.id, sessionId: session.id, displayName: user.displayName };
+			socket.data = {
+				userId: user.id,
+				sessionId: session.id,
+				displayName: user.displayName,
+				endsAt: sessionEndsAt(session).getTime()
+			};
 			next();
 		} catch (error) {
 			console.error('Socket authentication failed', error);
@@ -118,7 +128,11 @@ export function attachSocketServer(
 			if (typeof ack === 'function') ack({ userId, displayName });
 		});
 		registerHandlers(io, socket);
-		socket.on('disconnect', () => keeper.forget(userId));
+		const expiry = watchSessionEnd(socket);
+		socket.on('disconnect', () => {
+			expiry.stop();
+			keeper.forget(userId);
+		});
 		socket.on('disconnecting', () => {
 			// `rooms` is emptied by the time 'disconnect' runs; remember the groups now.
 			for (const room of socket.rooms) {
@@ -139,6 +153,43 @@ export function attachSocketServer(
 
 	registerIo(io);
 	return io;
+}
+
+/** Longest a Node timer waits (about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Disconnects a socket when its session ends by the clock (absolute or idle limit), as a page
+ * request would then be refused. At that moment the session is checked again: if it was used
+ * since (and so lives on), the watch is set for its new end. Sign-outs close sockets at once
+ * (revoke.ts); this is for sessions nobody ended.
+ */
+function watchSessionEnd(socket: TesseraSocket) {
+	let timer: ReturnType<typeof setTimeout> | undefined;
+	let stopped = false;
+	const arm = (endsAt: number) => {
+		if (stopped) return;
+		timer = setTimeout(check, Math.min(Math.max(endsAt - Date.now(), 250), MAX_TIMER_MS));
+		timer.unref?.();
+	};
+	const check = async () => {
+		try {
+			const { session } = await validateSession(socket.data.sessionId);
+			if (session) return arm(sessionEndsAt(session).getTime());
+		} catch (error) {
+			// The database did not answer: try again shortly rather than cut a live session.
+			console.error('Could not check a socket’s session', error);
+			return arm(Date.now() + 30_000);
+		}
+		socket.disconnect(true);
+	};
+	arm(socket.data.endsAt);
+	return {
+		stop() {
+			stopped = true;
+			clearTimeout(timer);
+		}
+	};
 }
 
 export async function closeSocketServer() {
