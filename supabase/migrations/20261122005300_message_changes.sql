@@ -51,3 +51,64 @@ create trigger message_reactions_changed_delete after delete on public.message_r
 
 revoke all on function private.messages_count_change() from public, anon, authenticated, service_role;
 revoke all on function private.message_reactions_changed() from public, anon, authenticated, service_role;
+
+-- Mentions follow edits: an edit that adds "@Name" mentions that person (and the app tells
+-- them), one that removes it takes the mention back, and a deletion takes them all back. One
+-- definition of who a body mentions.
+create or replace function private.mentioned_user_ids(body text, chat_group uuid, author uuid) returns uuid[]
+language sql stable security definer set search_path = ''
+as $$
+  with candidates as (
+    select u.id, char_length(u.display_name) as len, p.at
+    from public.users u
+    cross join lateral (select position(lower('@' || u.display_name) in lower(body)) as at) p
+    where position('@' in body) > 0
+      and u.id in (select private.chat_participant_ids(chat_group))
+      and u.disabled_at is null
+      and p.at > 0
+      and substr(lower(body), p.at + 1 + char_length(u.display_name), 1) !~ '[[:alnum:]_]'
+  )
+  select coalesce(array_agg(c.id), '{}') from candidates c
+  where c.id is distinct from author
+    and not exists (select 1 from candidates longer where longer.at = c.at and longer.len > c.len)
+$$;
+
+create or replace function private.messages_record_mentions() returns trigger
+language plpgsql security definer set search_path = ''
+as $$
+begin
+  if position('@' in new.body) = 0 then
+    return null;
+  end if;
+  insert into public.mentions (message_id, user_id, channel_id, seq, from_user_id)
+  select new.id, m, new.channel_id, new.seq, new.author_id
+  from unnest(private.mentioned_user_ids(new.body, new.group_id, new.author_id)) m
+  on conflict do nothing;
+  return null;
+end
+$$;
+
+create or replace function private.messages_update_mentions() returns trigger
+language plpgsql security definer set search_path = ''
+as $$
+declare
+  now_mentioned uuid[];
+begin
+  if new.body is not distinct from old.body and new.deleted_at is not distinct from old.deleted_at then
+    return null;
+  end if;
+  now_mentioned := case when new.deleted_at is null
+    then private.mentioned_user_ids(new.body, new.group_id, new.author_id) else '{}' end;
+  delete from public.mentions where message_id = new.id and not (user_id = any (now_mentioned));
+  insert into public.mentions (message_id, user_id, channel_id, seq, from_user_id)
+  select new.id, m, new.channel_id, new.seq, new.author_id from unnest(now_mentioned) m
+  on conflict do nothing;
+  return null;
+end
+$$;
+-- A deleted message mentions nobody any more.
+create trigger messages_update_mentions after update on public.messages
+  for each row execute function private.messages_update_mentions();
+
+revoke all on function private.messages_update_mentions() from public, anon, authenticated, service_role;
+revoke all on function private.mentioned_user_ids(text, uuid, uuid) from public, anon, authenticated;

@@ -281,6 +281,31 @@ describe('mentions, unread counts and read positions', () => {
 		expect(after).toMatchObject({ unread: 0, mentions: 0, lastReadSeq: message.seq });
 	});
 
+	it('follows edits: mentions added by an edit are notified, removed ones and deleted messages’ go', async () => {
+		const bea = await createUser({ name: 'Bea Stone' });
+		const cal = await createUser({ name: 'Cal Reed' });
+		const { group, general } = await freshRoom([bea, cal, cast.learnerG1]);
+		const calSocket = await as(cal);
+		const calMentions = collect<{ messageId: string }>(calSocket, 'mention');
+		const author = actor(cast.learnerG1);
+		const message = await say(cast.learnerG1, general.id, 'Hello @Bea Stone');
+		const mentionsOf = async (person: TestUser) =>
+			(await chat.listChannels(actor(person), group.id)).find((c) => c.id === general.id)!.mentions;
+		expect([await mentionsOf(bea), await mentionsOf(cal)]).toEqual([1, 0]);
+
+		const calNotified = next<{ messageId: string; channelId: string }>(calSocket, 'mention');
+		await chat.edit(author, { messageId: message.id, body: 'Hello @Cal Reed' });
+		expect(await calNotified).toMatchObject({ messageId: message.id, channelId: general.id });
+		expect([await mentionsOf(bea), await mentionsOf(cal)]).toEqual([0, 1]);
+		// Editing again without changing who is mentioned notifies nobody a second time.
+		await chat.edit(author, { messageId: message.id, body: 'Hello again @Cal Reed' });
+		await pause(200);
+		expect(calMentions).toHaveLength(1);
+
+		await chat.remove(author, { messageId: message.id });
+		expect([await mentionsOf(bea), await mentionsOf(cal)]).toEqual([0, 0]);
+	});
+
 	it('does not mention people outside the group, or the author', async () => {
 		const { general } = await freshRoom([cast.learnerG1]);
 		await say(

@@ -407,7 +407,7 @@ function attachmentRefused() {
 export async function edit(actor: Actor, input: unknown, via: Via = 'app'): Promise<Message> {
 	const user = requireActor(actor);
 	const { messageId, body } = parse(schemas.edit, input);
-	const message = await withUser(
+	const edited = await withUser(
 		user,
 		async (tx) => {
 			const [current] = await tx<{ authorId: string | null; deletedAt: Date | null }[]>`
@@ -424,12 +424,23 @@ export async function edit(actor: Actor, input: unknown, via: Via = 'app'): Prom
 				returning ${messageColumns(tx)}`;
 			if (!row) throw notFound();
 			const [message] = await toMessages(tx, [row], user.id);
-			return message;
+			// People the edit mentions for the first time (the trigger recorded them just now).
+			const mentioned = await tx<{ userId: string }[]>`
+				select user_id as "userId" from public.mentions
+				where message_id = ${messageId} and created_at = now()`;
+			return { message, mentioned: mentioned.map((mention) => mention.userId) };
 		},
 		via
 	);
-	emitToGroup(message.groupId, 'message:updated', message);
-	return message;
+	emitToGroup(edited.message.groupId, 'message:updated', edited.message);
+	for (const userId of edited.mentioned) {
+		emitToUser(userId, 'mention', {
+			channelId: edited.message.channelId,
+			messageId,
+			from: edited.message.author
+		});
+	}
+	return edited.message;
 }
 
 /** Authors delete their own messages; moderators (leaders, admins) delete any in their groups. */
