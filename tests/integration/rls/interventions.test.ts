@@ -278,6 +278,38 @@ describe('pre-published announcements: who may insert one', () => {
 	});
 });
 
+describe('refusals that would name a learner group', () => {
+	// Checked before RLS: only the course's staff (and platform admins) get the reason; anyone
+	// else gets RLS's own refusal, so a raw insert cannot tell a learner group from any other.
+	const unpublished = (group: () => string) => (who: Who) => (tx: Tx) =>
+		tx.unsafe(
+			`insert into public.announcements (group_id, author_id, title, body) values ($1, $2, 'Plain', 'Body')`,
+			[group(), who === 'anon' ? null : cast.people[who].id]
+		);
+	const intervention = (group: () => string) => (who: Who) => (tx: Tx) =>
+		tx.unsafe(
+			// course_id is the trigger's to set (from the group); any value goes in.
+			`insert into public.interventions (group_id, group_name, course_id, sent_by, subject, body)
+			 values ($1, '', $1, $2, 'S', 'B')`,
+			[group(), who === 'anon' ? null : cast.people[who].id]
+		);
+	for (const who of WHO) {
+		const staff = STAFF_A.includes(who);
+		it(`answers ${LABEL[who]} ${staff ? 'with the reason' : 'as RLS does'} for a plain announcement to a learner group`, async () => {
+			const outcome = await attempt(actorOf(who), unpublished(() => cast.groupA)(who) as never, {
+				rollback: true
+			});
+			expect(outcome).toEqual({ code: staff ? '23514' : '42501' });
+		});
+		it(`answers ${LABEL[who]} ${staff ? 'with the reason' : 'as RLS does'} for an intervention to a normal group`, async () => {
+			const outcome = await attempt(actorOf(who), intervention(() => cast.groupT)(who) as never, {
+				rollback: true
+			});
+			expect(outcome).toEqual({ code: staff ? '23514' : '42501' });
+		});
+	}
+});
+
 describe('marking an intervention announcement seen', () => {
 	for (const who of WHO) {
 		const allowed = ['learnerB', ...STAFF_B].includes(who);
