@@ -66,11 +66,16 @@ describe('learner group refreshes through pg-boss', () => {
 			}
 		});
 		expect(group.memberCount).toBe(3);
-		await progress.markComplete(actor(learners[0]), activity.id);
-		await progress.markComplete(actor(learners[1]), activity.id);
-		await expect
-			.poll(() => refreshesOf(group.id, 'event'), { timeout: 20_000, interval: 250 })
-			.toEqual([{ added_count: 0, removed_count: 2 }]);
+		const stop = await listenForFactChanges();
+		try {
+			await progress.markComplete(actor(learners[0]), activity.id);
+			await progress.markComplete(actor(learners[1]), activity.id);
+			await expect
+				.poll(() => refreshesOf(group.id, 'event'), { timeout: 20_000, interval: 250 })
+				.toEqual([{ added_count: 0, removed_count: 2 }]);
+		} finally {
+			await stop();
+		}
 		expect(
 			(await learnerGroups.get(actor(staff), group.id)).members.map((m) => m.displayName)
 		).toEqual(['Rae']);

@@ -4,7 +4,7 @@ import { resetTransport } from '$lib/server/email';
 import * as groups from '$lib/server/groups';
 import * as learnerGroups from '$lib/server/learner-groups';
 import * as progress from '$lib/server/progress';
-import { setRefreshScheduler } from '$lib/server/progress/changes';
+import { listenForFactChanges, setRefreshScheduler } from '$lib/server/progress/changes';
 import {
 	actor,
 	addOrganisationMember,
@@ -251,10 +251,12 @@ describe('refreshing a learner group', () => {
 		setRefreshScheduler(async (groupId) => {
 			scheduled.push(groupId);
 		});
+		const stop = await listenForFactChanges();
 		try {
 			await progress.markComplete(actor(learners.Hal), activity.id);
 			await expect.poll(() => scheduled).toEqual([dependsOnCompletions.id]);
 		} finally {
+			await stop();
 			setRefreshScheduler(null);
 		}
 		const result = await learnerGroups.runRefresh(dependsOnCompletions.id, 'event');

@@ -20,8 +20,8 @@ type Store = Record<
  *   valid_until), so they reach courses within seconds. It runs every few seconds, which pg-boss's
  *   minutely clock cannot do; its row is locked while it runs, so several app processes never
  *   apply the same change twice.
- * - Writes the database reports on `tessera_learner_groups` (enrolments, memberships by any path)
- *   queue the refresh of the dynamic learner groups that read them.
+ * - Writes the database reports on `tessera_learner_groups` (any fact a criterion reads, by any
+ *   path) queue the refresh of the dynamic learner groups that read them.
  * - Every queue in ./workers.ts is worked through pg-boss (`TESSERA_JOBS=off` turns both off,
  *   for processes that only serve requests).
  */

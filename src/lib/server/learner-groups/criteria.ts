@@ -1,26 +1,6 @@
 import type { Tx } from '$lib/server/db';
 import type { Criteria, Criterion } from '$lib/schemas/learner-groups';
 
-/** Which facts a criteria document reads; an event of one of these kinds triggers a refresh. */
-export type Dependency = 'completions' | 'events' | 'enrolments' | 'groups';
-
-/** The kinds of facts the criteria read, so dynamic groups refresh when one of them changes. */
-export function dependenciesOf(criteria: Criteria): Dependency[] {
-	const found = new Set<Dependency>(['enrolments']);
-	for (const c of criteria.all) {
-		if (c.type === 'progress' || c.type === 'completed' || c.type === 'score') {
-			found.add('completions');
-		}
-		if (c.type === 'progress') found.add('groups');
-		if (c.type === 'inactive') {
-			found.add('events');
-			found.add('completions');
-		}
-		if (c.type === 'member') found.add('groups');
-	}
-	return [...found].sort();
-}
-
 function predicate(tx: Tx, courseId: string, c: Criterion, at: Date) {
 	switch (c.type) {
 		case 'enrolled':

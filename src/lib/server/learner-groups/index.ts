@@ -13,7 +13,7 @@ import { DomainError, invalid, notFound } from '$lib/server/errors';
 import { isUuid, parse } from '$lib/server/validate';
 import * as schemas from '$lib/schemas/learner-groups';
 import type { Criteria } from '$lib/schemas/learner-groups';
-import { clockChangeQuery, dependenciesOf, targetQuery } from './criteria';
+import { clockChangeQuery, targetQuery } from './criteria';
 
 export {
 	deliver,
@@ -227,9 +227,9 @@ async function insertLearnerGroup(
 		values (${id}, 'course', ${course.organisation_id}, ${courseId}, 'learner-group', ${data.name}, ${idnumber},
 		        ${data.description}, 'hidden', 'rule', false, ${actor.id})`;
 	await tx`
-		insert into public.learner_group_criteria (group_id, course_id, criteria, refresh_mode, cadence_minutes, depends_on, created_by)
+		insert into public.learner_group_criteria (group_id, course_id, criteria, refresh_mode, cadence_minutes, created_by)
 		values (${id}, ${courseId}, ${tx.json(data.criteria as never)}, ${data.refreshMode}, ${data.cadenceMinutes},
-		        ${dependenciesOf(data.criteria)}, ${actor.id})`;
+		        ${actor.id})`;
 	return id;
 }
 
@@ -341,7 +341,6 @@ export async function update(
 			await tx`
 				update public.learner_group_criteria set
 					criteria = ${data.criteria ? tx.json(data.criteria as never) : tx`criteria`},
-					depends_on = ${data.criteria ? dependenciesOf(data.criteria) : tx`depends_on`},
 					refresh_mode = coalesce(${data.refreshMode ?? null}, refresh_mode),
 					cadence_minutes = coalesce(${data.cadenceMinutes ?? null}::int, cadence_minutes)
 				where group_id = ${groupId}`;
@@ -574,18 +573,6 @@ export function dueForRefresh(now = new Date(), limit = 100): Promise<string[]> 
 			       or last_refreshed_at <= ${now}::timestamptz - make_interval(mins => cadence_minutes))
 			order by last_refreshed_at nulls first
 			limit ${limit}`;
-		return rows.map((row) => row.group_id);
-	});
-}
-
-/** Dynamic learner groups of these courses that depend on a kind of fact (for event-triggered refresh). */
-export function dependentGroups(courseIds: string[], dependency: string): Promise<string[]> {
-	if (courseIds.length === 0) return Promise.resolve([]);
-	return asService(async (tx) => {
-		const rows = await tx<{ group_id: string }[]>`
-			select group_id from public.learner_group_criteria
-			where course_id = any(${courseIds}::uuid[]) and refresh_mode = 'dynamic'
-			  and ${dependency} = any(depends_on)`;
 		return rows.map((row) => row.group_id);
 	});
 }

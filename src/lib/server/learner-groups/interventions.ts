@@ -180,6 +180,11 @@ export function history(actor: Actor, groupId: string): Promise<Intervention[]> 
 	});
 }
 
+/** Whether `userId` has seen intervention `i`'s announcement. */
+const seenBy = (tx: Tx, userId: string) => tx`exists (
+	select 1 from public.announcement_views w
+	where w.announcement_id = i.announcement_id and w.user_id = ${userId})`;
+
 /** The messages course staff sent to the actor through learner groups, newest first. */
 export function inbox(actor: NonNullable<Actor>, limit = 50): Promise<ReceivedIntervention[]> {
 	return readAs(
@@ -189,9 +194,7 @@ export function inbox(actor: NonNullable<Actor>, limit = 50): Promise<ReceivedIn
 			       i.course_id as "courseId", c.code as "courseCode", c.name as "courseName",
 			       (select u.display_name from public.users u where u.id = i.sent_by) as "sentByName",
 			       i.subject, i.body,
-			       case when i.announcement_id is null then null else exists (
-			         select 1 from public.announcement_views w
-			         where w.announcement_id = i.announcement_id and w.user_id = ${actor.id}) end as seen,
+			       case when i.announcement_id is null then null else ${seenBy(tx, actor.id)} end as seen,
 			       i.created_at as "createdAt"
 			from public.intervention_recipients r
 			join public.interventions i on i.id = r.intervention_id
@@ -235,9 +238,7 @@ export async function unseenCounts(actor: NonNullable<Actor>): Promise<Record<st
 			select i.course_id as "courseId", count(*)::int as unseen
 			from public.intervention_recipients r
 			join public.interventions i on i.id = r.intervention_id
-			where r.user_id = ${actor.id} and i.announcement_id is not null
-			  and not exists (select 1 from public.announcement_views w
-			                  where w.announcement_id = i.announcement_id and w.user_id = ${actor.id})
+			where r.user_id = ${actor.id} and i.announcement_id is not null and not ${seenBy(tx, actor.id)}
 			group by i.course_id`
 	);
 	return Object.fromEntries(rows.map((row) => [row.courseId, row.unseen]));

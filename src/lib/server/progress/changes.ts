@@ -2,7 +2,6 @@ import { asService, pool } from '$lib/server/db';
 import { isUuid } from '$lib/server/validate';
 import { emitToUsers } from '$lib/server/realtime/notify';
 import * as learnerGroups from '$lib/server/learner-groups';
-import type { Dependency } from '$lib/server/learner-groups/criteria';
 
 /** Schedules the refresh of one learner group soon, once however many events ask. */
 export type RefreshScheduler = (groupId: string) => Promise<void>;
@@ -62,26 +61,17 @@ async function watchers(courseIds: string[], userIds: string[]): Promise<string[
 }
 
 /**
- * After a commit that changed progress facts: tells the dashboards watching these learners to
- * reload, and schedules the dynamic learner groups of these courses that read this kind of fact.
- * Never throws: the facts are committed whatever happens here.
+ * After a commit that changed completions: tells the dashboards watching these learners to
+ * reload. (Learner groups hear of it from the database: see listenForFactChanges.) Never
+ * throws: the facts are committed whatever happens here.
  */
-export async function factsChanged(
-	courseIds: string[],
-	dependency: Dependency,
-	userIds: string[] = []
-): Promise<void> {
+export async function progressChanged(courseIds: string[], userIds: string[] = []): Promise<void> {
 	const courses = [...new Set(courseIds)];
 	if (courses.length === 0) return;
 	try {
-		if (dependency === 'completions') {
-			emitToUsers(await watchers(courses, [...new Set(userIds)]), 'progress:changed', {
-				courseIds: courses
-			});
-		}
-		for (const groupId of await learnerGroups.dependentGroups(courses, dependency)) {
-			await scheduler(groupId);
-		}
+		emitToUsers(await watchers(courses, [...new Set(userIds)]), 'progress:changed', {
+			courseIds: courses
+		});
 	} catch (error) {
 		console.error('Progress change follow-up failed', error);
 	}
@@ -89,9 +79,10 @@ export async function factsChanged(
 
 /**
  * Queues the refresh of the dynamic learner groups the database names on
- * `tessera_learner_groups`: writes no domain code reports (enrolments and memberships by any
- * path, cohort sync, the membership sweep, activities and restrictions), see
- * 20261122005100_learner_group_freshness.sql. Returns how to stop listening.
+ * `tessera_learner_groups`: every write to a fact their criteria read, by any path (completions,
+ * learner events, enrolments, memberships, cohort sync, the membership sweep, activities,
+ * restrictions), see 20261122005100_learner_group_freshness.sql and 20261122005600. Returns how
+ * to stop listening.
  */
 export async function listenForFactChanges(): Promise<() => Promise<void>> {
 	const listener = await pool().listen('tessera_learner_groups', (payload) => {

@@ -12,7 +12,7 @@ import {
 import { DomainError, invalid, notFound } from '$lib/server/errors';
 import { isUuid, parse } from '$lib/server/validate';
 import * as schemas from '$lib/schemas/progress';
-import { factsChanged } from './changes';
+import { progressChanged } from './changes';
 
 export { ingest, type IngestReport, type IngestResult } from './ingest';
 
@@ -205,7 +205,7 @@ export async function createActivity(
 		if (error instanceof DomainError) throw error;
 		translateWriteError(error, data.idnumber);
 	}
-	void factsChanged([courseId], 'completions');
+	void progressChanged([courseId]);
 	return getActivity(actor, id);
 }
 
@@ -254,7 +254,7 @@ export async function updateActivity(
 		translateWriteError(error, data.idnumber);
 	}
 	if (data.restrictedTo !== undefined || data.restrictedToGroupings !== undefined) {
-		void factsChanged([courseId], 'completions');
+		void progressChanged([courseId]);
 	}
 	return getActivity(actor, activityId);
 }
@@ -274,7 +274,7 @@ export async function deleteActivity(actor: Actor, activityId: string, via: Via 
 		},
 		via
 	);
-	void factsChanged([courseId], 'completions');
+	void progressChanged([courseId]);
 }
 
 /** Marks an activity complete for the actor (a learner, where the activity allows it). */
@@ -314,7 +314,7 @@ export async function markComplete(
 		},
 		via
 	);
-	void factsChanged([courseId], 'completions', [actor.id]);
+	void progressChanged([courseId], [actor.id]);
 }
 
 /** Takes back the actor's own completion mark (not one recorded by staff or another system). */
@@ -332,7 +332,7 @@ export async function unmarkComplete(
 			returning course_id`,
 		via
 	);
-	if (deleted.length > 0) void factsChanged([deleted[0].course_id], 'completions', [actor.id]);
+	if (deleted.length > 0) void progressChanged([deleted[0].course_id], [actor.id]);
 }
 
 /** Records a learner's completion and/or score as staff; completed=false with no score removes the record. */
@@ -374,7 +374,7 @@ export async function recordCompletion(
 		},
 		via
 	);
-	void factsChanged([courseId], 'completions', [data.userId]);
+	void progressChanged([courseId], [data.userId]);
 	const rows = await listCompletions(actor, activityId);
 	return (
 		rows.find((row) => row.userId === data.userId && (row.completedAt || row.score !== null)) ??
@@ -417,7 +417,6 @@ export async function recordEvent(actor: NonNullable<Actor>, input: unknown, via
 		}
 		throw error;
 	}
-	void factsChanged([data.courseId], 'events', [actor.id]);
 }
 
 /** Records a sign-in (the system does, at sign-in). */

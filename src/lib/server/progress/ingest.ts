@@ -2,7 +2,7 @@ import * as v from 'valibot';
 import { isPgError, withUser, type Actor, type Tx, type Via } from '$lib/server/db';
 import { invalid } from '$lib/server/errors';
 import { MAX_STATEMENTS, statement, type Statement } from '$lib/schemas/progress';
-import { factsChanged } from './changes';
+import { progressChanged } from './changes';
 
 export type IngestResult = {
 	index: number;
@@ -209,9 +209,8 @@ export async function ingest(
 		);
 	}
 	if (touched.size > 0) {
-		void factsChanged(
+		void progressChanged(
 			[...touched.keys()],
-			'completions',
 			[...touched.values()].flatMap((s) => [...s])
 		);
 	}
