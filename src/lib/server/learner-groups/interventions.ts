@@ -185,8 +185,11 @@ const seenBy = (tx: Tx, userId: string) => tx`exists (
 	select 1 from public.announcement_views w
 	where w.announcement_id = i.announcement_id and w.user_id = ${userId})`;
 
-/** The messages course staff sent to the actor through learner groups, newest first. */
-export function inbox(actor: NonNullable<Actor>, limit = 50): Promise<ReceivedIntervention[]> {
+/** The messages course staff sent to the actor through learner groups (of one course, if given), newest first. */
+export function inbox(
+	actor: NonNullable<Actor>,
+	{ courseId, limit = 50 }: { courseId?: string; limit?: number } = {}
+): Promise<ReceivedIntervention[]> {
 	return readAs(
 		actor,
 		(tx) => tx<ReceivedIntervention[]>`
@@ -199,7 +202,7 @@ export function inbox(actor: NonNullable<Actor>, limit = 50): Promise<ReceivedIn
 			from public.intervention_recipients r
 			join public.interventions i on i.id = r.intervention_id
 			join public.courses c on c.id = i.course_id
-			where r.user_id = ${actor.id}
+			where r.user_id = ${actor.id} ${courseId ? tx`and r.course_id = ${courseId}` : tx``}
 			order by i.created_at desc, i.id
 			limit ${Math.min(Math.max(limit, 1), 200)}`
 	);
@@ -230,16 +233,16 @@ export async function markSeen(actor: Actor, ids: unknown): Promise<{ marked: nu
 	return { marked: rows.count };
 }
 
-/** How many messages from course teams the actor has not seen yet, per course. */
-export async function unseenCounts(actor: NonNullable<Actor>): Promise<Record<string, number>> {
-	const rows = await readAs(
+/** How many messages from a course's team the actor has not seen yet. */
+export async function unseenCount(actor: NonNullable<Actor>, courseId: string): Promise<number> {
+	const [row] = await readAs(
 		actor,
-		(tx) => tx<{ courseId: string; unseen: number }[]>`
-			select i.course_id as "courseId", count(*)::int as unseen
+		(tx) => tx<{ unseen: number }[]>`
+			select count(*)::int as unseen
 			from public.intervention_recipients r
 			join public.interventions i on i.id = r.intervention_id
-			where r.user_id = ${actor.id} and i.announcement_id is not null and not ${seenBy(tx, actor.id)}
-			group by i.course_id`
+			where r.user_id = ${actor.id} and r.course_id = ${courseId}
+			  and i.announcement_id is not null and not ${seenBy(tx, actor.id)}`
 	);
-	return Object.fromEntries(rows.map((row) => [row.courseId, row.unseen]));
+	return row.unseen;
 }

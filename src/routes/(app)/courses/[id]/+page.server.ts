@@ -33,9 +33,7 @@ export const load: PageServerLoad = async (event) => {
 		find ? users.search(user, find) : Promise.resolve(null),
 		orErrorPage(groups.tree(user, { courseId: course.id })),
 		course.myRole === 'learner' ? courseGroups.signupView(user, course.id) : Promise.resolve([]),
-		course.myRole === 'learner'
-			? interventions.unseenCounts(user)
-			: Promise.resolve({} as Record<string, number>)
+		course.myRole === 'learner' ? interventions.unseenCount(user, course.id) : Promise.resolve(0)
 	]);
 	return {
 		course,
@@ -57,7 +55,7 @@ export const load: PageServerLoad = async (event) => {
 		find,
 		found,
 		/** Messages from the course team the learner has not seen yet (on the Activities page). */
-		unseenMessages: unseen[course.id] ?? 0
+		unseenMessages: unseen
 	};
 };
 

@@ -12,13 +12,12 @@ import type { Actions, PageServerLoad } from './$types';
 export const load: PageServerLoad = async (event) => {
 	const user = requireUser(event);
 	const course = await orErrorPage(courses.get(user, event.params.id));
-	const [list, settings, inbox] = await Promise.all([
+	const [list, settings, messages] = await Promise.all([
 		orErrorPage(progress.listActivities(user, course.id)),
 		orErrorPage(learnerGroups.settings(user, course.id)),
-		learnerGroups.inbox(user)
+		learnerGroups.inbox(user, { courseId: event.params.id })
 	]);
 	// Shown as they were before this visit ("new"), then marked seen: opening the page reads them.
-	const messages = inbox.filter((message) => message.courseId === course.id);
 	const unseen = messages.filter((message) => message.seen === false).map((message) => message.id);
 	if (unseen.length > 0) {
 		await interventions
