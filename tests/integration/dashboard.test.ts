@@ -87,6 +87,15 @@ describe('the leader dashboard under the groups cast', () => {
 			await expect(dashboard.dashboard(leader, other)).rejects.toMatchObject({ status: 404 });
 			await expect(dashboard.distribution(leader, other)).rejects.toMatchObject({ status: 404 });
 			await expect(dashboard.overTime(leader, other)).rejects.toMatchObject({ status: 404 });
+			await expect(dashboard.page(leader, other)).rejects.toMatchObject({ status: 404 });
+		}
+		// The page's single read gives the same answers as the three reads.
+		for (const options of [{}, { sort: 'progress', direction: 'desc' }, { filter: 'atRisk' }]) {
+			expect(await dashboard.page(leader, cast.G1.id, options, 7)).toEqual({
+				board: await dashboard.dashboard(leader, cast.G1.id, options),
+				buckets: await dashboard.distribution(leader, cast.G1.id),
+				overTime: await dashboard.overTime(leader, cast.G1.id, { days: 7 })
+			});
 		}
 		await expect(dashboard.learner(leader, cast.G1.id, cast.learnerG.id)).rejects.toMatchObject({
 			status: 404

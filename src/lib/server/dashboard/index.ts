@@ -232,6 +232,28 @@ export async function distribution(
 	});
 }
 
+/**
+ * The dashboard page in one read: the rows are loaded once and give the table, the distribution
+ * and the progress over time (the same answers as dashboard, distribution and overTime).
+ */
+export async function page(
+	actor: Actor,
+	groupId: string,
+	options: unknown = {},
+	days = 30
+): Promise<{ board: Dashboard; buckets: DistributionBucket[]; overTime: OverTimePoint[] }> {
+	const query = parse(dashboardQuery, options);
+	if (!isUuid(groupId)) return Promise.reject(notFound());
+	return readAs(actor, async (tx) => {
+		const { group, courses, rows } = await load(tx, groupId, query.courseId ?? null);
+		return {
+			board: { group, courses, rows: arrange([...rows], query), total: rows.length },
+			buckets: bucketsOf(rows.map((row) => row.percent)),
+			overTime: await overTimeOf(tx, rows, days)
+		};
+	});
+}
+
 /** Ten 10-point bands of progress percentages; 100 belongs to the last band. */
 export function bucketsOf(percents: number[]): DistributionBucket[] {
 	const buckets = Array.from({ length: 10 }, (_, i) => ({
@@ -259,34 +281,39 @@ export async function overTime(
 	if (!isUuid(groupId)) return Promise.reject(notFound());
 	return readAs(actor, async (tx) => {
 		const { rows } = await load(tx, groupId, query.courseId ?? null);
-		const keys = rows.map((row) => `${row.courseId}:${row.userId}`);
-		const today = new Date();
-		today.setUTCHours(0, 0, 0, 0);
-		const start = new Date(today.getTime() - (days - 1) * DAY_MS);
-		const completions = await tx<{ day: string; count: number; before: boolean }[]>`
-			select to_char(date_trunc('day', c.completed_at at time zone 'UTC'), 'YYYY-MM-DD') as day,
-			       count(*)::int as count, c.completed_at < ${start} as before
-			from public.completions c
-			where (c.course_id::text || ':' || c.user_id::text) = any(${keys})
-			  and c.completed_at is not null
-			  and (c.activity_id in (select a.id from public.activities a
-			                         where not exists (select 1 from private.activity_allowed_groups() r where r.activity_id = a.id))
-			       or (c.activity_id, c.user_id) in (
-			         select o.activity_id, o.user_id from private.open_restricted_activities(
-			           ${[...new Set(rows.map((r) => r.courseId))]}::uuid[], ${[...new Set(rows.map((r) => r.userId))]}::uuid[]) o))
-			group by 1, 3`;
-		const visible = rows.reduce((sum, row) => sum + row.visible, 0);
-		let done = completions.filter((c) => c.before).reduce((sum, c) => sum + c.count, 0);
-		const perDay = new Map(completions.filter((c) => !c.before).map((c) => [c.day, c.count]));
-		const points: OverTimePoint[] = [];
-		for (let i = 0; i < days; i += 1) {
-			const date = new Date(start.getTime() + i * DAY_MS).toISOString().slice(0, 10);
-			const count = perDay.get(date) ?? 0;
-			done += count;
-			points.push({ date, completions: count, percent: percentOf(done, visible) });
-		}
-		return points;
+		return overTimeOf(tx, rows, days);
 	});
+}
+
+/** Completions per day over the last `days` days, and pooled progress at each day's end, for these rows. */
+async function overTimeOf(tx: Tx, rows: DashboardRow[], days: number): Promise<OverTimePoint[]> {
+	const keys = rows.map((row) => `${row.courseId}:${row.userId}`);
+	const today = new Date();
+	today.setUTCHours(0, 0, 0, 0);
+	const start = new Date(today.getTime() - (days - 1) * DAY_MS);
+	const completions = await tx<{ day: string; count: number; before: boolean }[]>`
+		select to_char(date_trunc('day', c.completed_at at time zone 'UTC'), 'YYYY-MM-DD') as day,
+		       count(*)::int as count, c.completed_at < ${start} as before
+		from public.completions c
+		where (c.course_id::text || ':' || c.user_id::text) = any(${keys})
+		  and c.completed_at is not null
+		  and (c.activity_id in (select a.id from public.activities a
+		                         where not exists (select 1 from private.activity_allowed_groups() r where r.activity_id = a.id))
+		       or (c.activity_id, c.user_id) in (
+		         select o.activity_id, o.user_id from private.open_restricted_activities(
+		           ${[...new Set(rows.map((r) => r.courseId))]}::uuid[], ${[...new Set(rows.map((r) => r.userId))]}::uuid[]) o))
+		group by 1, 3`;
+	const visible = rows.reduce((sum, row) => sum + row.visible, 0);
+	let done = completions.filter((c) => c.before).reduce((sum, c) => sum + c.count, 0);
+	const perDay = new Map(completions.filter((c) => !c.before).map((c) => [c.day, c.count]));
+	const points: OverTimePoint[] = [];
+	for (let i = 0; i < days; i += 1) {
+		const date = new Date(start.getTime() + i * DAY_MS).toISOString().slice(0, 10);
+		const count = perDay.get(date) ?? 0;
+		done += count;
+		points.push({ date, completions: count, percent: percentOf(done, visible) });
+	}
+	return points;
 }
 
 export type LearnerActivity = {

@@ -21,11 +21,9 @@ export const load: PageServerLoad = async (event) => {
 	const user = requireUser(event);
 	const options = optionsFrom(event.url);
 	const courseId = options.courseId ?? null;
-	const [board, buckets, overTime] = await Promise.all([
-		orErrorPage(dashboard.dashboard(user, event.params.id, options)),
-		orErrorPage(dashboard.distribution(user, event.params.id, { courseId })),
-		orErrorPage(dashboard.overTime(user, event.params.id, { courseId, days: 30 }))
-	]);
+	const { board, buckets, overTime } = await orErrorPage(
+		dashboard.page(user, event.params.id, options, 30)
+	);
 	return {
 		board,
 		buckets,
