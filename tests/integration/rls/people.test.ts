@@ -316,13 +316,19 @@ describe('private.user_ids_by_email', () => {
 		instructor: true
 	} as Record<string, boolean>;
 	for (const who of EVERYONE) {
-		it(`${resolves[who] ? 'resolves' : 'resolves nothing'} for ${LABEL[who]}`, async () => {
-			const rows = await withUser(
+		const outcome = who === 'anon' ? 'is refused' : resolves[who] ? 'resolves' : 'resolves nothing';
+		it(`${outcome} for ${LABEL[who]}`, async () => {
+			const rows = withUser(
 				actorOf(cast, who),
 				(tx) =>
 					tx`select id from private.user_ids_by_email(${[cast.stranger.email, cast.fellow.email]}::text[])`
 			);
-			expect(rows.length).toBe(resolves[who] ? 2 : 0);
+			// anon executes no private function at all.
+			if (who === 'anon') {
+				await expect(rows).rejects.toMatchObject({ code: '42501' });
+			} else {
+				expect((await rows).length).toBe(resolves[who] ? 2 : 0);
+			}
 		});
 	}
 });
