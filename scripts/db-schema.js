@@ -107,8 +107,9 @@ async function check() {
 
 function baseline() {
 	const dir = path.join(supabaseDir, 'migrations');
-	for (const file of readdirSync(dir))
+	for (const file of readdirSync(dir)) {
 		if (file.startsWith(BASELINE_VERSION)) unlinkSync(path.join(dir, file));
+	}
 	const parts = listSchemaFiles().map(
 		({ file, sql }) =>
 			`-- ${'='.repeat(30)} supabase/schemas/${file} ${'='.repeat(30)}\n\n${sql.trim()}\n`

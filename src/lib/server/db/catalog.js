@@ -32,8 +32,9 @@ export function compareCatalogs(from, to) {
 	const lines = [];
 	for (const [key, definition] of from) {
 		if (!to.has(key)) lines.push(`only in the first: ${key}`);
-		else if (to.get(key) !== definition)
+		else if (to.get(key) !== definition) {
 			lines.push(`differs: ${key}\n    first:  ${definition}\n    second: ${to.get(key)}`);
+		}
 	}
 	for (const key of to.keys()) if (!from.has(key)) lines.push(`only in the second: ${key}`);
 	return lines;
