@@ -418,19 +418,16 @@ set check_function_bodies = off;
 
 -- People ------------------------------------------------------------------------------------
 create table public.users (
-  id uuid default gen_random_uuid() not null,
-  email text not null,
-  display_name text not null,
-  platform_role text default 'user'::text not null,
-  disabled_at timestamp with time zone,
-  created_at timestamp with time zone default now() not null,
-  email_announcements boolean default true not null,
-  idnumber text,
-  constraint users_pkey primary key (id),
-  constraint users_display_name_check check (((length(btrim(display_name)) >= 1) and (length(btrim(display_name)) <= 100))),
-  constraint users_email_check check (((email = lower(email)) and ((length(email) >= 3) and (length(email) <= 254)))),
-  constraint users_idnumber_check check (((idnumber is null) or ((length(btrim(idnumber)) >= 1) and (length(btrim(idnumber)) <= 100)))),
-  constraint users_platform_role_check check ((platform_role = any (array['admin'::text, 'user'::text])))
+  id uuid primary key default gen_random_uuid(),
+  email text not null check (email = lower(email) and length(email) between 3 and 254),
+  display_name text not null check (length(btrim(display_name)) between 1 and 100),
+  platform_role text not null default 'user' check (platform_role in ('admin', 'user')),
+  disabled_at timestamptz,
+  created_at timestamptz not null default now(),
+  -- Announcement emails (per person; off by default for nobody).
+  email_announcements boolean not null default true,
+  -- The person's id in an external system (a student number), unique when set.
+  idnumber text check (idnumber is null or length(btrim(idnumber)) between 1 and 100)
 );
 create index users_display_name_idx on public.users (lower(display_name));
 create unique index users_email_key on public.users (email);
@@ -677,22 +674,16 @@ grant update (role) on table public.organisation_members to anon;
 grant update (role) on table public.organisation_members to authenticated;
 
 create table public.courses (
-  id uuid default gen_random_uuid() not null,
-  organisation_id uuid not null,
-  code text not null,
-  name text not null,
-  description text default ''::text not null,
-  created_by uuid,
-  created_at timestamp with time zone default now() not null,
-  group_mode text default 'none'::text not null,
-  constraint courses_pkey primary key (id),
-  constraint courses_organisation_id_code_key unique (organisation_id, code),
-  constraint courses_created_by_fkey foreign key (created_by) references public.users(id) on delete set null,
-  constraint courses_organisation_id_fkey foreign key (organisation_id) references public.organisations(id) on delete cascade,
-  constraint courses_code_check check (((length(btrim(code)) >= 1) and (length(btrim(code)) <= 50))),
-  constraint courses_description_check check ((length(description) <= 5000)),
-  constraint courses_group_mode_check check ((group_mode = any (array['none'::text, 'separate'::text, 'visible'::text]))),
-  constraint courses_name_check check (((length(btrim(name)) >= 1) and (length(btrim(name)) <= 200)))
+  id uuid primary key default gen_random_uuid(),
+  organisation_id uuid not null references public.organisations (id) on delete cascade,
+  code text not null check (length(btrim(code)) between 1 and 50),
+  name text not null check (length(btrim(name)) between 1 and 200),
+  description text not null default '' check (length(description) <= 5000),
+  created_by uuid references public.users (id) on delete set null,
+  created_at timestamptz not null default now(),
+  -- What participants see of the course's groups: none, their own (separate) or all (visible).
+  group_mode text not null default 'none' check (group_mode in ('none', 'separate', 'visible')),
+  unique (organisation_id, code)
 );
 alter table public.courses enable row level security;
 alter table public.courses force row level security;
@@ -704,20 +695,15 @@ grant update (code, name, description, group_mode) on table public.courses to an
 grant update (code, name, description, group_mode) on table public.courses to authenticated;
 
 create table public.enrolments (
-  course_id uuid not null,
-  user_id uuid not null,
-  role text default 'learner'::text not null,
-  status text default 'active'::text not null,
-  source text default 'manual'::text not null,
-  enrolled_by uuid,
-  enrolled_at timestamp with time zone default now() not null,
-  constraint enrolments_pkey primary key (course_id, user_id),
-  constraint enrolments_course_id_fkey foreign key (course_id) references public.courses(id) on delete cascade,
-  constraint enrolments_enrolled_by_fkey foreign key (enrolled_by) references public.users(id) on delete set null,
-  constraint enrolments_user_id_fkey foreign key (user_id) references public.users(id) on delete cascade,
-  constraint enrolments_role_check check ((role = any (array['learner'::text, 'assistant'::text, 'instructor'::text]))),
-  constraint enrolments_source_check check ((source = any (array['manual'::text, 'link'::text]))),
-  constraint enrolments_status_check check ((status = any (array['active'::text, 'suspended'::text])))
+  course_id uuid not null references public.courses (id) on delete cascade,
+  user_id uuid not null references public.users (id) on delete cascade,
+  role text not null default 'learner' check (role in ('learner', 'assistant', 'instructor')),
+  status text not null default 'active' check (status in ('active', 'suspended')),
+  -- manual, or brought by a course link (course_link_members says which).
+  source text not null default 'manual' check (source in ('manual', 'link')),
+  enrolled_by uuid references public.users (id) on delete set null,
+  enrolled_at timestamptz not null default now(),
+  primary key (course_id, user_id)
 );
 create index enrolments_course_role_idx on public.enrolments (course_id, role, status);
 create index enrolments_user_id_idx on public.enrolments (user_id);
@@ -2999,23 +2985,18 @@ set check_function_bodies = off;
 
 -- Channels ----------------------------------------------------------------------------------------
 create table public.channels (
-  id uuid default gen_random_uuid() not null,
-  group_id uuid not null,
-  name text not null,
-  kind text default 'chat'::text not null,
-  archived_at timestamp with time zone,
-  created_by uuid,
-  created_at timestamp with time zone default now() not null,
-  last_seq bigint default 0 not null,
-  last_change bigint default 0 not null,
-  constraint channels_pkey primary key (id),
-  constraint channels_group_id_name_key unique (group_id, name),
-  constraint channels_created_by_fkey foreign key (created_by) references public.users(id) on delete set null,
-  constraint channels_group_id_fkey foreign key (group_id) references public.groups(id) on delete cascade,
-  constraint channels_kind_check check ((kind = any (array['chat'::text, 'announcements'::text]))),
-  constraint channels_last_change_check check ((last_change >= 0)),
-  constraint channels_last_seq_check check ((last_seq >= 0)),
-  constraint channels_name_check check ((name ~ '^[a-z0-9][a-z0-9_-]{0,39}$'::text))
+  id uuid primary key default gen_random_uuid(),
+  group_id uuid not null references public.groups (id) on delete cascade,
+  name text not null check (name ~ '^[a-z0-9][a-z0-9_-]{0,39}$'),
+  kind text not null default 'chat' check (kind in ('chat', 'announcements')),
+  archived_at timestamptz,
+  created_by uuid references public.users (id) on delete set null,
+  created_at timestamptz not null default now(),
+  -- The last message's seq (gap-free per channel) and the last change number (edits,
+  -- deletions, reactions), both taken under the channel's row lock.
+  last_seq bigint not null default 0 check (last_seq >= 0),
+  last_change bigint not null default 0 check (last_change >= 0),
+  unique (group_id, name)
 );
 -- One announcements channel per group.
 create unique index channels_one_announcements_idx on public.channels (group_id) where kind = 'announcements';
@@ -3029,29 +3010,29 @@ grant update (name, archived_at) on table public.channels to authenticated;
 
 -- Messages ----------------------------------------------------------------------------------------
 create table public.messages (
-  id uuid default gen_random_uuid() not null,
-  channel_id uuid not null,
-  group_id uuid not null,
+  id uuid primary key default gen_random_uuid(),
+  channel_id uuid not null references public.channels (id) on delete cascade,
+  -- Copied from the channel by the insert trigger, so policies read it without a join.
+  group_id uuid not null references public.groups (id) on delete cascade,
   seq bigint not null,
-  author_id uuid,
-  author_name text default ''::text not null,
+  author_id uuid references public.users (id) on delete set null,
+  -- The author's name when read: kept in step with users.display_name by a trigger, so members
+  -- see who wrote what without being able to list the group's members.
+  author_name text not null default '',
   client_id uuid not null,
-  body text not null,
-  attachment_resource_id uuid,
-  edited_at timestamp with time zone,
-  deleted_at timestamp with time zone,
-  created_at timestamp with time zone default now() not null,
-  search tsvector generated always as (to_tsvector('simple'::regconfig, body)) stored,
-  change_seq bigint default 0 not null,
-  constraint messages_pkey primary key (id),
-  constraint messages_author_id_client_id_key unique (author_id, client_id),
-  constraint messages_channel_id_seq_key unique (channel_id, seq),
-  constraint messages_attachment_resource_fkey foreign key (attachment_resource_id) references public.resources(id) on delete set null,
-  constraint messages_author_id_fkey foreign key (author_id) references public.users(id) on delete set null,
-  constraint messages_channel_id_fkey foreign key (channel_id) references public.channels(id) on delete cascade,
-  constraint messages_group_id_fkey foreign key (group_id) references public.groups(id) on delete cascade,
-  constraint messages_body_check check ((char_length(body) <= 4000)),
-  constraint messages_check check (((deleted_at is not null) or (char_length(btrim(body)) >= 1)))
+  body text not null check (char_length(body) <= 4000),
+  attachment_resource_id uuid
+    constraint messages_attachment_resource_fkey references public.resources (id) on delete set null,
+  edited_at timestamptz,
+  deleted_at timestamptz,
+  created_at timestamptz not null default now(),
+  search tsvector generated always as (to_tsvector('simple', body)) stored,
+  -- The channel's change number of this message's last edit, deletion or reaction (0: none),
+  -- so catch-up returns what changed since a client's number.
+  change_seq bigint not null default 0,
+  unique (channel_id, seq),
+  unique (author_id, client_id),
+  check (deleted_at is not null or char_length(btrim(body)) >= 1)
 );
 create index messages_attachment_idx on public.messages (attachment_resource_id) where attachment_resource_id is not null;
 create index messages_channel_change_idx on public.messages (channel_id, change_seq) where change_seq > 0;
@@ -3793,18 +3774,15 @@ grant update (idnumber, title, description, type, due_at, self_completion, max_s
 
 -- Effective members of any listed group may see and use the activity; staff always may.
 create table public.activity_restrictions (
-  activity_id uuid not null,
-  group_id uuid,
-  course_id uuid not null,
-  created_by uuid,
-  created_at timestamp with time zone default now() not null,
-  grouping_id uuid,
-  constraint activity_restrictions_activity_id_fkey foreign key (activity_id) references public.activities(id) on delete cascade,
-  constraint activity_restrictions_course_id_fkey foreign key (course_id) references public.courses(id) on delete cascade,
-  constraint activity_restrictions_created_by_fkey foreign key (created_by) references public.users(id) on delete set null,
-  constraint activity_restrictions_group_id_fkey foreign key (group_id) references public.groups(id) on delete set null,
-  constraint activity_restrictions_grouping_id_fkey foreign key (grouping_id) references public.groupings(id) on delete set null,
-  constraint activity_restrictions_one_target check ((num_nonnulls(group_id, grouping_id) <= 1))
+  activity_id uuid not null references public.activities (id) on delete cascade,
+  -- A group or a grouping of the activity's course. Deleting it leaves the row with no target,
+  -- which keeps the activity closed until staff change its restrictions.
+  group_id uuid references public.groups (id) on delete set null,
+  course_id uuid not null references public.courses (id) on delete cascade,
+  created_by uuid references public.users (id) on delete set null,
+  created_at timestamptz not null default now(),
+  grouping_id uuid references public.groupings (id) on delete set null,
+  constraint activity_restrictions_one_target check (num_nonnulls(group_id, grouping_id) <= 1)
 );
 create unique index activity_restrictions_activity_group_key
   on public.activity_restrictions (activity_id, group_id) where group_id is not null;
@@ -4374,25 +4352,24 @@ set check_function_bodies = off;
 -- who was added and removed by each refresh. Interventions are messages staff send to a learner
 -- group's members, kept as history.
 create table public.learner_group_criteria (
-  group_id uuid not null,
-  course_id uuid not null,
-  criteria jsonb not null,
-  refresh_mode text default 'dynamic'::text not null,
-  cadence_minutes integer default 60 not null,
-  depends_on text[] default '{}'::text[] not null,
-  last_refreshed_at timestamp with time zone,
-  created_by uuid,
-  created_at timestamp with time zone default now() not null,
-  updated_at timestamp with time zone default now() not null,
+  group_id uuid primary key references public.groups (id) on delete cascade,
+  course_id uuid not null references public.courses (id) on delete cascade,
+  -- Validated by the app (src/lib/schemas/learner-groups.ts) before it is stored.
+  criteria jsonb not null check (jsonb_typeof(criteria) = 'object'),
+  -- static: a snapshot refreshed by hand; dynamic: refreshed on a cadence and on events.
+  refresh_mode text not null default 'dynamic' check (refresh_mode in ('static', 'dynamic')),
+  cadence_minutes integer not null default 60 check (cadence_minutes between 5 and 10080),
+  -- Which facts the criteria read ('completions', 'events', 'enrolments', 'groups'), derived by
+  -- private.criteria_dependencies: a change of one of these in the course refreshes the group.
+  depends_on text[] not null default '{}',
+  last_refreshed_at timestamptz,
+  created_by uuid references public.users (id) on delete set null,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  -- Bookkeeping of the last full evaluation: the snapshot it read with, and until when its result
+  -- holds by the clock alone. Null = evaluate in full next time.
   facts_snapshot pg_snapshot,
-  stable_until timestamp with time zone,
-  constraint learner_group_criteria_pkey primary key (group_id),
-  constraint learner_group_criteria_course_id_fkey foreign key (course_id) references public.courses(id) on delete cascade,
-  constraint learner_group_criteria_created_by_fkey foreign key (created_by) references public.users(id) on delete set null,
-  constraint learner_group_criteria_group_id_fkey foreign key (group_id) references public.groups(id) on delete cascade,
-  constraint learner_group_criteria_cadence_minutes_check check (((cadence_minutes >= 5) and (cadence_minutes <= 10080))),
-  constraint learner_group_criteria_criteria_check check ((jsonb_typeof(criteria) = 'object'::text)),
-  constraint learner_group_criteria_refresh_mode_check check ((refresh_mode = any (array['static'::text, 'dynamic'::text])))
+  stable_until timestamptz
 );
 create index learner_group_criteria_course_idx on public.learner_group_criteria (course_id);
 create index learner_group_criteria_due_idx on public.learner_group_criteria (last_refreshed_at)
@@ -4429,25 +4406,20 @@ grant insert, select, delete, maintain on table public.learner_group_refreshes t
 grant all on table public.learner_group_refreshes to service_role;
 
 create table public.interventions (
-  id uuid default gen_random_uuid() not null,
-  group_id uuid,
+  id uuid primary key default gen_random_uuid(),
+  -- History outlives the group: the name is kept, the link is cleared.
+  group_id uuid references public.groups (id) on delete set null,
   group_name text not null,
-  course_id uuid not null,
-  sent_by uuid,
-  subject text not null,
-  body text not null,
-  recipient_count integer default 0 not null,
-  emailed_count integer default 0 not null,
-  announced boolean default false not null,
-  created_at timestamp with time zone default now() not null,
-  announcement_id uuid,
-  constraint interventions_pkey primary key (id),
-  constraint interventions_announcement_id_fkey foreign key (announcement_id) references public.announcements(id) on delete set null,
-  constraint interventions_course_id_fkey foreign key (course_id) references public.courses(id) on delete cascade,
-  constraint interventions_group_id_fkey foreign key (group_id) references public.groups(id) on delete set null,
-  constraint interventions_sent_by_fkey foreign key (sent_by) references public.users(id) on delete set null,
-  constraint interventions_body_check check (((length(btrim(body)) >= 1) and (length(btrim(body)) <= 10000))),
-  constraint interventions_subject_check check (((length(btrim(subject)) >= 1) and (length(btrim(subject)) <= 200)))
+  course_id uuid not null references public.courses (id) on delete cascade,
+  sent_by uuid references public.users (id) on delete set null,
+  subject text not null check (length(btrim(subject)) between 1 and 200),
+  body text not null check (length(btrim(body)) between 1 and 10000),
+  recipient_count integer not null default 0,
+  emailed_count integer not null default 0,
+  announced boolean not null default false,
+  created_at timestamptz not null default now(),
+  -- The announcement it was posted as, in the learner group's feed (written together).
+  announcement_id uuid references public.announcements (id) on delete set null
 );
 create index interventions_announcement_idx on public.interventions (announcement_id);
 create index interventions_course_idx on public.interventions (course_id, created_at desc);
@@ -5066,18 +5038,17 @@ set check_function_bodies = off;
 
 -- Audit ---------------------------------------------------------------------------------------
 create table public.audit_events (
-  id bigint generated always as identity not null,
-  actor_id uuid,
+  id bigint generated always as identity primary key,
+  actor_id uuid references public.users (id) on delete set null,
   action text not null,
+  -- Plain ids, not foreign keys: history outlives what it describes.
   organisation_id uuid,
   course_id uuid,
   subject_user_id uuid,
-  via text default 'app'::text not null,
-  data jsonb default '{}'::jsonb not null,
-  created_at timestamp with time zone default now() not null,
-  group_id uuid,
-  constraint audit_events_pkey primary key (id),
-  constraint audit_events_actor_id_fkey foreign key (actor_id) references public.users(id) on delete set null
+  via text not null default 'app',
+  data jsonb not null default '{}'::jsonb,
+  created_at timestamptz not null default now(),
+  group_id uuid
 );
 create index audit_events_actor_idx on public.audit_events (actor_id);
 create index audit_events_course_idx on public.audit_events (course_id, created_at desc);

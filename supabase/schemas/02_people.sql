@@ -16,19 +16,16 @@ set check_function_bodies = off;
 
 -- People ------------------------------------------------------------------------------------
 create table public.users (
-  id uuid default gen_random_uuid() not null,
-  email text not null,
-  display_name text not null,
-  platform_role text default 'user'::text not null,
-  disabled_at timestamp with time zone,
-  created_at timestamp with time zone default now() not null,
-  email_announcements boolean default true not null,
-  idnumber text,
-  constraint users_pkey primary key (id),
-  constraint users_display_name_check check (((length(btrim(display_name)) >= 1) and (length(btrim(display_name)) <= 100))),
-  constraint users_email_check check (((email = lower(email)) and ((length(email) >= 3) and (length(email) <= 254)))),
-  constraint users_idnumber_check check (((idnumber is null) or ((length(btrim(idnumber)) >= 1) and (length(btrim(idnumber)) <= 100)))),
-  constraint users_platform_role_check check ((platform_role = any (array['admin'::text, 'user'::text])))
+  id uuid primary key default gen_random_uuid(),
+  email text not null check (email = lower(email) and length(email) between 3 and 254),
+  display_name text not null check (length(btrim(display_name)) between 1 and 100),
+  platform_role text not null default 'user' check (platform_role in ('admin', 'user')),
+  disabled_at timestamptz,
+  created_at timestamptz not null default now(),
+  -- Announcement emails (per person; off by default for nobody).
+  email_announcements boolean not null default true,
+  -- The person's id in an external system (a student number), unique when set.
+  idnumber text check (idnumber is null or length(btrim(idnumber)) between 1 and 100)
 );
 create index users_display_name_idx on public.users (lower(display_name));
 create unique index users_email_key on public.users (email);

@@ -61,22 +61,16 @@ grant update (role) on table public.organisation_members to anon;
 grant update (role) on table public.organisation_members to authenticated;
 
 create table public.courses (
-  id uuid default gen_random_uuid() not null,
-  organisation_id uuid not null,
-  code text not null,
-  name text not null,
-  description text default ''::text not null,
-  created_by uuid,
-  created_at timestamp with time zone default now() not null,
-  group_mode text default 'none'::text not null,
-  constraint courses_pkey primary key (id),
-  constraint courses_organisation_id_code_key unique (organisation_id, code),
-  constraint courses_created_by_fkey foreign key (created_by) references public.users(id) on delete set null,
-  constraint courses_organisation_id_fkey foreign key (organisation_id) references public.organisations(id) on delete cascade,
-  constraint courses_code_check check (((length(btrim(code)) >= 1) and (length(btrim(code)) <= 50))),
-  constraint courses_description_check check ((length(description) <= 5000)),
-  constraint courses_group_mode_check check ((group_mode = any (array['none'::text, 'separate'::text, 'visible'::text]))),
-  constraint courses_name_check check (((length(btrim(name)) >= 1) and (length(btrim(name)) <= 200)))
+  id uuid primary key default gen_random_uuid(),
+  organisation_id uuid not null references public.organisations (id) on delete cascade,
+  code text not null check (length(btrim(code)) between 1 and 50),
+  name text not null check (length(btrim(name)) between 1 and 200),
+  description text not null default '' check (length(description) <= 5000),
+  created_by uuid references public.users (id) on delete set null,
+  created_at timestamptz not null default now(),
+  -- What participants see of the course's groups: none, their own (separate) or all (visible).
+  group_mode text not null default 'none' check (group_mode in ('none', 'separate', 'visible')),
+  unique (organisation_id, code)
 );
 alter table public.courses enable row level security;
 alter table public.courses force row level security;
@@ -88,20 +82,15 @@ grant update (code, name, description, group_mode) on table public.courses to an
 grant update (code, name, description, group_mode) on table public.courses to authenticated;
 
 create table public.enrolments (
-  course_id uuid not null,
-  user_id uuid not null,
-  role text default 'learner'::text not null,
-  status text default 'active'::text not null,
-  source text default 'manual'::text not null,
-  enrolled_by uuid,
-  enrolled_at timestamp with time zone default now() not null,
-  constraint enrolments_pkey primary key (course_id, user_id),
-  constraint enrolments_course_id_fkey foreign key (course_id) references public.courses(id) on delete cascade,
-  constraint enrolments_enrolled_by_fkey foreign key (enrolled_by) references public.users(id) on delete set null,
-  constraint enrolments_user_id_fkey foreign key (user_id) references public.users(id) on delete cascade,
-  constraint enrolments_role_check check ((role = any (array['learner'::text, 'assistant'::text, 'instructor'::text]))),
-  constraint enrolments_source_check check ((source = any (array['manual'::text, 'link'::text]))),
-  constraint enrolments_status_check check ((status = any (array['active'::text, 'suspended'::text])))
+  course_id uuid not null references public.courses (id) on delete cascade,
+  user_id uuid not null references public.users (id) on delete cascade,
+  role text not null default 'learner' check (role in ('learner', 'assistant', 'instructor')),
+  status text not null default 'active' check (status in ('active', 'suspended')),
+  -- manual, or brought by a course link (course_link_members says which).
+  source text not null default 'manual' check (source in ('manual', 'link')),
+  enrolled_by uuid references public.users (id) on delete set null,
+  enrolled_at timestamptz not null default now(),
+  primary key (course_id, user_id)
 );
 create index enrolments_course_role_idx on public.enrolments (course_id, role, status);
 create index enrolments_user_id_idx on public.enrolments (user_id);

@@ -28,23 +28,18 @@ set check_function_bodies = off;
 
 -- Channels ----------------------------------------------------------------------------------------
 create table public.channels (
-  id uuid default gen_random_uuid() not null,
-  group_id uuid not null,
-  name text not null,
-  kind text default 'chat'::text not null,
-  archived_at timestamp with time zone,
-  created_by uuid,
-  created_at timestamp with time zone default now() not null,
-  last_seq bigint default 0 not null,
-  last_change bigint default 0 not null,
-  constraint channels_pkey primary key (id),
-  constraint channels_group_id_name_key unique (group_id, name),
-  constraint channels_created_by_fkey foreign key (created_by) references public.users(id) on delete set null,
-  constraint channels_group_id_fkey foreign key (group_id) references public.groups(id) on delete cascade,
-  constraint channels_kind_check check ((kind = any (array['chat'::text, 'announcements'::text]))),
-  constraint channels_last_change_check check ((last_change >= 0)),
-  constraint channels_last_seq_check check ((last_seq >= 0)),
-  constraint channels_name_check check ((name ~ '^[a-z0-9][a-z0-9_-]{0,39}$'::text))
+  id uuid primary key default gen_random_uuid(),
+  group_id uuid not null references public.groups (id) on delete cascade,
+  name text not null check (name ~ '^[a-z0-9][a-z0-9_-]{0,39}$'),
+  kind text not null default 'chat' check (kind in ('chat', 'announcements')),
+  archived_at timestamptz,
+  created_by uuid references public.users (id) on delete set null,
+  created_at timestamptz not null default now(),
+  -- The last message's seq (gap-free per channel) and the last change number (edits,
+  -- deletions, reactions), both taken under the channel's row lock.
+  last_seq bigint not null default 0 check (last_seq >= 0),
+  last_change bigint not null default 0 check (last_change >= 0),
+  unique (group_id, name)
 );
 -- One announcements channel per group.
 create unique index channels_one_announcements_idx on public.channels (group_id) where kind = 'announcements';
@@ -58,29 +53,29 @@ grant update (name, archived_at) on table public.channels to authenticated;
 
 -- Messages ----------------------------------------------------------------------------------------
 create table public.messages (
-  id uuid default gen_random_uuid() not null,
-  channel_id uuid not null,
-  group_id uuid not null,
+  id uuid primary key default gen_random_uuid(),
+  channel_id uuid not null references public.channels (id) on delete cascade,
+  -- Copied from the channel by the insert trigger, so policies read it without a join.
+  group_id uuid not null references public.groups (id) on delete cascade,
   seq bigint not null,
-  author_id uuid,
-  author_name text default ''::text not null,
+  author_id uuid references public.users (id) on delete set null,
+  -- The author's name when read: kept in step with users.display_name by a trigger, so members
+  -- see who wrote what without being able to list the group's members.
+  author_name text not null default '',
   client_id uuid not null,
-  body text not null,
-  attachment_resource_id uuid,
-  edited_at timestamp with time zone,
-  deleted_at timestamp with time zone,
-  created_at timestamp with time zone default now() not null,
-  search tsvector generated always as (to_tsvector('simple'::regconfig, body)) stored,
-  change_seq bigint default 0 not null,
-  constraint messages_pkey primary key (id),
-  constraint messages_author_id_client_id_key unique (author_id, client_id),
-  constraint messages_channel_id_seq_key unique (channel_id, seq),
-  constraint messages_attachment_resource_fkey foreign key (attachment_resource_id) references public.resources(id) on delete set null,
-  constraint messages_author_id_fkey foreign key (author_id) references public.users(id) on delete set null,
-  constraint messages_channel_id_fkey foreign key (channel_id) references public.channels(id) on delete cascade,
-  constraint messages_group_id_fkey foreign key (group_id) references public.groups(id) on delete cascade,
-  constraint messages_body_check check ((char_length(body) <= 4000)),
-  constraint messages_check check (((deleted_at is not null) or (char_length(btrim(body)) >= 1)))
+  body text not null check (char_length(body) <= 4000),
+  attachment_resource_id uuid
+    constraint messages_attachment_resource_fkey references public.resources (id) on delete set null,
+  edited_at timestamptz,
+  deleted_at timestamptz,
+  created_at timestamptz not null default now(),
+  search tsvector generated always as (to_tsvector('simple', body)) stored,
+  -- The channel's change number of this message's last edit, deletion or reaction (0: none),
+  -- so catch-up returns what changed since a client's number.
+  change_seq bigint not null default 0,
+  unique (channel_id, seq),
+  unique (author_id, client_id),
+  check (deleted_at is not null or char_length(btrim(body)) >= 1)
 );
 create index messages_attachment_idx on public.messages (attachment_resource_id) where attachment_resource_id is not null;
 create index messages_channel_change_idx on public.messages (channel_id, change_seq) where change_seq > 0;

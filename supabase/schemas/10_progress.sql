@@ -68,18 +68,15 @@ grant update (idnumber, title, description, type, due_at, self_completion, max_s
 
 -- Effective members of any listed group may see and use the activity; staff always may.
 create table public.activity_restrictions (
-  activity_id uuid not null,
-  group_id uuid,
-  course_id uuid not null,
-  created_by uuid,
-  created_at timestamp with time zone default now() not null,
-  grouping_id uuid,
-  constraint activity_restrictions_activity_id_fkey foreign key (activity_id) references public.activities(id) on delete cascade,
-  constraint activity_restrictions_course_id_fkey foreign key (course_id) references public.courses(id) on delete cascade,
-  constraint activity_restrictions_created_by_fkey foreign key (created_by) references public.users(id) on delete set null,
-  constraint activity_restrictions_group_id_fkey foreign key (group_id) references public.groups(id) on delete set null,
-  constraint activity_restrictions_grouping_id_fkey foreign key (grouping_id) references public.groupings(id) on delete set null,
-  constraint activity_restrictions_one_target check ((num_nonnulls(group_id, grouping_id) <= 1))
+  activity_id uuid not null references public.activities (id) on delete cascade,
+  -- A group or a grouping of the activity's course. Deleting it leaves the row with no target,
+  -- which keeps the activity closed until staff change its restrictions.
+  group_id uuid references public.groups (id) on delete set null,
+  course_id uuid not null references public.courses (id) on delete cascade,
+  created_by uuid references public.users (id) on delete set null,
+  created_at timestamptz not null default now(),
+  grouping_id uuid references public.groupings (id) on delete set null,
+  constraint activity_restrictions_one_target check (num_nonnulls(group_id, grouping_id) <= 1)
 );
 create unique index activity_restrictions_activity_group_key
   on public.activity_restrictions (activity_id, group_id) where group_id is not null;

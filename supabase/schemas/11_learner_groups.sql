@@ -23,25 +23,24 @@ set check_function_bodies = off;
 -- who was added and removed by each refresh. Interventions are messages staff send to a learner
 -- group's members, kept as history.
 create table public.learner_group_criteria (
-  group_id uuid not null,
-  course_id uuid not null,
-  criteria jsonb not null,
-  refresh_mode text default 'dynamic'::text not null,
-  cadence_minutes integer default 60 not null,
-  depends_on text[] default '{}'::text[] not null,
-  last_refreshed_at timestamp with time zone,
-  created_by uuid,
-  created_at timestamp with time zone default now() not null,
-  updated_at timestamp with time zone default now() not null,
+  group_id uuid primary key references public.groups (id) on delete cascade,
+  course_id uuid not null references public.courses (id) on delete cascade,
+  -- Validated by the app (src/lib/schemas/learner-groups.ts) before it is stored.
+  criteria jsonb not null check (jsonb_typeof(criteria) = 'object'),
+  -- static: a snapshot refreshed by hand; dynamic: refreshed on a cadence and on events.
+  refresh_mode text not null default 'dynamic' check (refresh_mode in ('static', 'dynamic')),
+  cadence_minutes integer not null default 60 check (cadence_minutes between 5 and 10080),
+  -- Which facts the criteria read ('completions', 'events', 'enrolments', 'groups'), derived by
+  -- private.criteria_dependencies: a change of one of these in the course refreshes the group.
+  depends_on text[] not null default '{}',
+  last_refreshed_at timestamptz,
+  created_by uuid references public.users (id) on delete set null,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  -- Bookkeeping of the last full evaluation: the snapshot it read with, and until when its result
+  -- holds by the clock alone. Null = evaluate in full next time.
   facts_snapshot pg_snapshot,
-  stable_until timestamp with time zone,
-  constraint learner_group_criteria_pkey primary key (group_id),
-  constraint learner_group_criteria_course_id_fkey foreign key (course_id) references public.courses(id) on delete cascade,
-  constraint learner_group_criteria_created_by_fkey foreign key (created_by) references public.users(id) on delete set null,
-  constraint learner_group_criteria_group_id_fkey foreign key (group_id) references public.groups(id) on delete cascade,
-  constraint learner_group_criteria_cadence_minutes_check check (((cadence_minutes >= 5) and (cadence_minutes <= 10080))),
-  constraint learner_group_criteria_criteria_check check ((jsonb_typeof(criteria) = 'object'::text)),
-  constraint learner_group_criteria_refresh_mode_check check ((refresh_mode = any (array['static'::text, 'dynamic'::text])))
+  stable_until timestamptz
 );
 create index learner_group_criteria_course_idx on public.learner_group_criteria (course_id);
 create index learner_group_criteria_due_idx on public.learner_group_criteria (last_refreshed_at)
@@ -78,25 +77,20 @@ grant insert, select, delete, maintain on table public.learner_group_refreshes t
 grant all on table public.learner_group_refreshes to service_role;
 
 create table public.interventions (
-  id uuid default gen_random_uuid() not null,
-  group_id uuid,
+  id uuid primary key default gen_random_uuid(),
+  -- History outlives the group: the name is kept, the link is cleared.
+  group_id uuid references public.groups (id) on delete set null,
   group_name text not null,
-  course_id uuid not null,
-  sent_by uuid,
-  subject text not null,
-  body text not null,
-  recipient_count integer default 0 not null,
-  emailed_count integer default 0 not null,
-  announced boolean default false not null,
-  created_at timestamp with time zone default now() not null,
-  announcement_id uuid,
-  constraint interventions_pkey primary key (id),
-  constraint interventions_announcement_id_fkey foreign key (announcement_id) references public.announcements(id) on delete set null,
-  constraint interventions_course_id_fkey foreign key (course_id) references public.courses(id) on delete cascade,
-  constraint interventions_group_id_fkey foreign key (group_id) references public.groups(id) on delete set null,
-  constraint interventions_sent_by_fkey foreign key (sent_by) references public.users(id) on delete set null,
-  constraint interventions_body_check check (((length(btrim(body)) >= 1) and (length(btrim(body)) <= 10000))),
-  constraint interventions_subject_check check (((length(btrim(subject)) >= 1) and (length(btrim(subject)) <= 200)))
+  course_id uuid not null references public.courses (id) on delete cascade,
+  sent_by uuid references public.users (id) on delete set null,
+  subject text not null check (length(btrim(subject)) between 1 and 200),
+  body text not null check (length(btrim(body)) between 1 and 10000),
+  recipient_count integer not null default 0,
+  emailed_count integer not null default 0,
+  announced boolean not null default false,
+  created_at timestamptz not null default now(),
+  -- The announcement it was posted as, in the learner group's feed (written together).
+  announcement_id uuid references public.announcements (id) on delete set null
 );
 create index interventions_announcement_idx on public.interventions (announcement_id);
 create index interventions_course_idx on public.interventions (course_id, created_at desc);

@@ -10,18 +10,17 @@ set check_function_bodies = off;
 
 -- Audit ---------------------------------------------------------------------------------------
 create table public.audit_events (
-  id bigint generated always as identity not null,
-  actor_id uuid,
+  id bigint generated always as identity primary key,
+  actor_id uuid references public.users (id) on delete set null,
   action text not null,
+  -- Plain ids, not foreign keys: history outlives what it describes.
   organisation_id uuid,
   course_id uuid,
   subject_user_id uuid,
-  via text default 'app'::text not null,
-  data jsonb default '{}'::jsonb not null,
-  created_at timestamp with time zone default now() not null,
-  group_id uuid,
-  constraint audit_events_pkey primary key (id),
-  constraint audit_events_actor_id_fkey foreign key (actor_id) references public.users(id) on delete set null
+  via text not null default 'app',
+  data jsonb not null default '{}'::jsonb,
+  created_at timestamptz not null default now(),
+  group_id uuid
 );
 create index audit_events_actor_idx on public.audit_events (actor_id);
 create index audit_events_course_idx on public.audit_events (course_id, created_at desc);
