@@ -16,16 +16,24 @@ export function parse<TSchema extends v.GenericSchema>(
 		}
 		return result.output;
 	}
-	const issues = result.issues.map((issue) => ({
-		path: issue.path?.map((item) => String(item.key)).join('.') || undefined,
-		message: issue.message
-	}));
+	const issues = result.issues.map((issue) => {
+		const path = issue.path?.map((item) => String(item.key)).join('.') || undefined;
+		return { path, message: unknownField(issue) ? `Unknown field: ${path}` : issue.message };
+	});
 	throw new DomainError(
 		400,
 		'invalid_input',
 		issues[0]?.message ?? 'The input is not valid.',
 		issues
 	);
+}
+
+/**
+ * A key that a strict object schema does not declare. Request bodies are strict objects, so a
+ * misspelt or unsupported field is named instead of being silently dropped.
+ */
+function unknownField(issue: v.BaseIssue<unknown>): boolean {
+	return issue.type === 'strict_object' && issue.expected === 'never';
 }
 
 // Postgres text cannot hold U+0000; without this check it surfaces as a 500 from the driver.

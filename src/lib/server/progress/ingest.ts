@@ -1,7 +1,8 @@
 import * as v from 'valibot';
 import { isPgError, withUser, type Actor, type Tx, type Via } from '$lib/server/db';
 import { invalid } from '$lib/server/errors';
-import { MAX_STATEMENTS, statement, type Statement } from '$lib/schemas/progress';
+import { parse } from '$lib/server/validate';
+import { MAX_STATEMENTS, statement, statementBatch, type Statement } from '$lib/schemas/progress';
 import { progressChanged } from './changes';
 
 export type IngestResult = {
@@ -123,6 +124,7 @@ export async function ingest(
 			{ path: 'statements', message: `At most ${MAX_STATEMENTS} statements.` }
 		]);
 	}
+	parse(statementBatch, input);
 	const results: IngestResult[] = list.map((raw, index) => ({
 		index,
 		id: raw && typeof raw === 'object' && typeof raw.id === 'string' ? raw.id.slice(0, 200) : null,
