@@ -16,10 +16,10 @@ export function parse<TSchema extends v.GenericSchema>(
 		}
 		return result.output;
 	}
-	const issues = result.issues.map((issue) => {
-		const path = issue.path?.map((item) => String(item.key)).join('.') || undefined;
-		return { path, message: unknownField(issue) ? `Unknown field: ${path}` : issue.message };
-	});
+	const issues = result.issues.map((issue) => ({
+		path: issuePath(issue),
+		message: unknownFieldMessage(issue) ?? issue.message
+	}));
 	throw new DomainError(
 		400,
 		'invalid_input',
@@ -28,12 +28,19 @@ export function parse<TSchema extends v.GenericSchema>(
 	);
 }
 
+function issuePath(issue: v.BaseIssue<unknown>): string | undefined {
+	return issue.path?.map((item) => String(item.key)).join('.') || undefined;
+}
+
 /**
- * A key that a strict object schema does not declare. Request bodies are strict objects, so a
- * misspelt or unsupported field is named instead of being silently dropped.
+ * "Unknown field: <path>" for a key that a strict object schema does not declare, else null.
+ * Request bodies are strict objects, so a misspelt or unsupported field is named instead of being
+ * silently dropped.
  */
-function unknownField(issue: v.BaseIssue<unknown>): boolean {
-	return issue.type === 'strict_object' && issue.expected === 'never';
+export function unknownFieldMessage(issue: v.BaseIssue<unknown>): string | null {
+	return issue.type === 'strict_object' && issue.expected === 'never'
+		? `Unknown field: ${issuePath(issue)}`
+		: null;
 }
 
 // Postgres text cannot hold U+0000; without this check it surfaces as a 500 from the driver.

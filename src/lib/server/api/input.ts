@@ -9,6 +9,7 @@ import { groupIds, groupMode } from '$lib/schemas/course-groups';
 import { learnerEventKinds } from '$lib/schemas/progress';
 import { idList as announcementIds } from '$lib/server/announcements';
 import { idList as interventionIds } from '$lib/server/learner-groups/interventions';
+import { enrolUsersInput } from '$lib/server/enrolments';
 import { readJson } from './respond';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -49,7 +50,7 @@ export function mergePatch<T extends Record<string, unknown>>(
 
 /** POST /courses/{id}/enrolments: user ids, or emails (an array or one pasted string). */
 export const enrolmentCreate = v.strictObject({
-	userIds: v.optional(v.unknown()),
+	userIds: v.optional(enrolUsersInput.entries.userIds),
 	emails: v.optional(
 		v.union(
 			[

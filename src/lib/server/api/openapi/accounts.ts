@@ -28,7 +28,7 @@ export const accountsRoutes: ApiRoute[] = [
 		operationId: 'signOut',
 		summary: 'Sign out: end the session of the cookie sent',
 		sessionOnly: true,
-		success: { status: 204, description: 'Done; no body.' },
+		success: { status: 204 },
 		errors: [400, 401]
 	},
 	{
@@ -47,7 +47,7 @@ export const accountsRoutes: ApiRoute[] = [
 		summary: 'Create a personal access token (session only); the secret is shown once',
 		sessionOnly: true,
 		body: json(authSchemas.apiTokenCreate, { name: 'Nightly sync', expiresInDays: 90 }),
-		success: { status: 201, description: 'Created', content: 'json' },
+		success: { status: 201, content: 'json' },
 		errors: [400, 401, 403, 415]
 	},
 	{
@@ -56,7 +56,7 @@ export const accountsRoutes: ApiRoute[] = [
 		operationId: 'revokeToken',
 		summary: 'Revoke a token (session only)',
 		sessionOnly: true,
-		success: { status: 204, description: 'Done; no body.' },
+		success: { status: 204 },
 		errors: [401, 403, 404]
 	},
 	{

@@ -27,7 +27,7 @@ export const announcementsRoutes: ApiRoute[] = [
 			body: 'We meet in B12 this week.',
 			pinned: false
 		}),
-		success: { status: 201, description: 'Created', content: 'json' },
+		success: { status: 201, content: 'json' },
 		errors: [400, 401, 404, 415]
 	},
 	{
@@ -61,7 +61,7 @@ export const announcementsRoutes: ApiRoute[] = [
 		path: '/groups/{id}/announcements/{announcementId}',
 		operationId: 'deleteAnnouncement',
 		summary: 'Delete an announcement',
-		success: { status: 204, description: 'Done; no body.' },
+		success: { status: 204 },
 		errors: [401, 404]
 	},
 	{

@@ -21,7 +21,7 @@ export const cohortsRoutes: ApiRoute[] = [
 			target: '',
 			removalPolicy: 'suspend'
 		}),
-		success: { status: 201, description: 'Created', content: 'json' },
+		success: { status: 201, content: 'json' },
 		errors: [400, 401, 404, 409, 415]
 	},
 	{
@@ -50,7 +50,7 @@ export const cohortsRoutes: ApiRoute[] = [
 		path: '/links/{id}',
 		operationId: 'unlinkCourseLink',
 		summary: 'Unlink; only enrolments that came from this link follow its removal policy',
-		success: { status: 204, description: 'Done; no body.' },
+		success: { status: 204 },
 		errors: [401, 404]
 	}
 ];

@@ -49,7 +49,7 @@ export const courseGroupsRoutes: ApiRoute[] = [
 		operationId: 'deleteGrouping',
 		summary: 'Delete a grouping; its groups stay',
 		description: 'Deletes the grouping; its groups and their members stay.',
-		success: { status: 204, description: 'Done; no body.' },
+		success: { status: 204 },
 		errors: [401, 404]
 	},
 	{

@@ -21,7 +21,7 @@ export const coursesRoutes: ApiRoute[] = [
 			name: 'Biology',
 			description: ''
 		}),
-		success: { status: 201, description: 'Created', content: 'json' },
+		success: { status: 201, content: 'json' },
 		errors: [400, 401, 404, 409, 415]
 	},
 	{
@@ -58,7 +58,7 @@ export const coursesRoutes: ApiRoute[] = [
 		path: '/courses/{id}',
 		operationId: 'deleteCourse',
 		summary: 'Delete a course and its enrolments (organisation admins)',
-		success: { status: 204, description: 'Done; no body.' },
+		success: { status: 204 },
 		errors: [401, 404]
 	}
 ];

@@ -66,7 +66,7 @@ export const enrolmentsRoutes: ApiRoute[] = [
 		path: '/courses/{id}/enrolments/{userId}',
 		operationId: 'unenrol',
 		summary: 'Unenrol a participant',
-		success: { status: 204, description: 'Done; no body.' },
+		success: { status: 204 },
 		errors: [401, 404]
 	}
 ];

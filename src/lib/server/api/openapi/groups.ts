@@ -22,7 +22,7 @@ export const groupsRoutes: ApiRoute[] = [
 		operationId: 'applyStarterGroups',
 		summary: 'Create the starter hierarchy: Staff (with roles) and Learners (one group per intake)',
 		body: json(templates.starterInput, { intakes: ['2026 intake'] }),
-		success: { status: 201, description: 'Created', content: 'json' },
+		success: { status: 201, content: 'json' },
 		errors: [400, 401, 404, 409, 415]
 	},
 	{
@@ -68,7 +68,7 @@ export const groupsRoutes: ApiRoute[] = [
 		description:
 			'A sub-group takes its parent’s scope. Without a parent, the scope follows from courseId, then organisationId, else platform (platform admins).',
 		body: json(groupSchemas.groupCreate, { name: 'Study circle', kind: 'team' }),
-		success: { status: 201, description: 'Created', content: 'json' },
+		success: { status: 201, content: 'json' },
 		errors: [400, 401, 404, 409, 415]
 	},
 	{

@@ -241,7 +241,7 @@ export function buildOpenApiDocument() {
 				'same 404. Request bodies are limited to 2 MB, and a field a body does not define is refused (400).'
 		},
 		servers: [{ url: '/api/v1' }],
-		security: [{ bearerAuth: [] }, { sessionCookie: [] }],
+		security: [{ bearerAuth: [] }, { sessionCookie: [] }] as Record<string, string[]>[],
 		tags: Object.keys(apiAreas).map((name) => ({ name })),
 		paths: paths(),
 		components: {

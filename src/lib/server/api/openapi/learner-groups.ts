@@ -39,7 +39,7 @@ export const learnerGroupsRoutes: ApiRoute[] = [
 			refreshMode: 'dynamic',
 			cadenceMinutes: 60
 		}),
-		success: { status: 201, description: 'Created', content: 'json' },
+		success: { status: 201, content: 'json' },
 		errors: [400, 401, 404, 409, 415]
 	},
 	{
@@ -57,7 +57,7 @@ export const learnerGroupsRoutes: ApiRoute[] = [
 		operationId: 'createNotStartedGroup',
 		summary:
 			'Create the default "Not started" learner group (active learners with no completion), once',
-		success: { status: 201, description: 'Created', content: 'json' },
+		success: { status: 201, content: 'json' },
 		errors: [401, 404, 409]
 	},
 	{
@@ -82,7 +82,7 @@ export const learnerGroupsRoutes: ApiRoute[] = [
 		path: '/learner-groups/{id}',
 		operationId: 'deleteLearnerGroup',
 		summary: 'Delete a learner group (interventions keep its name)',
-		success: { status: 204, description: 'Done; no body.' },
+		success: { status: 204 },
 		errors: [401, 404]
 	},
 	{

@@ -54,7 +54,7 @@ export const membershipsRoutes: ApiRoute[] = [
 		path: '/groups/{id}/members/{userId}',
 		operationId: 'removeGroupMember',
 		summary: 'Remove a direct member',
-		success: { status: 204, description: 'Done; no body.' },
+		success: { status: 204 },
 		errors: [401, 404]
 	},
 	{
@@ -79,7 +79,7 @@ export const membershipsRoutes: ApiRoute[] = [
 		path: '/groups/{id}/leave',
 		operationId: 'leaveGroup',
 		summary: 'Leave a group the caller is directly in',
-		success: { status: 204, description: 'Done; no body.' },
+		success: { status: 204 },
 		errors: [401, 403, 404]
 	},
 	{
@@ -96,7 +96,7 @@ export const membershipsRoutes: ApiRoute[] = [
 		operationId: 'askToJoin',
 		summary: 'Ask to join a group whose membership mode is request',
 		body: json(requests.askSchema, { message: 'I am in the Tuesday lab.' }, { optional: true }),
-		success: { status: 201, description: 'Created', content: 'json' },
+		success: { status: 201, content: 'json' },
 		errors: [400, 401, 403, 404, 409, 415]
 	},
 	{
@@ -113,7 +113,7 @@ export const membershipsRoutes: ApiRoute[] = [
 		path: '/requests/{id}',
 		operationId: 'withdrawJoinRequest',
 		summary: 'Withdraw the caller’s own pending request',
-		success: { status: 204, description: 'Done; no body.' },
+		success: { status: 204 },
 		errors: [401, 404]
 	},
 	{
@@ -132,7 +132,7 @@ export const membershipsRoutes: ApiRoute[] = [
 		description:
 			'Bound to an email, only that person may use it (once); otherwise anyone with the token, up to maxUses times (null: unlimited).',
 		body: json(invites.createSchema, { email: null, maxUses: 10, expiresInDays: 14 }),
-		success: { status: 201, description: 'Created', content: 'json' },
+		success: { status: 201, content: 'json' },
 		errors: [400, 401, 404, 415]
 	},
 	{
@@ -140,7 +140,7 @@ export const membershipsRoutes: ApiRoute[] = [
 		path: '/invites/{id}',
 		operationId: 'revokeInvite',
 		summary: 'Withdraw an invitation',
-		success: { status: 204, description: 'Done; no body.' },
+		success: { status: 204 },
 		errors: [401, 404]
 	},
 	{

@@ -21,7 +21,7 @@ export const organisationsRoutes: ApiRoute[] = [
 			slug: 'north-college',
 			description: ''
 		}),
-		success: { status: 201, description: 'Created', content: 'json' },
+		success: { status: 201, content: 'json' },
 		errors: [400, 401, 404, 409, 415]
 	},
 	{
@@ -71,7 +71,7 @@ export const organisationsRoutes: ApiRoute[] = [
 		path: '/organisations/{id}/members/{userId}',
 		operationId: 'removeOrganisationMember',
 		summary: 'Remove a member of the organisation',
-		success: { status: 204, description: 'Done; no body.' },
+		success: { status: 204 },
 		errors: [401, 404]
 	}
 ];

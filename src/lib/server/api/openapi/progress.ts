@@ -23,7 +23,7 @@ export const progressRoutes: ApiRoute[] = [
 			type: 'page',
 			selfCompletion: true
 		}),
-		success: { status: 201, description: 'Created', content: 'json' },
+		success: { status: 201, content: 'json' },
 		errors: [400, 401, 404, 409, 415]
 	},
 	{
@@ -49,7 +49,7 @@ export const progressRoutes: ApiRoute[] = [
 		path: '/activities/{id}',
 		operationId: 'deleteActivity',
 		summary: 'Delete an activity and its completions (course managers)',
-		success: { status: 204, description: 'Done; no body.' },
+		success: { status: 204 },
 		errors: [401, 404]
 	},
 	{
@@ -86,7 +86,7 @@ export const progressRoutes: ApiRoute[] = [
 		path: '/activities/{id}/completion',
 		operationId: 'unmarkComplete',
 		summary: "Take back the caller's own mark",
-		success: { status: 204, description: 'Done; no body.' },
+		success: { status: 204 },
 		errors: [401, 404]
 	},
 	{

@@ -24,7 +24,7 @@ export const resourcesRoutes: ApiRoute[] = [
 			folder: 'Week 1',
 			tags: ['reading']
 		}),
-		success: { status: 201, description: 'Created', content: 'json' },
+		success: { status: 201, content: 'json' },
 		errors: [400, 401, 404, 415]
 	},
 	{
@@ -43,7 +43,7 @@ export const resourcesRoutes: ApiRoute[] = [
 				schema: { type: 'string' }
 			}
 		],
-		success: { status: 201, description: 'Created', content: 'json' },
+		success: { status: 201, content: 'json' },
 		errors: [400, 401, 404, 413, 415]
 	},
 	{
@@ -83,7 +83,7 @@ export const resourcesRoutes: ApiRoute[] = [
 		path: '/groups/{id}/resources/{resourceId}',
 		operationId: 'deleteResource',
 		summary: 'Delete (the sharer, moderators, admins); a file’s bytes go too',
-		success: { status: 204, description: 'Done; no body.' },
+		success: { status: 204 },
 		errors: [401, 404]
 	},
 	{
