@@ -22,16 +22,27 @@ create or replace view public.current_memberships with (security_invoker = true)
   from public.group_members m
   where m.valid_from <= now() and m.valid_until > now();
 
+-- Memberships that have not ended: valid now or starting later. What a place in a group holds
+-- (size limits, exclusive groupings and sign-ups count them).
+create or replace view public.unexpired_memberships with (security_invoker = true) as
+  select m.group_id, m.user_id, m.role, m.source, m.valid_from, m.valid_until, m.added_by, m.added_at
+  from public.group_members m
+  where m.valid_until > now();
+
 -- Effective membership (DESIGN.md §1.2): a member of a sub-group is an effective member of every
 -- ancestor. One row per current membership and ancestor it reaches: group_id is the ancestor,
--- member_group_id the group the person is directly in, depth how far below group_id that is.
+-- member_group_id the group the person is directly in (with that membership's role, source and
+-- dates), depth how far below group_id that is (0: a direct member).
 create or replace view public.effective_members with (security_invoker = true) as
-  select c.ancestor_id as group_id, m.user_id, m.role, m.group_id as member_group_id, c.depth
+  select c.ancestor_id as group_id, m.user_id, m.role, m.group_id as member_group_id, c.depth,
+         m.source, m.valid_from, m.valid_until, m.added_by, m.added_at
   from public.group_closure c
   join public.current_memberships m on m.group_id = c.descendant_id;
 
-revoke all on public.current_memberships, public.effective_members from public, anon, authenticated, service_role;
-grant select on public.current_memberships, public.effective_members to authenticated, service_role;
+revoke all on public.current_memberships, public.unexpired_memberships, public.effective_members
+  from public, anon, authenticated, service_role;
+grant select on public.current_memberships, public.unexpired_memberships, public.effective_members
+  to authenticated, service_role;
 
 -- Who follows whom ---------------------------------------------------------------------------------
 
@@ -245,20 +256,19 @@ $$;
 -- Who may post --------------------------------------------------------------------------------------
 
 -- Why the current user may not post in a channel, or null if they may. The system (no auth.uid())
--- is held only to the channel's own state. The send trigger turns the reason into its error.
-create or replace function private.post_refusal(target uuid) returns text
+-- is held only to the channel's own state. The send trigger turns the reason into its error, the
+-- insert policy and the app's "can post" flag ask can_post_in. Takes the channel's row, so a
+-- statement that has just created the channel can ask too.
+create or replace function private.post_refusal(channel public.channels) returns text
 language plpgsql stable security definer set search_path = ''
 as $$
 declare
-  channel public.channels;
   messaging boolean;
-  uid uuid := auth.uid();
 begin
-  select * into channel from public.channels where id = target;
-  if not found then
+  if channel.id is null then
     return 'not_found';
   end if;
-  if uid is not null and not private.can_chat_in(channel.group_id) then
+  if auth.uid() is not null and not private.can_chat_in(channel.group_id) then
     -- Someone outside the group learns nothing about its channels, not even that one is closed;
     -- a reader of a visible-mode course is told they only read here.
     return case when private.reads_chat_only_in(channel.group_id) then 'readers_only' else 'not_found' end;
@@ -277,6 +287,16 @@ begin
   return null;
 end
 $$;
+
+create or replace function private.post_refusal(target uuid) returns text
+language sql stable security definer set search_path = ''
+as $$
+  select private.post_refusal((select c from public.channels c where c.id = target))
+$$;
+
+create or replace function private.can_post_in(channel public.channels) returns boolean
+language sql stable security definer set search_path = ''
+as $$ select private.post_refusal(channel) is null $$;
 
 create or replace function private.can_post_in(target uuid) returns boolean
 language sql stable security definer set search_path = ''
@@ -386,6 +406,7 @@ revoke all on function
   private.may_create_subgroups(uuid[]), private.may_read_groups(uuid[]),
   private.may_announce_in(uuid[]), private.may_moderate_groups(uuid[]),
   private.may_see_group_progress(uuid[]), private.post_refusal(uuid), private.can_post_in(uuid),
+  private.post_refusal(public.channels), private.can_post_in(public.channels),
   private.messages_before_insert(),
   public.group_capabilities(uuid[]), public.course_capabilities(uuid[])
   from public, anon;
@@ -397,6 +418,7 @@ grant execute on function
   private.may_create_subgroups(uuid[]), private.may_read_groups(uuid[]),
   private.may_announce_in(uuid[]), private.may_moderate_groups(uuid[]),
   private.may_see_group_progress(uuid[]), private.post_refusal(uuid), private.can_post_in(uuid),
+  private.post_refusal(public.channels), private.can_post_in(public.channels),
   public.group_capabilities(uuid[]), public.course_capabilities(uuid[])
   to authenticated, service_role;
 revoke all on function private.progress_watcher_ids(uuid[], uuid[]) from authenticated;
