@@ -395,6 +395,21 @@ begin
 end
 $$;
 
+-- Organisation admins manage their organisation (its members, courses and groups); only platform
+-- admins name organisation admins (the organisation_members policies).
+create or replace function public.organisation_capabilities(organisation_ids uuid[])
+returns table (organisation_id uuid, can_manage boolean, can_name_admins boolean)
+language plpgsql stable security invoker set search_path = ''
+as $$
+declare
+  visible uuid[] := array(select o.id from public.organisations o where o.id = any (organisation_ids));
+  manage uuid[] := private.may_manage_organisations(visible);
+  platform_admin boolean := private.is_platform_admin();
+begin
+  return query select v.id, v.id = any (manage), platform_admin from unnest(visible) as v(id);
+end
+$$;
+
 -- Grants: the permission functions answer only for the caller, read-only; the watcher list names
 -- other people's leaders, so it is the system's alone.
 revoke all on function
@@ -408,7 +423,8 @@ revoke all on function
   private.may_see_group_progress(uuid[]), private.post_refusal(uuid), private.can_post_in(uuid),
   private.post_refusal(public.channels), private.can_post_in(public.channels),
   private.messages_before_insert(),
-  public.group_capabilities(uuid[]), public.course_capabilities(uuid[])
+  public.group_capabilities(uuid[]), public.course_capabilities(uuid[]),
+  public.organisation_capabilities(uuid[])
   from public, anon;
 grant execute on function
   private.followed_user_ids_array(), private.course_followed_pairs(),
@@ -419,7 +435,8 @@ grant execute on function
   private.may_announce_in(uuid[]), private.may_moderate_groups(uuid[]),
   private.may_see_group_progress(uuid[]), private.post_refusal(uuid), private.can_post_in(uuid),
   private.post_refusal(public.channels), private.can_post_in(public.channels),
-  public.group_capabilities(uuid[]), public.course_capabilities(uuid[])
+  public.group_capabilities(uuid[]), public.course_capabilities(uuid[]),
+  public.organisation_capabilities(uuid[])
   to authenticated, service_role;
 revoke all on function private.progress_watcher_ids(uuid[], uuid[]) from authenticated;
 grant execute on function private.progress_watcher_ids(uuid[], uuid[]) to service_role;

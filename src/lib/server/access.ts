@@ -189,3 +189,16 @@ export async function courseCapabilitiesOf(tx: Tx, id: string): Promise<CourseCa
 		from public.course_capabilities(array[${id}::uuid])`;
 	return row ?? { canManage: false, canStaff: false };
 }
+
+/** What the current user may do with an organisation, for the UI (public.organisation_capabilities). */
+export type OrganisationCapabilities = { canManage: boolean; canNameAdmins: boolean };
+
+export async function organisationCapabilitiesOf(
+	tx: Tx,
+	id: string
+): Promise<OrganisationCapabilities> {
+	const [row] = await tx<OrganisationCapabilities[]>`
+		select can_manage as "canManage", can_name_admins as "canNameAdmins"
+		from public.organisation_capabilities(array[${id}::uuid])`;
+	return row ?? { canManage: false, canNameAdmins: false };
+}
