@@ -7,7 +7,7 @@
 --
 -- - public.current_memberships and public.effective_members carry the validity and closure
 --   rules (security invoker: the caller's RLS applies, as on group_members itself);
--- - private.may_* answer one permission each, for the current user (auth.uid()), over a list of
+-- - public.may_* answer one permission each, for the current user (auth.uid()), over a list of
 --   ids; public.group_capabilities / public.course_capabilities gather them for a page's flags;
 -- - private.post_refusal says whether (and why not) the current user may post in a channel: the
 --   send trigger, the insert policy and the channel list's "can post" all ask it;
@@ -97,12 +97,16 @@ $$;
 -- Permissions ---------------------------------------------------------------------------------------
 -- Each answers "which of these ids may the current user …", from the helpers the policies use.
 -- A platform admin holds every permission; whether the thing exists (and is visible) is for the
--- caller's own select to say.
+-- caller's own select to say. Security invoker (they grant nothing the caller's own privileges do
+-- not), so anonymous visitors may call them too: they hold nothing, and never reach private.
 
-create or replace function private.may_manage_organisations(ids uuid[]) returns uuid[]
-language plpgsql stable security definer set search_path = ''
+create or replace function public.may_manage_organisations(ids uuid[]) returns uuid[]
+language plpgsql stable security invoker set search_path = ''
 as $$
 begin
+  if auth.uid() is null then
+    return '{}';
+  end if;
   if private.is_platform_admin() then
     return ids;
   end if;
@@ -110,10 +114,13 @@ begin
 end
 $$;
 
-create or replace function private.may_manage_courses(ids uuid[]) returns uuid[]
-language plpgsql stable security definer set search_path = ''
+create or replace function public.may_manage_courses(ids uuid[]) returns uuid[]
+language plpgsql stable security invoker set search_path = ''
 as $$
 begin
+  if auth.uid() is null then
+    return '{}';
+  end if;
   if private.is_platform_admin() then
     return ids;
   end if;
@@ -122,10 +129,13 @@ end
 $$;
 
 -- Course staff: instructors, assistants and the admins of the course's organisation.
-create or replace function private.may_staff_courses(ids uuid[]) returns uuid[]
-language plpgsql stable security definer set search_path = ''
+create or replace function public.may_staff_courses(ids uuid[]) returns uuid[]
+language plpgsql stable security invoker set search_path = ''
 as $$
 begin
+  if auth.uid() is null then
+    return '{}';
+  end if;
   if private.is_platform_admin() then
     return ids;
   end if;
@@ -133,10 +143,13 @@ begin
 end
 $$;
 
-create or replace function private.may_manage_groupings(ids uuid[]) returns uuid[]
-language plpgsql stable security definer set search_path = ''
+create or replace function public.may_manage_groupings(ids uuid[]) returns uuid[]
+language plpgsql stable security invoker set search_path = ''
 as $$
 begin
+  if auth.uid() is null then
+    return '{}';
+  end if;
   if private.is_platform_admin() then
     return ids;
   end if;
@@ -148,10 +161,13 @@ end
 $$;
 
 -- Edit, move and delete a group: the admins of its organisation or course.
-create or replace function private.may_manage_groups(ids uuid[]) returns uuid[]
-language plpgsql stable security definer set search_path = ''
+create or replace function public.may_manage_groups(ids uuid[]) returns uuid[]
+language plpgsql stable security invoker set search_path = ''
 as $$
 begin
+  if auth.uid() is null then
+    return '{}';
+  end if;
   if private.is_platform_admin() then
     return ids;
   end if;
@@ -160,10 +176,13 @@ end
 $$;
 
 -- Add, change and remove members: the group's admins, and its leaders where the group lets them.
-create or replace function private.may_manage_group_members(ids uuid[]) returns uuid[]
-language plpgsql stable security definer set search_path = ''
+create or replace function public.may_manage_group_members(ids uuid[]) returns uuid[]
+language plpgsql stable security invoker set search_path = ''
 as $$
 begin
+  if auth.uid() is null then
+    return '{}';
+  end if;
   if private.is_platform_admin() then
     return ids;
   end if;
@@ -175,10 +194,13 @@ begin
 end
 $$;
 
-create or replace function private.may_create_subgroups(ids uuid[]) returns uuid[]
-language plpgsql stable security definer set search_path = ''
+create or replace function public.may_create_subgroups(ids uuid[]) returns uuid[]
+language plpgsql stable security invoker set search_path = ''
 as $$
 begin
+  if auth.uid() is null then
+    return '{}';
+  end if;
   if private.is_platform_admin() then
     return ids;
   end if;
@@ -191,10 +213,13 @@ end
 $$;
 
 -- Read a group's channels, announcements and resources.
-create or replace function private.may_read_groups(ids uuid[]) returns uuid[]
-language plpgsql stable security definer set search_path = ''
+create or replace function public.may_read_groups(ids uuid[]) returns uuid[]
+language plpgsql stable security invoker set search_path = ''
 as $$
 begin
+  if auth.uid() is null then
+    return '{}';
+  end if;
   if private.is_platform_admin() then
     return ids;
   end if;
@@ -203,10 +228,13 @@ end
 $$;
 
 -- Post announcements (and in a group's announcements channel).
-create or replace function private.may_announce_in(ids uuid[]) returns uuid[]
-language plpgsql stable security definer set search_path = ''
+create or replace function public.may_announce_in(ids uuid[]) returns uuid[]
+language plpgsql stable security invoker set search_path = ''
 as $$
 begin
+  if auth.uid() is null then
+    return '{}';
+  end if;
   if private.is_platform_admin() then
     return ids;
   end if;
@@ -215,10 +243,13 @@ end
 $$;
 
 -- Remove what others posted or shared, add and archive channels.
-create or replace function private.may_moderate_groups(ids uuid[]) returns uuid[]
-language plpgsql stable security definer set search_path = ''
+create or replace function public.may_moderate_groups(ids uuid[]) returns uuid[]
+language plpgsql stable security invoker set search_path = ''
 as $$
 begin
+  if auth.uid() is null then
+    return '{}';
+  end if;
   if private.is_platform_admin() then
     return ids;
   end if;
@@ -228,12 +259,15 @@ $$;
 
 -- See a group's progress dashboard: staff of its organisation or course, and leaders of it or
 -- of an ancestor that lets its leaders see progress.
-create or replace function private.may_see_group_progress(ids uuid[]) returns uuid[]
-language plpgsql stable security definer set search_path = ''
+create or replace function public.may_see_group_progress(ids uuid[]) returns uuid[]
+language plpgsql stable security invoker set search_path = ''
 as $$
 declare
   uid uuid := auth.uid();
 begin
+  if auth.uid() is null then
+    return '{}';
+  end if;
   if private.is_platform_admin() then
     return ids;
   end if;
@@ -281,7 +315,7 @@ begin
     return 'messaging_off';
   end if;
   if channel.kind = 'announcements'
-     and not channel.group_id = any (private.may_announce_in(array[channel.group_id])) then
+     and not channel.group_id = any (public.may_announce_in(array[channel.group_id])) then
     return 'announcers_only';
   end if;
   return null;
@@ -363,17 +397,30 @@ returns table (
 language plpgsql stable security invoker set search_path = ''
 as $$
 declare
-  visible uuid[] := array(select g.id from public.groups g where g.id = any (group_ids));
-  manage uuid[] := private.may_manage_groups(visible);
-  manage_members uuid[] := private.may_manage_group_members(visible);
-  create_subgroups uuid[] := private.may_create_subgroups(visible);
-  readable uuid[] := private.may_read_groups(visible);
-  announce uuid[] := private.may_announce_in(visible);
-  moderate uuid[] := private.may_moderate_groups(visible);
-  progress uuid[] := private.may_see_group_progress(visible);
-  member_of uuid[] := private.member_group_ids_array();
-  led uuid[] := private.led_group_ids_array();
+  visible uuid[];
+  manage uuid[];
+  manage_members uuid[];
+  create_subgroups uuid[];
+  readable uuid[];
+  announce uuid[];
+  moderate uuid[];
+  progress uuid[];
+  member_of uuid[];
+  led uuid[];
 begin
+  if auth.uid() is null then
+    return;
+  end if;
+  visible := array(select g.id from public.groups g where g.id = any (group_ids));
+  manage := public.may_manage_groups(visible);
+  manage_members := public.may_manage_group_members(visible);
+  create_subgroups := public.may_create_subgroups(visible);
+  readable := public.may_read_groups(visible);
+  announce := public.may_announce_in(visible);
+  moderate := public.may_moderate_groups(visible);
+  progress := public.may_see_group_progress(visible);
+  member_of := private.member_group_ids_array();
+  led := private.led_group_ids_array();
   return query
     select v.id, v.id = any (manage), v.id = any (manage_members), v.id = any (create_subgroups),
            v.id = any (readable), v.id = any (announce), v.id = any (moderate), v.id = any (progress),
@@ -387,10 +434,16 @@ returns table (course_id uuid, can_manage boolean, can_staff boolean)
 language plpgsql stable security invoker set search_path = ''
 as $$
 declare
-  visible uuid[] := array(select c.id from public.courses c where c.id = any (course_ids));
-  manage uuid[] := private.may_manage_courses(visible);
-  staff uuid[] := private.may_staff_courses(visible);
+  visible uuid[];
+  manage uuid[];
+  staff uuid[];
 begin
+  if auth.uid() is null then
+    return;
+  end if;
+  visible := array(select c.id from public.courses c where c.id = any (course_ids));
+  manage := public.may_manage_courses(visible);
+  staff := public.may_staff_courses(visible);
   return query select v.id, v.id = any (manage), v.id = any (staff) from unnest(visible) as v(id);
 end
 $$;
@@ -402,41 +455,55 @@ returns table (organisation_id uuid, can_manage boolean, can_name_admins boolean
 language plpgsql stable security invoker set search_path = ''
 as $$
 declare
-  visible uuid[] := array(select o.id from public.organisations o where o.id = any (organisation_ids));
-  manage uuid[] := private.may_manage_organisations(visible);
-  platform_admin boolean := private.is_platform_admin();
+  visible uuid[];
+  manage uuid[];
+  platform_admin boolean;
 begin
+  if auth.uid() is null then
+    return;
+  end if;
+  visible := array(select o.id from public.organisations o where o.id = any (organisation_ids));
+  manage := public.may_manage_organisations(visible);
+  platform_admin := private.is_platform_admin();
   return query select v.id, v.id = any (manage), platform_admin from unnest(visible) as v(id);
 end
 $$;
 
--- Grants: the permission functions answer only for the caller, read-only; the watcher list names
--- other people's leaders, so it is the system's alone.
+-- Grants. The permission and capabilities functions answer only for the caller and change
+-- nothing: every API role may ask. The chat and follower helpers are private: the signed-in roles
+-- (policies, the app) and the system. The watcher list names other people's leaders: the system's.
+revoke all on function
+  public.may_manage_organisations(uuid[]), public.may_manage_courses(uuid[]),
+  public.may_staff_courses(uuid[]), public.may_manage_groupings(uuid[]),
+  public.may_manage_groups(uuid[]), public.may_manage_group_members(uuid[]),
+  public.may_create_subgroups(uuid[]), public.may_read_groups(uuid[]),
+  public.may_announce_in(uuid[]), public.may_moderate_groups(uuid[]),
+  public.may_see_group_progress(uuid[]),
+  public.group_capabilities(uuid[]), public.course_capabilities(uuid[]),
+  public.organisation_capabilities(uuid[])
+  from public;
+grant execute on function
+  public.may_manage_organisations(uuid[]), public.may_manage_courses(uuid[]),
+  public.may_staff_courses(uuid[]), public.may_manage_groupings(uuid[]),
+  public.may_manage_groups(uuid[]), public.may_manage_group_members(uuid[]),
+  public.may_create_subgroups(uuid[]), public.may_read_groups(uuid[]),
+  public.may_announce_in(uuid[]), public.may_moderate_groups(uuid[]),
+  public.may_see_group_progress(uuid[]),
+  public.group_capabilities(uuid[]), public.course_capabilities(uuid[]),
+  public.organisation_capabilities(uuid[])
+  to anon, authenticated, service_role;
+
 revoke all on function
   private.followed_user_ids_array(), private.course_followed_pairs(),
   private.progress_watcher_ids(uuid[], uuid[]),
-  private.may_manage_organisations(uuid[]), private.may_manage_courses(uuid[]),
-  private.may_staff_courses(uuid[]), private.may_manage_groupings(uuid[]),
-  private.may_manage_groups(uuid[]), private.may_manage_group_members(uuid[]),
-  private.may_create_subgroups(uuid[]), private.may_read_groups(uuid[]),
-  private.may_announce_in(uuid[]), private.may_moderate_groups(uuid[]),
-  private.may_see_group_progress(uuid[]), private.post_refusal(uuid), private.can_post_in(uuid),
+  private.post_refusal(uuid), private.can_post_in(uuid),
   private.post_refusal(public.channels), private.can_post_in(public.channels),
-  private.messages_before_insert(),
-  public.group_capabilities(uuid[]), public.course_capabilities(uuid[]),
-  public.organisation_capabilities(uuid[])
+  private.messages_before_insert()
   from public, anon;
 grant execute on function
   private.followed_user_ids_array(), private.course_followed_pairs(),
-  private.may_manage_organisations(uuid[]), private.may_manage_courses(uuid[]),
-  private.may_staff_courses(uuid[]), private.may_manage_groupings(uuid[]),
-  private.may_manage_groups(uuid[]), private.may_manage_group_members(uuid[]),
-  private.may_create_subgroups(uuid[]), private.may_read_groups(uuid[]),
-  private.may_announce_in(uuid[]), private.may_moderate_groups(uuid[]),
-  private.may_see_group_progress(uuid[]), private.post_refusal(uuid), private.can_post_in(uuid),
-  private.post_refusal(public.channels), private.can_post_in(public.channels),
-  public.group_capabilities(uuid[]), public.course_capabilities(uuid[]),
-  public.organisation_capabilities(uuid[])
+  private.post_refusal(uuid), private.can_post_in(uuid),
+  private.post_refusal(public.channels), private.can_post_in(public.channels)
   to authenticated, service_role;
 revoke all on function private.progress_watcher_ids(uuid[], uuid[]) from authenticated;
 grant execute on function private.progress_watcher_ids(uuid[], uuid[]) to service_role;

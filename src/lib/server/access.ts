@@ -25,7 +25,7 @@ export type Permission =
 
 /**
  * Which of `ids` the current transaction's user holds `permission` on. Seeing the row under RLS
- * is the view permission; every other permission is one SQL function (`private.may_*`, see
+ * is the view permission; every other permission is one SQL function (`public.may_*`, see
  * supabase/migrations/20261122009600_one_rule.sql), the same the capabilities reads use.
  */
 export async function allowedIds(
@@ -48,7 +48,7 @@ export async function allowedIds(
 			rows = await tx<{ id: string }[]>`
 				select id::text from public.organisations
 				where id = any(${ids}::uuid[])
-				  and id = any((select private.may_manage_organisations(${ids}::uuid[]))::uuid[])`;
+				  and id = any((select public.may_manage_organisations(${ids}::uuid[]))::uuid[])`;
 			break;
 		case 'course.view':
 			rows = await tx<{ id: string }[]>`
@@ -58,13 +58,13 @@ export async function allowedIds(
 			rows = await tx<{ id: string }[]>`
 				select id::text from public.courses
 				where id = any(${ids}::uuid[])
-				  and id = any((select private.may_manage_courses(${ids}::uuid[]))::uuid[])`;
+				  and id = any((select public.may_manage_courses(${ids}::uuid[]))::uuid[])`;
 			break;
 		case 'course.staff':
 			rows = await tx<{ id: string }[]>`
 				select id::text from public.courses
 				where id = any(${ids}::uuid[])
-				  and id = any((select private.may_staff_courses(${ids}::uuid[]))::uuid[])`;
+				  and id = any((select public.may_staff_courses(${ids}::uuid[]))::uuid[])`;
 			break;
 		case 'group.view':
 			rows = await tx<{ id: string }[]>`
@@ -74,13 +74,13 @@ export async function allowedIds(
 			rows = await tx<{ id: string }[]>`
 				select id::text from public.groups
 				where id = any(${ids}::uuid[])
-				  and id = any((select private.may_manage_groups(${ids}::uuid[]))::uuid[])`;
+				  and id = any((select public.may_manage_groups(${ids}::uuid[]))::uuid[])`;
 			break;
 		case 'group.manageMembers':
 			rows = await tx<{ id: string }[]>`
 				select id::text from public.groups
 				where id = any(${ids}::uuid[])
-				  and id = any((select private.may_manage_group_members(${ids}::uuid[]))::uuid[])`;
+				  and id = any((select public.may_manage_group_members(${ids}::uuid[]))::uuid[])`;
 			break;
 		case 'grouping.view':
 			rows = await tx<{ id: string }[]>`
@@ -90,31 +90,31 @@ export async function allowedIds(
 			rows = await tx<{ id: string }[]>`
 				select id::text from public.groupings
 				where id = any(${ids}::uuid[])
-				  and id = any((select private.may_manage_groupings(${ids}::uuid[]))::uuid[])`;
+				  and id = any((select public.may_manage_groupings(${ids}::uuid[]))::uuid[])`;
 			break;
 		case 'group.read':
 			rows = await tx<{ id: string }[]>`
 				select id::text from public.groups
 				where id = any(${ids}::uuid[])
-				  and id = any((select private.may_read_groups(${ids}::uuid[]))::uuid[])`;
+				  and id = any((select public.may_read_groups(${ids}::uuid[]))::uuid[])`;
 			break;
 		case 'group.announce':
 			rows = await tx<{ id: string }[]>`
 				select id::text from public.groups
 				where id = any(${ids}::uuid[])
-				  and id = any((select private.may_announce_in(${ids}::uuid[]))::uuid[])`;
+				  and id = any((select public.may_announce_in(${ids}::uuid[]))::uuid[])`;
 			break;
 		case 'group.moderate':
 			rows = await tx<{ id: string }[]>`
 				select id::text from public.groups
 				where id = any(${ids}::uuid[])
-				  and id = any((select private.may_moderate_groups(${ids}::uuid[]))::uuid[])`;
+				  and id = any((select public.may_moderate_groups(${ids}::uuid[]))::uuid[])`;
 			break;
 		case 'group.progress':
 			rows = await tx<{ id: string }[]>`
 				select id::text from public.groups
 				where id = any(${ids}::uuid[])
-				  and id = any((select private.may_see_group_progress(${ids}::uuid[]))::uuid[])`;
+				  and id = any((select public.may_see_group_progress(${ids}::uuid[]))::uuid[])`;
 			break;
 	}
 	return new Set(rows.map((row) => row.id));

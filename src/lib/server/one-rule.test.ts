@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 /**
  * DESIGN.md §1.7: a rule the database holds is not written again in TypeScript. Memberships valid
  * now come from public.current_memberships / effective_members / unexpired_memberships, and every
- * permission from its SQL function (private.may_*, public.*_capabilities), never from an inline
+ * permission from its SQL function (public.may_*, public.*_capabilities), never from an inline
  * `is_platform_admin() or …`.
  */
 const restatements: { rule: string; pattern: RegExp; instead: string }[] = [
@@ -23,7 +23,7 @@ const restatements: { rule: string; pattern: RegExp; instead: string }[] = [
 		rule: 'platform admins hold every permission',
 		// Also across a line break: `(select private.is_platform_admin())\n or …`.
 		pattern: /is_platform_admin\(\)\)?\s*or\b/gi,
-		instead: 'the permission’s private.may_* function or public.*_capabilities'
+		instead: 'the permission’s public.may_* function or public.*_capabilities'
 	}
 ];
 

@@ -66,7 +66,7 @@ const columns = (tx: Tx, feedGroupId: string | null) => tx`
 	a.publish_at > now() as scheduled,
 	exists (select 1 from public.announcement_views w
 	        where w.announcement_id = a.id and w.user_id = (select auth.uid())) as seen,
-	a.group_id = any((select private.may_announce_in(${
+	a.group_id = any((select public.may_announce_in(${
 		// A feed's rows come from its group and its ancestors: their flags are read once.
 		feedGroupId
 			? tx`array(select ancestor_id from public.group_closure where descendant_id = ${feedGroupId})`
@@ -116,7 +116,7 @@ export async function list(actor: Actor, groupId: string, query: unknown = {}): 
 			order by a.pinned desc, a.publish_at desc, a.id
 			limit ${limit + 1}`;
 		const [{ canPost }] = await tx<{ canPost: boolean }[]>`
-			select ${groupId}::uuid = any(private.may_announce_in(array[${groupId}::uuid])) as "canPost"`;
+			select ${groupId}::uuid = any(public.may_announce_in(array[${groupId}::uuid])) as "canPost"`;
 		return { items: rows.slice(0, limit), hasMore: rows.length > limit, canPost };
 	});
 }

@@ -141,7 +141,7 @@ const channelColumns = (tx: Tx, userId: string) => tx`
 	-- The send trigger's and the insert policy's own rule (a visible-mode reader sees other course
 	-- groups' channels but posts only in their own).
 	private.can_post_in(c::public.channels) as "canPost",
-	c.group_id = any((select private.may_moderate_groups(array[c.group_id]))::uuid[]) as "canModerate"`;
+	c.group_id = any((select public.may_moderate_groups(array[c.group_id]))::uuid[]) as "canModerate"`;
 
 function toChannel(row: ChannelRow): Channel {
 	return { ...row, archivedAt: row.archivedAt?.toISOString() ?? null };

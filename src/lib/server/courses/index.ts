@@ -26,7 +26,7 @@ const courseColumns = (tx: Tx) => tx`
 	c.code, c.name, c.description, c.created_at as "createdAt", c.group_mode as "groupMode",
 	(select count(*)::int from public.enrolments e where e.course_id = c.id and e.status = 'active') as "participantCount",
 	(select e.role from public.enrolments e where e.course_id = c.id and e.user_id = (select auth.uid())) as "myRole",
-	c.id = any((select private.may_manage_courses(array[c.id]))::uuid[]) as "canManage"`;
+	c.id = any((select public.may_manage_courses(array[c.id]))::uuid[]) as "canManage"`;
 
 /** The courses of an organisation the user may see, or all their own courses without one. */
 export function list(actor: Actor, organisationId?: string): Promise<Course[]> {

@@ -183,7 +183,7 @@ export async function importMemberships(
 					where g.scope = 'organisation' and g.organisation_id = ${organisationId} and g.idnumber is not null
 				)
 				select s.id, s.idnumber,
-				       s.id = any((select private.may_manage_group_members(array(select id from scoped)))::uuid[]) as can_manage
+				       s.id = any((select public.may_manage_group_members(array(select id from scoped)))::uuid[]) as can_manage
 				from scoped s`;
 			const groupsByIdnumber = new Map(groupRows.map((row) => [row.idnumber, row]));
 			const emails = input.map(({ values }) => values.email.toLowerCase()).filter(Boolean);

@@ -104,7 +104,7 @@ async function courseSettings(tx: Tx, courseId: string): Promise<CourseSettings>
 		select c.id as "courseId",
 		       coalesce(s.learner_groups_enabled, false) as "learnerGroupsEnabled",
 		       coalesce(s.inactive_days, 7) as "inactiveDays",
-		       c.id = any((select private.may_staff_courses(array[c.id]))::uuid[]) as "canManage"
+		       c.id = any((select public.may_staff_courses(array[c.id]))::uuid[]) as "canManage"
 		from public.courses c left join public.course_progress_settings s on s.course_id = c.id
 		where c.id = ${courseId}`;
 	if (!row) throw notFound();

@@ -80,7 +80,7 @@ const columns = (tx: Tx, groupId?: string) => tx`
 	r.created_at as "createdAt",
 	case when u.id is null then null else json_build_object('id', u.id, 'displayName', u.display_name) end as "addedBy",
 	(r.added_by = (select auth.uid())
-	 or r.group_id = any((select private.may_moderate_groups(array[${groupId ?? tx`r.group_id`}::uuid]))::uuid[])) as "canRemove"`;
+	 or r.group_id = any((select public.may_moderate_groups(array[${groupId ?? tx`r.group_id`}::uuid]))::uuid[])) as "canRemove"`;
 
 type Row = Omit<Resource, 'previewable'>;
 const withPreview = (row: Row): Resource => ({
@@ -129,7 +129,7 @@ export async function list(actor: Actor, groupId: string, query: unknown = {}): 
 				select used_bytes::float8 as "usedBytes", quota_bytes::float8 as "quotaBytes"
 				from public.group_storage where group_id = ${groupId}`,
 			tx<{ canModerate: boolean }[]>`
-				select ${groupId}::uuid = any(private.may_moderate_groups(array[${groupId}::uuid])) as "canModerate"`
+				select ${groupId}::uuid = any(public.may_moderate_groups(array[${groupId}::uuid])) as "canModerate"`
 		]);
 		return {
 			items: items.map(withPreview),
