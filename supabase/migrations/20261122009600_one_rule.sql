@@ -8,7 +8,8 @@
 -- - public.current_memberships and public.effective_members carry the validity and closure
 --   rules (security invoker: the caller's RLS applies, as on group_members itself);
 -- - public.may_* answer one permission each, for the current user (auth.uid()), over a list of
---   ids; public.group_capabilities / public.course_capabilities gather them for a page's flags;
+--   ids; public.group_capabilities / course_capabilities / organisation_capabilities gather them
+--   for a page's flags;
 -- - private.post_refusal says whether (and why not) the current user may post in a channel: the
 --   send trigger, the insert policy and the channel list's "can post" all ask it;
 -- - private.followings is who follows whom, and where; the policy helpers and the app's
