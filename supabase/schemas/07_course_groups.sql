@@ -283,6 +283,25 @@ as $$
 $$;
 revoke all on function private.is_course_staff(course uuid, person uuid) from public, anon, authenticated, service_role;
 
+create or replace function public.may_manage_groupings(ids uuid[]) returns uuid[]
+language plpgsql stable security invoker set search_path = ''
+as $$
+begin
+  if auth.uid() is null then
+    return '{}';
+  end if;
+  if private.is_platform_admin() then
+    return ids;
+  end if;
+  return array(
+    select g.id from public.groupings g
+    where g.id = any (ids) and g.course_id = any (private.managed_course_ids_array())
+  );
+end
+$$;
+revoke all on function public.may_manage_groupings(ids uuid[]) from public, anon, authenticated, service_role;
+grant execute on function public.may_manage_groupings(ids uuid[]) to anon, authenticated, service_role;
+
 -- Exclusivity -----------------------------------------------------------------------------------
 --
 -- Every change that could put a learner in two groups of one exclusive grouping takes a lock on

@@ -6,7 +6,7 @@ import { groupCast, type Cast } from './group-cast';
 import { actor, createUser, ownerDb, type TestUser } from './helpers';
 
 /**
- * The rules the app reads from the database (20261122009600_one_rule.sql): the membership views,
+ * The rules the app reads from the database (supabase/schemas/): the membership views,
  * the capabilities behind the UI's flags, and who may post. Each flag is checked against what the
  * policy or trigger actually lets that person do.
  */

@@ -14,7 +14,7 @@ import { collect, connectAs, next, pause, startServer, type Client } from './rea
 
 /**
  * The live "progress changed" signal follows the same rule as what leaders may read
- * (20261122005400): Tom takes courses A and B. Lea, a learner of A, automatically leads his
+ * (private.followings, supabase/schemas/05_memberships.sql): Tom takes courses A and B. Lea, a learner of A, automatically leads his
  * team in A (a course group); Mo leads his cohort (an organisation group); Ivy teaches B.
  * When Tom completes something in B, Mo and Ivy are told, Lea is not.
  */

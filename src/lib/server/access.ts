@@ -26,7 +26,7 @@ export type Permission =
 /**
  * Which of `ids` the current transaction's user holds `permission` on. Seeing the row under RLS
  * is the view permission; every other permission is one SQL function (`public.may_*`, see
- * supabase/migrations/20261122009600_one_rule.sql), the same the capabilities reads use.
+ * supabase/schemas/), the same the capabilities reads use.
  */
 export async function allowedIds(
 	tx: Tx,
