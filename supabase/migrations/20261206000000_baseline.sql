@@ -149,9 +149,8 @@ declare
 begin
   return array(
     select distinct c.descendant_id
-    from public.group_members m join public.group_closure c on c.ancestor_id = m.group_id
+    from public.current_memberships m join public.group_closure c on c.ancestor_id = m.group_id
     where m.user_id = uid and m.role = 'leader'
-      and m.valid_from <= now() and m.valid_until > now()
   );
 end
 $$;
@@ -214,8 +213,8 @@ declare
 begin
   return array(
     select distinct c.ancestor_id
-    from public.group_members m join public.group_closure c on c.descendant_id = m.group_id
-    where m.user_id = uid and m.valid_from <= now() and m.valid_until > now()
+    from public.current_memberships m join public.group_closure c on c.descendant_id = m.group_id
+    where m.user_id = uid
   );
 end
 $$;
@@ -241,9 +240,8 @@ begin
     union
     select g.id from public.groups g where g.visibility = 'scope' and g.id = any (visible)
     union
-    select m.group_id from public.group_members m join public.groups g on g.id = m.group_id
+    select m.group_id from public.current_memberships m join public.groups g on g.id = m.group_id
     where m.user_id = uid and g.visibility = 'members'
-      and m.valid_from <= now() and m.valid_until > now()
   );
 end
 $$;
@@ -746,11 +744,10 @@ begin
   end if;
   return array(
     select distinct theirs.user_id
-    from public.group_members mine
+    from public.current_memberships mine
     join public.groups g on g.id = mine.group_id and g.course_id = any (separate)
-    join public.group_members theirs on theirs.group_id = mine.group_id
-    where mine.user_id = uid and mine.valid_from <= now() and mine.valid_until > now()
-      and theirs.valid_from <= now() and theirs.valid_until > now()
+    join public.current_memberships theirs on theirs.group_id = mine.group_id
+    where mine.user_id = uid
   );
 end
 $$;
@@ -1656,9 +1653,8 @@ begin
   if group_limit is null then
     return new;
   end if;
-  select count(*) into current_count from public.group_members
-  where group_id = new.group_id and role = 'member' and user_id <> new.user_id
-    and valid_until > now();
+  select count(*) into current_count from public.unexpired_memberships
+  where group_id = new.group_id and role = 'member' and user_id <> new.user_id;
   if current_count >= group_limit then
     raise exception 'The group is full.' using errcode = '23514', hint = 'group_full';
   end if;
@@ -2049,9 +2045,8 @@ begin
     select l.id as link_id, m.user_id, l.course_id
     from public.course_group_links l
     join public.group_closure c on c.ancestor_id = l.group_id
-    join public.group_members m on m.group_id = c.descendant_id
+    join public.current_memberships m on m.group_id = c.descendant_id
     where l.id = any(link_ids)
-      and m.valid_from <= now() and m.valid_until > now()
       and (user_ids is null or m.user_id = any(user_ids))
   ), linked as (
     select lm.link_id, lm.user_id, lm.course_id
@@ -2405,8 +2400,7 @@ begin
     join public.grouping_groups gg on gg.group_id = n.group_id
     join public.groupings gr on gr.id = gg.grouping_id and gr.exclusive
     join public.grouping_groups theirs on theirs.grouping_id = gr.id and theirs.group_id <> n.group_id
-    join public.group_members other on other.group_id = theirs.group_id and other.user_id = n.user_id
-      and other.valid_until > now()
+    join public.unexpired_memberships other on other.group_id = theirs.group_id and other.user_id = n.user_id
     join public.groups og on og.id = other.group_id
     join public.users u on u.id = n.user_id
     where not private.is_course_staff(gr.course_id, n.user_id)
@@ -2449,13 +2443,13 @@ begin
   loop
     perform 1 from public.groups where id = target.id for update;
     if exists (
-      select 1 from public.group_members
-      where group_id = target.id and role = 'leader' and valid_until > now()
+      select 1 from public.unexpired_memberships
+      where group_id = target.id and role = 'leader'
     ) then
       continue;
     end if;
-    select user_id into chosen from public.group_members
-    where group_id = target.id and role = 'member' and valid_from <= now() and valid_until > now()
+    select user_id into chosen from public.current_memberships
+    where group_id = target.id and role = 'member'
     order by case when target.auto_leader = 'random' then random() end, added_at, user_id
     limit 1;
     if chosen is not null then
@@ -2534,7 +2528,7 @@ begin
   from public.groupings gr
   join public.grouping_groups gg on gg.grouping_id = gr.id
   join public.groups g on g.id = gg.group_id
-  join public.group_members m on m.group_id = gg.group_id and m.valid_until > now()
+  join public.unexpired_memberships m on m.group_id = gg.group_id
   join public.users u on u.id = m.user_id
   where gr.id = target and gr.exclusive and not private.is_course_staff(gr.course_id, m.user_id)
   group by gr.name, u.id, u.display_name
@@ -2678,8 +2672,7 @@ returns table (group_id uuid, members integer, place_limit integer)
 language sql stable security definer set search_path = ''
 as $$
   select g.id,
-         (select count(*)::int from public.group_members m
-          where m.group_id = g.id and m.valid_from <= now() and m.valid_until > now()),
+         (select count(*)::int from public.current_memberships m where m.group_id = g.id),
          least(g.size_limit, (
            select min(gr.signup_size_limit) from public.grouping_groups gg
            join public.groupings gr on gr.id = gg.grouping_id
@@ -2958,9 +2951,8 @@ declare
   uid uuid := auth.uid();
 begin
   return array(
-    select m.group_id from public.group_members m join public.groups g on g.id = m.group_id
+    select m.group_id from public.current_memberships m join public.groups g on g.id = m.group_id
     where m.user_id = uid and m.role = 'member' and g.kind = 'learner-group'
-      and m.valid_from <= now() and m.valid_until > now()
   );
 end
 $$;
@@ -3459,16 +3451,14 @@ begin
   end if;
   return exists (
       select 1 from public.group_closure c
-      join public.group_members m on m.group_id = c.descendant_id
+      join public.current_memberships m on m.group_id = c.descendant_id
       join public.groups g on g.id = c.ancestor_id
       where c.ancestor_id = target and m.user_id = uid and g.visibility <> 'hidden'
-        and m.valid_from <= now() and m.valid_until > now()
     )
     or exists (
       select 1 from public.group_closure c
-      join public.group_members m on m.group_id = c.ancestor_id
+      join public.current_memberships m on m.group_id = c.ancestor_id
       where c.descendant_id = target and m.user_id = uid and m.role = 'leader'
-        and m.valid_from <= now() and m.valid_until > now()
     )
     or target = any (private.managed_group_ids_array())
     or private.is_platform_admin();
@@ -3530,14 +3520,13 @@ grant execute on function private.chat_group_ids_array() to anon, authenticated,
 create or replace function private.chat_participant_ids(target uuid) returns setof uuid
 language sql stable security definer set search_path = ''
 as $$
-  select m.user_id from public.group_closure c
-  join public.group_members m on m.group_id = c.descendant_id
-  where c.ancestor_id = target and m.valid_from <= now() and m.valid_until > now()
+  select m.user_id from public.effective_members m
+  where m.group_id = target
     and exists (select 1 from public.groups g where g.id = target and g.visibility <> 'hidden')
   union
   select m.user_id from public.group_closure c
-  join public.group_members m on m.group_id = c.ancestor_id
-  where c.descendant_id = target and m.role = 'leader' and m.valid_from <= now() and m.valid_until > now()
+  join public.current_memberships m on m.group_id = c.ancestor_id
+  where c.descendant_id = target and m.role = 'leader'
 $$;
 revoke all on function private.chat_participant_ids(target uuid) from public, anon, authenticated, service_role;
 grant execute on function private.chat_participant_ids(target uuid) to anon, authenticated, service_role;
@@ -3581,8 +3570,8 @@ declare
 begin
   group_ids := private.chat_group_ids_array();
   select min(t) into next_change from (
-    select m.valid_until as t from public.group_members m
-    where m.user_id = uid and m.valid_until > now() and m.valid_until <> 'infinity'
+    select m.valid_until as t from public.unexpired_memberships m
+    where m.user_id = uid and m.valid_until <> 'infinity'
     union all
     select m.valid_from from public.group_members m
     where m.user_id = uid and m.valid_from > now()
@@ -4533,11 +4522,9 @@ begin
     select distinct r.activity_id, m.user_id
     from private.activity_allowed_groups() r
     join public.activities a on a.id = r.activity_id and a.course_id = any (course_ids)
-    join public.group_closure c on c.ancestor_id = r.group_id
-    join public.group_members m on m.group_id = c.descendant_id
+    join public.effective_members m on m.group_id = r.group_id
     join wanted on wanted.id = m.user_id
-    where m.valid_from <= now() and m.valid_until > now()
-      and (everyone or m.user_id = uid or a.course_id = any (staffed)
+    where (everyone or m.user_id = uid or a.course_id = any (staffed)
            or m.user_id in (select followed.id from followed)
            or (a.course_id, m.user_id) in (select i.course_id, i.user_id from in_course i));
 end

@@ -144,9 +144,8 @@ declare
 begin
   return array(
     select distinct c.descendant_id
-    from public.group_members m join public.group_closure c on c.ancestor_id = m.group_id
+    from public.current_memberships m join public.group_closure c on c.ancestor_id = m.group_id
     where m.user_id = uid and m.role = 'leader'
-      and m.valid_from <= now() and m.valid_until > now()
   );
 end
 $$;
@@ -209,8 +208,8 @@ declare
 begin
   return array(
     select distinct c.ancestor_id
-    from public.group_members m join public.group_closure c on c.descendant_id = m.group_id
-    where m.user_id = uid and m.valid_from <= now() and m.valid_until > now()
+    from public.current_memberships m join public.group_closure c on c.descendant_id = m.group_id
+    where m.user_id = uid
   );
 end
 $$;
@@ -236,9 +235,8 @@ begin
     union
     select g.id from public.groups g where g.visibility = 'scope' and g.id = any (visible)
     union
-    select m.group_id from public.group_members m join public.groups g on g.id = m.group_id
+    select m.group_id from public.current_memberships m join public.groups g on g.id = m.group_id
     where m.user_id = uid and g.visibility = 'members'
-      and m.valid_from <= now() and m.valid_until > now()
   );
 end
 $$;

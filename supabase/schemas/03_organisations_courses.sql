@@ -140,11 +140,10 @@ begin
   end if;
   return array(
     select distinct theirs.user_id
-    from public.group_members mine
+    from public.current_memberships mine
     join public.groups g on g.id = mine.group_id and g.course_id = any (separate)
-    join public.group_members theirs on theirs.group_id = mine.group_id
-    where mine.user_id = uid and mine.valid_from <= now() and mine.valid_until > now()
-      and theirs.valid_from <= now() and theirs.valid_until > now()
+    join public.current_memberships theirs on theirs.group_id = mine.group_id
+    where mine.user_id = uid
   );
 end
 $$;

@@ -194,9 +194,8 @@ begin
   if group_limit is null then
     return new;
   end if;
-  select count(*) into current_count from public.group_members
-  where group_id = new.group_id and role = 'member' and user_id <> new.user_id
-    and valid_until > now();
+  select count(*) into current_count from public.unexpired_memberships
+  where group_id = new.group_id and role = 'member' and user_id <> new.user_id;
   if current_count >= group_limit then
     raise exception 'The group is full.' using errcode = '23514', hint = 'group_full';
   end if;

@@ -192,9 +192,8 @@ declare
   uid uuid := auth.uid();
 begin
   return array(
-    select m.group_id from public.group_members m join public.groups g on g.id = m.group_id
+    select m.group_id from public.current_memberships m join public.groups g on g.id = m.group_id
     where m.user_id = uid and m.role = 'member' and g.kind = 'learner-group'
-      and m.valid_from <= now() and m.valid_until > now()
   );
 end
 $$;

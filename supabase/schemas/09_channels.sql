@@ -169,16 +169,14 @@ begin
   end if;
   return exists (
       select 1 from public.group_closure c
-      join public.group_members m on m.group_id = c.descendant_id
+      join public.current_memberships m on m.group_id = c.descendant_id
       join public.groups g on g.id = c.ancestor_id
       where c.ancestor_id = target and m.user_id = uid and g.visibility <> 'hidden'
-        and m.valid_from <= now() and m.valid_until > now()
     )
     or exists (
       select 1 from public.group_closure c
-      join public.group_members m on m.group_id = c.ancestor_id
+      join public.current_memberships m on m.group_id = c.ancestor_id
       where c.descendant_id = target and m.user_id = uid and m.role = 'leader'
-        and m.valid_from <= now() and m.valid_until > now()
     )
     or target = any (private.managed_group_ids_array())
     or private.is_platform_admin();
@@ -240,14 +238,13 @@ grant execute on function private.chat_group_ids_array() to anon, authenticated,
 create or replace function private.chat_participant_ids(target uuid) returns setof uuid
 language sql stable security definer set search_path = ''
 as $$
-  select m.user_id from public.group_closure c
-  join public.group_members m on m.group_id = c.descendant_id
-  where c.ancestor_id = target and m.valid_from <= now() and m.valid_until > now()
+  select m.user_id from public.effective_members m
+  where m.group_id = target
     and exists (select 1 from public.groups g where g.id = target and g.visibility <> 'hidden')
   union
   select m.user_id from public.group_closure c
-  join public.group_members m on m.group_id = c.ancestor_id
-  where c.descendant_id = target and m.role = 'leader' and m.valid_from <= now() and m.valid_until > now()
+  join public.current_memberships m on m.group_id = c.ancestor_id
+  where c.descendant_id = target and m.role = 'leader'
 $$;
 revoke all on function private.chat_participant_ids(target uuid) from public, anon, authenticated, service_role;
 grant execute on function private.chat_participant_ids(target uuid) to anon, authenticated, service_role;
@@ -291,8 +288,8 @@ declare
 begin
   group_ids := private.chat_group_ids_array();
   select min(t) into next_change from (
-    select m.valid_until as t from public.group_members m
-    where m.user_id = uid and m.valid_until > now() and m.valid_until <> 'infinity'
+    select m.valid_until as t from public.unexpired_memberships m
+    where m.user_id = uid and m.valid_until <> 'infinity'
     union all
     select m.valid_from from public.group_members m
     where m.user_id = uid and m.valid_from > now()

@@ -428,11 +428,9 @@ begin
     select distinct r.activity_id, m.user_id
     from private.activity_allowed_groups() r
     join public.activities a on a.id = r.activity_id and a.course_id = any (course_ids)
-    join public.group_closure c on c.ancestor_id = r.group_id
-    join public.group_members m on m.group_id = c.descendant_id
+    join public.effective_members m on m.group_id = r.group_id
     join wanted on wanted.id = m.user_id
-    where m.valid_from <= now() and m.valid_until > now()
-      and (everyone or m.user_id = uid or a.course_id = any (staffed)
+    where (everyone or m.user_id = uid or a.course_id = any (staffed)
            or m.user_id in (select followed.id from followed)
            or (a.course_id, m.user_id) in (select i.course_id, i.user_id from in_course i));
 end

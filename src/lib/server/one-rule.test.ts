@@ -69,6 +69,24 @@ describe('one rule, one place', () => {
 		]);
 	});
 
+	it('finds the validity test in the schema only where the membership views define it', () => {
+		const dir = path.join(root, 'supabase', 'schemas');
+		const files = readdirSync(dir).filter((name) => name.endsWith('.sql'));
+		expect(files.length).toBeGreaterThan(5);
+		const hits = files
+			.filter((name) => name !== '05_memberships.sql')
+			.flatMap((name) =>
+				findRestatements(
+					readFileSync(path.join(dir, name), 'utf8')
+						// The membership sweep asks what started since its last run: a change, not validity.
+						.replace(/valid_from > since and valid_from <= now\(\)/g, '')
+				)
+					.filter((hit) => hit.rule === 'membership validity')
+					.map((hit) => `supabase/schemas/${name}:${hit.line} (use ${hit.instead})`)
+			);
+		expect(hits).toEqual([]);
+	});
+
 	it('finds no TypeScript under src/ that restates a rule the database holds', () => {
 		const files = sources(path.join(root, 'src'));
 		expect(files.length).toBeGreaterThan(50);
