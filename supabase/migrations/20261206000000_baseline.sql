@@ -61,15 +61,8 @@ create or replace function private.course_followed_pairs()
 returns setof private.course_learner
 language sql stable security definer set search_path = ''
 as $$
-  select distinct lg.course_id, m.user_id
-  from public.group_members l
-  join public.groups lg on lg.id = l.group_id and lg.leaders_see_progress and lg.course_id is not null
-  join public.group_closure c on c.ancestor_id = l.group_id
-  join public.group_members m on m.group_id = c.descendant_id
-  where l.user_id = (select auth.uid()) and l.role = 'leader'
-    and l.valid_from <= now() and l.valid_until > now()
-    and m.role = 'member' and m.valid_from <= now() and m.valid_until > now()
-    and m.user_id <> (select auth.uid())
+  select distinct f.course_id, f.learner_id from private.followings f
+  where f.leader_id = (select auth.uid()) and f.course_id is not null
 $$;
 revoke all on function private.course_followed_pairs() from public, anon, authenticated, service_role;
 grant execute on function private.course_followed_pairs() to authenticated, service_role;
@@ -169,9 +162,8 @@ declare
 begin
   return array(
     select distinct c.descendant_id
-    from public.group_members m join public.group_closure c on c.ancestor_id = m.group_id
+    from public.current_memberships m join public.group_closure c on c.ancestor_id = m.group_id
     where m.user_id = uid and m.role = 'leader'
-      and m.valid_from <= now() and m.valid_until > now()
   );
 end
 $$;
@@ -232,8 +224,8 @@ declare
 begin
   return array(
     select distinct c.ancestor_id
-    from public.group_members m join public.group_closure c on c.descendant_id = m.group_id
-    where m.user_id = uid and m.valid_from <= now() and m.valid_until > now()
+    from public.current_memberships m join public.group_closure c on c.descendant_id = m.group_id
+    where m.user_id = uid
   );
 end
 $$;
@@ -258,9 +250,8 @@ begin
     union
     select g.id from public.groups g where g.visibility = 'scope' and g.id = any (visible)
     union
-    select m.group_id from public.group_members m join public.groups g on g.id = m.group_id
+    select m.group_id from public.current_memberships m join public.groups g on g.id = m.group_id
     where m.user_id = uid and g.visibility = 'members'
-      and m.valid_from <= now() and m.valid_until > now()
   );
 end
 $$;
@@ -757,11 +748,10 @@ begin
   end if;
   return array(
     select distinct theirs.user_id
-    from public.group_members mine
+    from public.current_memberships mine
     join public.groups g on g.id = mine.group_id and g.course_id = any (separate)
-    join public.group_members theirs on theirs.group_id = mine.group_id
-    where mine.user_id = uid and mine.valid_from <= now() and mine.valid_until > now()
-      and theirs.valid_from <= now() and theirs.valid_until > now()
+    join public.current_memberships theirs on theirs.group_id = mine.group_id
+    where mine.user_id = uid
   );
 end
 $$;
@@ -784,6 +774,105 @@ as $$
 $$;
 revoke all on function private.user_ids_by_email(emails text[]) from public, anon, authenticated, service_role;
 grant execute on function private.user_ids_by_email(emails text[]) to authenticated, service_role;
+
+-- Permissions: each answers "which of these ids may the current user …", from the helpers the
+-- policies use. A platform admin holds every permission; whether the thing exists (and is
+-- visible) is for the caller's own select to say. Security invoker (they grant nothing the
+-- caller's own privileges do not), so anonymous visitors may call them too: they hold nothing,
+-- and never reach private. The app's requireAccess and UI flags call them.
+create or replace function public.may_manage_organisations(ids uuid[]) returns uuid[]
+language plpgsql stable security invoker set search_path = ''
+as $$
+begin
+  if auth.uid() is null then
+    return '{}';
+  end if;
+  if private.is_platform_admin() then
+    return ids;
+  end if;
+  return array(select unnest(ids) intersect select unnest(private.admin_organisation_ids_array()));
+end
+$$;
+revoke all on function public.may_manage_organisations(ids uuid[]) from public, anon, authenticated, service_role;
+grant execute on function public.may_manage_organisations(ids uuid[]) to anon, authenticated, service_role;
+
+create or replace function public.may_manage_courses(ids uuid[]) returns uuid[]
+language plpgsql stable security invoker set search_path = ''
+as $$
+begin
+  if auth.uid() is null then
+    return '{}';
+  end if;
+  if private.is_platform_admin() then
+    return ids;
+  end if;
+  return array(select unnest(ids) intersect select unnest(private.managed_course_ids_array()));
+end
+$$;
+revoke all on function public.may_manage_courses(ids uuid[]) from public, anon, authenticated, service_role;
+grant execute on function public.may_manage_courses(ids uuid[]) to anon, authenticated, service_role;
+
+-- Course staff: instructors, assistants and the admins of the course's organisation.
+create or replace function public.may_staff_courses(ids uuid[]) returns uuid[]
+language plpgsql stable security invoker set search_path = ''
+as $$
+begin
+  if auth.uid() is null then
+    return '{}';
+  end if;
+  if private.is_platform_admin() then
+    return ids;
+  end if;
+  return array(select unnest(ids) intersect select unnest(private.staffed_course_ids_array()));
+end
+$$;
+revoke all on function public.may_staff_courses(ids uuid[]) from public, anon, authenticated, service_role;
+grant execute on function public.may_staff_courses(ids uuid[]) to anon, authenticated, service_role;
+
+-- What the current user may do with these courses and organisations, for a page's flags.
+create or replace function public.course_capabilities(course_ids uuid[])
+returns table (course_id uuid, can_manage boolean, can_staff boolean)
+language plpgsql stable security invoker set search_path = ''
+as $$
+declare
+  visible uuid[];
+  manage uuid[];
+  staff uuid[];
+begin
+  if auth.uid() is null then
+    return;
+  end if;
+  visible := array(select c.id from public.courses c where c.id = any (course_ids));
+  manage := public.may_manage_courses(visible);
+  staff := public.may_staff_courses(visible);
+  return query select v.id, v.id = any (manage), v.id = any (staff) from unnest(visible) as v(id);
+end
+$$;
+revoke all on function public.course_capabilities(course_ids uuid[]) from public, anon, authenticated, service_role;
+grant execute on function public.course_capabilities(course_ids uuid[]) to anon, authenticated, service_role;
+
+-- Organisation admins manage their organisation (its members, courses and groups); only platform
+-- admins name organisation admins (the organisation_members policies).
+create or replace function public.organisation_capabilities(organisation_ids uuid[])
+returns table (organisation_id uuid, can_manage boolean, can_name_admins boolean)
+language plpgsql stable security invoker set search_path = ''
+as $$
+declare
+  visible uuid[];
+  manage uuid[];
+  platform_admin boolean;
+begin
+  if auth.uid() is null then
+    return;
+  end if;
+  visible := array(select o.id from public.organisations o where o.id = any (organisation_ids));
+  manage := public.may_manage_organisations(visible);
+  platform_admin := private.is_platform_admin();
+  return query select v.id, v.id = any (manage), platform_admin from unnest(visible) as v(id);
+end
+$$;
+revoke all on function public.organisation_capabilities(organisation_ids uuid[]) from public, anon, authenticated, service_role;
+grant execute on function public.organisation_capabilities(organisation_ids uuid[]) to anon, authenticated, service_role;
 
 -- Policies ----------------------------------------------------------------------------------------
 
@@ -1155,6 +1244,129 @@ $$;
 revoke all on function private.visible_mode_course_ids_array() from public, anon, authenticated, service_role;
 grant execute on function private.visible_mode_course_ids_array() to authenticated, service_role;
 
+-- Permissions on groups (see 03_organisations_courses.sql for what the may_* functions are).
+-- Edit, move and delete a group: the admins of its organisation or course.
+create or replace function public.may_manage_groups(ids uuid[]) returns uuid[]
+language plpgsql stable security invoker set search_path = ''
+as $$
+begin
+  if auth.uid() is null then
+    return '{}';
+  end if;
+  if private.is_platform_admin() then
+    return ids;
+  end if;
+  return array(select unnest(ids) intersect select unnest(private.managed_group_ids_array()));
+end
+$$;
+revoke all on function public.may_manage_groups(ids uuid[]) from public, anon, authenticated, service_role;
+grant execute on function public.may_manage_groups(ids uuid[]) to anon, authenticated, service_role;
+
+create or replace function public.may_create_subgroups(ids uuid[]) returns uuid[]
+language plpgsql stable security invoker set search_path = ''
+as $$
+begin
+  if auth.uid() is null then
+    return '{}';
+  end if;
+  if private.is_platform_admin() then
+    return ids;
+  end if;
+  return array(
+    select unnest(ids)
+    intersect
+    (select unnest(private.managed_group_ids_array()) union select private.leader_parent_group_ids())
+  );
+end
+$$;
+revoke all on function public.may_create_subgroups(ids uuid[]) from public, anon, authenticated, service_role;
+grant execute on function public.may_create_subgroups(ids uuid[]) to anon, authenticated, service_role;
+
+-- See a group's progress dashboard: staff of its organisation or course, and leaders of it or
+-- of an ancestor that lets its leaders see progress.
+create or replace function public.may_see_group_progress(ids uuid[]) returns uuid[]
+language plpgsql stable security invoker set search_path = ''
+as $$
+declare
+  uid uuid := auth.uid();
+begin
+  if auth.uid() is null then
+    return '{}';
+  end if;
+  if private.is_platform_admin() then
+    return ids;
+  end if;
+  return array(
+    select g.id from public.groups g
+    where g.id = any (ids) and (
+      g.id = any (private.managed_group_ids_array())
+      or g.course_id = any (private.staffed_course_ids_array())
+      or exists (
+        select 1 from public.group_closure c
+        join public.current_memberships l on l.group_id = c.ancestor_id
+        join public.groups lg on lg.id = c.ancestor_id
+        where c.descendant_id = g.id and l.user_id = uid and l.role = 'leader' and lg.leaders_see_progress
+      )
+    )
+  );
+end
+$$;
+revoke all on function public.may_see_group_progress(ids uuid[]) from public, anon, authenticated, service_role;
+grant execute on function public.may_see_group_progress(ids uuid[]) to anon, authenticated, service_role;
+
+-- What the current user may do with each of these groups they can see, for the UI's flags (one
+-- read per page). Security invoker: the caller's RLS decides which rows come back, the permission
+-- functions decide each flag, so a flag never says yes where the policy says no.
+create or replace function public.group_capabilities(group_ids uuid[])
+returns table (
+  group_id uuid,
+  can_manage boolean,
+  can_manage_members boolean,
+  can_create_subgroups boolean,
+  can_read boolean,
+  can_announce boolean,
+  can_moderate boolean,
+  can_see_progress boolean,
+  is_member boolean,
+  is_leader boolean
+)
+language plpgsql stable security invoker set search_path = ''
+as $$
+declare
+  visible uuid[];
+  manage uuid[];
+  manage_members uuid[];
+  create_subgroups uuid[];
+  readable uuid[];
+  announce uuid[];
+  moderate uuid[];
+  progress uuid[];
+  member_of uuid[];
+  led uuid[];
+begin
+  if auth.uid() is null then
+    return;
+  end if;
+  visible := array(select g.id from public.groups g where g.id = any (group_ids));
+  manage := public.may_manage_groups(visible);
+  manage_members := public.may_manage_group_members(visible);
+  create_subgroups := public.may_create_subgroups(visible);
+  readable := public.may_read_groups(visible);
+  announce := public.may_announce_in(visible);
+  moderate := public.may_moderate_groups(visible);
+  progress := public.may_see_group_progress(visible);
+  member_of := private.member_group_ids_array();
+  led := private.led_group_ids_array();
+  return query
+    select v.id, v.id = any (manage), v.id = any (manage_members), v.id = any (create_subgroups),
+           v.id = any (readable), v.id = any (announce), v.id = any (moderate), v.id = any (progress),
+           v.id = any (member_of), v.id = any (led)
+    from unnest(visible) as v(id);
+end
+$$;
+revoke all on function public.group_capabilities(group_ids uuid[]) from public, anon, authenticated, service_role;
+grant execute on function public.group_capabilities(group_ids uuid[]) to anon, authenticated, service_role;
+
 -- Triggers ----------------------------------------------------------------------------------------
 
 create trigger groups_after_insert after insert on public.groups
@@ -1246,7 +1458,8 @@ create policy "course staff delete learner groups"
 
 -- Memberships: who is in which group, as member or leader, from when until when, and how they
 -- came (manual, self, invite, rule, sync, auto). Join requests and invitations lead to it. Size
--- limits are enforced under the group's row lock; validity is read wherever membership is read.
+-- limits are enforced under the group's row lock. What "valid now" means is the view
+-- public.current_memberships; effective membership (through sub-groups) is public.effective_members.
 
 -- Triggers, in firing order (before statement, before row, after row, after statement; by name
 -- within each; deferred constraint triggers at commit):
@@ -1357,6 +1570,49 @@ grant insert, select, delete on table public.group_invites to authenticated;
 grant insert, select, update, delete on table public.group_invites to service_role;
 grant update (revoked_at) on table public.group_invites to authenticated;
 
+-- Views: the validity and closure rules, read by the app and the helpers ------------------------
+-- Memberships valid now: the one spelling of "valid_from <= now() < valid_until".
+create or replace view public.current_memberships with (security_invoker = true) as
+  select m.group_id, m.user_id, m.role, m.source, m.valid_from, m.valid_until, m.added_by, m.added_at
+  from public.group_members m
+  where m.valid_from <= now() and m.valid_until > now();
+revoke all on table public.current_memberships from anon, authenticated, service_role;
+grant select on table public.current_memberships to authenticated, service_role;
+
+-- Memberships that have not ended: valid now or starting later. What a place in a group holds
+-- (size limits, exclusive groupings and sign-ups count them).
+create or replace view public.unexpired_memberships with (security_invoker = true) as
+  select m.group_id, m.user_id, m.role, m.source, m.valid_from, m.valid_until, m.added_by, m.added_at
+  from public.group_members m
+  where m.valid_until > now();
+revoke all on table public.unexpired_memberships from anon, authenticated, service_role;
+grant select on table public.unexpired_memberships to authenticated, service_role;
+
+-- Effective membership (DESIGN.md §1.2): a member of a sub-group is an effective member of every
+-- ancestor. One row per current membership and ancestor it reaches: group_id is the ancestor,
+-- member_group_id the group the person is directly in (with that membership's role, source and
+-- dates), depth how far below group_id that is (0: a direct member).
+create or replace view public.effective_members with (security_invoker = true) as
+  select c.ancestor_id as group_id, m.user_id, m.role, m.group_id as member_group_id, c.depth,
+         m.source, m.valid_from, m.valid_until, m.added_by, m.added_at
+  from public.group_closure c
+  join public.current_memberships m on m.group_id = c.descendant_id;
+revoke all on table public.effective_members from anon, authenticated, service_role;
+grant select on table public.effective_members to authenticated, service_role;
+
+-- A leader follows the learners below the groups they lead where the group lets its leaders see
+-- progress: everywhere when the led group is a platform or organisation group (course_id null),
+-- in the group's course alone when it is a course group (read by the helpers in 01_helpers.sql and
+-- 10_progress.sql, and by private.progress_watcher_ids).
+create or replace view private.followings with (security_invoker = true) as
+  select l.user_id as leader_id, lg.course_id, m.user_id as learner_id
+  from public.current_memberships l
+  join public.groups lg on lg.id = l.group_id and lg.leaders_see_progress
+  join public.group_closure c on c.ancestor_id = l.group_id
+  join public.current_memberships m on m.group_id = c.descendant_id
+  where l.role = 'leader' and m.role = 'member' and m.user_id <> l.user_id;
+revoke all on table private.followings from anon, authenticated, service_role;
+
 -- Functions ---------------------------------------------------------------------------------------
 
 create or replace function private.group_members_auto_leader_deleted() returns trigger
@@ -1394,9 +1650,8 @@ begin
   if group_limit is null then
     return new;
   end if;
-  select count(*) into current_count from public.group_members
-  where group_id = new.group_id and role = 'member' and user_id <> new.user_id
-    and valid_until > now();
+  select count(*) into current_count from public.unexpired_memberships
+  where group_id = new.group_id and role = 'member' and user_id <> new.user_id;
   if current_count >= group_limit then
     raise exception 'The group is full.' using errcode = '23514', hint = 'group_full';
   end if;
@@ -1439,6 +1694,27 @@ language sql stable security definer set search_path = ''
 as $$ select unnest(private.signup_group_ids_array(true)) $$;
 revoke all on function private.signup_group_ids() from public, anon, authenticated, service_role;
 grant execute on function private.signup_group_ids() to authenticated, service_role;
+
+-- Add, change and remove members: the group's admins, and its leaders where the group lets them.
+create or replace function public.may_manage_group_members(ids uuid[]) returns uuid[]
+language plpgsql stable security invoker set search_path = ''
+as $$
+begin
+  if auth.uid() is null then
+    return '{}';
+  end if;
+  if private.is_platform_admin() then
+    return ids;
+  end if;
+  return array(
+    select unnest(ids)
+    intersect
+    (select unnest(private.managed_group_ids_array()) union select unnest(private.leader_managed_group_ids_array()))
+  );
+end
+$$;
+revoke all on function public.may_manage_group_members(ids uuid[]) from public, anon, authenticated, service_role;
+grant execute on function public.may_manage_group_members(ids uuid[]) to anon, authenticated, service_role;
 
 -- Triggers ----------------------------------------------------------------------------------------
 
@@ -1758,9 +2034,8 @@ begin
     select l.id as link_id, m.user_id, l.course_id
     from public.course_group_links l
     join public.group_closure c on c.ancestor_id = l.group_id
-    join public.group_members m on m.group_id = c.descendant_id
+    join public.current_memberships m on m.group_id = c.descendant_id
     where l.id = any(link_ids)
-      and m.valid_from <= now() and m.valid_until > now()
       and (user_ids is null or m.user_id = any(user_ids))
   ), linked as (
     select lm.link_id, lm.user_id, lm.course_id
@@ -2113,8 +2388,7 @@ begin
     join public.grouping_groups gg on gg.group_id = n.group_id
     join public.groupings gr on gr.id = gg.grouping_id and gr.exclusive
     join public.grouping_groups theirs on theirs.grouping_id = gr.id and theirs.group_id <> n.group_id
-    join public.group_members other on other.group_id = theirs.group_id and other.user_id = n.user_id
-      and other.valid_until > now()
+    join public.unexpired_memberships other on other.group_id = theirs.group_id and other.user_id = n.user_id
     join public.groups og on og.id = other.group_id
     join public.users u on u.id = n.user_id
     where not private.is_course_staff(gr.course_id, n.user_id)
@@ -2157,13 +2431,13 @@ begin
   loop
     perform 1 from public.groups where id = target.id for update;
     if exists (
-      select 1 from public.group_members
-      where group_id = target.id and role = 'leader' and valid_until > now()
+      select 1 from public.unexpired_memberships
+      where group_id = target.id and role = 'leader'
     ) then
       continue;
     end if;
-    select user_id into chosen from public.group_members
-    where group_id = target.id and role = 'member' and valid_from <= now() and valid_until > now()
+    select user_id into chosen from public.current_memberships
+    where group_id = target.id and role = 'member'
     order by case when target.auto_leader = 'random' then random() end, added_at, user_id
     limit 1;
     if chosen is not null then
@@ -2239,7 +2513,7 @@ begin
   from public.groupings gr
   join public.grouping_groups gg on gg.grouping_id = gr.id
   join public.groups g on g.id = gg.group_id
-  join public.group_members m on m.group_id = gg.group_id and m.valid_until > now()
+  join public.unexpired_memberships m on m.group_id = gg.group_id
   join public.users u on u.id = m.user_id
   where gr.id = target and gr.exclusive and not private.is_course_staff(gr.course_id, m.user_id)
   group by gr.name, u.id, u.display_name
@@ -2275,6 +2549,25 @@ as $$
   )
 $$;
 revoke all on function private.is_course_staff(course uuid, person uuid) from public, anon, authenticated, service_role;
+
+create or replace function public.may_manage_groupings(ids uuid[]) returns uuid[]
+language plpgsql stable security invoker set search_path = ''
+as $$
+begin
+  if auth.uid() is null then
+    return '{}';
+  end if;
+  if private.is_platform_admin() then
+    return ids;
+  end if;
+  return array(
+    select g.id from public.groupings g
+    where g.id = any (ids) and g.course_id = any (private.managed_course_ids_array())
+  );
+end
+$$;
+revoke all on function public.may_manage_groupings(ids uuid[]) from public, anon, authenticated, service_role;
+grant execute on function public.may_manage_groupings(ids uuid[]) to anon, authenticated, service_role;
 
 -- Exclusivity -----------------------------------------------------------------------------------
 --
@@ -2361,8 +2654,7 @@ returns table (group_id uuid, members integer, place_limit integer)
 language sql stable security definer set search_path = ''
 as $$
   select g.id,
-         (select count(*)::int from public.group_members m
-          where m.group_id = g.id and m.valid_from <= now() and m.valid_until > now()),
+         (select count(*)::int from public.current_memberships m where m.group_id = g.id),
          least(g.size_limit, (
            select min(gr.signup_size_limit) from public.grouping_groups gg
            join public.groupings gr on gr.id = gg.grouping_id
@@ -2641,9 +2933,8 @@ declare
   uid uuid := auth.uid();
 begin
   return array(
-    select m.group_id from public.group_members m join public.groups g on g.id = m.group_id
+    select m.group_id from public.current_memberships m join public.groups g on g.id = m.group_id
     where m.user_id = uid and m.role = 'member' and g.kind = 'learner-group'
-      and m.valid_from <= now() and m.valid_until > now()
   );
 end
 $$;
@@ -2768,6 +3059,40 @@ end
 $$;
 revoke all on function private.staffed_learner_group_ids_array() from public, anon, authenticated, service_role;
 grant execute on function private.staffed_learner_group_ids_array() to authenticated, service_role;
+
+-- Read a group's channels, announcements and resources.
+create or replace function public.may_read_groups(ids uuid[]) returns uuid[]
+language plpgsql stable security invoker set search_path = ''
+as $$
+begin
+  if auth.uid() is null then
+    return '{}';
+  end if;
+  if private.is_platform_admin() then
+    return ids;
+  end if;
+  return array(select unnest(ids) intersect select unnest(private.readable_group_ids_array()));
+end
+$$;
+revoke all on function public.may_read_groups(ids uuid[]) from public, anon, authenticated, service_role;
+grant execute on function public.may_read_groups(ids uuid[]) to anon, authenticated, service_role;
+
+-- Post announcements (and in a group's announcements channel).
+create or replace function public.may_announce_in(ids uuid[]) returns uuid[]
+language plpgsql stable security invoker set search_path = ''
+as $$
+begin
+  if auth.uid() is null then
+    return '{}';
+  end if;
+  if private.is_platform_admin() then
+    return ids;
+  end if;
+  return array(select unnest(ids) intersect select unnest(private.announcer_group_ids_array()));
+end
+$$;
+revoke all on function public.may_announce_in(ids uuid[]) from public, anon, authenticated, service_role;
+grant execute on function public.may_announce_in(ids uuid[]) to anon, authenticated, service_role;
 
 -- Triggers ----------------------------------------------------------------------------------------
 
@@ -3106,16 +3431,14 @@ begin
   end if;
   return exists (
       select 1 from public.group_closure c
-      join public.group_members m on m.group_id = c.descendant_id
+      join public.current_memberships m on m.group_id = c.descendant_id
       join public.groups g on g.id = c.ancestor_id
       where c.ancestor_id = target and m.user_id = uid and g.visibility <> 'hidden'
-        and m.valid_from <= now() and m.valid_until > now()
     )
     or exists (
       select 1 from public.group_closure c
-      join public.group_members m on m.group_id = c.ancestor_id
+      join public.current_memberships m on m.group_id = c.ancestor_id
       where c.descendant_id = target and m.user_id = uid and m.role = 'leader'
-        and m.valid_from <= now() and m.valid_until > now()
     )
     or target = any (private.managed_group_ids_array())
     or private.is_platform_admin();
@@ -3176,14 +3499,13 @@ grant execute on function private.chat_group_ids_array() to authenticated, servi
 create or replace function private.chat_participant_ids(target uuid) returns setof uuid
 language sql stable security definer set search_path = ''
 as $$
-  select m.user_id from public.group_closure c
-  join public.group_members m on m.group_id = c.descendant_id
-  where c.ancestor_id = target and m.valid_from <= now() and m.valid_until > now()
+  select m.user_id from public.effective_members m
+  where m.group_id = target
     and exists (select 1 from public.groups g where g.id = target and g.visibility <> 'hidden')
   union
   select m.user_id from public.group_closure c
-  join public.group_members m on m.group_id = c.ancestor_id
-  where c.descendant_id = target and m.role = 'leader' and m.valid_from <= now() and m.valid_until > now()
+  join public.current_memberships m on m.group_id = c.ancestor_id
+  where c.descendant_id = target and m.role = 'leader'
 $$;
 revoke all on function private.chat_participant_ids(target uuid) from public, anon, authenticated, service_role;
 
@@ -3226,8 +3548,8 @@ declare
 begin
   group_ids := private.chat_group_ids_array();
   select min(t) into next_change from (
-    select m.valid_until as t from public.group_members m
-    where m.user_id = uid and m.valid_until > now() and m.valid_until <> 'infinity'
+    select m.valid_until as t from public.unexpired_memberships m
+    where m.user_id = uid and m.valid_until <> 'infinity'
     union all
     select m.valid_from from public.group_members m
     where m.user_id = uid and m.valid_from > now()
@@ -3314,41 +3636,107 @@ end
 $$;
 revoke all on function private.message_reactions_changed() from public, anon, authenticated, service_role;
 
+-- Why the current user may not post in a channel, or null if they may. The system (no auth.uid())
+-- is held only to the channel's own state. The send trigger turns the reason into its error, the
+-- insert policy and the app's "can post" flag ask can_post_in. Takes the channel's row, so a
+-- statement that has just created the channel can ask too.
+create or replace function private.post_refusal(channel public.channels) returns text
+language plpgsql stable security definer set search_path = ''
+as $$
+declare
+  messaging boolean;
+begin
+  if channel.id is null then
+    return 'not_found';
+  end if;
+  if auth.uid() is not null and not private.can_chat_in(channel.group_id) then
+    -- Someone outside the group learns nothing about its channels, not even that one is closed;
+    -- a reader of a visible-mode course is told they only read here.
+    return case when private.reads_chat_only_in(channel.group_id) then 'readers_only' else 'not_found' end;
+  end if;
+  if channel.archived_at is not null then
+    return 'archived';
+  end if;
+  select g.messaging_enabled into messaging from public.groups g where g.id = channel.group_id;
+  if not coalesce(messaging, true) then
+    return 'messaging_off';
+  end if;
+  if channel.kind = 'announcements'
+     and not channel.group_id = any (public.may_announce_in(array[channel.group_id])) then
+    return 'announcers_only';
+  end if;
+  return null;
+end
+$$;
+revoke all on function private.post_refusal(channel public.channels) from public, anon, authenticated, service_role;
+grant execute on function private.post_refusal(channel public.channels) to authenticated, service_role;
+
+create or replace function private.post_refusal(target uuid) returns text
+language sql stable security definer set search_path = ''
+as $$
+  select private.post_refusal((select c from public.channels c where c.id = target))
+$$;
+revoke all on function private.post_refusal(target uuid) from public, anon, authenticated, service_role;
+grant execute on function private.post_refusal(target uuid) to authenticated, service_role;
+
+create or replace function private.can_post_in(channel public.channels) returns boolean
+language sql stable security definer set search_path = ''
+as $$ select private.post_refusal(channel) is null $$;
+revoke all on function private.can_post_in(channel public.channels) from public, anon, authenticated, service_role;
+grant execute on function private.can_post_in(channel public.channels) to authenticated, service_role;
+
+create or replace function private.can_post_in(target uuid) returns boolean
+language sql stable security definer set search_path = ''
+as $$ select private.post_refusal(target) is null $$;
+revoke all on function private.can_post_in(target uuid) from public, anon, authenticated, service_role;
+grant execute on function private.can_post_in(target uuid) to authenticated, service_role;
+
+-- Remove what others posted or shared, add and archive channels.
+create or replace function public.may_moderate_groups(ids uuid[]) returns uuid[]
+language plpgsql stable security invoker set search_path = ''
+as $$
+begin
+  if auth.uid() is null then
+    return '{}';
+  end if;
+  if private.is_platform_admin() then
+    return ids;
+  end if;
+  return array(select unnest(ids) intersect select unnest(private.moderated_group_ids_array()));
+end
+$$;
+revoke all on function public.may_moderate_groups(ids uuid[]) from public, anon, authenticated, service_role;
+grant execute on function public.may_moderate_groups(ids uuid[]) to anon, authenticated, service_role;
+
 -- Stamps a new message (author, group, next seq), with a clear refusal for someone who only reads
 -- the channel.
 create or replace function private.messages_before_insert() returns trigger
 language plpgsql security definer set search_path = ''
 as $$
 declare
-  channel public.channels;
-  messaging boolean;
+  refusal text;
 begin
   if exists (select 1 from public.messages where author_id = new.author_id and client_id = new.client_id) then
     return null;
   end if;
-  select * into channel from public.channels where id = new.channel_id;
-  if found and auth.uid() is not null and private.reads_chat_only_in(channel.group_id) then
-    raise exception 'You can read this group''s channels, but post only in the groups you belong to.'
-      using errcode = '42501', hint = 'readers_only';
-  end if;
-  -- Someone outside the group learns nothing about its channels, not even that one is closed.
-  if not found or (auth.uid() is not null and not private.can_chat_in(channel.group_id)) then
-    raise exception 'This channel does not exist.' using errcode = '23503';
-  end if;
-  if channel.archived_at is not null then
-    raise exception 'This channel is archived: it takes no new messages.' using errcode = '23514', hint = 'channel_closed';
-  end if;
-  select g.messaging_enabled into messaging from public.groups g where g.id = channel.group_id;
-  if not messaging then
-    raise exception 'Messaging is turned off in this group.' using errcode = '23514', hint = 'channel_closed';
-  end if;
-  if channel.kind = 'announcements' and not (
-    private.is_platform_admin() or channel.group_id = any (private.announcer_group_ids_array())
-  ) then
-    raise exception 'Only leaders and admins post in announcements.' using errcode = '42501', hint = 'announcers_only';
-  end if;
-  update public.channels set last_seq = last_seq + 1 where id = new.channel_id returning last_seq into new.seq;
-  new.group_id := channel.group_id;
+  refusal := private.post_refusal(new.channel_id);
+  case refusal
+    when 'readers_only' then
+      raise exception 'You can read this group''s channels, but post only in the groups you belong to.'
+        using errcode = '42501', hint = 'readers_only';
+    when 'not_found' then
+      raise exception 'This channel does not exist.' using errcode = '23503';
+    when 'archived' then
+      raise exception 'This channel is archived: it takes no new messages.' using errcode = '23514', hint = 'channel_closed';
+    when 'messaging_off' then
+      raise exception 'Messaging is turned off in this group.' using errcode = '23514', hint = 'channel_closed';
+    when 'announcers_only' then
+      raise exception 'Only leaders and admins post in announcements.' using errcode = '42501', hint = 'announcers_only';
+    else
+      null;
+  end case;
+  update public.channels set last_seq = last_seq + 1 where id = new.channel_id returning last_seq, group_id
+    into new.seq, new.group_id;
   new.author_name := coalesce((select u.display_name from public.users u where u.id = new.author_id), '');
   new.edited_at := null;
   new.deleted_at := null;
@@ -3607,7 +3995,7 @@ create policy "moderators rename and archive channels"
 
 create policy "people in a group's chat send messages as themselves"
   on public.messages for insert to authenticated
-  with check (author_id = (select auth.uid()) and (select private.can_chat_in(group_id)));
+  with check (author_id = (select auth.uid()) and (select private.can_post_in(channel_id)));
 
 create policy "authors edit and delete their messages and moderators delete any"
   on public.messages for update to authenticated
@@ -4060,17 +4448,28 @@ declare
   uid uuid := auth.uid();
 begin
   return array(
-    select distinct m.user_id
-    from public.group_members l
-    join public.groups lg on lg.id = l.group_id and lg.leaders_see_progress and lg.course_id is null
-    join public.group_closure c on c.ancestor_id = l.group_id
-    join public.group_members m on m.group_id = c.descendant_id
-    where l.user_id = uid and l.role = 'leader' and l.valid_from <= now() and l.valid_until > now()
-      and m.role = 'member' and m.valid_from <= now() and m.valid_until > now() and m.user_id <> uid
+    select distinct f.learner_id from private.followings f
+    where f.leader_id = uid and f.course_id is null
   );
 end
 $$;
 revoke all on function private.followed_user_ids_array() from public, anon, authenticated, service_role;
+
+-- Who to tell that these learners' progress in these courses changed: the leaders who follow
+-- them there, and the courses' active instructors and assistants. The system asks it (it names
+-- other people's leaders), so only service_role may call it.
+create or replace function private.progress_watcher_ids(course_ids uuid[], user_ids uuid[])
+returns setof uuid
+language sql stable security definer set search_path = ''
+as $$
+  select f.leader_id from private.followings f
+  where f.learner_id = any (user_ids) and (f.course_id is null or f.course_id = any (course_ids))
+  union
+  select e.user_id from public.enrolments e
+  where e.course_id = any (course_ids) and e.role in ('instructor', 'assistant') and e.status = 'active'
+$$;
+revoke all on function private.progress_watcher_ids(course_ids uuid[], user_ids uuid[]) from public, anon, authenticated, service_role;
+grant execute on function private.progress_watcher_ids(course_ids uuid[], user_ids uuid[]) to service_role;
 
 -- Restricted activities open to each learner, for those who may see them (course-group leaders
 -- limited to their course).
@@ -4098,11 +4497,9 @@ begin
     select distinct r.activity_id, m.user_id
     from private.activity_allowed_groups() r
     join public.activities a on a.id = r.activity_id and a.course_id = any (course_ids)
-    join public.group_closure c on c.ancestor_id = r.group_id
-    join public.group_members m on m.group_id = c.descendant_id
+    join public.effective_members m on m.group_id = r.group_id
     join wanted on wanted.id = m.user_id
-    where m.valid_from <= now() and m.valid_until > now()
-      and (everyone or m.user_id = uid or a.course_id = any (staffed)
+    where (everyone or m.user_id = uid or a.course_id = any (staffed)
            or m.user_id in (select followed.id from followed)
            or (a.course_id, m.user_id) in (select i.course_id, i.user_id from in_course i));
 end

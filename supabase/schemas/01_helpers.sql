@@ -56,15 +56,8 @@ create or replace function private.course_followed_pairs()
 returns setof private.course_learner
 language sql stable security definer set search_path = ''
 as $$
-  select distinct lg.course_id, m.user_id
-  from public.group_members l
-  join public.groups lg on lg.id = l.group_id and lg.leaders_see_progress and lg.course_id is not null
-  join public.group_closure c on c.ancestor_id = l.group_id
-  join public.group_members m on m.group_id = c.descendant_id
-  where l.user_id = (select auth.uid()) and l.role = 'leader'
-    and l.valid_from <= now() and l.valid_until > now()
-    and m.role = 'member' and m.valid_from <= now() and m.valid_until > now()
-    and m.user_id <> (select auth.uid())
+  select distinct f.course_id, f.learner_id from private.followings f
+  where f.leader_id = (select auth.uid()) and f.course_id is not null
 $$;
 revoke all on function private.course_followed_pairs() from public, anon, authenticated, service_role;
 grant execute on function private.course_followed_pairs() to authenticated, service_role;
@@ -164,9 +157,8 @@ declare
 begin
   return array(
     select distinct c.descendant_id
-    from public.group_members m join public.group_closure c on c.ancestor_id = m.group_id
+    from public.current_memberships m join public.group_closure c on c.ancestor_id = m.group_id
     where m.user_id = uid and m.role = 'leader'
-      and m.valid_from <= now() and m.valid_until > now()
   );
 end
 $$;
@@ -227,8 +219,8 @@ declare
 begin
   return array(
     select distinct c.ancestor_id
-    from public.group_members m join public.group_closure c on c.descendant_id = m.group_id
-    where m.user_id = uid and m.valid_from <= now() and m.valid_until > now()
+    from public.current_memberships m join public.group_closure c on c.descendant_id = m.group_id
+    where m.user_id = uid
   );
 end
 $$;
@@ -253,9 +245,8 @@ begin
     union
     select g.id from public.groups g where g.visibility = 'scope' and g.id = any (visible)
     union
-    select m.group_id from public.group_members m join public.groups g on g.id = m.group_id
+    select m.group_id from public.current_memberships m join public.groups g on g.id = m.group_id
     where m.user_id = uid and g.visibility = 'members'
-      and m.valid_from <= now() and m.valid_until > now()
   );
 end
 $$;

@@ -140,11 +140,10 @@ begin
   end if;
   return array(
     select distinct theirs.user_id
-    from public.group_members mine
+    from public.current_memberships mine
     join public.groups g on g.id = mine.group_id and g.course_id = any (separate)
-    join public.group_members theirs on theirs.group_id = mine.group_id
-    where mine.user_id = uid and mine.valid_from <= now() and mine.valid_until > now()
-      and theirs.valid_from <= now() and theirs.valid_until > now()
+    join public.current_memberships theirs on theirs.group_id = mine.group_id
+    where mine.user_id = uid
   );
 end
 $$;
@@ -167,6 +166,105 @@ as $$
 $$;
 revoke all on function private.user_ids_by_email(emails text[]) from public, anon, authenticated, service_role;
 grant execute on function private.user_ids_by_email(emails text[]) to authenticated, service_role;
+
+-- Permissions: each answers "which of these ids may the current user …", from the helpers the
+-- policies use. A platform admin holds every permission; whether the thing exists (and is
+-- visible) is for the caller's own select to say. Security invoker (they grant nothing the
+-- caller's own privileges do not), so anonymous visitors may call them too: they hold nothing,
+-- and never reach private. The app's requireAccess and UI flags call them.
+create or replace function public.may_manage_organisations(ids uuid[]) returns uuid[]
+language plpgsql stable security invoker set search_path = ''
+as $$
+begin
+  if auth.uid() is null then
+    return '{}';
+  end if;
+  if private.is_platform_admin() then
+    return ids;
+  end if;
+  return array(select unnest(ids) intersect select unnest(private.admin_organisation_ids_array()));
+end
+$$;
+revoke all on function public.may_manage_organisations(ids uuid[]) from public, anon, authenticated, service_role;
+grant execute on function public.may_manage_organisations(ids uuid[]) to anon, authenticated, service_role;
+
+create or replace function public.may_manage_courses(ids uuid[]) returns uuid[]
+language plpgsql stable security invoker set search_path = ''
+as $$
+begin
+  if auth.uid() is null then
+    return '{}';
+  end if;
+  if private.is_platform_admin() then
+    return ids;
+  end if;
+  return array(select unnest(ids) intersect select unnest(private.managed_course_ids_array()));
+end
+$$;
+revoke all on function public.may_manage_courses(ids uuid[]) from public, anon, authenticated, service_role;
+grant execute on function public.may_manage_courses(ids uuid[]) to anon, authenticated, service_role;
+
+-- Course staff: instructors, assistants and the admins of the course's organisation.
+create or replace function public.may_staff_courses(ids uuid[]) returns uuid[]
+language plpgsql stable security invoker set search_path = ''
+as $$
+begin
+  if auth.uid() is null then
+    return '{}';
+  end if;
+  if private.is_platform_admin() then
+    return ids;
+  end if;
+  return array(select unnest(ids) intersect select unnest(private.staffed_course_ids_array()));
+end
+$$;
+revoke all on function public.may_staff_courses(ids uuid[]) from public, anon, authenticated, service_role;
+grant execute on function public.may_staff_courses(ids uuid[]) to anon, authenticated, service_role;
+
+-- What the current user may do with these courses and organisations, for a page's flags.
+create or replace function public.course_capabilities(course_ids uuid[])
+returns table (course_id uuid, can_manage boolean, can_staff boolean)
+language plpgsql stable security invoker set search_path = ''
+as $$
+declare
+  visible uuid[];
+  manage uuid[];
+  staff uuid[];
+begin
+  if auth.uid() is null then
+    return;
+  end if;
+  visible := array(select c.id from public.courses c where c.id = any (course_ids));
+  manage := public.may_manage_courses(visible);
+  staff := public.may_staff_courses(visible);
+  return query select v.id, v.id = any (manage), v.id = any (staff) from unnest(visible) as v(id);
+end
+$$;
+revoke all on function public.course_capabilities(course_ids uuid[]) from public, anon, authenticated, service_role;
+grant execute on function public.course_capabilities(course_ids uuid[]) to anon, authenticated, service_role;
+
+-- Organisation admins manage their organisation (its members, courses and groups); only platform
+-- admins name organisation admins (the organisation_members policies).
+create or replace function public.organisation_capabilities(organisation_ids uuid[])
+returns table (organisation_id uuid, can_manage boolean, can_name_admins boolean)
+language plpgsql stable security invoker set search_path = ''
+as $$
+declare
+  visible uuid[];
+  manage uuid[];
+  platform_admin boolean;
+begin
+  if auth.uid() is null then
+    return;
+  end if;
+  visible := array(select o.id from public.organisations o where o.id = any (organisation_ids));
+  manage := public.may_manage_organisations(visible);
+  platform_admin := private.is_platform_admin();
+  return query select v.id, v.id = any (manage), platform_admin from unnest(visible) as v(id);
+end
+$$;
+revoke all on function public.organisation_capabilities(organisation_ids uuid[]) from public, anon, authenticated, service_role;
+grant execute on function public.organisation_capabilities(organisation_ids uuid[]) to anon, authenticated, service_role;
 
 -- Policies ----------------------------------------------------------------------------------------
 

@@ -246,6 +246,129 @@ $$;
 revoke all on function private.visible_mode_course_ids_array() from public, anon, authenticated, service_role;
 grant execute on function private.visible_mode_course_ids_array() to authenticated, service_role;
 
+-- Permissions on groups (see 03_organisations_courses.sql for what the may_* functions are).
+-- Edit, move and delete a group: the admins of its organisation or course.
+create or replace function public.may_manage_groups(ids uuid[]) returns uuid[]
+language plpgsql stable security invoker set search_path = ''
+as $$
+begin
+  if auth.uid() is null then
+    return '{}';
+  end if;
+  if private.is_platform_admin() then
+    return ids;
+  end if;
+  return array(select unnest(ids) intersect select unnest(private.managed_group_ids_array()));
+end
+$$;
+revoke all on function public.may_manage_groups(ids uuid[]) from public, anon, authenticated, service_role;
+grant execute on function public.may_manage_groups(ids uuid[]) to anon, authenticated, service_role;
+
+create or replace function public.may_create_subgroups(ids uuid[]) returns uuid[]
+language plpgsql stable security invoker set search_path = ''
+as $$
+begin
+  if auth.uid() is null then
+    return '{}';
+  end if;
+  if private.is_platform_admin() then
+    return ids;
+  end if;
+  return array(
+    select unnest(ids)
+    intersect
+    (select unnest(private.managed_group_ids_array()) union select private.leader_parent_group_ids())
+  );
+end
+$$;
+revoke all on function public.may_create_subgroups(ids uuid[]) from public, anon, authenticated, service_role;
+grant execute on function public.may_create_subgroups(ids uuid[]) to anon, authenticated, service_role;
+
+-- See a group's progress dashboard: staff of its organisation or course, and leaders of it or
+-- of an ancestor that lets its leaders see progress.
+create or replace function public.may_see_group_progress(ids uuid[]) returns uuid[]
+language plpgsql stable security invoker set search_path = ''
+as $$
+declare
+  uid uuid := auth.uid();
+begin
+  if auth.uid() is null then
+    return '{}';
+  end if;
+  if private.is_platform_admin() then
+    return ids;
+  end if;
+  return array(
+    select g.id from public.groups g
+    where g.id = any (ids) and (
+      g.id = any (private.managed_group_ids_array())
+      or g.course_id = any (private.staffed_course_ids_array())
+      or exists (
+        select 1 from public.group_closure c
+        join public.current_memberships l on l.group_id = c.ancestor_id
+        join public.groups lg on lg.id = c.ancestor_id
+        where c.descendant_id = g.id and l.user_id = uid and l.role = 'leader' and lg.leaders_see_progress
+      )
+    )
+  );
+end
+$$;
+revoke all on function public.may_see_group_progress(ids uuid[]) from public, anon, authenticated, service_role;
+grant execute on function public.may_see_group_progress(ids uuid[]) to anon, authenticated, service_role;
+
+-- What the current user may do with each of these groups they can see, for the UI's flags (one
+-- read per page). Security invoker: the caller's RLS decides which rows come back, the permission
+-- functions decide each flag, so a flag never says yes where the policy says no.
+create or replace function public.group_capabilities(group_ids uuid[])
+returns table (
+  group_id uuid,
+  can_manage boolean,
+  can_manage_members boolean,
+  can_create_subgroups boolean,
+  can_read boolean,
+  can_announce boolean,
+  can_moderate boolean,
+  can_see_progress boolean,
+  is_member boolean,
+  is_leader boolean
+)
+language plpgsql stable security invoker set search_path = ''
+as $$
+declare
+  visible uuid[];
+  manage uuid[];
+  manage_members uuid[];
+  create_subgroups uuid[];
+  readable uuid[];
+  announce uuid[];
+  moderate uuid[];
+  progress uuid[];
+  member_of uuid[];
+  led uuid[];
+begin
+  if auth.uid() is null then
+    return;
+  end if;
+  visible := array(select g.id from public.groups g where g.id = any (group_ids));
+  manage := public.may_manage_groups(visible);
+  manage_members := public.may_manage_group_members(visible);
+  create_subgroups := public.may_create_subgroups(visible);
+  readable := public.may_read_groups(visible);
+  announce := public.may_announce_in(visible);
+  moderate := public.may_moderate_groups(visible);
+  progress := public.may_see_group_progress(visible);
+  member_of := private.member_group_ids_array();
+  led := private.led_group_ids_array();
+  return query
+    select v.id, v.id = any (manage), v.id = any (manage_members), v.id = any (create_subgroups),
+           v.id = any (readable), v.id = any (announce), v.id = any (moderate), v.id = any (progress),
+           v.id = any (member_of), v.id = any (led)
+    from unnest(visible) as v(id);
+end
+$$;
+revoke all on function public.group_capabilities(group_ids uuid[]) from public, anon, authenticated, service_role;
+grant execute on function public.group_capabilities(group_ids uuid[]) to anon, authenticated, service_role;
+
 -- Triggers ----------------------------------------------------------------------------------------
 
 create trigger groups_after_insert after insert on public.groups

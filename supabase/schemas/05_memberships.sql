@@ -1,6 +1,7 @@
 -- Memberships: who is in which group, as member or leader, from when until when, and how they
 -- came (manual, self, invite, rule, sync, auto). Join requests and invitations lead to it. Size
--- limits are enforced under the group's row lock; validity is read wherever membership is read.
+-- limits are enforced under the group's row lock. What "valid now" means is the view
+-- public.current_memberships; effective membership (through sub-groups) is public.effective_members.
 
 -- Triggers, in firing order (before statement, before row, after row, after statement; by name
 -- within each; deferred constraint triggers at commit):
@@ -111,6 +112,49 @@ grant insert, select, delete on table public.group_invites to authenticated;
 grant insert, select, update, delete on table public.group_invites to service_role;
 grant update (revoked_at) on table public.group_invites to authenticated;
 
+-- Views: the validity and closure rules, read by the app and the helpers ------------------------
+-- Memberships valid now: the one spelling of "valid_from <= now() < valid_until".
+create or replace view public.current_memberships with (security_invoker = true) as
+  select m.group_id, m.user_id, m.role, m.source, m.valid_from, m.valid_until, m.added_by, m.added_at
+  from public.group_members m
+  where m.valid_from <= now() and m.valid_until > now();
+revoke all on table public.current_memberships from anon, authenticated, service_role;
+grant select on table public.current_memberships to authenticated, service_role;
+
+-- Memberships that have not ended: valid now or starting later. What a place in a group holds
+-- (size limits, exclusive groupings and sign-ups count them).
+create or replace view public.unexpired_memberships with (security_invoker = true) as
+  select m.group_id, m.user_id, m.role, m.source, m.valid_from, m.valid_until, m.added_by, m.added_at
+  from public.group_members m
+  where m.valid_until > now();
+revoke all on table public.unexpired_memberships from anon, authenticated, service_role;
+grant select on table public.unexpired_memberships to authenticated, service_role;
+
+-- Effective membership (DESIGN.md §1.2): a member of a sub-group is an effective member of every
+-- ancestor. One row per current membership and ancestor it reaches: group_id is the ancestor,
+-- member_group_id the group the person is directly in (with that membership's role, source and
+-- dates), depth how far below group_id that is (0: a direct member).
+create or replace view public.effective_members with (security_invoker = true) as
+  select c.ancestor_id as group_id, m.user_id, m.role, m.group_id as member_group_id, c.depth,
+         m.source, m.valid_from, m.valid_until, m.added_by, m.added_at
+  from public.group_closure c
+  join public.current_memberships m on m.group_id = c.descendant_id;
+revoke all on table public.effective_members from anon, authenticated, service_role;
+grant select on table public.effective_members to authenticated, service_role;
+
+-- A leader follows the learners below the groups they lead where the group lets its leaders see
+-- progress: everywhere when the led group is a platform or organisation group (course_id null),
+-- in the group's course alone when it is a course group (read by the helpers in 01_helpers.sql and
+-- 10_progress.sql, and by private.progress_watcher_ids).
+create or replace view private.followings with (security_invoker = true) as
+  select l.user_id as leader_id, lg.course_id, m.user_id as learner_id
+  from public.current_memberships l
+  join public.groups lg on lg.id = l.group_id and lg.leaders_see_progress
+  join public.group_closure c on c.ancestor_id = l.group_id
+  join public.current_memberships m on m.group_id = c.descendant_id
+  where l.role = 'leader' and m.role = 'member' and m.user_id <> l.user_id;
+revoke all on table private.followings from anon, authenticated, service_role;
+
 -- Functions ---------------------------------------------------------------------------------------
 
 create or replace function private.group_members_auto_leader_deleted() returns trigger
@@ -148,9 +192,8 @@ begin
   if group_limit is null then
     return new;
   end if;
-  select count(*) into current_count from public.group_members
-  where group_id = new.group_id and role = 'member' and user_id <> new.user_id
-    and valid_until > now();
+  select count(*) into current_count from public.unexpired_memberships
+  where group_id = new.group_id and role = 'member' and user_id <> new.user_id;
   if current_count >= group_limit then
     raise exception 'The group is full.' using errcode = '23514', hint = 'group_full';
   end if;
@@ -193,6 +236,27 @@ language sql stable security definer set search_path = ''
 as $$ select unnest(private.signup_group_ids_array(true)) $$;
 revoke all on function private.signup_group_ids() from public, anon, authenticated, service_role;
 grant execute on function private.signup_group_ids() to authenticated, service_role;
+
+-- Add, change and remove members: the group's admins, and its leaders where the group lets them.
+create or replace function public.may_manage_group_members(ids uuid[]) returns uuid[]
+language plpgsql stable security invoker set search_path = ''
+as $$
+begin
+  if auth.uid() is null then
+    return '{}';
+  end if;
+  if private.is_platform_admin() then
+    return ids;
+  end if;
+  return array(
+    select unnest(ids)
+    intersect
+    (select unnest(private.managed_group_ids_array()) union select unnest(private.leader_managed_group_ids_array()))
+  );
+end
+$$;
+revoke all on function public.may_manage_group_members(ids uuid[]) from public, anon, authenticated, service_role;
+grant execute on function public.may_manage_group_members(ids uuid[]) to anon, authenticated, service_role;
 
 -- Triggers ----------------------------------------------------------------------------------------
 

@@ -172,9 +172,8 @@ begin
     select l.id as link_id, m.user_id, l.course_id
     from public.course_group_links l
     join public.group_closure c on c.ancestor_id = l.group_id
-    join public.group_members m on m.group_id = c.descendant_id
+    join public.current_memberships m on m.group_id = c.descendant_id
     where l.id = any(link_ids)
-      and m.valid_from <= now() and m.valid_until > now()
       and (user_ids is null or m.user_id = any(user_ids))
   ), linked as (
     select lm.link_id, lm.user_id, lm.course_id

@@ -116,8 +116,7 @@ begin
     join public.grouping_groups gg on gg.group_id = n.group_id
     join public.groupings gr on gr.id = gg.grouping_id and gr.exclusive
     join public.grouping_groups theirs on theirs.grouping_id = gr.id and theirs.group_id <> n.group_id
-    join public.group_members other on other.group_id = theirs.group_id and other.user_id = n.user_id
-      and other.valid_until > now()
+    join public.unexpired_memberships other on other.group_id = theirs.group_id and other.user_id = n.user_id
     join public.groups og on og.id = other.group_id
     join public.users u on u.id = n.user_id
     where not private.is_course_staff(gr.course_id, n.user_id)
@@ -160,13 +159,13 @@ begin
   loop
     perform 1 from public.groups where id = target.id for update;
     if exists (
-      select 1 from public.group_members
-      where group_id = target.id and role = 'leader' and valid_until > now()
+      select 1 from public.unexpired_memberships
+      where group_id = target.id and role = 'leader'
     ) then
       continue;
     end if;
-    select user_id into chosen from public.group_members
-    where group_id = target.id and role = 'member' and valid_from <= now() and valid_until > now()
+    select user_id into chosen from public.current_memberships
+    where group_id = target.id and role = 'member'
     order by case when target.auto_leader = 'random' then random() end, added_at, user_id
     limit 1;
     if chosen is not null then
@@ -242,7 +241,7 @@ begin
   from public.groupings gr
   join public.grouping_groups gg on gg.grouping_id = gr.id
   join public.groups g on g.id = gg.group_id
-  join public.group_members m on m.group_id = gg.group_id and m.valid_until > now()
+  join public.unexpired_memberships m on m.group_id = gg.group_id
   join public.users u on u.id = m.user_id
   where gr.id = target and gr.exclusive and not private.is_course_staff(gr.course_id, m.user_id)
   group by gr.name, u.id, u.display_name
@@ -278,6 +277,25 @@ as $$
   )
 $$;
 revoke all on function private.is_course_staff(course uuid, person uuid) from public, anon, authenticated, service_role;
+
+create or replace function public.may_manage_groupings(ids uuid[]) returns uuid[]
+language plpgsql stable security invoker set search_path = ''
+as $$
+begin
+  if auth.uid() is null then
+    return '{}';
+  end if;
+  if private.is_platform_admin() then
+    return ids;
+  end if;
+  return array(
+    select g.id from public.groupings g
+    where g.id = any (ids) and g.course_id = any (private.managed_course_ids_array())
+  );
+end
+$$;
+revoke all on function public.may_manage_groupings(ids uuid[]) from public, anon, authenticated, service_role;
+grant execute on function public.may_manage_groupings(ids uuid[]) to anon, authenticated, service_role;
 
 -- Exclusivity -----------------------------------------------------------------------------------
 --
@@ -364,8 +382,7 @@ returns table (group_id uuid, members integer, place_limit integer)
 language sql stable security definer set search_path = ''
 as $$
   select g.id,
-         (select count(*)::int from public.group_members m
-          where m.group_id = g.id and m.valid_from <= now() and m.valid_until > now()),
+         (select count(*)::int from public.current_memberships m where m.group_id = g.id),
          least(g.size_limit, (
            select min(gr.signup_size_limit) from public.grouping_groups gg
            join public.groupings gr on gr.id = gg.grouping_id

@@ -192,9 +192,8 @@ declare
   uid uuid := auth.uid();
 begin
   return array(
-    select m.group_id from public.group_members m join public.groups g on g.id = m.group_id
+    select m.group_id from public.current_memberships m join public.groups g on g.id = m.group_id
     where m.user_id = uid and m.role = 'member' and g.kind = 'learner-group'
-      and m.valid_from <= now() and m.valid_until > now()
   );
 end
 $$;
@@ -319,6 +318,40 @@ end
 $$;
 revoke all on function private.staffed_learner_group_ids_array() from public, anon, authenticated, service_role;
 grant execute on function private.staffed_learner_group_ids_array() to authenticated, service_role;
+
+-- Read a group's channels, announcements and resources.
+create or replace function public.may_read_groups(ids uuid[]) returns uuid[]
+language plpgsql stable security invoker set search_path = ''
+as $$
+begin
+  if auth.uid() is null then
+    return '{}';
+  end if;
+  if private.is_platform_admin() then
+    return ids;
+  end if;
+  return array(select unnest(ids) intersect select unnest(private.readable_group_ids_array()));
+end
+$$;
+revoke all on function public.may_read_groups(ids uuid[]) from public, anon, authenticated, service_role;
+grant execute on function public.may_read_groups(ids uuid[]) to anon, authenticated, service_role;
+
+-- Post announcements (and in a group's announcements channel).
+create or replace function public.may_announce_in(ids uuid[]) returns uuid[]
+language plpgsql stable security invoker set search_path = ''
+as $$
+begin
+  if auth.uid() is null then
+    return '{}';
+  end if;
+  if private.is_platform_admin() then
+    return ids;
+  end if;
+  return array(select unnest(ids) intersect select unnest(private.announcer_group_ids_array()));
+end
+$$;
+revoke all on function public.may_announce_in(ids uuid[]) from public, anon, authenticated, service_role;
+grant execute on function public.may_announce_in(ids uuid[]) to anon, authenticated, service_role;
 
 -- Triggers ----------------------------------------------------------------------------------------
 

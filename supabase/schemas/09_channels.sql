@@ -169,16 +169,14 @@ begin
   end if;
   return exists (
       select 1 from public.group_closure c
-      join public.group_members m on m.group_id = c.descendant_id
+      join public.current_memberships m on m.group_id = c.descendant_id
       join public.groups g on g.id = c.ancestor_id
       where c.ancestor_id = target and m.user_id = uid and g.visibility <> 'hidden'
-        and m.valid_from <= now() and m.valid_until > now()
     )
     or exists (
       select 1 from public.group_closure c
-      join public.group_members m on m.group_id = c.ancestor_id
+      join public.current_memberships m on m.group_id = c.ancestor_id
       where c.descendant_id = target and m.user_id = uid and m.role = 'leader'
-        and m.valid_from <= now() and m.valid_until > now()
     )
     or target = any (private.managed_group_ids_array())
     or private.is_platform_admin();
@@ -239,14 +237,13 @@ grant execute on function private.chat_group_ids_array() to authenticated, servi
 create or replace function private.chat_participant_ids(target uuid) returns setof uuid
 language sql stable security definer set search_path = ''
 as $$
-  select m.user_id from public.group_closure c
-  join public.group_members m on m.group_id = c.descendant_id
-  where c.ancestor_id = target and m.valid_from <= now() and m.valid_until > now()
+  select m.user_id from public.effective_members m
+  where m.group_id = target
     and exists (select 1 from public.groups g where g.id = target and g.visibility <> 'hidden')
   union
   select m.user_id from public.group_closure c
-  join public.group_members m on m.group_id = c.ancestor_id
-  where c.descendant_id = target and m.role = 'leader' and m.valid_from <= now() and m.valid_until > now()
+  join public.current_memberships m on m.group_id = c.ancestor_id
+  where c.descendant_id = target and m.role = 'leader'
 $$;
 revoke all on function private.chat_participant_ids(target uuid) from public, anon, authenticated, service_role;
 
@@ -289,8 +286,8 @@ declare
 begin
   group_ids := private.chat_group_ids_array();
   select min(t) into next_change from (
-    select m.valid_until as t from public.group_members m
-    where m.user_id = uid and m.valid_until > now() and m.valid_until <> 'infinity'
+    select m.valid_until as t from public.unexpired_memberships m
+    where m.user_id = uid and m.valid_until <> 'infinity'
     union all
     select m.valid_from from public.group_members m
     where m.user_id = uid and m.valid_from > now()
@@ -377,41 +374,107 @@ end
 $$;
 revoke all on function private.message_reactions_changed() from public, anon, authenticated, service_role;
 
+-- Why the current user may not post in a channel, or null if they may. The system (no auth.uid())
+-- is held only to the channel's own state. The send trigger turns the reason into its error, the
+-- insert policy and the app's "can post" flag ask can_post_in. Takes the channel's row, so a
+-- statement that has just created the channel can ask too.
+create or replace function private.post_refusal(channel public.channels) returns text
+language plpgsql stable security definer set search_path = ''
+as $$
+declare
+  messaging boolean;
+begin
+  if channel.id is null then
+    return 'not_found';
+  end if;
+  if auth.uid() is not null and not private.can_chat_in(channel.group_id) then
+    -- Someone outside the group learns nothing about its channels, not even that one is closed;
+    -- a reader of a visible-mode course is told they only read here.
+    return case when private.reads_chat_only_in(channel.group_id) then 'readers_only' else 'not_found' end;
+  end if;
+  if channel.archived_at is not null then
+    return 'archived';
+  end if;
+  select g.messaging_enabled into messaging from public.groups g where g.id = channel.group_id;
+  if not coalesce(messaging, true) then
+    return 'messaging_off';
+  end if;
+  if channel.kind = 'announcements'
+     and not channel.group_id = any (public.may_announce_in(array[channel.group_id])) then
+    return 'announcers_only';
+  end if;
+  return null;
+end
+$$;
+revoke all on function private.post_refusal(channel public.channels) from public, anon, authenticated, service_role;
+grant execute on function private.post_refusal(channel public.channels) to authenticated, service_role;
+
+create or replace function private.post_refusal(target uuid) returns text
+language sql stable security definer set search_path = ''
+as $$
+  select private.post_refusal((select c from public.channels c where c.id = target))
+$$;
+revoke all on function private.post_refusal(target uuid) from public, anon, authenticated, service_role;
+grant execute on function private.post_refusal(target uuid) to authenticated, service_role;
+
+create or replace function private.can_post_in(channel public.channels) returns boolean
+language sql stable security definer set search_path = ''
+as $$ select private.post_refusal(channel) is null $$;
+revoke all on function private.can_post_in(channel public.channels) from public, anon, authenticated, service_role;
+grant execute on function private.can_post_in(channel public.channels) to authenticated, service_role;
+
+create or replace function private.can_post_in(target uuid) returns boolean
+language sql stable security definer set search_path = ''
+as $$ select private.post_refusal(target) is null $$;
+revoke all on function private.can_post_in(target uuid) from public, anon, authenticated, service_role;
+grant execute on function private.can_post_in(target uuid) to authenticated, service_role;
+
+-- Remove what others posted or shared, add and archive channels.
+create or replace function public.may_moderate_groups(ids uuid[]) returns uuid[]
+language plpgsql stable security invoker set search_path = ''
+as $$
+begin
+  if auth.uid() is null then
+    return '{}';
+  end if;
+  if private.is_platform_admin() then
+    return ids;
+  end if;
+  return array(select unnest(ids) intersect select unnest(private.moderated_group_ids_array()));
+end
+$$;
+revoke all on function public.may_moderate_groups(ids uuid[]) from public, anon, authenticated, service_role;
+grant execute on function public.may_moderate_groups(ids uuid[]) to anon, authenticated, service_role;
+
 -- Stamps a new message (author, group, next seq), with a clear refusal for someone who only reads
 -- the channel.
 create or replace function private.messages_before_insert() returns trigger
 language plpgsql security definer set search_path = ''
 as $$
 declare
-  channel public.channels;
-  messaging boolean;
+  refusal text;
 begin
   if exists (select 1 from public.messages where author_id = new.author_id and client_id = new.client_id) then
     return null;
   end if;
-  select * into channel from public.channels where id = new.channel_id;
-  if found and auth.uid() is not null and private.reads_chat_only_in(channel.group_id) then
-    raise exception 'You can read this group''s channels, but post only in the groups you belong to.'
-      using errcode = '42501', hint = 'readers_only';
-  end if;
-  -- Someone outside the group learns nothing about its channels, not even that one is closed.
-  if not found or (auth.uid() is not null and not private.can_chat_in(channel.group_id)) then
-    raise exception 'This channel does not exist.' using errcode = '23503';
-  end if;
-  if channel.archived_at is not null then
-    raise exception 'This channel is archived: it takes no new messages.' using errcode = '23514', hint = 'channel_closed';
-  end if;
-  select g.messaging_enabled into messaging from public.groups g where g.id = channel.group_id;
-  if not messaging then
-    raise exception 'Messaging is turned off in this group.' using errcode = '23514', hint = 'channel_closed';
-  end if;
-  if channel.kind = 'announcements' and not (
-    private.is_platform_admin() or channel.group_id = any (private.announcer_group_ids_array())
-  ) then
-    raise exception 'Only leaders and admins post in announcements.' using errcode = '42501', hint = 'announcers_only';
-  end if;
-  update public.channels set last_seq = last_seq + 1 where id = new.channel_id returning last_seq into new.seq;
-  new.group_id := channel.group_id;
+  refusal := private.post_refusal(new.channel_id);
+  case refusal
+    when 'readers_only' then
+      raise exception 'You can read this group''s channels, but post only in the groups you belong to.'
+        using errcode = '42501', hint = 'readers_only';
+    when 'not_found' then
+      raise exception 'This channel does not exist.' using errcode = '23503';
+    when 'archived' then
+      raise exception 'This channel is archived: it takes no new messages.' using errcode = '23514', hint = 'channel_closed';
+    when 'messaging_off' then
+      raise exception 'Messaging is turned off in this group.' using errcode = '23514', hint = 'channel_closed';
+    when 'announcers_only' then
+      raise exception 'Only leaders and admins post in announcements.' using errcode = '42501', hint = 'announcers_only';
+    else
+      null;
+  end case;
+  update public.channels set last_seq = last_seq + 1 where id = new.channel_id returning last_seq, group_id
+    into new.seq, new.group_id;
   new.author_name := coalesce((select u.display_name from public.users u where u.id = new.author_id), '');
   new.edited_at := null;
   new.deleted_at := null;
@@ -670,7 +733,7 @@ create policy "moderators rename and archive channels"
 
 create policy "people in a group's chat send messages as themselves"
   on public.messages for insert to authenticated
-  with check (author_id = (select auth.uid()) and (select private.can_chat_in(group_id)));
+  with check (author_id = (select auth.uid()) and (select private.can_post_in(channel_id)));
 
 create policy "authors edit and delete their messages and moderators delete any"
   on public.messages for update to authenticated

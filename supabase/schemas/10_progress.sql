@@ -385,17 +385,28 @@ declare
   uid uuid := auth.uid();
 begin
   return array(
-    select distinct m.user_id
-    from public.group_members l
-    join public.groups lg on lg.id = l.group_id and lg.leaders_see_progress and lg.course_id is null
-    join public.group_closure c on c.ancestor_id = l.group_id
-    join public.group_members m on m.group_id = c.descendant_id
-    where l.user_id = uid and l.role = 'leader' and l.valid_from <= now() and l.valid_until > now()
-      and m.role = 'member' and m.valid_from <= now() and m.valid_until > now() and m.user_id <> uid
+    select distinct f.learner_id from private.followings f
+    where f.leader_id = uid and f.course_id is null
   );
 end
 $$;
 revoke all on function private.followed_user_ids_array() from public, anon, authenticated, service_role;
+
+-- Who to tell that these learners' progress in these courses changed: the leaders who follow
+-- them there, and the courses' active instructors and assistants. The system asks it (it names
+-- other people's leaders), so only service_role may call it.
+create or replace function private.progress_watcher_ids(course_ids uuid[], user_ids uuid[])
+returns setof uuid
+language sql stable security definer set search_path = ''
+as $$
+  select f.leader_id from private.followings f
+  where f.learner_id = any (user_ids) and (f.course_id is null or f.course_id = any (course_ids))
+  union
+  select e.user_id from public.enrolments e
+  where e.course_id = any (course_ids) and e.role in ('instructor', 'assistant') and e.status = 'active'
+$$;
+revoke all on function private.progress_watcher_ids(course_ids uuid[], user_ids uuid[]) from public, anon, authenticated, service_role;
+grant execute on function private.progress_watcher_ids(course_ids uuid[], user_ids uuid[]) to service_role;
 
 -- Restricted activities open to each learner, for those who may see them (course-group leaders
 -- limited to their course).
@@ -423,11 +434,9 @@ begin
     select distinct r.activity_id, m.user_id
     from private.activity_allowed_groups() r
     join public.activities a on a.id = r.activity_id and a.course_id = any (course_ids)
-    join public.group_closure c on c.ancestor_id = r.group_id
-    join public.group_members m on m.group_id = c.descendant_id
+    join public.effective_members m on m.group_id = r.group_id
     join wanted on wanted.id = m.user_id
-    where m.valid_from <= now() and m.valid_until > now()
-      and (everyone or m.user_id = uid or a.course_id = any (staffed)
+    where (everyone or m.user_id = uid or a.course_id = any (staffed)
            or m.user_id in (select followed.id from followed)
            or (a.course_id, m.user_id) in (select i.course_id, i.user_id from in_course i));
 end

@@ -23,7 +23,11 @@ export type Permission =
 	| 'group.moderate'
 	| 'group.progress';
 
-/** Which of `ids` the current transaction's user holds `permission` on. */
+/**
+ * Which of `ids` the current transaction's user holds `permission` on. Seeing the row under RLS
+ * is the view permission; every other permission is one SQL function (`public.may_*`, see
+ * supabase/schemas/), the same the capabilities reads use.
+ */
 export async function allowedIds(
 	tx: Tx,
 	permission: Permission,
@@ -44,7 +48,7 @@ export async function allowedIds(
 			rows = await tx<{ id: string }[]>`
 				select id::text from public.organisations
 				where id = any(${ids}::uuid[])
-				  and ((select private.is_platform_admin()) or id in (select private.admin_organisation_ids()))`;
+				  and id = any((select public.may_manage_organisations(${ids}::uuid[]))::uuid[])`;
 			break;
 		case 'course.view':
 			rows = await tx<{ id: string }[]>`
@@ -54,13 +58,13 @@ export async function allowedIds(
 			rows = await tx<{ id: string }[]>`
 				select id::text from public.courses
 				where id = any(${ids}::uuid[])
-				  and ((select private.is_platform_admin()) or id in (select private.managed_course_ids()))`;
+				  and id = any((select public.may_manage_courses(${ids}::uuid[]))::uuid[])`;
 			break;
 		case 'course.staff':
 			rows = await tx<{ id: string }[]>`
 				select id::text from public.courses
 				where id = any(${ids}::uuid[])
-				  and ((select private.is_platform_admin()) or id in (select private.staffed_course_ids()))`;
+				  and id = any((select public.may_staff_courses(${ids}::uuid[]))::uuid[])`;
 			break;
 		case 'group.view':
 			rows = await tx<{ id: string }[]>`
@@ -70,14 +74,13 @@ export async function allowedIds(
 			rows = await tx<{ id: string }[]>`
 				select id::text from public.groups
 				where id = any(${ids}::uuid[])
-				  and ((select private.is_platform_admin()) or id in (select private.managed_group_ids()))`;
+				  and id = any((select public.may_manage_groups(${ids}::uuid[]))::uuid[])`;
 			break;
 		case 'group.manageMembers':
 			rows = await tx<{ id: string }[]>`
 				select id::text from public.groups
 				where id = any(${ids}::uuid[])
-				  and ((select private.is_platform_admin()) or id in (select private.managed_group_ids())
-				       or id in (select private.leader_managed_group_ids()))`;
+				  and id = any((select public.may_manage_group_members(${ids}::uuid[]))::uuid[])`;
 			break;
 		case 'grouping.view':
 			rows = await tx<{ id: string }[]>`
@@ -87,40 +90,31 @@ export async function allowedIds(
 			rows = await tx<{ id: string }[]>`
 				select id::text from public.groupings
 				where id = any(${ids}::uuid[])
-				  and ((select private.is_platform_admin()) or course_id in (select private.managed_course_ids()))`;
+				  and id = any((select public.may_manage_groupings(${ids}::uuid[]))::uuid[])`;
 			break;
 		case 'group.read':
 			rows = await tx<{ id: string }[]>`
 				select id::text from public.groups
 				where id = any(${ids}::uuid[])
-				  and ((select private.is_platform_admin()) or id = any(private.readable_group_ids_array()))`;
+				  and id = any((select public.may_read_groups(${ids}::uuid[]))::uuid[])`;
 			break;
 		case 'group.announce':
 			rows = await tx<{ id: string }[]>`
 				select id::text from public.groups
 				where id = any(${ids}::uuid[])
-				  and ((select private.is_platform_admin()) or id = any(private.announcer_group_ids_array()))`;
+				  and id = any((select public.may_announce_in(${ids}::uuid[]))::uuid[])`;
 			break;
 		case 'group.moderate':
 			rows = await tx<{ id: string }[]>`
 				select id::text from public.groups
 				where id = any(${ids}::uuid[])
-				  and ((select private.is_platform_admin()) or id = any(private.moderated_group_ids_array()))`;
+				  and id = any((select public.may_moderate_groups(${ids}::uuid[]))::uuid[])`;
 			break;
 		case 'group.progress':
-			// Staff of the group's course or organisation, and leaders of it or an ancestor that
-			// lets its leaders see progress.
 			rows = await tx<{ id: string }[]>`
-				select g.id::text from public.groups g
-				where g.id = any(${ids}::uuid[])
-				  and ((select private.is_platform_admin()) or g.id in (select private.managed_group_ids())
-				       or g.course_id in (select private.staffed_course_ids())
-				       or exists (
-				         select 1 from public.group_closure c
-				         join public.group_members l on l.group_id = c.ancestor_id
-				         join public.groups lg on lg.id = c.ancestor_id
-				         where c.descendant_id = g.id and l.user_id = (select auth.uid()) and l.role = 'leader'
-				           and lg.leaders_see_progress and l.valid_from <= now() and l.valid_until > now()))`;
+				select id::text from public.groups
+				where id = any(${ids}::uuid[])
+				  and id = any((select public.may_see_group_progress(${ids}::uuid[]))::uuid[])`;
 			break;
 	}
 	return new Set(rows.map((row) => row.id));
@@ -147,4 +141,73 @@ export async function requireAccess(
 	if (list.some((id) => !UUID.test(id))) throw notFound();
 	const allowed = await allowedIds(tx, permission, list);
 	if (list.some((id) => !allowed.has(id.toLowerCase()))) throw notFound();
+}
+
+/** What the current user may do with a group, for the UI (public.group_capabilities). */
+export type GroupCapabilities = {
+	canManage: boolean;
+	canManageMembers: boolean;
+	canCreateSubgroups: boolean;
+	canRead: boolean;
+	canAnnounce: boolean;
+	canModerate: boolean;
+	canSeeProgress: boolean;
+	isMember: boolean;
+	isLeader: boolean;
+};
+
+const noGroupCapabilities: GroupCapabilities = {
+	canManage: false,
+	canManageMembers: false,
+	canCreateSubgroups: false,
+	canRead: false,
+	canAnnounce: false,
+	canModerate: false,
+	canSeeProgress: false,
+	isMember: false,
+	isLeader: false
+};
+
+/** One read of every flag for these groups; a group the user cannot see gets no flag set. */
+export async function groupCapabilities(
+	tx: Tx,
+	ids: string[]
+): Promise<Map<string, GroupCapabilities>> {
+	const rows = await tx<(GroupCapabilities & { groupId: string })[]>`
+		select group_id::text as "groupId", can_manage as "canManage",
+		       can_manage_members as "canManageMembers", can_create_subgroups as "canCreateSubgroups",
+		       can_read as "canRead", can_announce as "canAnnounce", can_moderate as "canModerate",
+		       can_see_progress as "canSeeProgress", is_member as "isMember", is_leader as "isLeader"
+		from public.group_capabilities(${ids}::uuid[])`;
+	const result = new Map(ids.map((id) => [id.toLowerCase(), { ...noGroupCapabilities }]));
+	for (const { groupId, ...flags } of rows) result.set(groupId, flags);
+	return result;
+}
+
+/** The flags of one group (all false if the user cannot see it). */
+export async function groupCapabilitiesOf(tx: Tx, id: string): Promise<GroupCapabilities> {
+	return (await groupCapabilities(tx, [id])).get(id.toLowerCase()) ?? { ...noGroupCapabilities };
+}
+
+/** What the current user may do with a course, for the UI (public.course_capabilities). */
+export type CourseCapabilities = { canManage: boolean; canStaff: boolean };
+
+export async function courseCapabilitiesOf(tx: Tx, id: string): Promise<CourseCapabilities> {
+	const [row] = await tx<CourseCapabilities[]>`
+		select can_manage as "canManage", can_staff as "canStaff"
+		from public.course_capabilities(array[${id}::uuid])`;
+	return row ?? { canManage: false, canStaff: false };
+}
+
+/** What the current user may do with an organisation, for the UI (public.organisation_capabilities). */
+export type OrganisationCapabilities = { canManage: boolean; canNameAdmins: boolean };
+
+export async function organisationCapabilitiesOf(
+	tx: Tx,
+	id: string
+): Promise<OrganisationCapabilities> {
+	const [row] = await tx<OrganisationCapabilities[]>`
+		select can_manage as "canManage", can_name_admins as "canNameAdmins"
+		from public.organisation_capabilities(array[${id}::uuid])`;
+	return row ?? { canManage: false, canNameAdmins: false };
 }

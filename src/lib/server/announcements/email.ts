@@ -41,10 +41,9 @@ export async function fanOut(
 		const batch = await asService(
 			(tx) => tx<Recipient[]>`
 				select distinct u.id, u.email
-				from public.group_members m
+				from public.current_memberships m
 				join public.users u on u.id = m.user_id
-				where m.valid_from <= now() and m.valid_until > now()
-				  and m.group_id in (
+				where m.group_id in (
 				    select descendant_id from public.group_closure
 				    where ancestor_id = ${details.groupId} and (${details.includeSubgroups} or depth = 0))
 				  and u.email_announcements and u.disabled_at is null

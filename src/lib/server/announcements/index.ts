@@ -66,8 +66,12 @@ const columns = (tx: Tx, feedGroupId: string | null) => tx`
 	a.publish_at > now() as scheduled,
 	exists (select 1 from public.announcement_views w
 	        where w.announcement_id = a.id and w.user_id = (select auth.uid())) as seen,
-	((select private.is_platform_admin())
-	 or a.group_id = any((select private.announcer_group_ids_array())::uuid[])) as "canManage"`;
+	a.group_id = any((select public.may_announce_in(${
+		// A feed's rows come from its group and its ancestors: their flags are read once.
+		feedGroupId
+			? tx`array(select ancestor_id from public.group_closure where descendant_id = ${feedGroupId})`
+			: tx`array[a.group_id]`
+	}))::uuid[]) as "canManage"`;
 
 export const feedQuery = v.object({
 	limit: v.optional(
@@ -112,8 +116,7 @@ export async function list(actor: Actor, groupId: string, query: unknown = {}): 
 			order by a.pinned desc, a.publish_at desc, a.id
 			limit ${limit + 1}`;
 		const [{ canPost }] = await tx<{ canPost: boolean }[]>`
-			select ((select private.is_platform_admin())
-			        or ${groupId}::uuid = any(private.announcer_group_ids_array())) as "canPost"`;
+			select ${groupId}::uuid = any(public.may_announce_in(array[${groupId}::uuid])) as "canPost"`;
 		return { items: rows.slice(0, limit), hasMore: rows.length > limit, canPost };
 	});
 }
@@ -297,9 +300,8 @@ export async function seenBy(actor: Actor, id: string): Promise<SeenBy> {
 		await requireAccess(tx, 'group.announce', announcement.groupId);
 		const people = await tx<{ id: string; displayName: string; seenAt: Date | null }[]>`
 			with audience as (
-				select distinct m.user_id from public.group_members m
-				where m.valid_from <= now() and m.valid_until > now()
-				  and m.group_id in (
+				select distinct m.user_id from public.current_memberships m
+				where m.group_id in (
 				    ${
 							announcement.includeSubgroups
 								? tx`select descendant_id from public.group_closure where ancestor_id = ${announcement.groupId}`

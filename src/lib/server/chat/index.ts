@@ -138,14 +138,10 @@ const channelColumns = (tx: Tx, userId: string) => tx`
 	   and m.author_id is distinct from ${userId}::uuid and m.deleted_at is null) as unread,
 	(select count(*)::int from public.mentions mm
 	 where mm.user_id = ${userId}::uuid and mm.channel_id = c.id and mm.seq > coalesce(r.last_read_seq, 0)) as mentions,
-	(c.archived_at is null
-	 and coalesce((select g.messaging_enabled from public.groups g where g.id = c.group_id), true)
-	 -- A visible-mode reader sees other course groups' channels but posts only in their own.
-	 and private.can_chat_in(c.group_id)
-	 and (c.kind = 'chat' or (select private.is_platform_admin())
-	      or c.group_id = any ((select private.announcer_group_ids_array())::uuid[]))) as "canPost",
-	((select private.is_platform_admin())
-	 or c.group_id = any ((select private.moderated_group_ids_array())::uuid[])) as "canModerate"`;
+	-- The send trigger's and the insert policy's own rule (a visible-mode reader sees other course
+	-- groups' channels but posts only in their own).
+	private.can_post_in(c::public.channels) as "canPost",
+	c.group_id = any((select public.may_moderate_groups(array[c.group_id]))::uuid[]) as "canModerate"`;
 
 function toChannel(row: ChannelRow): Channel {
 	return { ...row, archivedAt: row.archivedAt?.toISOString() ?? null };

@@ -49,8 +49,7 @@ const groupingColumns = (tx: Tx) => tx`
 		'closesAt', gr.signup_closes_at, 'autoLeader', gr.auto_leader) as signup,
 	coalesce((
 		select json_agg(json_build_object('id', g.id, 'name', g.name, 'memberCount', (
-			select count(*)::int from public.group_members m
-			where m.group_id = g.id and m.valid_from <= now() and m.valid_until > now()
+			select count(*)::int from public.current_memberships m where m.group_id = g.id
 		)) order by lower(g.name), g.id)
 		from public.grouping_groups gg join public.groups g on g.id = gg.group_id
 		where gg.grouping_id = gr.id
@@ -310,8 +309,7 @@ async function sourcePeople(tx: Tx, courseId: string, options: schemas.AutoCreat
 			select 1 from public.groups where id = ${source.groupId} and course_id = ${courseId}`;
 		if (!group) throw new DomainError(400, 'invalid_source', 'Choose a group of this course.');
 		from = tx`e.role = 'learner' and e.user_id in (
-			select m.user_id from public.group_closure c join public.group_members m on m.group_id = c.descendant_id
-			where c.ancestor_id = ${source.groupId} and m.valid_from <= now() and m.valid_until > now())`;
+			select m.user_id from public.effective_members m where m.group_id = ${source.groupId})`;
 	} else if ('groupingId' in source) {
 		const [grouping] = await tx`
 			select 1 from public.groupings where id = ${source.groupingId} and course_id = ${courseId}`;
@@ -320,9 +318,8 @@ async function sourcePeople(tx: Tx, courseId: string, options: schemas.AutoCreat
 		}
 		from = tx`e.role = 'learner' and e.user_id in (
 			select m.user_id from public.grouping_groups gg
-			join public.group_closure c on c.ancestor_id = gg.group_id
-			join public.group_members m on m.group_id = c.descendant_id
-			where gg.grouping_id = ${source.groupingId} and m.valid_from <= now() and m.valid_until > now())`;
+			join public.effective_members m on m.group_id = gg.group_id
+			where gg.grouping_id = ${source.groupingId})`;
 	} else {
 		const [link] = await tx`
 			select 1 from public.course_group_links where course_id = ${courseId} and group_id = ${source.cohortId}`;
@@ -345,13 +342,12 @@ async function sourcePeople(tx: Tx, courseId: string, options: schemas.AutoCreat
 	const ignored =
 		ignore === 'course'
 			? tx`exists (
-				select 1 from public.group_members m join public.groups g on g.id = m.group_id
-				where m.user_id = e.user_id and g.course_id = ${courseId} and m.valid_from <= now() and m.valid_until > now())`
+				select 1 from public.current_memberships m join public.groups g on g.id = m.group_id
+				where m.user_id = e.user_id and g.course_id = ${courseId})`
 			: typeof ignore === 'object'
 				? tx`exists (
-					select 1 from public.grouping_groups gg join public.group_members m on m.group_id = gg.group_id
-					where gg.grouping_id = ${ignore.groupingId} and m.user_id = e.user_id
-					  and m.valid_from <= now() and m.valid_until > now())`
+					select 1 from public.grouping_groups gg join public.current_memberships m on m.group_id = gg.group_id
+					where gg.grouping_id = ${ignore.groupingId} and m.user_id = e.user_id)`
 				: tx`false`;
 	const rows = await tx<(Person & { ignored: boolean })[]>`
 		select e.user_id as id, u.display_name as "displayName", ${ignored} as ignored
@@ -595,8 +591,7 @@ export function signupView(actor: NonNullable<Actor>, courseId: string): Promise
 			select gg.grouping_id as "groupingId", g.id, g.name, g.description,
 			       coalesce(p.members, 0) as "memberCount", p.place_limit as "placeLimit",
 			       exists (
-			         select 1 from public.group_members m
-			         where m.group_id = g.id and m.user_id = ${actor.id} and m.valid_from <= now() and m.valid_until > now()
+			         select 1 from public.current_memberships m where m.group_id = g.id and m.user_id = ${actor.id}
 			       ) as "isMine"
 			from public.grouping_groups gg
 			join public.groups g on g.id = gg.group_id
@@ -678,8 +673,8 @@ export async function signUp(
 					if (!places) throw notFound();
 					// After the lock: the actor's own join of this group in another tab has committed.
 					const [already] = await tx`
-						select 1 from public.group_members
-						where group_id = ${groupId} and user_id = ${actor.id} and valid_until > now()`;
+						select 1 from public.unexpired_memberships
+						where group_id = ${groupId} and user_id = ${actor.id}`;
 					if (already) {
 						throw new DomainError(409, 'already_member', `You are already in ${state.name}.`);
 					}
@@ -772,8 +767,8 @@ export async function assignUnassigned(
 					from public.enrolments e join public.users u on u.id = e.user_id
 					where e.course_id = ${courseId} and e.role = 'learner' and e.status = 'active'
 					  and not exists (
-					    select 1 from public.grouping_groups gg join public.group_members m on m.group_id = gg.group_id
-					    where gg.grouping_id = ${groupingId} and m.user_id = e.user_id and m.valid_until > now())
+					    select 1 from public.grouping_groups gg join public.unexpired_memberships m on m.group_id = gg.group_id
+					    where gg.grouping_id = ${groupingId} and m.user_id = e.user_id)
 					order by lower(u.display_name), e.user_id`;
 					const slots = groups.map((group) => {
 						const place = places.find((row) => row.group_id === group.id);

@@ -45,8 +45,8 @@ export async function overview(
 			       coalesce((
 			         select json_agg(json_build_object('id', u.id, 'displayName', u.display_name, 'email', u.email, 'role', m.role)
 			                         order by (m.role = 'leader') desc, lower(u.display_name), u.id)
-			         from public.group_members m join public.users u on u.id = m.user_id
-			         where m.group_id = g.id and m.valid_from <= now() and m.valid_until > now()
+			         from public.current_memberships m join public.users u on u.id = m.user_id
+			         where m.group_id = g.id
 			       ), '[]'::json) as members
 			from public.groups g
 			where g.course_id = ${courseId} ${groupId ? tx`and g.id = ${groupId}` : tx``}
@@ -79,9 +79,8 @@ export async function overview(
 					from public.enrolments e join public.users u on u.id = e.user_id
 					where e.course_id = ${courseId} and e.status = 'active'
 					  and not exists (
-					    select 1 from public.group_members m join public.groups g on g.id = m.group_id
-					    where m.user_id = e.user_id and g.course_id = ${courseId}
-					      and m.valid_from <= now() and m.valid_until > now())
+					    select 1 from public.current_memberships m join public.groups g on g.id = m.group_id
+					    where m.user_id = e.user_id and g.course_id = ${courseId})
 					order by lower(u.display_name), u.id`;
 		return { groupings: sections, notInGrouping, notInGroup };
 	});

@@ -1,4 +1,4 @@
-import { requireAccess } from '$lib/server/access';
+import { courseCapabilitiesOf, requireAccess, type CourseCapabilities } from '$lib/server/access';
 import { isPgError, PG, readAs, withUser, type Actor, type Tx, type Via } from '$lib/server/db';
 import { DomainError, notFound } from '$lib/server/errors';
 import { isUuid, parse } from '$lib/server/validate';
@@ -26,7 +26,7 @@ const courseColumns = (tx: Tx) => tx`
 	c.code, c.name, c.description, c.created_at as "createdAt", c.group_mode as "groupMode",
 	(select count(*)::int from public.enrolments e where e.course_id = c.id and e.status = 'active') as "participantCount",
 	(select e.role from public.enrolments e where e.course_id = c.id and e.user_id = (select auth.uid())) as "myRole",
-	((select private.is_platform_admin()) or c.id in (select private.managed_course_ids())) as "canManage"`;
+	c.id = any((select public.may_manage_courses(array[c.id]))::uuid[]) as "canManage"`;
 
 /** The courses of an organisation the user may see, or all their own courses without one. */
 export function list(actor: Actor, organisationId?: string): Promise<Course[]> {
@@ -38,6 +38,12 @@ export function list(actor: Actor, organisationId?: string): Promise<Course[]> {
 			where ${organisationId ? tx`c.organisation_id = ${organisationId}` : tx`c.id in (select course_id from public.enrolments where user_id = (select auth.uid()))`}
 			order by c.code`
 	);
+}
+
+/** What the actor may do with the course (manage it, act as its staff): the page's flags. */
+export function capabilities(actor: Actor, courseId: string): Promise<CourseCapabilities> {
+	if (!isUuid(courseId)) return Promise.resolve({ canManage: false, canStaff: false });
+	return readAs(actor, (tx) => courseCapabilitiesOf(tx, courseId));
 }
 
 export async function get(actor: Actor, courseId: string): Promise<Course> {

@@ -65,9 +65,8 @@ export type DashboardOptions = v.InferInput<typeof dashboardQuery>;
 export function rowsSql(tx: Tx, groupId: string, courseId: string | null) {
 	return tx`
 		with members as materialized (
-			select distinct m.user_id from public.group_closure c
-			join public.group_members m on m.group_id = c.descendant_id
-			where c.ancestor_id = ${groupId} and m.role = 'member' and m.valid_from <= now() and m.valid_until > now()
+			select distinct m.user_id from public.effective_members m
+			where m.group_id = ${groupId} and m.role = 'member'
 		),
 		enrolled as materialized (
 			select e.course_id, e.user_id, e.status, e.enrolled_at from public.enrolments e

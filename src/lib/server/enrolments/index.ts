@@ -74,15 +74,13 @@ function groupFilterSql(
 	const ids = [...new Set(groupIds)];
 	const inGroups =
 		match === 'all'
-			? tx`(select count(distinct m.group_id) from public.group_members m
-			      where m.user_id = e.user_id and m.group_id = any(${ids}::uuid[])
-			        and m.valid_from <= now() and m.valid_until > now()) = ${ids.length}`
-			: tx`exists (select 1 from public.group_members m
-			      where m.user_id = e.user_id and m.group_id = any(${ids}::uuid[])
-			        and m.valid_from <= now() and m.valid_until > now())`;
+			? tx`(select count(distinct m.group_id) from public.current_memberships m
+			      where m.user_id = e.user_id and m.group_id = any(${ids}::uuid[])) = ${ids.length}`
+			: tx`exists (select 1 from public.current_memberships m
+			      where m.user_id = e.user_id and m.group_id = any(${ids}::uuid[]))`;
 	const inNoGroup = tx`not exists (
-		select 1 from public.group_members m join public.groups g on g.id = m.group_id
-		where m.user_id = e.user_id and g.course_id = ${courseId} and m.valid_from <= now() and m.valid_until > now())`;
+		select 1 from public.current_memberships m join public.groups g on g.id = m.group_id
+		where m.user_id = e.user_id and g.course_id = ${courseId})`;
 	if (ids.length === 0) return match === 'none' ? tx`and not ${inNoGroup}` : tx`and ${inNoGroup}`;
 	if (!noGroup) return match === 'none' ? tx`and not ${inGroups}` : tx`and ${inGroups}`;
 	if (match === 'any') return tx`and (${inGroups} or ${inNoGroup})`;

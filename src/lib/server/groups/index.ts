@@ -1,4 +1,4 @@
-import { requireAccess } from '$lib/server/access';
+import { groupCapabilitiesOf, requireAccess } from '$lib/server/access';
 import { isPgError, PG, readAs, withUser, type Actor, type Tx, type Via } from '$lib/server/db';
 import { DomainError, notFound } from '$lib/server/errors';
 import { parse } from '$lib/server/validate';
@@ -58,17 +58,11 @@ export const groupColumns = (tx: Tx) => tx`
 	g.leaders_see_progress as "leadersSeeProgress", g.leaders_moderate as "leadersModerate",
 	g.created_at as "createdAt", g.updated_at as "updatedAt"`;
 
-/** Viewer-relative columns; counts only include members the viewer may see (RLS applies). */
-const viewerColumns = (tx: Tx) => tx`
-	(select count(*)::int from public.group_members m
-	 where m.group_id = g.id and m.valid_from <= now() and m.valid_until > now()) as "directMembers",
-	(select count(distinct m.user_id)::int from public.group_closure c
-	 join public.group_members m on m.group_id = c.descendant_id
-	 where c.ancestor_id = g.id and m.valid_from <= now() and m.valid_until > now()) as "effectiveMembers",
-	(select count(*)::int from public.groups child where child.parent_id = g.id) as "childCount",
-	((select private.is_platform_admin()) or g.id in (select private.managed_group_ids())) as "canManage",
-	(g.id in (select private.member_group_ids())) as "isMember",
-	(g.id in (select private.led_group_ids())) as "isLeader"`;
+/** Viewer-relative counts; they only include members the viewer may see (RLS applies). */
+const countColumns = (tx: Tx) => tx`
+	(select count(*)::int from public.current_memberships m where m.group_id = g.id) as "directMembers",
+	(select count(distinct m.user_id)::int from public.effective_members m where m.group_id = g.id) as "effectiveMembers",
+	(select count(*)::int from public.groups child where child.parent_id = g.id) as "childCount"`;
 
 function translateWriteError(error: unknown, idnumber?: string | null): never {
 	if (isPgError(error, PG.uniqueViolation)) {
@@ -173,8 +167,8 @@ async function insertGroup(
 export async function get(actor: Actor, groupId: string): Promise<GroupDetail> {
 	return readAs(actor, async (tx) => {
 		await requireAccess(tx, 'group.view', groupId);
-		const [group] = await tx<(TreeNode & { depth: number })[]>`
-			select ${groupColumns(tx)}, ${viewerColumns(tx)},
+		const [group] = await tx<Omit<TreeNode, 'canManage' | 'isMember' | 'isLeader'>[]>`
+			select ${groupColumns(tx)}, ${countColumns(tx)},
 			       (select max(depth)::int from public.group_closure where descendant_id = g.id) as depth
 			from public.groups g where g.id = ${groupId}`;
 		if (!group) throw notFound();
@@ -182,19 +176,15 @@ export async function get(actor: Actor, groupId: string): Promise<GroupDetail> {
 			select a.id, a.name from public.group_closure c join public.groups a on a.id = c.ancestor_id
 			where c.descendant_id = ${groupId} and c.depth > 0
 			order by c.depth desc`;
-		const [{ manage_members, create_subgroups }] = await tx<
-			{ manage_members: boolean; create_subgroups: boolean }[]
-		>`
-			select
-				(select private.is_platform_admin()) or ${groupId}::uuid in (select private.managed_group_ids())
-				  or ${groupId}::uuid in (select private.leader_managed_group_ids()) as manage_members,
-				(select private.is_platform_admin()) or ${groupId}::uuid in (select private.managed_group_ids())
-				  or ${groupId}::uuid in (select private.leader_parent_group_ids()) as create_subgroups`;
+		const can = await groupCapabilitiesOf(tx, groupId);
 		return {
 			...group,
 			path,
-			canManageMembers: manage_members,
-			canCreateSubgroups: create_subgroups
+			canManage: can.canManage,
+			isMember: can.isMember,
+			isLeader: can.isLeader,
+			canManageMembers: can.canManageMembers,
+			canCreateSubgroups: can.canCreateSubgroups
 		};
 	});
 }
@@ -221,16 +211,12 @@ export function tree(
 		const rows = await tx<(TreeNode & { sortPath: string })[]>`
 			with scoped as (
 				select g.id from public.groups g where ${filter}
-			), live as (
-				select m.group_id, m.user_id from public.group_members m
-				where m.valid_from <= now() and m.valid_until > now()
 			), direct as (
-				select group_id, count(*)::int as n from live
+				select group_id, count(*)::int as n from public.current_memberships
 				where group_id in (select id from scoped) group by group_id
 			), effective as (
-				select c.ancestor_id, count(distinct l.user_id)::int as n
-				from public.group_closure c join live l on l.group_id = c.descendant_id
-				where c.ancestor_id in (select id from scoped) group by c.ancestor_id
+				select group_id, count(distinct user_id)::int as n from public.effective_members
+				where group_id in (select id from scoped) group by group_id
 			), children as (
 				select parent_id, count(*)::int as n from public.groups
 				where parent_id in (select id from scoped) group by parent_id
@@ -243,15 +229,14 @@ export function tree(
 			select ${groupColumns(tx)},
 			       coalesce(direct.n, 0) as "directMembers", coalesce(effective.n, 0) as "effectiveMembers",
 			       coalesce(children.n, 0) as "childCount",
-			       ((select private.is_platform_admin()) or g.id in (select private.managed_group_ids())) as "canManage",
-			       (g.id in (select private.member_group_ids())) as "isMember",
-			       (g.id in (select private.led_group_ids())) as "isLeader",
+			       can.can_manage as "canManage", can.is_member as "isMember", can.is_leader as "isLeader",
 			       lineage.depth, lineage.sort_path as "sortPath"
 			from public.groups g
 			join scoped on scoped.id = g.id
 			join lineage on lineage.id = g.id
 			left join direct on direct.group_id = g.id
-			left join effective on effective.ancestor_id = g.id
+			left join effective on effective.group_id = g.id
+			join public.group_capabilities(array(select id from scoped)) can on can.group_id = g.id
 			left join children on children.parent_id = g.id
 			order by lineage.sort_path`;
 		const visible = new Set(rows.map((row) => row.id));
@@ -446,8 +431,7 @@ export function isEffectiveMemberSql(tx: Tx, userId: string, groupId: string) {
 			select 1 from public.group_closure c
 			where c.ancestor_id = ${groupId}
 			  and c.descendant_id = any (array(
-			    select m.group_id from public.group_members m
-			    where m.user_id = ${userId} and m.valid_from <= now() and m.valid_until > now()))
+			    select m.group_id from public.current_memberships m where m.user_id = ${userId}))
 		) as member`;
 }
 
@@ -469,14 +453,13 @@ export function mine(actor: NonNullable<Actor>): Promise<MyGroup[]> {
 		(tx) => tx<MyGroup[]>`
 			select g.id, g.name, g.kind, g.scope, m.role,
 			       coalesce(c.code, o.name) as "placeName",
-			       (select count(distinct em.user_id)::int from public.group_closure gc
-			        join public.group_members em on em.group_id = gc.descendant_id
-			        where gc.ancestor_id = g.id and em.valid_from <= now() and em.valid_until > now()) as "memberCount"
-			from public.group_members m
+			       (select count(distinct em.user_id)::int from public.effective_members em
+			        where em.group_id = g.id) as "memberCount"
+			from public.current_memberships m
 			join public.groups g on g.id = m.group_id
 			left join public.organisations o on o.id = g.organisation_id
 			left join public.courses c on c.id = g.course_id
-			where m.user_id = ${actor.id} and m.valid_from <= now() and m.valid_until > now()
+			where m.user_id = ${actor.id}
 			order by (m.role = 'leader') desc, lower(g.name)
 			limit 200`
 	);

@@ -178,11 +178,13 @@ export async function importMemberships(
 		async (tx) => {
 			await requireAccess(tx, 'organisation.view', organisationId);
 			const groupRows = await tx<{ id: string; idnumber: string; can_manage: boolean }[]>`
-				select g.id, g.idnumber,
-				       ((select private.is_platform_admin()) or g.id in (select private.managed_group_ids())
-				        or g.id in (select private.leader_managed_group_ids())) as can_manage
-				from public.groups g
-				where g.scope = 'organisation' and g.organisation_id = ${organisationId} and g.idnumber is not null`;
+				with scoped as (
+					select g.id, g.idnumber from public.groups g
+					where g.scope = 'organisation' and g.organisation_id = ${organisationId} and g.idnumber is not null
+				)
+				select s.id, s.idnumber,
+				       s.id = any((select public.may_manage_group_members(array(select id from scoped)))::uuid[]) as can_manage
+				from scoped s`;
 			const groupsByIdnumber = new Map(groupRows.map((row) => [row.idnumber, row]));
 			const emails = input.map(({ values }) => values.email.toLowerCase()).filter(Boolean);
 			const people = await tx<

@@ -88,8 +88,8 @@ const groupColumns = (tx: Tx) => tx`
 	k.refresh_mode as "refreshMode", k.cadence_minutes as "cadenceMinutes", k.depends_on as "dependsOn",
 	k.last_refreshed_at as "lastRefreshedAt", g.parent_id as "parentId",
 	(select p.name from public.groups p where p.id = g.parent_id) as "parentName", g.created_at as "createdAt",
-	(select count(*)::int from public.group_members m
-	 where m.group_id = g.id and m.role = 'member' and m.valid_from <= now() and m.valid_until > now()) as "memberCount"`;
+	(select count(*)::int from public.current_memberships m
+	 where m.group_id = g.id and m.role = 'member') as "memberCount"`;
 
 /** The course's progress settings (learner groups on/off, inactivity threshold) and whether the actor may change them. */
 export function settings(actor: Actor, courseId: string): Promise<CourseSettings> {
@@ -104,7 +104,7 @@ async function courseSettings(tx: Tx, courseId: string): Promise<CourseSettings>
 		select c.id as "courseId",
 		       coalesce(s.learner_groups_enabled, false) as "learnerGroupsEnabled",
 		       coalesce(s.inactive_days, 7) as "inactiveDays",
-		       ((select private.is_platform_admin()) or c.id in (select private.staffed_course_ids())) as "canManage"
+		       c.id = any((select public.may_staff_courses(array[c.id]))::uuid[]) as "canManage"
 		from public.courses c left join public.course_progress_settings s on s.course_id = c.id
 		where c.id = ${courseId}`;
 	if (!row) throw notFound();
@@ -430,8 +430,8 @@ export function get(actor: Actor, groupId: string): Promise<LearnerGroupDetail> 
 		if (!group) throw notFound();
 		const members = await tx<Person[]>`
 			select u.id, u.display_name as "displayName", u.email
-			from public.group_members m join public.users u on u.id = m.user_id
-			where m.group_id = ${groupId} and m.role = 'member' and m.valid_from <= now() and m.valid_until > now()
+			from public.current_memberships m join public.users u on u.id = m.user_id
+			where m.group_id = ${groupId} and m.role = 'member'
 			order by lower(u.display_name), u.id`;
 		return { ...group, members, refreshes: await refreshRows(tx, groupId, 20) };
 	});

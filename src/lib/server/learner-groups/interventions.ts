@@ -77,8 +77,8 @@ export async function send(
 			if (!group) throw notFound();
 			await requireAccess(tx, 'course.staff', group.courseId);
 			const recipients = await tx<{ id: string; email: string; display_name: string }[]>`
-				select u.id, u.email, u.display_name from public.group_members m join public.users u on u.id = m.user_id
-				where m.group_id = ${groupId} and m.role = 'member' and m.valid_from <= now() and m.valid_until > now()`;
+				select u.id, u.email, u.display_name from public.current_memberships m join public.users u on u.id = m.user_id
+				where m.group_id = ${groupId} and m.role = 'member'`;
 			// Published as it is inserted: the publish job and its sweep never see it, so neither the
 			// group-room push nor the fan-out email (both name the group) ever happen for it.
 			const [announcement] = await tx<{ id: string }[]>`

@@ -65,15 +65,14 @@ export async function list(
 				select distinct on (m.user_id)
 					m.user_id as "userId", u.display_name as "displayName", u.email, m.role, m.source,
 					m.valid_from as "validFrom", m.valid_until as "validUntil", m.added_at as "addedAt",
-					c.depth = 0 as direct, m.group_id as "viaGroupId", g.name as "viaGroupName"
-				from public.group_closure c
-				join public.group_members m on m.group_id = c.descendant_id
+					m.depth = 0 as direct, m.member_group_id as "viaGroupId", g.name as "viaGroupName"
+				from public.effective_members m
 				join public.users u on u.id = m.user_id
-				join public.groups g on g.id = m.group_id
-				where c.ancestor_id = ${groupId} and m.valid_from <= now() and m.valid_until > now()
+				join public.groups g on g.id = m.member_group_id
+				where m.group_id = ${groupId}
 				  ${search ? tx`and (u.display_name ilike ${pattern} or u.email ilike ${pattern})` : tx``}
 				  ${role === 'member' || role === 'leader' ? tx`and m.role = ${role}` : tx``}
-				order by m.user_id, c.depth, (m.role = 'leader') desc
+				order by m.user_id, m.depth, (m.role = 'leader') desc
 			) effective
 			${only === 'direct' ? tx`where direct` : only === 'subgroups' ? tx`where not direct` : tx``}
 			order by (role = 'leader') desc, lower("displayName")`;

@@ -1,4 +1,8 @@
-import { requireAccess } from '$lib/server/access';
+import {
+	organisationCapabilitiesOf,
+	requireAccess,
+	type OrganisationCapabilities
+} from '$lib/server/access';
 import { isPgError, PG, readAs, withUser, type Actor, type Via } from '$lib/server/db';
 import { conflict, DomainError, notFound } from '$lib/server/errors';
 import { isUuid, parse } from '$lib/server/validate';
@@ -51,6 +55,14 @@ export async function get(actor: Actor, idOrSlug: string): Promise<Organisation>
 	);
 	if (!row) throw notFound();
 	return row;
+}
+
+/** What the actor may do with the organisation: the page's flags, from the database's rules. */
+export function capabilities(
+	actor: Actor,
+	organisationId: string
+): Promise<OrganisationCapabilities> {
+	return readAs(actor, (tx) => organisationCapabilitiesOf(tx, organisationId));
 }
 
 export async function create(

@@ -41,21 +41,14 @@ export function setRefreshScheduler(next: RefreshScheduler | null) {
 	override = next;
 }
 
-/** Leaders who follow these learners and staff of these courses: who to tell that a dashboard changed. */
+/**
+ * Who to tell that a dashboard changed: the leaders who follow these learners in these courses
+ * and the courses' staff, by the database's rule (private.progress_watcher_ids).
+ */
 async function watchers(courseIds: string[], userIds: string[]): Promise<string[]> {
 	return asService(async (tx) => {
 		const rows = await tx<{ id: string }[]>`
-			select distinct l.user_id as id
-			from public.group_members m
-			join public.group_closure c on c.descendant_id = m.group_id
-			join public.group_members l on l.group_id = c.ancestor_id and l.role = 'leader'
-			join public.groups g on g.id = c.ancestor_id and g.leaders_see_progress
-			where m.user_id = any(${userIds}::uuid[]) and m.role = 'member'
-			  and m.valid_from <= now() and m.valid_until > now()
-			  and l.valid_from <= now() and l.valid_until > now()
-			union
-			select e.user_id from public.enrolments e
-			where e.course_id = any(${courseIds}::uuid[]) and e.role in ('instructor', 'assistant') and e.status = 'active'`;
+			select id::text from private.progress_watcher_ids(${courseIds}::uuid[], ${userIds}::uuid[]) as id`;
 		return rows.map((row) => row.id);
 	});
 }

@@ -112,10 +112,10 @@ export function listActivities(actor: Actor, courseId: string): Promise<CourseAc
 			select id, title, type, due_at as "dueAt", position
 			from private.restricted_activity_stubs(${courseId}) order by position, lower(title), id`;
 		const [role] = await tx<{ manage: boolean; record: boolean; learner: boolean }[]>`
-			select (select private.is_platform_admin()) or ${courseId}::uuid in (select private.managed_course_ids()) as manage,
-			       (select private.is_platform_admin()) or ${courseId}::uuid in (select private.staffed_course_ids()) as record,
+			select coalesce(can.can_manage, false) as manage, coalesce(can.can_staff, false) as record,
 			       exists (select 1 from public.enrolments e where e.course_id = ${courseId}
-			               and e.user_id = (select auth.uid()) and e.role = 'learner') as learner`;
+			               and e.user_id = (select auth.uid()) and e.role = 'learner') as learner
+			from (select) as one left join public.course_capabilities(array[${courseId}::uuid]) can on true`;
 		return {
 			activities,
 			locked,

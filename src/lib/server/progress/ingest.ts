@@ -30,7 +30,8 @@ async function resolveActivities(tx: Tx, items: Statement[]) {
 		select a.id, a.course_id, a.idnumber, c.code
 		from public.activities a join public.courses c on c.id = a.course_id
 		where a.idnumber = any(${keys})
-		  and ((select private.is_platform_admin()) or a.course_id in (select private.staffed_course_ids()))`;
+		  and a.course_id = any((select public.may_staff_courses(array(
+		        select course_id from public.activities where idnumber = any(${keys}))))::uuid[])`;
 	return (s: Statement) =>
 		rows.filter(
 			(row) =>

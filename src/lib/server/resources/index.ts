@@ -73,14 +73,14 @@ export function maxUploadBytes(): number {
 /** The quota of a group with no storage row yet (the column's default). */
 const DEFAULT_QUOTA_BYTES = 1024 * MB;
 
-const columns = (tx: Tx) => tx`
+/** `groupId`: the one group all rows come from, when known (its moderation is then read once). */
+const columns = (tx: Tx, groupId?: string) => tx`
 	r.id, r.group_id as "groupId", r.kind, r.title, r.description, r.url, r.folder, r.tags,
 	r.filename, r.content_type as "contentType", r.size_bytes::float8 as size,
 	r.created_at as "createdAt",
 	case when u.id is null then null else json_build_object('id', u.id, 'displayName', u.display_name) end as "addedBy",
-	((select private.is_platform_admin())
-	 or r.group_id = any((select private.moderated_group_ids_array())::uuid[])
-	 or r.added_by = (select auth.uid())) as "canRemove"`;
+	(r.added_by = (select auth.uid())
+	 or r.group_id = any((select public.may_moderate_groups(array[${groupId ?? tx`r.group_id`}::uuid]))::uuid[])) as "canRemove"`;
 
 type Row = Omit<Resource, 'previewable'>;
 const withPreview = (row: Row): Resource => ({
@@ -112,7 +112,7 @@ export async function list(actor: Actor, groupId: string, query: unknown = {}): 
 		const pattern = `%${search.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
 		const [items, folders, tags, [storage], [moderation]] = await Promise.all([
 			tx<Row[]>`
-				select ${columns(tx)}
+				select ${columns(tx, groupId)}
 				from public.resources r left join public.users u on u.id = r.added_by
 				where r.group_id = ${groupId}
 				  ${filter.folder === undefined ? tx`` : tx`and r.folder = ${filter.folder}`}
@@ -130,8 +130,7 @@ export async function list(actor: Actor, groupId: string, query: unknown = {}): 
 				select used_bytes::float8 as "usedBytes", quota_bytes::float8 as "quotaBytes"
 				from public.group_storage where group_id = ${groupId}`,
 			tx<{ canModerate: boolean }[]>`
-				select ((select private.is_platform_admin())
-				        or ${groupId}::uuid = any(private.moderated_group_ids_array())) as "canModerate"`
+				select ${groupId}::uuid = any(public.may_moderate_groups(array[${groupId}::uuid])) as "canModerate"`
 		]);
 		return {
 			items: items.map(withPreview),

@@ -16,7 +16,10 @@ const FILTERS = ['search', 'role', 'status', 'page'] as const;
 export const load: PageServerLoad = async (event) => {
 	const user = requireUser(event);
 	const { params, url } = event;
-	const course = await orErrorPage(courses.get(user, params.id));
+	const [course, can] = await Promise.all([
+		orErrorPage(courses.get(user, params.id)),
+		courses.capabilities(user, params.id)
+	]);
 	const query = {
 		...Object.fromEntries(
 			FILTERS.map((name) => [name, url.searchParams.get(name) ?? undefined]).filter(
@@ -27,7 +30,7 @@ export const load: PageServerLoad = async (event) => {
 		match: url.searchParams.get('match') || 'any',
 		noGroup: url.searchParams.get('noGroup') === 'on'
 	};
-	const find = course.canManage ? (url.searchParams.get('find') ?? '').trim() : '';
+	const find = can.canManage ? (url.searchParams.get('find') ?? '').trim() : '';
 	const [participants, found, courseGroupTree, signup, unseen] = await Promise.all([
 		orErrorPage(enrolments.listParticipants(user, course.id, query)),
 		find ? users.search(user, find) : Promise.resolve(null),
@@ -37,6 +40,7 @@ export const load: PageServerLoad = async (event) => {
 	]);
 	return {
 		course,
+		can,
 		participants,
 		filters: {
 			search: String(query.search ?? ''),

@@ -8,7 +8,7 @@ import type { Actions, PageServerLoad } from './$types';
 export const load: PageServerLoad = async (event) => {
 	const user = requireUser(event);
 	const organisation = await orErrorPage(organisations.get(user, event.params.slug));
-	const canManage = organisation.myRole === 'admin' || user.platformRole === 'admin';
+	const { canManage, canNameAdmins } = await organisations.capabilities(user, organisation.id);
 	const [organisationCourses, members] = await Promise.all([
 		courses.list(user, organisation.id),
 		canManage ? organisations.listMembers(user, organisation.id) : Promise.resolve(null)
@@ -18,7 +18,7 @@ export const load: PageServerLoad = async (event) => {
 		courses: organisationCourses,
 		members,
 		canManage,
-		canNameAdmins: user.platformRole === 'admin'
+		canNameAdmins
 	};
 };
 

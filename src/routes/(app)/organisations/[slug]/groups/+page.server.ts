@@ -11,10 +11,10 @@ export const load: PageServerLoad = async (event) => {
 	const user = requireUser(event);
 	const organisation = await orErrorPage(organisations.get(user, event.params.slug));
 	const search = (event.url.searchParams.get('search') ?? '').trim();
-	const nodes = await orErrorPage(
-		groups.tree(user, { organisationId: organisation.id }, { search })
-	);
-	const canManage = organisation.myRole === 'admin' || user.platformRole === 'admin';
+	const [nodes, { canManage }] = await Promise.all([
+		orErrorPage(groups.tree(user, { organisationId: organisation.id }, { search })),
+		organisations.capabilities(user, organisation.id)
+	]);
 	return { organisation, nodes, search, canManage };
 };
 
