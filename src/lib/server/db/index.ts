@@ -28,6 +28,8 @@ export function pool(): postgres.Sql {
 	store[POOL] ??= postgres(appDatabaseUrl(), {
 		max: Number(process.env.DATABASE_POOL_SIZE ?? 10),
 		idle_timeout: 30,
+		// A database that does not answer fails a request in seconds (503), not after the default 30 s.
+		connect_timeout: Number(process.env.DATABASE_CONNECT_TIMEOUT ?? 2),
 		// Transaction poolers (Supabase's port 6543) cannot keep prepared statements.
 		prepare: process.env.DATABASE_PREPARE !== 'false',
 		onnotice: () => {},
@@ -59,16 +61,45 @@ async function transaction<T>(
 	fn: (tx: Tx) => Promise<T>,
 	readOnly = false
 ): Promise<T> {
+	try {
+		return await attempt(claims, role, fn, readOnly);
+	} catch (error) {
+		if (!isConnectionFailure(error)) throw error;
+		// A read can run again on a fresh connection (the pool may have held one the server had
+		// already closed); a write might have committed, so it is not repeated here.
+		if (readOnly) {
+			try {
+				return await attempt(claims, role, fn, readOnly);
+			} catch (again) {
+				if (isConnectionFailure(again)) throw new DatabaseUnavailable(again);
+				throw again;
+			}
+		}
+		throw new DatabaseUnavailable(error);
+	}
+}
+
+async function attempt<T>(
+	claims: Record<string, unknown>,
+	role: 'anon' | 'authenticated' | 'service_role',
+	fn: (tx: Tx) => Promise<T>,
+	readOnly: boolean
+): Promise<T> {
 	const connection = await pool().reserve();
 	let released = false;
+	const lost = { value: false };
 	const release = () => {
-		if (!released) {
-			released = true;
-			connection.release();
-		}
+		if (released) return;
+		released = true;
+		// A closed connection is already back in the pool's closed queue; releasing it would put it
+		// among the open ones, and the next query on it would crash the process.
+		if (!lost.value) connection.release();
 	};
 	try {
-		const begin = (readOnly ? connection`begin read only` : connection`begin`).execute();
+		const beginQuery = connection.unsafe(readOnly ? 'begin read only' : 'begin', [], {
+			onexecute: (raw: RawConnection) => guardReserved(raw, beginQuery, lost)
+		} as postgres.UnsafeQueryOptions);
+		const begin = beginQuery.execute();
 		const context = connection`
 			select set_config('request.jwt.claims', ${JSON.stringify(claims)}, true),
 			       set_config('role', ${role}, true)`.execute();
@@ -85,10 +116,83 @@ async function transaction<T>(
 		}
 		return result;
 	} catch (error) {
-		await connection`rollback`.catch(noop);
+		if (!lost.value) await connection`rollback`.catch(noop);
 		release();
 		throw error;
 	}
+}
+
+type RawQuery = { handler: unknown; reject: (error: unknown) => void };
+type RawConnection = { execute: (query: RawQuery) => unknown; onclose?: unknown };
+
+const guarded = new WeakSet<RawConnection>();
+const closedHandlers = new WeakSet<object>();
+
+/**
+ * postgres.js 3.4.9 crashes the process (an uncaught TypeError in `nextWrite`) when a query is
+ * sent on a reserved connection after its socket closed (porsager/postgres#1208: a terminated
+ * backend, a Postgres restart). Once this reservation's connection closes, its later queries are
+ * refused with CONNECTION_CLOSED instead; other users of the connection object are untouched
+ * (a query carries the handler of the reservation that made it).
+ */
+function guardReserved(raw: RawConnection, first: unknown, lost: { value: boolean }) {
+	const handler = (first as RawQuery).handler;
+	if (!guarded.has(raw)) {
+		guarded.add(raw);
+		const execute = raw.execute;
+		raw.execute = (query: RawQuery) => {
+			if (!closedHandlers.has(query.handler as object)) return execute(query);
+			query.reject(
+				Object.assign(new Error('The connection closed.'), { code: 'CONNECTION_CLOSED' })
+			);
+			return true;
+		};
+	}
+	raw.onclose = () => {
+		lost.value = true;
+		closedHandlers.add(handler as object);
+	};
+	return true;
+}
+
+/**
+ * The database could not be reached or dropped the connection: nothing the caller did wrong,
+ * worth a retry in a moment. Pages and the API answer 503, sockets a retryable `unavailable`.
+ */
+export const DATABASE_DOWN_MESSAGE =
+	'The database is not answering right now. Try again in a moment.';
+
+export class DatabaseUnavailable extends Error {
+	constructor(cause: unknown) {
+		super(DATABASE_DOWN_MESSAGE, { cause });
+		this.name = 'DatabaseUnavailable';
+	}
+}
+
+/** Socket-level failures (postgres.js and Node codes) and the server's connection errors. */
+const CONNECTION_CODES = new Set([
+	'ECONNREFUSED',
+	'ECONNRESET',
+	'ETIMEDOUT',
+	'EPIPE',
+	'EHOSTUNREACH',
+	'ENETUNREACH',
+	'CONNECT_TIMEOUT',
+	'CONNECTION_CLOSED',
+	'CONNECTION_ENDED',
+	'CONNECTION_DESTROYED',
+	'57P01', // admin_shutdown: terminated by pg_terminate_backend or a fast shutdown
+	'57P02', // crash_shutdown
+	'57P03', // cannot_connect_now: starting up or shutting down
+	'53300' // too_many_connections
+]);
+
+/** Whether `error` says the database went away (rather than refused what was asked). */
+export function isConnectionFailure(error: unknown): boolean {
+	if (error instanceof DatabaseUnavailable) return true;
+	const code = (error as { code?: unknown } | null)?.code;
+	if (typeof code !== 'string') return false;
+	return CONNECTION_CODES.has(code) || code.startsWith('08');
 }
 
 function claimsFor(actor: Actor, via: Via) {
