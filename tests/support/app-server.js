@@ -16,7 +16,7 @@ const vite = await createServer({
 	root,
 	logLevel: 'error',
 	appType: 'custom',
-	server: { middlewareMode: true, hmr: false, watch: null },
+	server: { middlewareMode: true, hmr: false, ws: false, watch: null },
 	optimizeDeps: { noDiscovery: true, include: [] }
 });
 const http = createHttpServer();

@@ -30,6 +30,9 @@ export function pool(): postgres.Sql {
 		idle_timeout: 30,
 		// A database that does not answer fails a request in seconds (503), not after the default 30 s.
 		connect_timeout: Number(process.env.DATABASE_CONNECT_TIMEOUT ?? 2),
+		// postgres.js waits up to 20 s between attempts after a few failures (3^n / 100 s): a
+		// Postgres back after a restart would wait that long for us. Retry within half a second.
+		backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 0.5),
 		// Transaction poolers (Supabase's port 6543) cannot keep prepared statements.
 		prepare: process.env.DATABASE_PREPARE !== 'false',
 		onnotice: () => {},
@@ -62,12 +65,15 @@ async function transaction<T>(
 	readOnly = false
 ): Promise<T> {
 	try {
-		return await attempt(claims, role, fn, readOnly);
+		const result = await attempt(claims, role, fn, readOnly);
+		downSince = null;
+		return result;
 	} catch (error) {
 		if (!isConnectionFailure(error)) throw error;
+		downSince ??= Date.now();
 		// A read can run again on a fresh connection (the pool may have held one the server had
 		// already closed); a write might have committed, so it is not repeated here.
-		if (readOnly) {
+		if (readOnly && DIED_IN_USE.has(String((error as { code?: unknown }).code))) {
 			try {
 				return await attempt(claims, role, fn, readOnly);
 			} catch (again) {
@@ -79,13 +85,50 @@ async function transaction<T>(
 	}
 }
 
+/** Since when transactions fail for want of the database (null: the last one worked). */
+let downSince: number | null = null;
+
+/** A connection that was working and was closed under us: a fresh one may well work. */
+const DIED_IN_USE = new Set([
+	'CONNECTION_CLOSED',
+	'CONNECTION_DESTROYED',
+	'ECONNRESET',
+	'EPIPE',
+	'57P01'
+]);
+
+/**
+ * A connection of the pool. While the database is known to be down, a request waits at most
+ * 1.5 s for one (then 503), instead of queueing behind every other; otherwise up to 10 s.
+ */
+async function reserve(): Promise<postgres.ReservedSql> {
+	const reserving = pool().reserve();
+	let timer: ReturnType<typeof setTimeout> | undefined;
+	const limit = downSince === null ? 10_000 : 1500;
+	const timeout = new Promise<never>((_, reject) => {
+		timer = setTimeout(
+			() =>
+				reject(Object.assign(new Error('No database connection.'), { code: 'CONNECT_TIMEOUT' })),
+			limit
+		);
+	});
+	try {
+		return await Promise.race([reserving, timeout]);
+	} catch (error) {
+		reserving.then((connection) => connection.release(), noop);
+		throw error;
+	} finally {
+		clearTimeout(timer);
+	}
+}
+
 async function attempt<T>(
 	claims: Record<string, unknown>,
 	role: 'anon' | 'authenticated' | 'service_role',
 	fn: (tx: Tx) => Promise<T>,
 	readOnly: boolean
 ): Promise<T> {
-	const connection = await pool().reserve();
+	const connection = await reserve();
 	let released = false;
 	const lost = { value: false };
 	const release = () => {
