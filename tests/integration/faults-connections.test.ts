@@ -8,12 +8,16 @@ import { pause, startServer } from './realtime-helpers';
 // connections are ended from the server side (pg_terminate_backend, as a Postgres restart or an
 // operator would) and it must neither crash the process nor stay broken.
 
-/** Ends this database's connections whose application_name matches. */
+/**
+ * Ends this database's connections whose application_name matches. Not one that is reading the
+ * array types just after connecting: postgres.js leaves that failure unhandled, which db/index.ts
+ * logs in the app process but vitest reports from its own handler.
+ */
 async function terminate(applicationName: string): Promise<number> {
 	const rows = await ownerDb()<{ ok: boolean }[]>`
 		select pg_terminate_backend(pid) as ok from pg_stat_activity
 		where datname = current_database() and pid <> pg_backend_pid()
-		  and application_name = ${applicationName}`;
+		  and application_name = ${applicationName} and query not like '%pg_catalog.pg_type%'`;
 	return rows.length;
 }
 
@@ -47,6 +51,44 @@ describe('the app pool', () => {
 		await pause(100);
 		const [row] = await readAs(null, (tx) => tx<{ two: number }[]>`select 2 as two`);
 		expect(row.two).toBe(2);
+	});
+});
+
+describe('the app pool under load', () => {
+	it('works again at once after its connections are ended, twenty times, mid-transaction', async () => {
+		let running = true;
+		const outcomes = { ok: 0, unavailable: 0, other: [] as unknown[] };
+		const workers = Array.from({ length: 30 }, async (_, i) => {
+			while (running) {
+				try {
+					if (i % 2) await readAs(null, (tx) => tx`select pg_sleep(0.005)`);
+					else
+						await asService(async (tx) => {
+							await tx`select pg_sleep(0.005)`;
+							await tx`select 1`;
+						});
+					outcomes.ok += 1;
+				} catch (error) {
+					if (error instanceof DatabaseUnavailable) outcomes.unavailable += 1;
+					else outcomes.other.push(error);
+				}
+			}
+		});
+		for (let round = 0; round < 20; round++) {
+			await pause(100 + Math.random() * 200);
+			await terminate('tessera');
+		}
+		await pause(500);
+		const before = outcomes.ok;
+		await pause(1000);
+		running = false;
+		await Promise.all(workers);
+		expect(outcomes.other).toEqual([]);
+		expect(outcomes.unavailable).toBeGreaterThan(0);
+		// A second after the last termination, transactions go through again.
+		expect(outcomes.ok - before).toBeGreaterThan(20);
+		const [row] = await asService((tx) => tx<{ one: number }[]>`select 1 as one`);
+		expect(row.one).toBe(1);
 	});
 });
 

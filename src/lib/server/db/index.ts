@@ -38,7 +38,35 @@ export function pool(): postgres.Sql {
 		onnotice: () => {},
 		connection: { application_name: 'tessera' }
 	});
+	ignoreTypeFetchFailures();
 	return store[POOL];
+}
+
+/**
+ * postgres.js reads the array types on every new connection, in a promise nobody handles: a
+ * connection ended during that read (a restart, pg_terminate_backend) would be an unhandled
+ * rejection and end the process. That one failure is logged; any other unhandled rejection still
+ * ends the process, as Node does by default.
+ */
+function ignoreTypeFetchFailures() {
+	const INSTALLED = Symbol.for('tessera.db.typeFetchGuard');
+	const flags = globalThis as unknown as Record<symbol, boolean | undefined>;
+	if (flags[INSTALLED]) return;
+	flags[INSTALLED] = true;
+	process.on('unhandledRejection', (reason) => {
+		const query = (reason as { query?: unknown } | null)?.query;
+		if (
+			isConnectionFailure(reason) &&
+			typeof query === 'string' &&
+			query.includes('pg_catalog.pg_type')
+		) {
+			console.error(
+				'A new database connection closed while it was being set up; it will reconnect.'
+			);
+			return;
+		}
+		throw reason;
+	});
 }
 
 export async function closePool() {
@@ -130,7 +158,15 @@ async function attempt<T>(
 ): Promise<T> {
 	const connection = await reserve();
 	let released = false;
-	const lost = { value: false };
+	let onLost: (error: unknown) => void = noop;
+	const closed = new Promise<never>((_, reject) => (onLost = reject));
+	closed.catch(noop);
+	const lost = {
+		value: false,
+		// A query in flight when the connection closed may never settle: give up on it.
+		notify: () =>
+			onLost(Object.assign(new Error('The connection closed.'), { code: 'CONNECTION_CLOSED' }))
+	};
 	const release = () => {
 		if (released) return;
 		released = true;
@@ -148,18 +184,33 @@ async function attempt<T>(
 			       set_config('role', ${role}, true)`.execute();
 		begin.catch(noop);
 		context.catch(noop);
-		const result = await fn(connection);
-		await begin;
-		await context;
+		const result = await Promise.race([fn(connection), closed]);
+		await Promise.race([begin, closed]);
+		await Promise.race([context, closed]);
 		if (readOnly) {
 			connection`commit`.execute().then(release, release);
 		} else {
-			await connection`commit`;
+			await Promise.race([connection`commit`.execute(), closed]);
 			release();
 		}
 		return result;
 	} catch (error) {
-		if (!lost.value) await connection`rollback`.catch(noop);
+		// A server that ended the connection (57P01) sends that first and closes the socket next:
+		// the rollback may never be answered. Give it two seconds; unanswered, the connection is
+		// not handed back (closed, the pool reconnects it; stuck, it is better lost than reused).
+		if (!lost.value) {
+			let timer: ReturnType<typeof setTimeout> | undefined;
+			const rolledBack = await Promise.race([
+				connection`rollback`.execute().then(
+					() => true,
+					() => false
+				),
+				closed.catch(() => false),
+				new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), 2000)))
+			]);
+			clearTimeout(timer);
+			if (!rolledBack) lost.value = true;
+		}
 		release();
 		throw error;
 	}
@@ -178,7 +229,11 @@ const closedHandlers = new WeakSet<object>();
  * refused with CONNECTION_CLOSED instead; other users of the connection object are untouched
  * (a query carries the handler of the reservation that made it).
  */
-function guardReserved(raw: RawConnection, first: unknown, lost: { value: boolean }) {
+function guardReserved(
+	raw: RawConnection,
+	first: unknown,
+	lost: { value: boolean; notify: () => void }
+) {
 	const handler = (first as RawQuery).handler;
 	if (!guarded.has(raw)) {
 		guarded.add(raw);
@@ -194,6 +249,7 @@ function guardReserved(raw: RawConnection, first: unknown, lost: { value: boolea
 	raw.onclose = () => {
 		lost.value = true;
 		closedHandlers.add(handler as object);
+		lost.notify();
 	};
 	return true;
 }
