@@ -411,7 +411,7 @@ export type HttpResult = { start: number; end: number; status: number };
 /**
  * Requests `path` at up to `perSecond`, with a session cookie and at most `maxInFlight` at once
  * (a tick with that many unanswered is skipped: the rate is what the server keeps up with, not a
- * queue that grows without end). Each request has 5 s (status 0: no answer). Records when each
+ * queue that grows without end). Each request has 15 s (status 0: no answer). Records when each
  * started and ended and how it was answered.
  */
 export function httpLoad(
@@ -437,7 +437,7 @@ export function httpLoad(
 				continue;
 			}
 			const start = Date.now();
-			const request = fetch(`${url}${path}`, { headers, signal: AbortSignal.timeout(5000) })
+			const request = fetch(`${url}${path}`, { headers, signal: AbortSignal.timeout(15_000) })
 				.then(
 					async (response) => {
 						await response.arrayBuffer();

@@ -127,17 +127,27 @@ const DIED_IN_USE = new Set([
 
 /**
  * A connection of the pool. While the database is known to be down, a request waits at most
- * 1.5 s for one (then 503), instead of queueing behind every other; otherwise up to 10 s.
+ * 1.5 s for one (then 503) instead of queueing behind every other. Otherwise it asks again after
+ * 2 s (up to 10 s in all): postgres.js drops a waiting reservation when the connection it was
+ * handed to closes first, and that request would wait for ever.
  */
 async function reserve(): Promise<postgres.ReservedSql> {
+	if (downSince !== null) return reserveWithin(1500);
+	try {
+		return await reserveWithin(2000);
+	} catch {
+		return reserveWithin(downSince === null ? 8000 : 1500);
+	}
+}
+
+async function reserveWithin(ms: number): Promise<postgres.ReservedSql> {
 	const reserving = pool().reserve();
 	let timer: ReturnType<typeof setTimeout> | undefined;
-	const limit = downSince === null ? 10_000 : 1500;
 	const timeout = new Promise<never>((_, reject) => {
 		timer = setTimeout(
 			() =>
 				reject(Object.assign(new Error('No database connection.'), { code: 'CONNECT_TIMEOUT' })),
-			limit
+			ms
 		);
 	});
 	try {
