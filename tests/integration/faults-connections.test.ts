@@ -62,11 +62,12 @@ describe('the app pool under load', () => {
 			while (running) {
 				try {
 					if (i % 2) await readAs(null, (tx) => tx`select pg_sleep(0.005)`);
-					else
+					else {
 						await asService(async (tx) => {
 							await tx`select pg_sleep(0.005)`;
 							await tx`select 1`;
 						});
+					}
 					outcomes.ok += 1;
 				} catch (error) {
 					if (error instanceof DatabaseUnavailable) outcomes.unavailable += 1;
