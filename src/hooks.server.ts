@@ -9,7 +9,8 @@ import {
 } from '$lib/server/auth/session';
 import { attachSocketServer, closeSocketServer } from '$lib/server/realtime/server';
 import { startJobs, stopJobs } from '$lib/server/jobs';
-import { closePool } from '$lib/server/db';
+import { closePool, DATABASE_DOWN_MESSAGE, isConnectionFailure } from '$lib/server/db';
+import { closeListener } from '$lib/server/db/listen';
 import { maxUploadBytes } from '$lib/server/resources';
 import { maxUploadRequestBytes, UPLOAD_PATHS } from '$lib/server/resources/http';
 
@@ -24,11 +25,11 @@ export const init: ServerInit = async () => {
 	// ours is cut from under us (pg-boss and the socket server's listeners would log errors).
 	(globalThis as Record<symbol, unknown>)[Symbol.for('tessera.shutdown')] = async () => {
 		await Promise.allSettled([stopJobs(), closeSocketServer()]);
-		await closePool();
+		await Promise.allSettled([closePool(), closeListener()]);
 	};
 };
 
-export const handle: Handle = async ({ event, resolve }) => {
+const handleRequest: Handle = async ({ event, resolve }) => {
 	const isApi = event.url.pathname.startsWith('/api/');
 	const declared = event.request.headers.get('content-length');
 	const length = Number(declared ?? 0);
@@ -86,7 +87,35 @@ export const handle: Handle = async ({ event, resolve }) => {
 	return response;
 };
 
-export const handleError: HandleServerError = ({ error, status }) => {
+/** Requests whose page or action failed because the database did not answer (handleError). */
+const databaseDown = new WeakSet<object>();
+
+/** While the database is away every request answers 503 at once, with a message, not a 500. */
+export const handle: Handle = async (input) => {
+	const { event } = input;
+	try {
+		const response = await handleRequest(input);
+		if (!databaseDown.has(event)) return response;
+		const headers = new Headers(response.headers);
+		headers.set('retry-after', '2');
+		return new Response(response.body, { status: 503, headers });
+	} catch (error) {
+		if (!isConnectionFailure(error)) throw error;
+		const headers = { 'retry-after': '2' };
+		return event.url.pathname.startsWith('/api/')
+			? Response.json(
+					{ error: { code: 'unavailable', message: DATABASE_DOWN_MESSAGE, issues: [] } },
+					{ status: 503, headers }
+				)
+			: new Response(DATABASE_DOWN_MESSAGE, { status: 503, headers });
+	}
+};
+
+export const handleError: HandleServerError = ({ error, event, status }) => {
+	if (isConnectionFailure(error)) {
+		databaseDown.add(event);
+		return { message: DATABASE_DOWN_MESSAGE, code: 'unavailable' };
+	}
 	if (status !== 404) console.error(error);
 	return {
 		message:

@@ -2,14 +2,17 @@
 // The app's socket server alone, as its own process, for the two-server and fault tests:
 // loads src/lib/server/realtime/server.ts through Vite (as bench/lib.js does) and listens on
 // PORT (0: any free port). Prints `LISTENING <port>` once it accepts connections. Needs
-// TESSERA_APP_DATABASE_URL. With an IPC channel (bench/realtime.js), answers 'memory' with its
+// TESSERA_APP_DATABASE_URL, or TESSERA_DATA_DIR to open its own embedded Postgres there as
+// `npm start` does (the crash tests: a kill -9 leaves that Postgres running). With an IPC channel (bench/realtime.js), answers 'memory' with its
 // memory use after a garbage collection (run with --expose-gc).
 import { createServer as createHttpServer } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServer } from 'vite';
+import { prepareAppDatabase } from '../../scripts/open-database.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const db = process.env.TESSERA_DATA_DIR ? await prepareAppDatabase({ seed: false }) : null;
 const vite = await createServer({
 	root,
 	configFile: false,
@@ -35,6 +38,7 @@ process.on('message', (message) => {
 const stop = async () => {
 	await realtime.closeSocketServer();
 	await vite.close();
+	await db?.stop();
 	process.exit(0);
 };
 process.on('SIGTERM', () => void stop());

@@ -1,4 +1,5 @@
 import { json, type RequestEvent } from '@sveltejs/kit';
+import { DATABASE_DOWN_MESSAGE, isConnectionFailure } from '$lib/server/db';
 import { DomainError } from '$lib/server/errors';
 import type { SessionUser } from '$lib/server/auth/session';
 
@@ -51,6 +52,9 @@ async function respond(run: () => Promise<unknown>, status: number): Promise<Res
 				? { 'retry-after': String(error.retryAfterSeconds) }
 				: {};
 			return errorResponse(error.status, error.code, error.message, error.issues, headers);
+		}
+		if (isConnectionFailure(error)) {
+			return errorResponse(503, 'unavailable', DATABASE_DOWN_MESSAGE, [], { 'retry-after': '2' });
 		}
 		console.error(error);
 		return errorResponse(500, 'internal', 'Something went wrong on our side. Try again.');

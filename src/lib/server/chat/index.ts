@@ -563,6 +563,25 @@ export async function messageForBroadcast(messageId: string): Promise<Message | 
 	});
 }
 
+/**
+ * Messages of these groups stored since `since`, by channel and seq, read by the system: what the
+ * relay broadcasts again after its LISTEN connection came back (realtime/relay.ts).
+ */
+export async function recentForBroadcast(
+	groupIds: string[],
+	since: Date,
+	limit = 5000
+): Promise<Message[]> {
+	if (groupIds.length === 0) return [];
+	return asService(async (tx) => {
+		const rows = await tx<MessageRow[]>`
+			select ${messageColumns(tx)} from public.messages m
+			where m.group_id = any(${groupIds}::uuid[]) and m.created_at >= ${since}
+			order by m.channel_id, m.seq limit ${limit}`;
+		return toMessages(tx, rows, '');
+	});
+}
+
 /** Words of a search as a prefix query: "bio lab" finds "biology labs". */
 function prefixQuery(text: string): string {
 	const words = text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];

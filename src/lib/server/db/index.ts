@@ -28,12 +28,45 @@ export function pool(): postgres.Sql {
 	store[POOL] ??= postgres(appDatabaseUrl(), {
 		max: Number(process.env.DATABASE_POOL_SIZE ?? 10),
 		idle_timeout: 30,
+		// A database that does not answer fails a request in seconds (503), not after the default 30 s.
+		connect_timeout: Number(process.env.DATABASE_CONNECT_TIMEOUT ?? 2),
+		// postgres.js waits up to 20 s between attempts after a few failures (3^n / 100 s): a
+		// Postgres back after a restart would wait that long for us. Retry within half a second.
+		backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 0.5),
 		// Transaction poolers (Supabase's port 6543) cannot keep prepared statements.
 		prepare: process.env.DATABASE_PREPARE !== 'false',
 		onnotice: () => {},
 		connection: { application_name: 'tessera' }
 	});
+	ignoreTypeFetchFailures();
 	return store[POOL];
+}
+
+/**
+ * postgres.js reads the array types on every new connection, in a promise nobody handles: a
+ * connection ended during that read (a restart, pg_terminate_backend) would be an unhandled
+ * rejection and end the process. That one failure is logged; any other unhandled rejection still
+ * ends the process, as Node does by default.
+ */
+function ignoreTypeFetchFailures() {
+	const INSTALLED = Symbol.for('tessera.db.typeFetchGuard');
+	const flags = globalThis as unknown as Record<symbol, boolean | undefined>;
+	if (flags[INSTALLED]) return;
+	flags[INSTALLED] = true;
+	process.on('unhandledRejection', (reason) => {
+		const query = (reason as { query?: unknown } | null)?.query;
+		if (
+			isConnectionFailure(reason) &&
+			typeof query === 'string' &&
+			query.includes('pg_catalog.pg_type')
+		) {
+			console.error(
+				'A new database connection closed while it was being set up; it will reconnect.'
+			);
+			return;
+		}
+		throw reason;
+	});
 }
 
 export async function closePool() {
@@ -59,36 +92,216 @@ async function transaction<T>(
 	fn: (tx: Tx) => Promise<T>,
 	readOnly = false
 ): Promise<T> {
-	const connection = await pool().reserve();
-	let released = false;
-	const release = () => {
-		if (!released) {
-			released = true;
-			connection.release();
+	try {
+		const result = await attempt(claims, role, fn, readOnly);
+		downSince = null;
+		return result;
+	} catch (error) {
+		if (!isConnectionFailure(error)) throw error;
+		downSince ??= Date.now();
+		// A read can run again on a fresh connection (the pool may have held one the server had
+		// already closed); a write might have committed, so it is not repeated here.
+		if (readOnly && DIED_IN_USE.has(String((error as { code?: unknown }).code))) {
+			try {
+				return await attempt(claims, role, fn, readOnly);
+			} catch (again) {
+				if (isConnectionFailure(again)) throw new DatabaseUnavailable(again);
+				throw again;
+			}
 		}
+		throw new DatabaseUnavailable(error);
+	}
+}
+
+/** Since when transactions fail for want of the database (null: the last one worked). */
+let downSince: number | null = null;
+
+/** A connection that was working and was closed under us: a fresh one may well work. */
+const DIED_IN_USE = new Set([
+	'CONNECTION_CLOSED',
+	'CONNECTION_DESTROYED',
+	'ECONNRESET',
+	'EPIPE',
+	'57P01'
+]);
+
+/**
+ * A connection of the pool. While the database is known to be down, a request waits at most
+ * 1.5 s for one (then 503) instead of queueing behind every other. Otherwise it asks again after
+ * 2 s (up to 10 s in all): postgres.js drops a waiting reservation when the connection it was
+ * handed to closes first, and that request would wait for ever.
+ */
+async function reserve(): Promise<postgres.ReservedSql> {
+	if (downSince !== null) return reserveWithin(1500);
+	try {
+		return await reserveWithin(2000);
+	} catch {
+		return reserveWithin(downSince === null ? 8000 : 1500);
+	}
+}
+
+async function reserveWithin(ms: number): Promise<postgres.ReservedSql> {
+	const reserving = pool().reserve();
+	let timer: ReturnType<typeof setTimeout> | undefined;
+	const timeout = new Promise<never>((_, reject) => {
+		timer = setTimeout(
+			() =>
+				reject(Object.assign(new Error('No database connection.'), { code: 'CONNECT_TIMEOUT' })),
+			ms
+		);
+	});
+	try {
+		return await Promise.race([reserving, timeout]);
+	} catch (error) {
+		reserving.then((connection) => connection.release(), noop);
+		throw error;
+	} finally {
+		clearTimeout(timer);
+	}
+}
+
+async function attempt<T>(
+	claims: Record<string, unknown>,
+	role: 'anon' | 'authenticated' | 'service_role',
+	fn: (tx: Tx) => Promise<T>,
+	readOnly: boolean
+): Promise<T> {
+	const connection = await reserve();
+	let released = false;
+	let onLost: (error: unknown) => void = noop;
+	const closed = new Promise<never>((_, reject) => (onLost = reject));
+	closed.catch(noop);
+	const lost = {
+		value: false,
+		// A query in flight when the connection closed may never settle: give up on it.
+		notify: () =>
+			onLost(Object.assign(new Error('The connection closed.'), { code: 'CONNECTION_CLOSED' }))
+	};
+	const release = () => {
+		if (released) return;
+		released = true;
+		// A closed connection is already back in the pool's closed queue; releasing it would put it
+		// among the open ones, and the next query on it would crash the process.
+		if (!lost.value) connection.release();
 	};
 	try {
-		const begin = (readOnly ? connection`begin read only` : connection`begin`).execute();
+		const beginQuery = connection.unsafe(readOnly ? 'begin read only' : 'begin', [], {
+			onexecute: (raw: RawConnection) => guardReserved(raw, beginQuery, lost)
+		} as postgres.UnsafeQueryOptions);
+		const begin = beginQuery.execute();
 		const context = connection`
 			select set_config('request.jwt.claims', ${JSON.stringify(claims)}, true),
 			       set_config('role', ${role}, true)`.execute();
 		begin.catch(noop);
 		context.catch(noop);
-		const result = await fn(connection);
-		await begin;
-		await context;
+		const result = await Promise.race([fn(connection), closed]);
+		await Promise.race([begin, closed]);
+		await Promise.race([context, closed]);
 		if (readOnly) {
 			connection`commit`.execute().then(release, release);
 		} else {
-			await connection`commit`;
+			await Promise.race([connection`commit`.execute(), closed]);
 			release();
 		}
 		return result;
 	} catch (error) {
-		await connection`rollback`.catch(noop);
+		// A server that ended the connection (57P01) sends that first and closes the socket next:
+		// the rollback may never be answered. Give it two seconds; unanswered, the connection is
+		// not handed back (closed, the pool reconnects it; stuck, it is better lost than reused).
+		if (!lost.value) {
+			let timer: ReturnType<typeof setTimeout> | undefined;
+			const rolledBack = await Promise.race([
+				connection`rollback`.execute().then(
+					() => true,
+					() => false
+				),
+				closed.catch(() => false),
+				new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), 2000)))
+			]);
+			clearTimeout(timer);
+			if (!rolledBack) lost.value = true;
+		}
 		release();
 		throw error;
 	}
+}
+
+type RawQuery = { handler: unknown; reject: (error: unknown) => void };
+type RawConnection = { execute: (query: RawQuery) => unknown; onclose?: unknown };
+
+const guarded = new WeakSet<RawConnection>();
+const closedHandlers = new WeakSet<object>();
+
+/**
+ * postgres.js 3.4.9 crashes the process (an uncaught TypeError in `nextWrite`) when a query is
+ * sent on a reserved connection after its socket closed (porsager/postgres#1208: a terminated
+ * backend, a Postgres restart). Once this reservation's connection closes, its later queries are
+ * refused with CONNECTION_CLOSED instead; other users of the connection object are untouched
+ * (a query carries the handler of the reservation that made it).
+ */
+function guardReserved(
+	raw: RawConnection,
+	first: unknown,
+	lost: { value: boolean; notify: () => void }
+) {
+	const handler = (first as RawQuery).handler;
+	if (!guarded.has(raw)) {
+		guarded.add(raw);
+		const execute = raw.execute;
+		raw.execute = (query: RawQuery) => {
+			if (!closedHandlers.has(query.handler as object)) return execute(query);
+			query.reject(
+				Object.assign(new Error('The connection closed.'), { code: 'CONNECTION_CLOSED' })
+			);
+			return true;
+		};
+	}
+	raw.onclose = () => {
+		lost.value = true;
+		closedHandlers.add(handler as object);
+		lost.notify();
+	};
+	return true;
+}
+
+/**
+ * The database could not be reached or dropped the connection: nothing the caller did wrong,
+ * worth a retry in a moment. Pages and the API answer 503, sockets a retryable `unavailable`.
+ */
+export const DATABASE_DOWN_MESSAGE =
+	'The database is not answering right now. Try again in a moment.';
+
+export class DatabaseUnavailable extends Error {
+	constructor(cause: unknown) {
+		super(DATABASE_DOWN_MESSAGE, { cause });
+		this.name = 'DatabaseUnavailable';
+	}
+}
+
+/** Socket-level failures (postgres.js and Node codes) and the server's connection errors. */
+const CONNECTION_CODES = new Set([
+	'ECONNREFUSED',
+	'ECONNRESET',
+	'ETIMEDOUT',
+	'EPIPE',
+	'EHOSTUNREACH',
+	'ENETUNREACH',
+	'CONNECT_TIMEOUT',
+	'CONNECTION_CLOSED',
+	'CONNECTION_ENDED',
+	'CONNECTION_DESTROYED',
+	'57P01', // admin_shutdown: terminated by pg_terminate_backend or a fast shutdown
+	'57P02', // crash_shutdown
+	'57P03', // cannot_connect_now: starting up or shutting down
+	'53300' // too_many_connections
+]);
+
+/** Whether `error` says the database went away (rather than refused what was asked). */
+export function isConnectionFailure(error: unknown): boolean {
+	if (error instanceof DatabaseUnavailable) return true;
+	const code = (error as { code?: unknown } | null)?.code;
+	if (typeof code !== 'string') return false;
+	return CONNECTION_CODES.has(code) || code.startsWith('08');
 }
 
 function claimsFor(actor: Actor, via: Via) {

@@ -250,12 +250,23 @@ export async function openDatabase({
 	log(
 		`Starting the embedded Postgres (data in ${path.relative(process.cwd(), dataDir) || dataDir})`
 	);
-	const pg = await startEmbeddedPostgres({ dataDir });
+	// TESSERA_DB_PORT keeps the embedded Postgres on one port across restarts (else any free one).
+	const pg = await startEmbeddedPostgres({
+		dataDir,
+		log,
+		port: Number(process.env.TESSERA_DB_PORT)
+	});
 	const adminUrl = withDatabase(pg.url, 'postgres');
-	return { adminUrl, appUrl: appUrlFor(adminUrl, 'tessera_app'), embedded: true, stop: pg.stop };
+	// The app role's password is generated with the folder and kept in it, as the superuser's.
+	return {
+		adminUrl,
+		appUrl: appUrlFor(adminUrl, pg.appPassword),
+		embedded: true,
+		stop: pg.stop
+	};
 }
 
-/** The password the app role gets: fixed for the loopback-only embedded cluster. */
+/** The password the app role gets (migrate sets it): the one in its URL. */
 export function appPasswordFor(/** @type {string} */ appUrl) {
 	return decodeURIComponent(new URL(appUrl).password);
 }

@@ -576,3 +576,15 @@ export function dueForRefresh(now = new Date(), limit = 100): Promise<string[]> 
 		return rows.map((row) => row.group_id);
 	});
 }
+
+/**
+ * Every dynamic learner group: refreshed after the app's LISTEN connection was down, when the
+ * notifications naming them were lost (a refresh whose facts did not change is cheap).
+ */
+export function dynamicGroupIds(): Promise<string[]> {
+	return asService(async (tx) => {
+		const rows = await tx<{ groupId: string }[]>`
+			select group_id as "groupId" from public.learner_group_criteria where refresh_mode = 'dynamic'`;
+		return rows.map((row) => row.groupId);
+	});
+}

@@ -1,4 +1,5 @@
-import { asService, pool } from '$lib/server/db';
+import { asService } from '$lib/server/db';
+import { listen } from '$lib/server/db/listen';
 import { isUuid } from '$lib/server/validate';
 import { emitToUsers } from '$lib/server/realtime/notify';
 import * as learnerGroups from '$lib/server/learner-groups';
@@ -78,13 +79,23 @@ export async function progressChanged(courseIds: string[], userIds: string[] = [
  * to stop listening.
  */
 export async function listenForFactChanges(): Promise<() => Promise<void>> {
-	const listener = await pool().listen('tessera_learner_groups', (payload) => {
-		for (const groupId of payload.split(',')) {
+	const queue = (groupIds: Iterable<string>) => {
+		for (const groupId of groupIds) {
 			if (!isUuid(groupId)) continue;
 			scheduler(groupId).catch((error) =>
 				console.error('Could not queue a learner group refresh', error)
 			);
 		}
-	});
-	return listener.unlisten;
+	};
+	return listen(
+		'tessera_learner_groups',
+		(payload) => queue(payload.split(',')),
+		// Notifications sent while the connection was down are lost: look at every dynamic group.
+		() => {
+			learnerGroups
+				.dynamicGroupIds()
+				.then(queue)
+				.catch((error) => console.error('Could not catch up on learner group facts', error));
+		}
+	);
 }

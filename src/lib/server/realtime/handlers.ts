@@ -1,6 +1,7 @@
 import type { ErrorBody, Result } from '$lib/realtime/events';
 import * as chat from '$lib/server/chat';
 import { RateLimiter } from '$lib/server/chat/rate-limit';
+import { isConnectionFailure } from '$lib/server/db';
 import { DomainError, NOT_FOUND_MESSAGE } from '$lib/server/errors';
 import { parse } from '$lib/server/validate';
 import * as schemas from '$lib/schemas/chat';
@@ -23,6 +24,14 @@ export function toErrorBody(error: unknown): ErrorBody {
 			code: error.code,
 			message: error.message,
 			...(error.retryAfterSeconds ? { retryAfterMs: error.retryAfterSeconds * 1000 } : {})
+		};
+	}
+	if (isConnectionFailure(error)) {
+		// Nothing was stored (or a retry with the same client id returns what was): send again.
+		return {
+			code: 'unavailable',
+			message: 'The database is not answering. Retrying…',
+			retryAfterMs: 1000
 		};
 	}
 	console.error('Socket event failed', error);

@@ -1,6 +1,6 @@
 import type { Message } from '$lib/realtime/events';
 import * as chat from '$lib/server/chat';
-import { pool } from '$lib/server/db';
+import { listen } from '$lib/server/db/listen';
 import type { TesseraIo } from './server';
 
 type Notification =
@@ -9,23 +9,31 @@ type Notification =
 			author: { id: string | null; displayName: string };
 	  });
 
+/** Read again after a reconnect: messages begun this long before the connection dropped. */
+const CATCHUP_MARGIN_MS = 30_000;
+
 /**
  * Sends each new message to this process's sockets in the order the database committed them
  * (private.messages_notify). Every process listens, so no message goes through the adapter and
- * no two processes can interleave a channel's messages differently.
+ * no two processes can interleave a channel's messages differently. After the LISTEN connection
+ * comes back, the messages stored meanwhile are read from the table and sent in seq order; a
+ * channel's messages at or below the last seq sent are never sent twice.
  */
 export class MessageRelay {
 	private queue: Promise<void> = Promise.resolve();
 	private pending = 0;
+	private readonly lastSeq = new Map<string, number>();
 	private unlisten: (() => Promise<void>) | undefined;
 	readonly listening: Promise<void>;
 
 	constructor(private readonly io: TesseraIo) {
-		this.listening = pool()
-			.listen('tessera_messages', (payload) => this.receive(payload))
-			.then((listener) => {
-				this.unlisten = listener.unlisten;
-			});
+		this.listening = listen(
+			'tessera_messages',
+			(payload) => this.receive(payload),
+			(downSince) => this.catchUp(downSince)
+		).then((unlisten) => {
+			this.unlisten = unlisten;
+		});
 		this.listening.catch((error) => console.error('Could not listen for new messages', error));
 	}
 
@@ -34,7 +42,40 @@ export class MessageRelay {
 	}
 
 	private emit(message: Message) {
+		const last = this.lastSeq.get(message.channelId) ?? 0;
+		if (message.seq <= last) return;
+		if (this.lastSeq.size > 100_000) this.lastSeq.clear();
+		this.lastSeq.set(message.channelId, message.seq);
 		this.io.local.to(`group:${message.groupId}`).emit('message:new', message);
+	}
+
+	/** Runs `task` after everything queued, holding back live notifications meanwhile. */
+	private enqueue(task: () => Promise<void>) {
+		this.pending += 1;
+		this.queue = this.queue
+			.then(task)
+			.catch((error) => console.error('Could not relay a message', error))
+			.finally(() => {
+				this.pending -= 1;
+			});
+	}
+
+	private catchUp(downSince: Date, attempt = 0) {
+		const groupIds = [...this.io.of('/').adapter.rooms.keys()]
+			.filter((room) => room.startsWith('group:'))
+			.map((room) => room.slice('group:'.length));
+		const since = new Date(downSince.getTime() - CATCHUP_MARGIN_MS);
+		this.enqueue(async () => {
+			let missed: Message[];
+			try {
+				missed = await chat.recentForBroadcast(groupIds, since);
+			} catch (error) {
+				// The database went away again: the next reconnect catches up, or this retry does.
+				if (attempt < 10) setTimeout(() => this.catchUp(downSince, attempt + 1), 1000).unref();
+				throw error;
+			}
+			for (const message of missed) this.emit(message);
+		});
 	}
 
 	private receive(payload: string) {
@@ -49,18 +90,12 @@ export class MessageRelay {
 			this.emit(toMessage(data));
 			return;
 		}
-		// Behind a message that is being read back: wait for it, to keep the order.
-		this.pending += 1;
-		this.queue = this.queue
-			.then(async () => {
-				const message =
-					'fetch' in data ? await chat.messageForBroadcast(data.fetch) : toMessage(data);
-				if (message) this.emit(message);
-			})
-			.catch((error) => console.error('Could not relay a message', error))
-			.finally(() => {
-				this.pending -= 1;
-			});
+		// Behind a message that is being read back (or a catch-up): wait for it, to keep the order.
+		this.enqueue(async () => {
+			const message =
+				'fetch' in data ? await chat.messageForBroadcast(data.fetch) : toMessage(data);
+			if (message) this.emit(message);
+		});
 	}
 }
 

@@ -1,4 +1,5 @@
-import { pool, readAs } from '$lib/server/db';
+import { readAs } from '$lib/server/db';
+import { listen } from '$lib/server/db/listen';
 import type { TesseraIo, TesseraSocket } from './server';
 import { schedulePresence } from './presence';
 
@@ -29,21 +30,15 @@ export class RoomKeeper {
 	readonly listening: Promise<void>;
 
 	constructor(private readonly io: TesseraIo) {
-		let first = true;
-		this.listening = pool()
-			.listen(
-				'tessera_membership',
-				(payload) => this.onNotification(payload),
-				() => {
-					// After a reconnect notifications may have been missed: re-read everyone.
-					if (!first) this.refreshAll();
-					first = false;
-				}
-			)
-			.then((listener) => {
-				this.unlisten = listener.unlisten;
-				if (this.stopped) void listener.unlisten().catch(() => {});
-			});
+		this.listening = listen(
+			'tessera_membership',
+			(payload) => this.onNotification(payload),
+			// Notifications sent while the connection was down are lost: re-read everyone.
+			() => this.refreshAll()
+		).then((unlisten) => {
+			this.unlisten = unlisten;
+			if (this.stopped) void unlisten().catch(() => {});
+		});
 		this.listening.catch((error) =>
 			console.error('Could not listen for membership changes', error)
 		);

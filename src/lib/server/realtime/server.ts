@@ -45,16 +45,49 @@ function postgresAdapter() {
 		connectionString: url,
 		max: Number(process.env.REALTIME_ADAPTER_POOL_SIZE ?? 4),
 		options: '-c role=service_role',
-		application_name: 'tessera-realtime'
+		application_name: 'tessera-realtime',
+		connectionTimeoutMillis: 2000
 	});
-	adapterPool.on('error', (error) => console.error('Realtime adapter connection failed', error));
+	ownClientErrors(adapterPool);
 	return {
 		adapterPool,
 		adapter: createAdapter(adapterPool, {
 			tableName: 'private.socket_io_attachments',
-			errorHandler: (error) => console.error('Realtime adapter error', error)
+			errorHandler: (error) => console.error('Realtime adapter error:', error.message)
 		})
 	};
+}
+
+/**
+ * The adapter keeps one pool client checked out for its LISTEN and reconnects (with a random
+ * 1–3 s delay) when that client ends, but attaches no 'error' handler to it: a terminated backend
+ * (57P01) would be an unhandled 'error' event and end the process. Every client of the pool gets
+ * a handler here; a checked-out client that fails is given back to the pool as broken, so the
+ * pool drops it (else each reconnect would leak one of its slots) and the adapter reconnects.
+ */
+function ownClientErrors(adapterPool: pg.Pool) {
+	const checkedOut = new WeakSet<pg.PoolClient>();
+	adapterPool.on('acquire', (client) => checkedOut.add(client));
+	adapterPool.on('release', (_error, client) => checkedOut.delete(client));
+	adapterPool.on('error', (error) =>
+		console.error('Realtime adapter connection lost:', error.message)
+	);
+	adapterPool.on('connect', (client) => {
+		const giveBack = (error: Error) => {
+			if (!checkedOut.has(client)) return;
+			checkedOut.delete(client);
+			try {
+				(client as pg.PoolClient).release(error);
+			} catch {
+				// Already given back.
+			}
+		};
+		client.on('error', (error) => {
+			console.error('Realtime adapter connection lost:', error.message);
+			giveBack(error);
+		});
+		client.on('end', () => giveBack(new Error('The connection ended.')));
+	});
 }
 
 /** Resolves once this process listens for membership changes (tests wait for it). */

@@ -1,0 +1,165 @@
+import pg from 'pg';
+
+type Channel = {
+	onNotify: (payload: string) => void;
+	/** Runs after every reconnect, once LISTEN is back: read what was missed from the database. */
+	onReconnect?: (downSince: Date) => void;
+};
+
+const BACKOFF_MS = [100, 250, 500, 1000, 2000];
+const STATE = Symbol.for('tessera.db.listener');
+const store = globalThis as unknown as Record<symbol, Listener | undefined>;
+
+/**
+ * One LISTEN connection for the whole process (messages, memberships, learner groups). It owns
+ * its pg client and handles every error: when the connection drops (Postgres restarted, the
+ * backend terminated), it reconnects with backoff, listens again on every channel and tells each
+ * channel it may have missed notifications. postgres.js's own listen retries once and then stops.
+ */
+class Listener {
+	private readonly channels = new Map<string, Channel[]>();
+	private client: pg.Client | undefined;
+	private connecting: Promise<void> | undefined;
+	private attempt = 0;
+	private timer: NodeJS.Timeout | undefined;
+	private stopped = false;
+	private everConnected = false;
+	/** When the connection was last lost (null while listening). */
+	downSince: number | null = Date.now();
+
+	get connected() {
+		return this.client !== undefined;
+	}
+
+	async add(name: string, channel: Channel): Promise<() => Promise<void>> {
+		const known = this.channels.get(name);
+		if (known) known.push(channel);
+		else this.channels.set(name, [channel]);
+		if (this.client && !known) await this.client.query(`listen ${pg.escapeIdentifier(name)}`);
+		else await this.ready();
+		return async () => {
+			const left = (this.channels.get(name) ?? []).filter((c) => c !== channel);
+			if (left.length > 0) return void this.channels.set(name, left);
+			this.channels.delete(name);
+			await this.client?.query(`unlisten ${pg.escapeIdentifier(name)}`).catch(() => {});
+		};
+	}
+
+	/** Resolves once connected (rejects on the first failure, while retrying goes on). */
+	ready(): Promise<void> {
+		if (this.client) return Promise.resolve();
+		this.connecting ??= this.connect();
+		return this.connecting;
+	}
+
+	private async connect(): Promise<void> {
+		const url = process.env.TESSERA_APP_DATABASE_URL;
+		if (!url) throw new Error('TESSERA_APP_DATABASE_URL is not set.');
+		const client = new pg.Client({
+			connectionString: url,
+			application_name: 'tessera-listen',
+			connectionTimeoutMillis: 5000,
+			keepAlive: true
+		});
+		let lost = false;
+		const onLost = (error?: Error) => {
+			if (lost) return;
+			lost = true;
+			if (this.client === client) this.client = undefined;
+			this.downSince ??= Date.now();
+			if (error && !this.stopped) console.error('Lost the LISTEN connection:', error.message);
+			client.end().catch(() => {});
+			this.retry();
+		};
+		client.on('error', onLost);
+		client.on('end', () => onLost());
+		client.on('notification', (message) => {
+			for (const channel of this.channels.get(message.channel) ?? []) {
+				channel.onNotify(message.payload ?? '');
+			}
+		});
+		try {
+			await client.connect();
+			for (const name of this.channels.keys()) {
+				await client.query(`listen ${pg.escapeIdentifier(name)}`);
+			}
+		} catch (error) {
+			this.connecting = undefined;
+			onLost();
+			throw error;
+		}
+		if (this.stopped) {
+			await client.end().catch(() => {});
+			return;
+		}
+		this.client = client;
+		this.connecting = undefined;
+		this.attempt = 0;
+		const downSince = new Date(this.downSince ?? Date.now());
+		this.downSince = null;
+		if (this.everConnected) {
+			for (const channel of [...this.channels.values()].flat()) channel.onReconnect?.(downSince);
+		}
+		this.everConnected = true;
+	}
+
+	private retry() {
+		if (this.stopped || this.timer || this.connecting) return;
+		const base = BACKOFF_MS[Math.min(this.attempt, BACKOFF_MS.length - 1)];
+		this.attempt += 1;
+		this.timer = setTimeout(
+			() => {
+				this.timer = undefined;
+				this.connecting ??= this.connect();
+				this.connecting.catch(() => {});
+			},
+			base * (0.75 + Math.random() / 2)
+		);
+		this.timer.unref();
+	}
+
+	async stop() {
+		this.stopped = true;
+		clearTimeout(this.timer);
+		const client = this.client;
+		this.client = undefined;
+		await client?.end().catch(() => {});
+	}
+}
+
+function listener(): Listener {
+	store[STATE] ??= new Listener();
+	return store[STATE];
+}
+
+/**
+ * Listens on a Postgres channel for the life of the process, across reconnects. `onReconnect`
+ * runs each time the connection came back (notifications sent meanwhile are lost: catch up from
+ * the tables). Resolves with how to stop listening once the first LISTEN is in place.
+ */
+export function listen(
+	name: string,
+	onNotify: (payload: string) => void,
+	onReconnect?: (downSince: Date) => void
+): Promise<() => Promise<void>> {
+	return listener().add(name, { onNotify, onReconnect });
+}
+
+/** The LISTEN connection for /healthz: off (nothing listens), listening, or reconnecting since when. */
+export function listenerState():
+	{ status: 'off' | 'listening' } | { status: 'reconnecting'; downSince: string } {
+	const current = store[STATE];
+	if (!current) return { status: 'off' };
+	if (current.connected) return { status: 'listening' };
+	return {
+		status: 'reconnecting',
+		downSince: new Date(current.downSince ?? Date.now()).toISOString()
+	};
+}
+
+/** Closes the LISTEN connection (at shutdown). */
+export async function closeListener() {
+	const current = store[STATE];
+	store[STATE] = undefined;
+	await current?.stop();
+}
