@@ -778,8 +778,10 @@ grant execute on function private.user_ids_by_email(emails text[]) to authentica
 -- Permissions: each answers "which of these ids may the current user …", from the helpers the
 -- policies use. A platform admin holds every permission; whether the thing exists (and is
 -- visible) is for the caller's own select to say. Security invoker (they grant nothing the
--- caller's own privileges do not), so anonymous visitors may call them too: they hold nothing,
--- and never reach private. The app's requireAccess and UI flags call them.
+-- caller's own privileges do not), so they call only helpers on the reviewed list that the caller
+-- may execute (the set-returning ones, never the internal *_array twins granted to no one).
+-- Anonymous visitors may call them too: they hold nothing, and are answered before anything in
+-- private is reached (anon may not use that schema). The app's requireAccess and UI flags call them.
 create or replace function public.may_manage_organisations(ids uuid[]) returns uuid[]
 language plpgsql stable security invoker set search_path = ''
 as $$
@@ -790,7 +792,7 @@ begin
   if private.is_platform_admin() then
     return ids;
   end if;
-  return array(select unnest(ids) intersect select unnest(private.admin_organisation_ids_array()));
+  return array(select unnest(ids) intersect select private.admin_organisation_ids());
 end
 $$;
 revoke all on function public.may_manage_organisations(ids uuid[]) from public, anon, authenticated, service_role;
@@ -806,7 +808,7 @@ begin
   if private.is_platform_admin() then
     return ids;
   end if;
-  return array(select unnest(ids) intersect select unnest(private.managed_course_ids_array()));
+  return array(select unnest(ids) intersect select private.managed_course_ids());
 end
 $$;
 revoke all on function public.may_manage_courses(ids uuid[]) from public, anon, authenticated, service_role;
@@ -1355,8 +1357,8 @@ begin
   announce := public.may_announce_in(visible);
   moderate := public.may_moderate_groups(visible);
   progress := public.may_see_group_progress(visible);
-  member_of := private.member_group_ids_array();
-  led := private.led_group_ids_array();
+  member_of := array(select private.member_group_ids());
+  led := array(select private.led_group_ids());
   return query
     select v.id, v.id = any (manage), v.id = any (manage_members), v.id = any (create_subgroups),
            v.id = any (readable), v.id = any (announce), v.id = any (moderate), v.id = any (progress),
@@ -1709,7 +1711,7 @@ begin
   return array(
     select unnest(ids)
     intersect
-    (select unnest(private.managed_group_ids_array()) union select unnest(private.leader_managed_group_ids_array()))
+    (select unnest(private.managed_group_ids_array()) union select private.leader_managed_group_ids())
   );
 end
 $$;
@@ -2562,7 +2564,7 @@ begin
   end if;
   return array(
     select g.id from public.groupings g
-    where g.id = any (ids) and g.course_id = any (private.managed_course_ids_array())
+    where g.id = any (ids) and g.course_id in (select private.managed_course_ids())
   );
 end
 $$;
@@ -3639,7 +3641,8 @@ revoke all on function private.message_reactions_changed() from public, anon, au
 -- Why the current user may not post in a channel, or null if they may. The system (no auth.uid())
 -- is held only to the channel's own state. The send trigger turns the reason into its error, the
 -- insert policy and the app's "can post" flag ask can_post_in. Takes the channel's row, so a
--- statement that has just created the channel can ask too.
+-- statement that has just created the channel can ask too. Granted to no one: the send trigger
+-- and can_post_in (both definer) call it; callers get only can_post_in's yes or no.
 create or replace function private.post_refusal(channel public.channels) returns text
 language plpgsql stable security definer set search_path = ''
 as $$
@@ -3669,7 +3672,6 @@ begin
 end
 $$;
 revoke all on function private.post_refusal(channel public.channels) from public, anon, authenticated, service_role;
-grant execute on function private.post_refusal(channel public.channels) to authenticated, service_role;
 
 create or replace function private.post_refusal(target uuid) returns text
 language sql stable security definer set search_path = ''
@@ -3677,7 +3679,6 @@ as $$
   select private.post_refusal((select c from public.channels c where c.id = target))
 $$;
 revoke all on function private.post_refusal(target uuid) from public, anon, authenticated, service_role;
-grant execute on function private.post_refusal(target uuid) to authenticated, service_role;
 
 create or replace function private.can_post_in(channel public.channels) returns boolean
 language sql stable security definer set search_path = ''

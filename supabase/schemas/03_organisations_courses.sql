@@ -170,8 +170,10 @@ grant execute on function private.user_ids_by_email(emails text[]) to authentica
 -- Permissions: each answers "which of these ids may the current user …", from the helpers the
 -- policies use. A platform admin holds every permission; whether the thing exists (and is
 -- visible) is for the caller's own select to say. Security invoker (they grant nothing the
--- caller's own privileges do not), so anonymous visitors may call them too: they hold nothing,
--- and never reach private. The app's requireAccess and UI flags call them.
+-- caller's own privileges do not), so they call only helpers on the reviewed list that the caller
+-- may execute (the set-returning ones, never the internal *_array twins granted to no one).
+-- Anonymous visitors may call them too: they hold nothing, and are answered before anything in
+-- private is reached (anon may not use that schema). The app's requireAccess and UI flags call them.
 create or replace function public.may_manage_organisations(ids uuid[]) returns uuid[]
 language plpgsql stable security invoker set search_path = ''
 as $$
@@ -182,7 +184,7 @@ begin
   if private.is_platform_admin() then
     return ids;
   end if;
-  return array(select unnest(ids) intersect select unnest(private.admin_organisation_ids_array()));
+  return array(select unnest(ids) intersect select private.admin_organisation_ids());
 end
 $$;
 revoke all on function public.may_manage_organisations(ids uuid[]) from public, anon, authenticated, service_role;
@@ -198,7 +200,7 @@ begin
   if private.is_platform_admin() then
     return ids;
   end if;
-  return array(select unnest(ids) intersect select unnest(private.managed_course_ids_array()));
+  return array(select unnest(ids) intersect select private.managed_course_ids());
 end
 $$;
 revoke all on function public.may_manage_courses(ids uuid[]) from public, anon, authenticated, service_role;

@@ -357,8 +357,8 @@ begin
   announce := public.may_announce_in(visible);
   moderate := public.may_moderate_groups(visible);
   progress := public.may_see_group_progress(visible);
-  member_of := private.member_group_ids_array();
-  led := private.led_group_ids_array();
+  member_of := array(select private.member_group_ids());
+  led := array(select private.led_group_ids());
   return query
     select v.id, v.id = any (manage), v.id = any (manage_members), v.id = any (create_subgroups),
            v.id = any (readable), v.id = any (announce), v.id = any (moderate), v.id = any (progress),

@@ -251,7 +251,7 @@ begin
   return array(
     select unnest(ids)
     intersect
-    (select unnest(private.managed_group_ids_array()) union select unnest(private.leader_managed_group_ids_array()))
+    (select unnest(private.managed_group_ids_array()) union select private.leader_managed_group_ids())
   );
 end
 $$;

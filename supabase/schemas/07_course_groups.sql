@@ -290,7 +290,7 @@ begin
   end if;
   return array(
     select g.id from public.groupings g
-    where g.id = any (ids) and g.course_id = any (private.managed_course_ids_array())
+    where g.id = any (ids) and g.course_id in (select private.managed_course_ids())
   );
 end
 $$;

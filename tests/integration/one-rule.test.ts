@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as chat from '$lib/server/chat';
 import { isPgError, readAs, withUser, type Tx } from '$lib/server/db';
 import { groupCast, type Cast } from './group-cast';
-import { actor, createUser, ownerDb, type TestUser } from './helpers';
+import { actor, createCourse, createUser, ownerDb, type TestUser } from './helpers';
 
 /**
  * The rules the app reads from the database (supabase/schemas/): the membership views,
@@ -155,6 +155,45 @@ describe('capabilities say what the policies allow', () => {
 		expect(await readAs(actor(cast.otherOrgAdmin), asks)).toEqual([{ rows: 0, managed: [] }]);
 		expect(await readAs(null, asks)).toEqual([{ rows: 0, managed: [] }]);
 		expect(await readAs(actor(cast.orgAdmin), asks)).toEqual([{ rows: 1, managed: [cast.G.id] }]);
+	});
+
+	it('answers anonymous visitors with nothing from every public function they may run, before reaching private', async () => {
+		const functions = await ownerDb()<{ name: string }[]>`
+			select p.proname as name from pg_proc p
+			where p.pronamespace = 'public'::regnamespace and has_function_privilege('anon', p.oid, 'execute')
+			order by 1`;
+		expect(functions.length).toBeGreaterThanOrEqual(14);
+		const course = await createCourse(cast.org.id);
+		const ids = [cast.G.id, cast.G1.id, cast.H.id, cast.org.id, course.id];
+		const call = (name: string) => (tx: Tx) =>
+			tx.unsafe<{ answer: string }[]>(
+				`select coalesce(jsonb_agg(to_jsonb(r)), '[]')::text as answer from public.${name}($1::uuid[]) as r`,
+				[`{${ids.join(',')}}`]
+			);
+		for (const { name } of functions) {
+			// anon may not use the schema private, so a function that reached it would fail here.
+			const [{ answer }] = await readAs(null, call(name));
+			// No rows (the capabilities) or one empty list (may_*).
+			expect(['[]', '[[]]'], name).toContain(answer);
+			// The same question from the platform admin names the ids, so the check can see a leak.
+			const [admin] = await readAs(actor(cast.platformAdmin), call(name));
+			expect(
+				ids.some((id) => admin.answer.includes(id)),
+				name
+			).toBe(true);
+		}
+		// Claims naming a user do not make anon that user: the helpers stay out of reach.
+		for (const { name } of functions) {
+			const error = await ownerDb()
+				.begin(async (tx) => {
+					await tx`
+						select set_config('request.jwt.claims', ${JSON.stringify({ sub: cast.platformAdmin.id, role: 'anon' })}, true),
+						       set_config('role', 'anon', true)`;
+					return call(name)(tx as unknown as Tx);
+				})
+				.catch((caught) => caught);
+			expect(isPgError(error, '42501'), name).toBe(true);
+		}
 	});
 
 	it('keeps the list of who follows whom to the system', async () => {

@@ -99,6 +99,43 @@ describe('the schema keeps the RLS rules', () => {
 		expect(actual).toEqual(reviewed);
 	});
 
+	it('lets each API role run every private helper its policies, views and security-invoker functions call', async () => {
+		// These run with the caller's privileges (public.may_*, the capabilities, the membership
+		// views, every policy): a private helper they call must be executable by every role they
+		// are granted to, or the call fails for that role. anon is answered before private is
+		// reached (it may not use the schema at all; one-rule.test.ts calls each function as anon).
+		const callers = await ownerDb()<{ callers: number; gaps: string[] }[]>`
+			with callers as (
+			  select format('%s.%s()', n.nspname, p.proname) as what, p.prosrc as body, r.role
+			  from pg_proc p join pg_namespace n on n.oid = p.pronamespace,
+			       unnest(array['authenticated', 'service_role']) as r(role)
+			  where not p.prosecdef and n.nspname in ('public', 'private')
+			    and has_function_privilege(r.role, p.oid, 'execute')
+			  union all
+			  select format('%s.%s', n.nspname, c.relname), pg_get_viewdef(c.oid), r.role
+			  from pg_class c join pg_namespace n on n.oid = c.relnamespace,
+			       unnest(array['authenticated', 'service_role']) as r(role)
+			  where c.relkind = 'v' and n.nspname in ('public', 'private')
+			    and has_table_privilege(r.role, c.oid, 'select')
+			  union all
+			  select format('policy "%s" on %s', p.polname, p.polrelid::regclass),
+			         concat(pg_get_expr(p.polqual, p.polrelid), ' ', pg_get_expr(p.polwithcheck, p.polrelid)),
+			         r.rolname
+			  from pg_policy p join pg_roles r on r.oid = any (p.polroles)
+			)
+			select (select count(*)::int from callers where body ~ 'private[.]') as callers,
+			       array(
+			         select distinct format('%s calls private.%s(), which %s may not run', c.what, m[1], c.role)
+			         from callers c, regexp_matches(c.body, 'private[.]([a-z0-9_]+)[[:space:]]*[(]', 'g') m
+			         where not exists (
+			           select 1 from pg_proc h
+			           where h.pronamespace = 'private'::regnamespace and h.proname = m[1]
+			             and has_function_privilege(c.role, h.oid, 'execute'))
+			         order by 1) as gaps`;
+		expect(callers[0].callers).toBeGreaterThan(100);
+		expect(callers[0].gaps).toEqual([]);
+	});
+
 	it('gives anon no function of private at all, trigger functions included, nor the schema', async () => {
 		const [row] = await ownerDb()<{ usable: boolean; functions: string[] }[]>`
 			select has_schema_privilege('anon', 'private', 'usage') as usable,

@@ -16,6 +16,9 @@ type Cast = Awaited<ReturnType<typeof foundationCast>> & {
 	linkId: string;
 	groupingId: string;
 	activityId: string;
+	/** The course group's `general` channel, and the same row as text (a channels value). */
+	channelId: string;
+	channelRow: string;
 };
 
 let cast: Cast;
@@ -58,6 +61,9 @@ beforeAll(async () => {
 	await ownerDb()`
 		insert into public.course_progress_settings (course_id, learner_groups_enabled) values (${base.course.id}, true)`;
 	await enrol(base.course.id, (await createUser({ name: 'Fifth Learner' })).id);
+	const [channel] = await ownerDb()<{ id: string; row: string }[]>`
+		select c.id, c::text as row from public.channels c
+		where c.group_id = ${group.id} and c.kind = 'chat'`;
 
 	cast = {
 		...base,
@@ -66,7 +72,9 @@ beforeAll(async () => {
 		cohortId: cohort.id,
 		linkId: link.id,
 		groupingId: grouping.id,
-		activityId: activity.id
+		activityId: activity.id,
+		channelId: channel.id,
+		channelRow: channel.row
 	};
 	const [{ enrolled }] = await ownerDb()<{ enrolled: number }[]>`
 		select count(*)::int as enrolled from public.enrolments
@@ -91,6 +99,7 @@ beforeAll(async () => {
 		link.id,
 		grouping.id,
 		activity.id,
+		channel.id,
 		...insiders.map((user) => user.id),
 		...insiders.map((user) => user.email)
 	];
@@ -120,6 +129,8 @@ function pgArray(values: string[]): string {
 
 /** The arguments each function is called with: the course, group, link and people of others. */
 const ARGUMENTS: Record<string, (c: Cast) => (string | null)[]> = {
+	'private.can_post_in(channels)': (c) => [c.channelRow],
+	'private.can_post_in(uuid)': (c) => [c.channelId],
 	'private.can_chat_in(uuid)': (c) => [c.groupId],
 	'private.course_median_progress(uuid[])': (c) => [pgArray([c.course.id])],
 	'private.lock_signup_group(uuid)': (c) => [c.groupId],
@@ -135,6 +146,10 @@ const ARGUMENTS: Record<string, (c: Cast) => (string | null)[]> = {
 		new Date().toISOString()
 	],
 	'private.learner_group_facts_changed(uuid, pg_snapshot)': (c) => [c.groupId, null],
+	'private.progress_watcher_ids(uuid[], uuid[])': (c) => [
+		pgArray([c.course.id]),
+		pgArray([c.learner.id, c.fellow.id])
+	],
 	'private.sync_course_links(uuid[], uuid[])': (c) => [pgArray([c.linkId]), null]
 };
 
@@ -210,6 +225,16 @@ describe('every reviewed security definer function, called by outsiders', () => 
 describe('the same functions answer insiders, so the outsider checks can see a leak', () => {
 	const insiderCalls: [string, () => Actor, (answer: string, locks: number) => void][] = [
 		[
+			'private.can_post_in(channels)',
+			() => actor(cast.learner),
+			(answer) => expect(answer).toContain('true')
+		],
+		[
+			'private.can_post_in(uuid)',
+			() => actor(cast.learner),
+			(answer) => expect(answer).toContain('true')
+		],
+		[
 			'private.can_chat_in(uuid)',
 			() => actor(cast.learner),
 			(answer) => expect(answer).toContain('true')
@@ -279,7 +304,10 @@ describe('the side doors that were open', () => {
 		['private.chat_participant_ids(uuid)', (c) => [c.groupId]],
 		['private.lock_course_groupings(uuid, boolean)', (c) => [c.course.id, 'true']],
 		['private.links_over_groups(uuid[])', (c) => [pgArray([c.cohortId])]],
-		['private.reads_chat_only_in(uuid)', (c) => [c.groupId]]
+		['private.reads_chat_only_in(uuid)', (c) => [c.groupId]],
+		// Who may post, with its reason: only a yes or no (can_post_in) is anyone's to ask.
+		['private.post_refusal(uuid)', (c) => [c.channelId]],
+		['private.post_refusal(channels)', (c) => [c.channelRow]]
 	];
 	for (const [signature, args] of doors) {
 		for (const [label, who] of [

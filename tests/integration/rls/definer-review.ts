@@ -88,6 +88,20 @@ export const DEFINER_REVIEW: readonly DefinerReview[] = [
 		reason: 'answers only whether the caller may chat in the group'
 	},
 	{
+		signature: 'private.can_post_in(channels)',
+		roles: USER,
+		kind: 'checks',
+		reason:
+			'answers only whether the caller may post in that channel (the row may be forged: its group is still checked against the caller)'
+	},
+	{
+		signature: 'private.can_post_in(uuid)',
+		roles: USER,
+		kind: 'checks',
+		reason:
+			'answers only whether the caller may post in the channel (no for a channel of a group they are not in)'
+	},
+	{
 		signature: 'private.course_median_progress(uuid[])',
 		roles: USER,
 		kind: 'checks',
@@ -140,6 +154,12 @@ export const DEFINER_REVIEW: readonly DefinerReview[] = [
 		roles: SYSTEM,
 		kind: 'system',
 		reason: 'learner-group freshness bookkeeping'
+	},
+	{
+		signature: 'private.progress_watcher_ids(uuid[], uuid[])',
+		roles: SYSTEM,
+		kind: 'system',
+		reason: 'who follows whom, for the live "progress changed" signal the system sends'
 	},
 	{
 		signature: 'private.prune_learner_fact_changes()',
