@@ -12,10 +12,11 @@
 -- Scope ------------------------------------------------------------------------------------------
 
 -- The memberships among (group_ids[i], user_ids[i]) that their group's scope does not allow,
--- with the group's scope: a platform group takes anyone; an organisation's group its members
--- and the participants of its courses (any status), or anyone when a platform admin adds them;
--- a course group its participants (any status), whoever adds them. Set-based, so the trigger
--- checks a cohort sync of thousands in one query; the one definition of the rule.
+-- with the group's scope. A platform group takes anyone; an organisation's group its members and
+-- the participants of its courses (any status); a course group its participants (any status) and
+-- the organisation's admins, who run its courses. Platform admins may add anyone anywhere.
+-- Set-based, so the trigger checks a cohort sync of thousands in one query; the one definition
+-- of the rule.
 create or replace function private.memberships_outside_scope(group_ids uuid[], user_ids uuid[])
 returns table (group_id uuid, user_id uuid, scope text)
 language sql stable security definer set search_path = ''
@@ -24,10 +25,14 @@ as $$
   from unnest(group_ids, user_ids) as n(group_id, user_id)
   join public.groups g on g.id = n.group_id
   where g.scope <> 'platform'
+    and not (select private.is_platform_admin())
     and not case g.scope
       when 'course' then exists (
-        select 1 from public.enrolments e where e.course_id = g.course_id and e.user_id = n.user_id)
-      else (select private.is_platform_admin()) or exists (
+        select 1 from public.enrolments e where e.course_id = g.course_id and e.user_id = n.user_id
+      ) or exists (
+        select 1 from public.organisation_members m
+        where m.organisation_id = g.organisation_id and m.user_id = n.user_id and m.role = 'admin')
+      else exists (
         select 1 from public.organisation_members m
         where m.organisation_id = g.organisation_id and m.user_id = n.user_id
       ) or exists (
@@ -93,8 +98,7 @@ as $$
 $$;
 
 -- Refuses memberships outside their group's scope. Runs once per statement over the new rows, so
--- a cohort sync of thousands pays one query. Platform admins may add anyone to an organisation's
--- groups, never a non-participant to a course group. The database owner (migrations, restores,
+-- a cohort sync of thousands pays one query. The database owner (migrations, restores,
 -- fixtures) sets no claims and is not checked; every API role is, service_role included.
 create or replace function private.group_members_check_scope() returns trigger
 language plpgsql security definer set search_path = ''
@@ -137,16 +141,39 @@ drop trigger if exists group_members_check_scope_update on public.group_members;
 create trigger group_members_check_scope_update before update of group_id, user_id on public.group_members
   for each row execute function private.group_members_check_scope();
 
--- Emails resolve only to people the caller can already see (platform admins see everyone), so
--- the answer never tells whether an email has an account. Staff who used to resolve anyone now
--- invite by email instead.
+-- Emails resolve only to people the caller could already see, so the answer never tells whether
+-- an email has an account: for the people who add others (platform and organisation admins,
+-- course managers, leaders who manage members), the people they can see, and for course managers
+-- also the people of their courses' organisations (members and participants of its courses).
+-- Everyone else resolves nothing. Any other email gets an invitation instead.
 create or replace function private.user_ids_by_email(emails text[])
 returns table (email text, id uuid, display_name text)
 language sql stable security definer set search_path = ''
 as $$
-  select u.email, u.id, u.display_name from public.users u
-  where u.email = any (select lower(btrim(e)) from unnest(emails) as e)
-    and ((select private.is_platform_admin()) or u.id in (select private.visible_user_ids()))
+  with wanted as (
+    select u.id, u.email, u.display_name from public.users u
+    where u.email = any (select lower(btrim(e)) from unnest(emails) as e)
+      and (
+        (select private.is_platform_admin())
+        or exists (select 1 from private.admin_organisation_ids())
+        or exists (select 1 from private.managed_course_ids())
+        or exists (select 1 from private.leader_managed_group_ids())
+      )
+  ), staff_organisations as (
+    select c.organisation_id from public.courses c
+    where c.id = any ((select private.managed_course_ids_array())::uuid[])
+  )
+  select w.email, w.id, w.display_name from wanted w
+  where (select private.is_platform_admin())
+    or w.id in (select private.visible_user_ids())
+    or exists (
+      select 1 from public.organisation_members m
+      where m.user_id = w.id and m.organisation_id in (select organisation_id from staff_organisations)
+    )
+    or exists (
+      select 1 from public.enrolments e join public.courses c on c.id = e.course_id
+      where e.user_id = w.id and c.organisation_id in (select organisation_id from staff_organisations)
+    )
 $$;
 
 -- Course invitations -----------------------------------------------------------------------------
