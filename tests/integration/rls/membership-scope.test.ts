@@ -70,9 +70,9 @@ describe('group_members stays within scope', () => {
 			'learner',
 			insert(
 				() => team,
-				(c) => c.orgAdmin.id
+				(c) => c.otherOrgAdmin.id
 			),
-			{ code: '42501' }
+			{ code: '23514' }
 		);
 	});
 
