@@ -30,7 +30,7 @@ const insert = (group: () => string, person: (c: Cast) => string) => (tx: Tx) =>
 
 async function expectOutcome(
 	who: Who,
-	statement: (tx: Tx) => ReturnType<Tx>,
+	statement: Parameters<typeof attempt>[1],
 	expected: { count: number } | { code: string }
 ) {
 	const before = await snapshot('group_members');

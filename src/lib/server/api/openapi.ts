@@ -1403,8 +1403,10 @@ export const openApiDocument = {
 				operationId: 'enrol',
 				summary: 'Enrol people by user id, or by email with a per-row report',
 				description:
-					'With `emails`, every address gets a row in the report (enrol, update, unchanged or error); rows with ' +
-					'errors are skipped, the rest applied in one transaction. `dryRun: true` returns the report without applying.',
+					'With `emails`, every address gets a row in the report (enrol, update, unchanged, invite or error); rows with ' +
+					'errors are skipped, the rest applied in one transaction. An address of nobody the caller can see is an ' +
+					'`invite` row (the same whether or not it has an account): applying emails it a one-use invitation to enrol. ' +
+					'`dryRun: true` returns the report without applying.',
 				requestBody: jsonBody({
 					oneOf: [
 						{
@@ -1751,8 +1753,9 @@ export const openApiDocument = {
 				operationId: 'addGroupMembers',
 				summary: 'Add people by user id and/or email',
 				description:
-					'Unknown emails are listed in `errors`; everyone else is added or updated in one transaction. A size ' +
-					'limit that would be passed refuses the whole change (409 `group_full`).',
+					"Emails of people the caller can see in the group's scope are added or updated in one transaction; every " +
+					'other email is invited (`invited`). A size limit that would be passed refuses the whole change (409 ' +
+					'`group_full`); someone added by id from outside the organisation or course is refused (409 `outside_scope`).',
 				requestBody: jsonBody({
 					type: 'object',
 					properties: {
@@ -2500,7 +2503,10 @@ export const openApiDocument = {
 								email: { type: 'string' },
 								displayName: { type: ['string', 'null'] },
 								role: { type: 'string' },
-								status: { type: 'string', enum: ['enrol', 'update', 'unchanged', 'error'] },
+								status: {
+									type: 'string',
+									enum: ['enrol', 'update', 'unchanged', 'invite', 'error']
+								},
 								message: { type: 'string' }
 							}
 						}
@@ -2511,6 +2517,7 @@ export const openApiDocument = {
 							enrol: { type: 'integer' },
 							update: { type: 'integer' },
 							unchanged: { type: 'integer' },
+							invite: { type: 'integer' },
 							error: { type: 'integer' }
 						}
 					},
@@ -2608,11 +2615,24 @@ export const openApiDocument = {
 			},
 			AddReport: {
 				type: 'object',
-				required: ['added', 'updated', 'unchanged', 'errors'],
+				required: ['added', 'updated', 'unchanged', 'invited', 'invitesAdmitOutsiders', 'errors'],
 				properties: {
 					added: { type: 'integer' },
 					updated: { type: 'integer' },
 					unchanged: { type: 'integer' },
+					invited: {
+						type: 'array',
+						items: { type: 'string', format: 'email' },
+						description:
+							'Emails not added but invited (one-use invitations bound to each): nobody the caller can see in the ' +
+							"group's scope uses them. The same whether or not an account has the email."
+					},
+					invitesAdmitOutsiders: {
+						type: 'boolean',
+						description:
+							"Whether the caller's invitations bring people from outside the group's organisation or course in; " +
+							'when false, only addresses of people already in the scope are emailed.'
+					},
 					errors: {
 						type: 'array',
 						items: {
@@ -2671,6 +2691,7 @@ export const openApiDocument = {
 							add: { type: 'integer' },
 							update: { type: 'integer' },
 							unchanged: { type: 'integer' },
+							invite: { type: 'integer' },
 							error: { type: 'integer' }
 						}
 					},
