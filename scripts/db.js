@@ -23,7 +23,9 @@ const db = await openDatabase({
 });
 try {
 	if (command === 'reset') {
-		log('Dropping the public, private and supabase_migrations schemas');
+		log(
+			'Dropping what the migrations made (schemas private and supabase_migrations, the objects in public)'
+		);
 		await dropSchema(db.adminUrl);
 	}
 	const { applied } = await migrate(db.adminUrl, { appPassword: appPasswordFor(db.appUrl), log });

@@ -11,6 +11,14 @@
 -- every descendant). Helpers are security definer with an empty search_path, so they read the
 -- tables whatever the caller's grants, and answer only for the caller.
 --
+-- Every privilege is written out here and in each area's file, none left to default privileges.
+-- anon executes no private function and cannot use the schema: every policy is `to
+-- authenticated`, so anon never evaluates one. A helper is granted to authenticated when a policy
+-- or the app's own SQL calls it, to service_role too (the app's SQL fragments for UI flags also
+-- run in system transactions, where they find no user); helpers that only other definer functions
+-- and triggers call run as their owner and are granted to no one. Every definer function an API
+-- role may run is on the reviewed list, tests/integration/rls/definer-review.ts, with its reason.
+--
 -- Schema files are read in name order (NN_). Function bodies may name tables of later files,
 -- hence `check_function_bodies = off` at the top of each file; policies and triggers come after
 -- everything they call.
@@ -19,14 +27,14 @@ set check_function_bodies = off;
 
 create schema if not exists private;
 revoke all on schema private from public, anon, authenticated, service_role;
-grant usage on schema private to anon, authenticated, service_role;
+grant usage on schema private to authenticated, service_role;
 grant usage on schema public to anon, authenticated, service_role;
 
 -- Learners followed in one course: members below course groups led, paired with that course.
 -- Policies read it as `(select private.course_followed_pairs() as p)` (once per statement).
 create type private.course_learner as (course_id uuid, user_id uuid);
-revoke all on type private.course_learner from public;
-grant usage on type private.course_learner to public, anon, authenticated, service_role;
+revoke all on type private.course_learner from public, anon, authenticated, service_role;
+grant usage on type private.course_learner to authenticated, service_role;
 
 -- Functions ---------------------------------------------------------------------------------------
 
@@ -35,7 +43,7 @@ create or replace function private.admin_organisation_ids() returns setof uuid
 language sql stable security definer set search_path = ''
 as $$ select unnest(private.admin_organisation_ids_array()) $$;
 revoke all on function private.admin_organisation_ids() from public, anon, authenticated, service_role;
-grant execute on function private.admin_organisation_ids() to anon, authenticated, service_role;
+grant execute on function private.admin_organisation_ids() to authenticated, service_role;
 
 create or replace function private.admin_organisation_ids_array() returns uuid[]
 language plpgsql stable security definer set search_path = ''
@@ -48,7 +56,6 @@ begin
 end
 $$;
 revoke all on function private.admin_organisation_ids_array() from public, anon, authenticated, service_role;
-grant execute on function private.admin_organisation_ids_array() to anon, authenticated, service_role;
 
 create or replace function private.course_followed_pairs()
 returns setof private.course_learner
@@ -65,7 +72,7 @@ as $$
     and m.user_id <> (select auth.uid())
 $$;
 revoke all on function private.course_followed_pairs() from public, anon, authenticated, service_role;
-grant execute on function private.course_followed_pairs() to anon, authenticated, service_role;
+grant execute on function private.course_followed_pairs() to authenticated, service_role;
 
 -- Courses the current user follows learners into: where those followed everywhere learn, and the
 -- courses of the course groups they lead.
@@ -84,7 +91,7 @@ begin
 end
 $$;
 revoke all on function private.followed_course_ids_array() from public, anon, authenticated, service_role;
-grant execute on function private.followed_course_ids_array() to anon, authenticated, service_role;
+grant execute on function private.followed_course_ids_array() to authenticated, service_role;
 
 -- Leaders' progress policies, computed faster (bench leader-dashboard: 0.18 before).
 --
@@ -96,7 +103,7 @@ create or replace function private.followed_user_ids() returns setof uuid
 language sql stable security definer set search_path = ''
 as $$ select unnest(private.followed_user_ids_array()) $$;
 revoke all on function private.followed_user_ids() from public, anon, authenticated, service_role;
-grant execute on function private.followed_user_ids() to anon, authenticated, service_role;
+grant execute on function private.followed_user_ids() to authenticated, service_role;
 
 -- RLS performance: the same rules, computed faster.
 --
@@ -120,7 +127,7 @@ begin
 end
 $$;
 revoke all on function private.is_platform_admin() from public, anon, authenticated, service_role;
-grant execute on function private.is_platform_admin() to anon, authenticated, service_role;
+grant execute on function private.is_platform_admin() to authenticated, service_role;
 
 create or replace function private.leader_managed_group_ids_array() returns uuid[]
 language plpgsql stable security definer set search_path = ''
@@ -135,18 +142,24 @@ begin
 end
 $$;
 revoke all on function private.leader_managed_group_ids_array() from public, anon, authenticated, service_role;
-grant execute on function private.leader_managed_group_ids_array() to anon, authenticated, service_role;
 
--- Courses where learner groups are switched on.
+-- Courses where learner groups are switched on, among those the caller staffs (every one for a
+-- platform admin): the policies that read it require that anyway.
 create or replace function private.learner_group_course_ids_array() returns uuid[]
 language plpgsql stable security definer set search_path = ''
 as $$
+declare
+  staffed uuid[] := private.staffed_course_ids_array();
+  admin boolean := private.is_platform_admin();
 begin
-  return array(select course_id from public.course_progress_settings where learner_groups_enabled);
+  return array(
+    select course_id from public.course_progress_settings
+    where learner_groups_enabled and (admin or course_id = any (staffed))
+  );
 end
 $$;
 revoke all on function private.learner_group_course_ids_array() from public, anon, authenticated, service_role;
-grant execute on function private.learner_group_course_ids_array() to anon, authenticated, service_role;
+grant execute on function private.learner_group_course_ids_array() to authenticated, service_role;
 
 create or replace function private.led_group_ids_array() returns uuid[]
 language plpgsql stable security definer set search_path = ''
@@ -163,13 +176,12 @@ begin
 end
 $$;
 revoke all on function private.led_group_ids_array() from public, anon, authenticated, service_role;
-grant execute on function private.led_group_ids_array() to anon, authenticated, service_role;
 
 create or replace function private.managed_course_ids() returns setof uuid
 language sql stable security definer set search_path = ''
 as $$ select unnest(private.managed_course_ids_array()) $$;
 revoke all on function private.managed_course_ids() from public, anon, authenticated, service_role;
-grant execute on function private.managed_course_ids() to anon, authenticated, service_role;
+grant execute on function private.managed_course_ids() to authenticated, service_role;
 
 create or replace function private.managed_course_ids_array() returns uuid[]
 language plpgsql stable security definer set search_path = ''
@@ -187,13 +199,12 @@ begin
 end
 $$;
 revoke all on function private.managed_course_ids_array() from public, anon, authenticated, service_role;
-grant execute on function private.managed_course_ids_array() to anon, authenticated, service_role;
 
 create or replace function private.managed_group_ids() returns setof uuid
 language sql stable security definer set search_path = ''
 as $$ select unnest(private.managed_group_ids_array()) $$;
 revoke all on function private.managed_group_ids() from public, anon, authenticated, service_role;
-grant execute on function private.managed_group_ids() to anon, authenticated, service_role;
+grant execute on function private.managed_group_ids() to authenticated, service_role;
 
 create or replace function private.managed_group_ids_array() returns uuid[]
 language plpgsql stable security definer set search_path = ''
@@ -210,7 +221,7 @@ begin
 end
 $$;
 revoke all on function private.managed_group_ids_array() from public, anon, authenticated, service_role;
-grant execute on function private.managed_group_ids_array() to anon, authenticated, service_role;
+grant execute on function private.managed_group_ids_array() to authenticated, service_role;
 
 -- Groups ------------------------------------------------------------------------------------------
 create or replace function private.member_group_ids_array() returns uuid[]
@@ -227,13 +238,12 @@ begin
 end
 $$;
 revoke all on function private.member_group_ids_array() from public, anon, authenticated, service_role;
-grant execute on function private.member_group_ids_array() to anon, authenticated, service_role;
 
 create or replace function private.member_list_group_ids() returns setof uuid
 language sql stable security definer set search_path = ''
 as $$ select unnest(private.member_list_group_ids_array()) $$;
 revoke all on function private.member_list_group_ids() from public, anon, authenticated, service_role;
-grant execute on function private.member_list_group_ids() to anon, authenticated, service_role;
+grant execute on function private.member_list_group_ids() to authenticated, service_role;
 
 create or replace function private.member_list_group_ids_array() returns uuid[]
 language plpgsql stable security definer set search_path = ''
@@ -255,7 +265,6 @@ begin
 end
 $$;
 revoke all on function private.member_list_group_ids_array() from public, anon, authenticated, service_role;
-grant execute on function private.member_list_group_ids_array() to anon, authenticated, service_role;
 
 create or replace function private.member_organisation_ids_array() returns uuid[]
 language plpgsql stable security definer set search_path = ''
@@ -272,7 +281,6 @@ begin
 end
 $$;
 revoke all on function private.member_organisation_ids_array() from public, anon, authenticated, service_role;
-grant execute on function private.member_organisation_ids_array() to anon, authenticated, service_role;
 
 -- Leaders moderate (delete any message, add and archive channels) where the group lets its
 -- leaders moderate; admins of the scope always do.
@@ -291,13 +299,13 @@ begin
 end
 $$;
 revoke all on function private.moderated_group_ids_array() from public, anon, authenticated, service_role;
-grant execute on function private.moderated_group_ids_array() to anon, authenticated, service_role;
+grant execute on function private.moderated_group_ids_array() to authenticated, service_role;
 
 create or replace function private.signup_listed_group_ids() returns setof uuid
 language sql stable security definer set search_path = ''
 as $$ select unnest(private.signup_group_ids_array(false)) $$;
 revoke all on function private.signup_listed_group_ids() from public, anon, authenticated, service_role;
-grant execute on function private.signup_listed_group_ids() to anon, authenticated, service_role;
+grant execute on function private.signup_listed_group_ids() to authenticated, service_role;
 
 create or replace function private.staff_group_ids_array() returns uuid[]
 language plpgsql stable security definer set search_path = ''
@@ -317,13 +325,12 @@ begin
 end
 $$;
 revoke all on function private.staff_group_ids_array() from public, anon, authenticated, service_role;
-grant execute on function private.staff_group_ids_array() to anon, authenticated, service_role;
 
 create or replace function private.staffed_course_ids() returns setof uuid
 language sql stable security definer set search_path = ''
 as $$ select unnest(private.staffed_course_ids_array()) $$;
 revoke all on function private.staffed_course_ids() from public, anon, authenticated, service_role;
-grant execute on function private.staffed_course_ids() to anon, authenticated, service_role;
+grant execute on function private.staffed_course_ids() to authenticated, service_role;
 
 create or replace function private.staffed_course_ids_array() returns uuid[]
 language plpgsql stable security definer set search_path = ''
@@ -341,13 +348,13 @@ begin
 end
 $$;
 revoke all on function private.staffed_course_ids_array() from public, anon, authenticated, service_role;
-grant execute on function private.staffed_course_ids_array() to anon, authenticated, service_role;
+grant execute on function private.staffed_course_ids_array() to authenticated, service_role;
 
 create or replace function private.visible_course_ids() returns setof uuid
 language sql stable security definer set search_path = ''
 as $$ select unnest(private.visible_course_ids_array()) $$;
 revoke all on function private.visible_course_ids() from public, anon, authenticated, service_role;
-grant execute on function private.visible_course_ids() to anon, authenticated, service_role;
+grant execute on function private.visible_course_ids() to authenticated, service_role;
 
 create or replace function private.visible_course_ids_array() returns uuid[]
 language plpgsql stable security definer set search_path = ''
@@ -364,13 +371,13 @@ begin
 end
 $$;
 revoke all on function private.visible_course_ids_array() from public, anon, authenticated, service_role;
-grant execute on function private.visible_course_ids_array() to anon, authenticated, service_role;
+grant execute on function private.visible_course_ids_array() to authenticated, service_role;
 
 create or replace function private.visible_group_ids() returns setof uuid
 language sql stable security definer set search_path = ''
 as $$ select unnest(private.visible_group_ids_array()) $$;
 revoke all on function private.visible_group_ids() from public, anon, authenticated, service_role;
-grant execute on function private.visible_group_ids() to anon, authenticated, service_role;
+grant execute on function private.visible_group_ids() to authenticated, service_role;
 
 create or replace function private.visible_group_ids_array() returns uuid[]
 language plpgsql stable security definer set search_path = ''
@@ -396,7 +403,6 @@ begin
 end
 $$;
 revoke all on function private.visible_group_ids_array() from public, anon, authenticated, service_role;
-grant execute on function private.visible_group_ids_array() to anon, authenticated, service_role;
 
 -- ============================== supabase/schemas/02_people.sql ==============================
 
@@ -435,9 +441,9 @@ create unique index users_idnumber_key on public.users (idnumber) where idnumber
 alter table public.users enable row level security;
 alter table public.users force row level security;
 revoke all on table public.users from anon, authenticated, service_role;
-grant insert, select, update, delete, maintain on table public.users to anon;
-grant insert, select, update, delete, maintain on table public.users to authenticated;
-grant all on table public.users to service_role;
+grant insert, select, update, delete on table public.users to anon;
+grant insert, select, update, delete on table public.users to authenticated;
+grant insert, select, update, delete on table public.users to service_role;
 
 -- Password hashes are readable by the system only (sign-in runs as service_role).
 create table public.user_passwords (
@@ -448,7 +454,7 @@ create table public.user_passwords (
 alter table public.user_passwords enable row level security;
 alter table public.user_passwords force row level security;
 revoke all on table public.user_passwords from anon, authenticated, service_role;
-grant all on table public.user_passwords to service_role;
+grant insert, select, update, delete on table public.user_passwords to service_role;
 
 -- id is the SHA-256 (hex) of the session token; the token itself is never stored.
 create table public.sessions (
@@ -462,7 +468,7 @@ create index sessions_user_id_idx on public.sessions (user_id);
 alter table public.sessions enable row level security;
 alter table public.sessions force row level security;
 revoke all on table public.sessions from anon, authenticated, service_role;
-grant all on table public.sessions to service_role;
+grant insert, select, update, delete on table public.sessions to service_role;
 
 -- Failed sign-ins, counted per key ('email:…' or 'ip:…') in a sliding window.
 create table public.sign_in_throttle (
@@ -474,7 +480,7 @@ create table public.sign_in_throttle (
 alter table public.sign_in_throttle enable row level security;
 alter table public.sign_in_throttle force row level security;
 revoke all on table public.sign_in_throttle from anon, authenticated, service_role;
-grant all on table public.sign_in_throttle to service_role;
+grant insert, select, update, delete on table public.sign_in_throttle to service_role;
 
 -- Personal access tokens for the JSON API; token_hash is the SHA-256 (hex) of the token.
 create table public.api_tokens (
@@ -491,9 +497,9 @@ create index api_tokens_user_id_idx on public.api_tokens (user_id);
 alter table public.api_tokens enable row level security;
 alter table public.api_tokens force row level security;
 revoke all on table public.api_tokens from anon, authenticated, service_role;
-grant insert, select, delete, maintain on table public.api_tokens to anon;
-grant insert, select, delete, maintain on table public.api_tokens to authenticated;
-grant all on table public.api_tokens to service_role;
+grant insert, select, delete on table public.api_tokens to anon;
+grant insert, select, delete on table public.api_tokens to authenticated;
+grant insert, select, update, delete on table public.api_tokens to service_role;
 grant update (name, revoked_at) on table public.api_tokens to anon;
 grant update (name, revoked_at) on table public.api_tokens to authenticated;
 
@@ -515,7 +521,6 @@ begin
 end
 $$;
 revoke all on function private.guard_user_privileges() from public, anon, authenticated, service_role;
-grant execute on function private.guard_user_privileges() to anon, authenticated, service_role;
 
 create or replace function private.users_rename_messages() returns trigger
 language plpgsql security definer set search_path = ''
@@ -526,7 +531,6 @@ begin
 end
 $$;
 revoke all on function private.users_rename_messages() from public, anon, authenticated, service_role;
-grant execute on function private.users_rename_messages() to anon, authenticated, service_role;
 
 -- People the current user may see: themselves, fellow active
 -- participants of their courses, everyone in the courses they staff, the members of the
@@ -562,7 +566,7 @@ begin
 end
 $$;
 revoke all on function private.visible_user_ids() from public, anon, authenticated, service_role;
-grant execute on function private.visible_user_ids() to anon, authenticated, service_role;
+grant execute on function private.visible_user_ids() to authenticated, service_role;
 
 -- Triggers ----------------------------------------------------------------------------------------
 
@@ -650,9 +654,9 @@ create table public.organisations (
 alter table public.organisations enable row level security;
 alter table public.organisations force row level security;
 revoke all on table public.organisations from anon, authenticated, service_role;
-grant insert, select, delete, maintain on table public.organisations to anon;
-grant insert, select, delete, maintain on table public.organisations to authenticated;
-grant all on table public.organisations to service_role;
+grant insert, select, delete on table public.organisations to anon;
+grant insert, select, delete on table public.organisations to authenticated;
+grant insert, select, update, delete on table public.organisations to service_role;
 grant update (name, slug, description) on table public.organisations to anon;
 grant update (name, slug, description) on table public.organisations to authenticated;
 
@@ -668,9 +672,9 @@ create index organisation_members_user_id_idx on public.organisation_members (us
 alter table public.organisation_members enable row level security;
 alter table public.organisation_members force row level security;
 revoke all on table public.organisation_members from anon, authenticated, service_role;
-grant insert, select, delete, maintain on table public.organisation_members to anon;
-grant insert, select, delete, maintain on table public.organisation_members to authenticated;
-grant all on table public.organisation_members to service_role;
+grant insert, select, delete on table public.organisation_members to anon;
+grant insert, select, delete on table public.organisation_members to authenticated;
+grant insert, select, update, delete on table public.organisation_members to service_role;
 grant update (role) on table public.organisation_members to anon;
 grant update (role) on table public.organisation_members to authenticated;
 
@@ -689,9 +693,9 @@ create table public.courses (
 alter table public.courses enable row level security;
 alter table public.courses force row level security;
 revoke all on table public.courses from anon, authenticated, service_role;
-grant insert, select, delete, maintain on table public.courses to anon;
-grant insert, select, delete, maintain on table public.courses to authenticated;
-grant all on table public.courses to service_role;
+grant insert, select, delete on table public.courses to anon;
+grant insert, select, delete on table public.courses to authenticated;
+grant insert, select, update, delete on table public.courses to service_role;
 grant update (code, name, description, group_mode) on table public.courses to anon;
 grant update (code, name, description, group_mode) on table public.courses to authenticated;
 
@@ -711,9 +715,9 @@ create index enrolments_user_id_idx on public.enrolments (user_id);
 alter table public.enrolments enable row level security;
 alter table public.enrolments force row level security;
 revoke all on table public.enrolments from anon, authenticated, service_role;
-grant insert, select, delete, maintain on table public.enrolments to anon;
-grant insert, select, delete, maintain on table public.enrolments to authenticated;
-grant all on table public.enrolments to service_role;
+grant insert, select, delete on table public.enrolments to anon;
+grant insert, select, delete on table public.enrolments to authenticated;
+grant insert, select, update, delete on table public.enrolments to service_role;
 grant update (role, status) on table public.enrolments to anon;
 grant update (role, status, source) on table public.enrolments to authenticated;
 
@@ -740,7 +744,7 @@ alter table public.course_invites enable row level security;
 alter table public.course_invites force row level security;
 revoke all on table public.course_invites from anon, authenticated, service_role;
 grant select, insert on table public.course_invites to authenticated;
-grant all on table public.course_invites to service_role;
+grant select, insert, update, delete on table public.course_invites to service_role;
 grant update (revoked_at) on table public.course_invites to authenticated;
 
 -- Functions ---------------------------------------------------------------------------------------
@@ -749,7 +753,7 @@ create or replace function private.member_organisation_ids() returns setof uuid
 language sql stable security definer set search_path = ''
 as $$ select unnest(private.member_organisation_ids_array()) $$;
 revoke all on function private.member_organisation_ids() from public, anon, authenticated, service_role;
-grant execute on function private.member_organisation_ids() to anon, authenticated, service_role;
+grant execute on function private.member_organisation_ids() to authenticated, service_role;
 
 -- Separate groups: the course's learners in separate mode, and who shares a course group with
 -- the current user there.
@@ -766,7 +770,7 @@ begin
 end
 $$;
 revoke all on function private.separate_course_ids_array() from public, anon, authenticated, service_role;
-grant execute on function private.separate_course_ids_array() to anon, authenticated, service_role;
+grant execute on function private.separate_course_ids_array() to authenticated, service_role;
 
 create or replace function private.separate_peer_ids_array() returns uuid[]
 language plpgsql stable security definer set search_path = ''
@@ -789,7 +793,7 @@ begin
 end
 $$;
 revoke all on function private.separate_peer_ids_array() from public, anon, authenticated, service_role;
-grant execute on function private.separate_peer_ids_array() to anon, authenticated, service_role;
+grant execute on function private.separate_peer_ids_array() to authenticated, service_role;
 
 -- Emails resolve only to people the caller could already see, so the answer never tells whether
 -- an email has an account: for the people who add others (platform and organisation admins,
@@ -826,7 +830,7 @@ as $$
     )
 $$;
 revoke all on function private.user_ids_by_email(emails text[]) from public, anon, authenticated, service_role;
-grant execute on function private.user_ids_by_email(emails text[]) to anon, authenticated, service_role;
+grant execute on function private.user_ids_by_email(emails text[]) to authenticated, service_role;
 
 -- Whether `inviter` may bring someone from outside into the course: platform admins, the
 -- organisation's admins and the course's active instructors (the people who enrol).
@@ -971,7 +975,7 @@ create policy "course managers see their courses' invitations"
   on public.course_invites for select to authenticated
   using (
     (select private.is_platform_admin())
-    or course_id = any ((select private.managed_course_ids_array())::uuid[])
+    or course_id in (select private.managed_course_ids())
   );
 create policy "course managers invite to their courses"
   on public.course_invites for insert to authenticated
@@ -980,14 +984,14 @@ create policy "course managers invite to their courses"
     and created_by = (select auth.uid())
     and (
       (select private.is_platform_admin())
-      or course_id = any ((select private.managed_course_ids_array())::uuid[])
+      or course_id in (select private.managed_course_ids())
     )
   );
 create policy "course managers withdraw their courses' invitations"
   on public.course_invites for update to authenticated
   using (
     (select private.is_platform_admin())
-    or course_id = any ((select private.managed_course_ids_array())::uuid[])
+    or course_id in (select private.managed_course_ids())
   )
   with check (revoked_at is not null);
 
@@ -1064,9 +1068,9 @@ create index groups_parent_id_idx on public.groups (parent_id);
 alter table public.groups enable row level security;
 alter table public.groups force row level security;
 revoke all on table public.groups from anon, authenticated, service_role;
-grant insert, select, delete, maintain on table public.groups to anon;
-grant insert, select, delete, maintain on table public.groups to authenticated;
-grant all on table public.groups to service_role;
+grant insert, select, delete on table public.groups to anon;
+grant insert, select, delete on table public.groups to authenticated;
+grant insert, select, update, delete on table public.groups to service_role;
 grant update (parent_id, kind, name, idnumber, description, visibility, membership_mode, size_limit, messaging_enabled, leaders_manage_members, leaders_create_subgroups, leaders_post_announcements, leaders_see_progress, leaders_moderate) on table public.groups to anon;
 grant update (parent_id, kind, name, idnumber, description, visibility, membership_mode, size_limit, messaging_enabled, leaders_manage_members, leaders_create_subgroups, leaders_post_announcements, leaders_see_progress, leaders_moderate) on table public.groups to authenticated;
 
@@ -1081,9 +1085,9 @@ create index group_closure_descendant_idx on public.group_closure (descendant_id
 alter table public.group_closure enable row level security;
 alter table public.group_closure force row level security;
 revoke all on table public.group_closure from anon, authenticated, service_role;
-grant insert, select, update, delete, maintain on table public.group_closure to anon;
-grant insert, select, update, delete, maintain on table public.group_closure to authenticated;
-grant all on table public.group_closure to service_role;
+grant insert, select, update, delete on table public.group_closure to anon;
+grant insert, select, update, delete on table public.group_closure to authenticated;
+grant insert, select, update, delete on table public.group_closure to service_role;
 
 -- Functions ---------------------------------------------------------------------------------------
 
@@ -1099,7 +1103,6 @@ begin
 end
 $$;
 revoke all on function private.groups_after_insert() from public, anon, authenticated, service_role;
-grant execute on function private.groups_after_insert() to anon, authenticated, service_role;
 
 -- Moving a subtree: drop the paths from the old ancestors into the subtree, add the paths from
 -- the new ones. Set-based: one delete and one insert whatever the subtree's size.
@@ -1121,7 +1124,6 @@ begin
 end
 $$;
 revoke all on function private.groups_after_move() from public, anon, authenticated, service_role;
-grant execute on function private.groups_after_move() to anon, authenticated, service_role;
 
 -- Hierarchy maintenance -------------------------------------------------------------------------
 -- A sub-group takes its parent's scope; moves stay inside one scope and never create a cycle.
@@ -1164,7 +1166,6 @@ begin
 end
 $$;
 revoke all on function private.groups_before_write() from public, anon, authenticated, service_role;
-grant execute on function private.groups_before_write() to anon, authenticated, service_role;
 
 -- A synced group's members come only from its external source (or the system), so nobody may
 -- hang a sub-group under it that people join another way: its members would count as members
@@ -1185,13 +1186,12 @@ begin
 end
 $$;
 revoke all on function private.groups_guard_synced_parent() from public, anon, authenticated, service_role;
-grant execute on function private.groups_guard_synced_parent() to anon, authenticated, service_role;
 
 create or replace function private.leader_managed_group_ids() returns setof uuid
 language sql stable security definer set search_path = ''
 as $$ select unnest(private.leader_managed_group_ids_array()) $$;
 revoke all on function private.leader_managed_group_ids() from public, anon, authenticated, service_role;
-grant execute on function private.leader_managed_group_ids() to anon, authenticated, service_role;
+grant execute on function private.leader_managed_group_ids() to authenticated, service_role;
 
 -- Groups where a leader may create sub-groups.
 create or replace function private.leader_parent_group_ids() returns setof uuid
@@ -1201,25 +1201,24 @@ as $$
   where g.leaders_create_subgroups and g.id in (select private.led_group_ids())
 $$;
 revoke all on function private.leader_parent_group_ids() from public, anon, authenticated, service_role;
-grant execute on function private.leader_parent_group_ids() to anon, authenticated, service_role;
+grant execute on function private.leader_parent_group_ids() to authenticated, service_role;
 
 create or replace function private.led_group_ids() returns setof uuid
 language sql stable security definer set search_path = ''
 as $$ select unnest(private.led_group_ids_array()) $$;
 revoke all on function private.led_group_ids() from public, anon, authenticated, service_role;
-grant execute on function private.led_group_ids() to anon, authenticated, service_role;
+grant execute on function private.led_group_ids() to authenticated, service_role;
 
 create or replace function private.member_group_ids() returns setof uuid
 language sql stable security definer set search_path = ''
 as $$ select unnest(private.member_group_ids_array()) $$;
 revoke all on function private.member_group_ids() from public, anon, authenticated, service_role;
-grant execute on function private.member_group_ids() to anon, authenticated, service_role;
+grant execute on function private.member_group_ids() to authenticated, service_role;
 
 create or replace function private.staff_group_ids() returns setof uuid
 language sql stable security definer set search_path = ''
 as $$ select unnest(private.staff_group_ids_array()) $$;
 revoke all on function private.staff_group_ids() from public, anon, authenticated, service_role;
-grant execute on function private.staff_group_ids() to anon, authenticated, service_role;
 
 -- Whether the change comes through the JSON API (synced groups are changed only there).
 create or replace function private.via_api() returns boolean
@@ -1228,7 +1227,7 @@ as $$
   select coalesce(nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'via', '') = 'api'
 $$;
 revoke all on function private.via_api() from public, anon, authenticated, service_role;
-grant execute on function private.via_api() to anon, authenticated, service_role;
+grant execute on function private.via_api() to authenticated, service_role;
 
 -- Courses where the current user is an active learner and groups are visible to learners.
 create or replace function private.visible_mode_course_ids_array() returns uuid[]
@@ -1244,7 +1243,7 @@ begin
 end
 $$;
 revoke all on function private.visible_mode_course_ids_array() from public, anon, authenticated, service_role;
-grant execute on function private.visible_mode_course_ids_array() to anon, authenticated, service_role;
+grant execute on function private.visible_mode_course_ids_array() to authenticated, service_role;
 
 -- Triggers ----------------------------------------------------------------------------------------
 
@@ -1386,9 +1385,9 @@ create index group_members_valid_until_idx on public.group_members (valid_until)
 alter table public.group_members enable row level security;
 alter table public.group_members force row level security;
 revoke all on table public.group_members from anon, authenticated, service_role;
-grant insert, select, update, delete, maintain on table public.group_members to anon;
-grant insert, select, update, delete, maintain on table public.group_members to authenticated;
-grant all on table public.group_members to service_role;
+grant insert, select, update, delete on table public.group_members to anon;
+grant insert, select, update, delete on table public.group_members to authenticated;
+grant insert, select, update, delete on table public.group_members to service_role;
 
 -- When the sweep last looked for memberships that started or ended by the clock.
 create table public.membership_sweeps (
@@ -1401,7 +1400,7 @@ insert into public.membership_sweeps (swept_until) values (now()) on conflict do
 alter table public.membership_sweeps enable row level security;
 alter table public.membership_sweeps force row level security;
 revoke all on table public.membership_sweeps from anon, authenticated, service_role;
-grant all on table public.membership_sweeps to service_role;
+grant insert, select, update, delete on table public.membership_sweeps to service_role;
 
 -- Joining by request (leaders approve or decline) and by invitation (a link or an email, with an
 -- expiry, one use or many). Redeeming an invitation is system work: the invitee may not yet be
@@ -1422,9 +1421,9 @@ create index group_join_requests_user_idx on public.group_join_requests (user_id
 alter table public.group_join_requests enable row level security;
 alter table public.group_join_requests force row level security;
 revoke all on table public.group_join_requests from anon, authenticated, service_role;
-grant insert, select, delete, maintain on table public.group_join_requests to anon;
-grant insert, select, delete, maintain on table public.group_join_requests to authenticated;
-grant all on table public.group_join_requests to service_role;
+grant insert, select, delete on table public.group_join_requests to anon;
+grant insert, select, delete on table public.group_join_requests to authenticated;
+grant insert, select, update, delete on table public.group_join_requests to service_role;
 grant update (status, decided_by, decided_at) on table public.group_join_requests to authenticated;
 
 create table public.group_invites (
@@ -1445,9 +1444,9 @@ create index group_invites_group_idx on public.group_invites (group_id);
 alter table public.group_invites enable row level security;
 alter table public.group_invites force row level security;
 revoke all on table public.group_invites from anon, authenticated, service_role;
-grant insert, select, delete, maintain on table public.group_invites to anon;
-grant insert, select, delete, maintain on table public.group_invites to authenticated;
-grant all on table public.group_invites to service_role;
+grant insert, select, delete on table public.group_invites to anon;
+grant insert, select, delete on table public.group_invites to authenticated;
+grant insert, select, update, delete on table public.group_invites to service_role;
 grant update (revoked_at) on table public.group_invites to authenticated;
 
 -- Functions ---------------------------------------------------------------------------------------
@@ -1461,7 +1460,6 @@ begin
 end
 $$;
 revoke all on function private.group_members_auto_leader_deleted() from public, anon, authenticated, service_role;
-grant execute on function private.group_members_auto_leader_deleted() to anon, authenticated, service_role;
 
 create or replace function private.group_members_auto_leader_inserted() returns trigger
 language plpgsql security definer set search_path = ''
@@ -1472,7 +1470,6 @@ begin
 end
 $$;
 revoke all on function private.group_members_auto_leader_inserted() from public, anon, authenticated, service_role;
-grant execute on function private.group_members_auto_leader_inserted() to anon, authenticated, service_role;
 
 -- Size limits hold under concurrency: joins into one group queue on its row, then count.
 create or replace function private.group_members_enforce_limit() returns trigger
@@ -1499,7 +1496,6 @@ begin
 end
 $$;
 revoke all on function private.group_members_enforce_limit() from public, anon, authenticated, service_role;
-grant execute on function private.group_members_enforce_limit() to anon, authenticated, service_role;
 
 create or replace function private.group_members_exclusive_inserted() returns trigger
 language plpgsql security definer set search_path = ''
@@ -1510,7 +1506,6 @@ begin
 end
 $$;
 revoke all on function private.group_members_exclusive_inserted() from public, anon, authenticated, service_role;
-grant execute on function private.group_members_exclusive_inserted() to anon, authenticated, service_role;
 
 -- Only updates that change who is in which group, or when: a role change (an automatic leader)
 -- is not a new membership and must not take the person locks.
@@ -1530,13 +1525,12 @@ begin
 end
 $$;
 revoke all on function private.group_members_exclusive_updated() from public, anon, authenticated, service_role;
-grant execute on function private.group_members_exclusive_updated() to anon, authenticated, service_role;
 
 create or replace function private.signup_group_ids() returns setof uuid
 language sql stable security definer set search_path = ''
 as $$ select unnest(private.signup_group_ids_array(true)) $$;
 revoke all on function private.signup_group_ids() from public, anon, authenticated, service_role;
-grant execute on function private.signup_group_ids() to anon, authenticated, service_role;
+grant execute on function private.signup_group_ids() to authenticated, service_role;
 
 -- Membership stays within scope (issue 11): a course group takes the course's participants, an
 -- organisation's groups its people; anyone else comes in by an invitation they accept, which
@@ -1844,9 +1838,9 @@ create index course_group_links_target_idx on public.course_group_links (target_
 alter table public.course_group_links enable row level security;
 alter table public.course_group_links force row level security;
 revoke all on table public.course_group_links from anon, authenticated, service_role;
-grant insert, select, delete, maintain on table public.course_group_links to anon;
-grant insert, select, delete, maintain on table public.course_group_links to authenticated;
-grant all on table public.course_group_links to service_role;
+grant insert, select, delete on table public.course_group_links to anon;
+grant insert, select, delete on table public.course_group_links to authenticated;
+grant insert, select, update, delete on table public.course_group_links to service_role;
 grant update (course_role, target_group_id, removal_policy) on table public.course_group_links to anon;
 grant update (course_role, target_group_id, removal_policy) on table public.course_group_links to authenticated;
 
@@ -1863,9 +1857,9 @@ create index course_link_members_user_idx on public.course_link_members (user_id
 alter table public.course_link_members enable row level security;
 alter table public.course_link_members force row level security;
 revoke all on table public.course_link_members from anon, authenticated, service_role;
-grant insert, select, update, delete, maintain on table public.course_link_members to anon;
-grant insert, select, update, delete, maintain on table public.course_link_members to authenticated;
-grant all on table public.course_link_members to service_role;
+grant insert, select, update, delete on table public.course_link_members to anon;
+grant insert, select, update, delete on table public.course_link_members to authenticated;
+grant insert, select, update, delete on table public.course_link_members to service_role;
 
 -- Functions ---------------------------------------------------------------------------------------
 
@@ -1879,7 +1873,6 @@ begin
 end
 $$;
 revoke all on function private.course_links_after_insert() from public, anon, authenticated, service_role;
-grant execute on function private.course_links_after_insert() to anon, authenticated, service_role;
 
 create or replace function private.course_links_before_delete() returns trigger
 language plpgsql security definer set search_path = ''
@@ -1890,7 +1883,6 @@ begin
 end
 $$;
 revoke all on function private.course_links_before_delete() from public, anon, authenticated, service_role;
-grant execute on function private.course_links_before_delete() to anon, authenticated, service_role;
 
 create or replace function private.group_members_sync_links() returns trigger
 language plpgsql security definer set search_path = ''
@@ -1912,7 +1904,6 @@ begin
 end
 $$;
 revoke all on function private.group_members_sync_links() from public, anon, authenticated, service_role;
-grant execute on function private.group_members_sync_links() to anon, authenticated, service_role;
 
 -- A subtree moving in or out under a linked group changes who the link enrols.
 create or replace function private.groups_moved_sync_links() returns trigger
@@ -1937,7 +1928,6 @@ begin
 end
 $$;
 revoke all on function private.groups_moved_sync_links() from public, anon, authenticated, service_role;
-grant execute on function private.groups_moved_sync_links() to anon, authenticated, service_role;
 
 -- Links affected by a change to these groups: every link on the groups or their ancestors.
 create or replace function private.links_over_groups(group_ids uuid[]) returns uuid[]
@@ -1948,7 +1938,6 @@ as $$
   where c.descendant_id = any(group_ids)
 $$;
 revoke all on function private.links_over_groups(group_ids uuid[]) from public, anon, authenticated, service_role;
-grant execute on function private.links_over_groups(group_ids uuid[]) to anon, authenticated, service_role;
 
 -- Group performance, from the hier-member and cohort-sync benchmarks (bench/groups.js).
 --
@@ -2080,7 +2069,7 @@ begin
 end
 $$;
 revoke all on function private.sync_course_links(link_ids uuid[], user_ids uuid[]) from public, anon, authenticated, service_role;
-grant execute on function private.sync_course_links(link_ids uuid[], user_ids uuid[]) to anon, authenticated, service_role;
+grant execute on function private.sync_course_links(link_ids uuid[], user_ids uuid[]) to service_role;
 
 -- Memberships that start or end by the clock change facts without a write: the membership sweep
 -- (every few seconds) records them as it syncs course links.
@@ -2145,7 +2134,6 @@ begin
 end
 $$;
 revoke all on function private.unlink_course_link(target uuid) from public, anon, authenticated, service_role;
-grant execute on function private.unlink_course_link(target uuid) to anon, authenticated, service_role;
 
 -- Triggers ----------------------------------------------------------------------------------------
 
@@ -2271,9 +2259,9 @@ create unique index groupings_course_idnumber_key on public.groupings (course_id
 alter table public.groupings enable row level security;
 alter table public.groupings force row level security;
 revoke all on table public.groupings from anon, authenticated, service_role;
-grant insert, select, delete, maintain on table public.groupings to anon;
-grant insert, select, delete, maintain on table public.groupings to authenticated;
-grant all on table public.groupings to service_role;
+grant insert, select, delete on table public.groupings to anon;
+grant insert, select, delete on table public.groupings to authenticated;
+grant insert, select, update, delete on table public.groupings to service_role;
 grant update (name, idnumber, description, exclusive, signup_open, signup_size_limit, signup_opens_at, signup_closes_at, auto_leader) on table public.groupings to anon;
 grant update (name, idnumber, description, exclusive, signup_open, signup_size_limit, signup_opens_at, signup_closes_at, auto_leader) on table public.groupings to authenticated;
 
@@ -2287,9 +2275,9 @@ create index grouping_groups_group_id_idx on public.grouping_groups (group_id, g
 alter table public.grouping_groups enable row level security;
 alter table public.grouping_groups force row level security;
 revoke all on table public.grouping_groups from anon, authenticated, service_role;
-grant insert, select, delete, maintain on table public.grouping_groups to anon;
-grant insert, select, delete, maintain on table public.grouping_groups to authenticated;
-grant all on table public.grouping_groups to service_role;
+grant insert, select, delete on table public.grouping_groups to anon;
+grant insert, select, delete on table public.grouping_groups to authenticated;
+grant insert, select, update, delete on table public.grouping_groups to service_role;
 
 -- Functions ---------------------------------------------------------------------------------------
 
@@ -2418,7 +2406,6 @@ begin
 end
 $$;
 revoke all on function private.grouping_groups_after_insert() from public, anon, authenticated, service_role;
-grant execute on function private.grouping_groups_after_insert() to anon, authenticated, service_role;
 
 -- A grouping holds groups of its own course only.
 create or replace function private.grouping_groups_before_insert() returns trigger
@@ -2440,7 +2427,6 @@ begin
 end
 $$;
 revoke all on function private.grouping_groups_before_insert() from public, anon, authenticated, service_role;
-grant execute on function private.grouping_groups_before_insert() to anon, authenticated, service_role;
 
 create or replace function private.groupings_after_write() returns trigger
 language plpgsql security definer set search_path = ''
@@ -2457,7 +2443,6 @@ begin
 end
 $$;
 revoke all on function private.groupings_after_write() from public, anon, authenticated, service_role;
-grant execute on function private.groupings_after_write() to anon, authenticated, service_role;
 
 -- A grouping becomes exclusive, or gains a group, only when nobody would then be in two of its
 -- groups; the error names the first person and groups found.
@@ -2496,7 +2481,6 @@ begin
 end
 $$;
 revoke all on function private.groupings_touch() from public, anon, authenticated, service_role;
-grant execute on function private.groupings_touch() to anon, authenticated, service_role;
 
 -- Whether a person counts for exclusivity: everyone but the course's staff.
 create or replace function private.is_course_staff(course uuid, person uuid) returns boolean
@@ -2527,7 +2511,6 @@ begin
 end
 $$;
 revoke all on function private.lock_course_groupings(course uuid, exclusive_lock boolean) from public, anon, authenticated, service_role;
-grant execute on function private.lock_course_groupings(course uuid, exclusive_lock boolean) to anon, authenticated, service_role;
 
 -- Signing up: takes the group's row lock (so joins into one group queue), then answers how full
 -- it is. Only for groups the current user may sign up to now.
@@ -2560,7 +2543,7 @@ begin
 end
 $$;
 revoke all on function private.lock_signup_group(target uuid) from public, anon, authenticated, service_role;
-grant execute on function private.lock_signup_group(target uuid) to anon, authenticated, service_role;
+grant execute on function private.lock_signup_group(target uuid) to authenticated, service_role;
 
 -- Self sign-up ----------------------------------------------------------------------------------
 -- Groups of groupings open for sign-up in the courses where the current user is an active
@@ -2587,7 +2570,6 @@ begin
 end
 $$;
 revoke all on function private.signup_group_ids_array(within_dates boolean) from public, anon, authenticated, service_role;
-grant execute on function private.signup_group_ids_array(within_dates boolean) to anon, authenticated, service_role;
 
 -- How full the sign-up groups the current user may see are: direct members valid now (leaders
 -- included) and the place limit (the least of the group's own limit and its open groupings').
@@ -2613,7 +2595,7 @@ as $$
     )
 $$;
 revoke all on function private.signup_group_places(group_ids uuid[]) from public, anon, authenticated, service_role;
-grant execute on function private.signup_group_places(group_ids uuid[]) to anon, authenticated, service_role;
+grant execute on function private.signup_group_places(group_ids uuid[]) to authenticated, service_role;
 
 -- Triggers ----------------------------------------------------------------------------------------
 
@@ -2726,9 +2708,9 @@ create index announcements_group_idx on public.announcements (group_id, publish_
 alter table public.announcements enable row level security;
 alter table public.announcements force row level security;
 revoke all on table public.announcements from anon, authenticated, service_role;
-grant insert, select, delete, maintain on table public.announcements to anon;
-grant insert, select, delete, maintain on table public.announcements to authenticated;
-grant all on table public.announcements to service_role;
+grant insert, select, delete on table public.announcements to anon;
+grant insert, select, delete on table public.announcements to authenticated;
+grant insert, select, update, delete on table public.announcements to service_role;
 grant update (title, body, pinned) on table public.announcements to authenticated;
 
 create table public.announcement_views (
@@ -2741,9 +2723,9 @@ create index announcement_views_user_idx on public.announcement_views (user_id);
 alter table public.announcement_views enable row level security;
 alter table public.announcement_views force row level security;
 revoke all on table public.announcement_views from anon, authenticated, service_role;
-grant insert, select, delete, maintain on table public.announcement_views to anon;
-grant insert, select, delete, maintain on table public.announcement_views to authenticated;
-grant all on table public.announcement_views to service_role;
+grant insert, select, delete on table public.announcement_views to anon;
+grant insert, select, delete on table public.announcement_views to authenticated;
+grant insert, select, update, delete on table public.announcement_views to service_role;
 
 -- Who has been emailed an announcement, so a retried fan-out job never emails anyone twice.
 -- System only.
@@ -2756,7 +2738,7 @@ create table public.announcement_deliveries (
 alter table public.announcement_deliveries enable row level security;
 alter table public.announcement_deliveries force row level security;
 revoke all on table public.announcement_deliveries from anon, authenticated, service_role;
-grant all on table public.announcement_deliveries to service_role;
+grant insert, select, update, delete on table public.announcement_deliveries to service_role;
 
 -- Resources ----------------------------------------------------------------------------------------
 create table public.resources (
@@ -2786,9 +2768,9 @@ create index resources_group_idx on public.resources (group_id, created_at desc)
 alter table public.resources enable row level security;
 alter table public.resources force row level security;
 revoke all on table public.resources from anon, authenticated, service_role;
-grant insert, select, delete, maintain on table public.resources to anon;
-grant insert, select, delete, maintain on table public.resources to authenticated;
-grant all on table public.resources to service_role;
+grant insert, select, delete on table public.resources to anon;
+grant insert, select, delete on table public.resources to authenticated;
+grant insert, select, update, delete on table public.resources to service_role;
 grant update (title, description, folder, tags) on table public.resources to authenticated;
 
 create table public.group_storage (
@@ -2799,9 +2781,9 @@ create table public.group_storage (
 alter table public.group_storage enable row level security;
 alter table public.group_storage force row level security;
 revoke all on table public.group_storage from anon, authenticated, service_role;
-grant insert, select, delete, maintain on table public.group_storage to anon;
-grant insert, select, delete, maintain on table public.group_storage to authenticated;
-grant all on table public.group_storage to service_role;
+grant insert, select, delete on table public.group_storage to anon;
+grant insert, select, delete on table public.group_storage to authenticated;
+grant insert, select, update, delete on table public.group_storage to service_role;
 grant update (quota_bytes) on table public.group_storage to authenticated;
 
 -- Bytes outlive their rows only briefly. Whenever a file's row goes (deleted by a person, or with
@@ -2865,7 +2847,7 @@ begin
 end
 $$;
 revoke all on function private.announcer_group_ids_array() from public, anon, authenticated, service_role;
-grant execute on function private.announcer_group_ids_array() to anon, authenticated, service_role;
+grant execute on function private.announcer_group_ids_array() to authenticated, service_role;
 
 -- Learner groups the current user is a current direct member of (not a leader, not through a
 -- sub-group): the people a message to the group reaches.
@@ -2883,7 +2865,7 @@ begin
 end
 $$;
 revoke all on function private.member_learner_group_ids_array() from public, anon, authenticated, service_role;
-grant execute on function private.member_learner_group_ids_array() to anon, authenticated, service_role;
+grant execute on function private.member_learner_group_ids_array() to authenticated, service_role;
 
 -- Ancestors of the groups the current user reads: their announcements to sub-groups reach them.
 create or replace function private.readable_ancestor_ids_array() returns uuid[]
@@ -2899,7 +2881,7 @@ begin
 end
 $$;
 revoke all on function private.readable_ancestor_ids_array() from public, anon, authenticated, service_role;
-grant execute on function private.readable_ancestor_ids_array() to anon, authenticated, service_role;
+grant execute on function private.readable_ancestor_ids_array() to authenticated, service_role;
 
 -- Announcements and shared resources of a group.
 --
@@ -2926,7 +2908,7 @@ begin
 end
 $$;
 revoke all on function private.readable_group_ids_array() from public, anon, authenticated, service_role;
-grant execute on function private.readable_group_ids_array() to anon, authenticated, service_role;
+grant execute on function private.readable_group_ids_array() to authenticated, service_role;
 
 -- Announcements of the interventions the current user received.
 create or replace function private.received_announcement_ids_array() returns uuid[]
@@ -2943,7 +2925,7 @@ begin
 end
 $$;
 revoke all on function private.received_announcement_ids_array() from public, anon, authenticated, service_role;
-grant execute on function private.received_announcement_ids_array() to anon, authenticated, service_role;
+grant execute on function private.received_announcement_ids_array() to authenticated, service_role;
 
 create or replace function private.resources_queue_blob_deletion() returns trigger
 language plpgsql security definer set search_path = ''
@@ -2954,7 +2936,6 @@ begin
 end
 $$;
 revoke all on function private.resources_queue_blob_deletion() from public, anon, authenticated, service_role;
-grant execute on function private.resources_queue_blob_deletion() to anon, authenticated, service_role;
 
 -- Counts a file against its group's quota. The upsert locks the group's storage row, so two
 -- uploads into one group queue here and the second sees the first's bytes.
@@ -2986,7 +2967,6 @@ begin
 end
 $$;
 revoke all on function private.resources_track_storage() from public, anon, authenticated, service_role;
-grant execute on function private.resources_track_storage() to anon, authenticated, service_role;
 
 -- Policy helpers --------------------------------------------------------------------------------
 -- Learner groups of the courses the current user staffs (instructors, assistants, and admins of
@@ -3004,7 +2984,7 @@ begin
 end
 $$;
 revoke all on function private.staffed_learner_group_ids_array() from public, anon, authenticated, service_role;
-grant execute on function private.staffed_learner_group_ids_array() to anon, authenticated, service_role;
+grant execute on function private.staffed_learner_group_ids_array() to authenticated, service_role;
 
 -- Triggers ----------------------------------------------------------------------------------------
 
@@ -3220,9 +3200,9 @@ create unique index channels_one_announcements_idx on public.channels (group_id)
 alter table public.channels enable row level security;
 alter table public.channels force row level security;
 revoke all on table public.channels from anon, authenticated, service_role;
-grant insert, select, maintain on table public.channels to anon;
-grant insert, select, maintain on table public.channels to authenticated;
-grant all on table public.channels to service_role;
+grant insert, select on table public.channels to anon;
+grant insert, select on table public.channels to authenticated;
+grant insert, select, update, delete on table public.channels to service_role;
 grant update (name, archived_at) on table public.channels to authenticated;
 
 -- Messages ----------------------------------------------------------------------------------------
@@ -3258,9 +3238,9 @@ create index messages_search_idx on public.messages using gin (search);
 alter table public.messages enable row level security;
 alter table public.messages force row level security;
 revoke all on table public.messages from anon, authenticated, service_role;
-grant insert, select, maintain on table public.messages to anon;
-grant insert, select, maintain on table public.messages to authenticated;
-grant all on table public.messages to service_role;
+grant insert, select on table public.messages to anon;
+grant insert, select on table public.messages to authenticated;
+grant insert, select, update, delete on table public.messages to service_role;
 grant update (body, deleted_at) on table public.messages to authenticated;
 
 -- Reactions, read positions, mentions -----------------------------------------------------------
@@ -3277,9 +3257,9 @@ create index message_reactions_user_idx on public.message_reactions (user_id);
 alter table public.message_reactions enable row level security;
 alter table public.message_reactions force row level security;
 revoke all on table public.message_reactions from anon, authenticated, service_role;
-grant insert, select, maintain on table public.message_reactions to anon;
-grant insert, select, delete, maintain on table public.message_reactions to authenticated;
-grant all on table public.message_reactions to service_role;
+grant insert, select on table public.message_reactions to anon;
+grant insert, select, delete on table public.message_reactions to authenticated;
+grant insert, select, update, delete on table public.message_reactions to service_role;
 
 create table public.channel_reads (
   user_id uuid not null references public.users (id) on delete cascade,
@@ -3292,9 +3272,9 @@ create index channel_reads_channel_idx on public.channel_reads (channel_id);
 alter table public.channel_reads enable row level security;
 alter table public.channel_reads force row level security;
 revoke all on table public.channel_reads from anon, authenticated, service_role;
-grant insert, select, maintain on table public.channel_reads to anon;
-grant insert, select, maintain on table public.channel_reads to authenticated;
-grant all on table public.channel_reads to service_role;
+grant insert, select on table public.channel_reads to anon;
+grant insert, select on table public.channel_reads to authenticated;
+grant insert, select, update, delete on table public.channel_reads to service_role;
 grant update (last_read_seq, updated_at) on table public.channel_reads to authenticated;
 
 create table public.mentions (
@@ -3311,9 +3291,9 @@ create index mentions_user_idx on public.mentions (user_id, channel_id, seq);
 alter table public.mentions enable row level security;
 alter table public.mentions force row level security;
 revoke all on table public.mentions from anon, authenticated, service_role;
-grant insert, select, maintain on table public.mentions to anon;
-grant insert, select, maintain on table public.mentions to authenticated;
-grant all on table public.mentions to service_role;
+grant insert, select on table public.mentions to anon;
+grant insert, select on table public.mentions to authenticated;
+grant insert, select, update, delete on table public.mentions to service_role;
 
 -- Large broadcasts between app processes (@socket.io/postgres-adapter) pass through this table;
 -- only the system role reads and writes it.
@@ -3359,7 +3339,7 @@ begin
 end
 $$;
 revoke all on function private.can_chat_in(target uuid) from public, anon, authenticated, service_role;
-grant execute on function private.can_chat_in(target uuid) to anon, authenticated, service_role;
+grant execute on function private.can_chat_in(target uuid) to authenticated, service_role;
 
 create or replace function private.channels_before_write() returns trigger
 language plpgsql security definer set search_path = ''
@@ -3377,7 +3357,6 @@ begin
 end
 $$;
 revoke all on function private.channels_before_write() from public, anon, authenticated, service_role;
-grant execute on function private.channels_before_write() to anon, authenticated, service_role;
 
 -- Group channels: every group with messaging on talks in `general` and reads `announcements`;
 -- leaders add more chat channels. Messages carry a per-channel gap-free `seq`, assigned in the
@@ -3407,7 +3386,7 @@ begin
 end
 $$;
 revoke all on function private.chat_group_ids_array() from public, anon, authenticated, service_role;
-grant execute on function private.chat_group_ids_array() to anon, authenticated, service_role;
+grant execute on function private.chat_group_ids_array() to authenticated, service_role;
 
 -- The people who take part in a group's chat (for mentions): its effective members and the
 -- leaders of it and its ancestors.
@@ -3424,7 +3403,6 @@ as $$
   where c.descendant_id = target and m.role = 'leader' and m.valid_from <= now() and m.valid_until > now()
 $$;
 revoke all on function private.chat_participant_ids(target uuid) from public, anon, authenticated, service_role;
-grant execute on function private.chat_participant_ids(target uuid) to anon, authenticated, service_role;
 
 -- Channels follow the course's group mode (docs/decisions.md, "Course groups" → "Group mode").
 -- In a course whose mode is `visible`, its active participants read the channels (the channel
@@ -3453,7 +3431,7 @@ begin
 end
 $$;
 revoke all on function private.chat_readable_group_ids_array() from public, anon, authenticated, service_role;
-grant execute on function private.chat_readable_group_ids_array() to anon, authenticated, service_role;
+grant execute on function private.chat_readable_group_ids_array() to authenticated, service_role;
 
 -- The socket server's view of one person: the groups whose rooms they join, and when a dated
 -- membership of theirs next starts or ends (the server re-reads their rooms then).
@@ -3474,7 +3452,7 @@ begin
 end
 $$;
 revoke all on function private.chat_rooms(OUT group_ids uuid[], OUT next_change timestamp with time zone) from public, anon, authenticated, service_role;
-grant execute on function private.chat_rooms(OUT group_ids uuid[], OUT next_change timestamp with time zone) to anon, authenticated, service_role;
+grant execute on function private.chat_rooms(OUT group_ids uuid[], OUT next_change timestamp with time zone) to authenticated, service_role;
 
 -- Every group with messaging on has `general` and `announcements`; turning messaging back on
 -- restores them if missing (they are never deleted, only closed).
@@ -3491,7 +3469,6 @@ begin
 end
 $$;
 revoke all on function private.groups_ensure_channels() from public, anon, authenticated, service_role;
-grant execute on function private.groups_ensure_channels() to anon, authenticated, service_role;
 
 -- Mentions follow edits: an edit that adds "@Name" mentions that person (and the app tells
 -- them), one that removes it takes the mention back, and a deletion takes them all back. One
@@ -3533,7 +3510,6 @@ begin
 end
 $$;
 revoke all on function private.message_reactions_before_insert() from public, anon, authenticated, service_role;
-grant execute on function private.message_reactions_before_insert() to anon, authenticated, service_role;
 
 -- A reaction added or taken back changes its message.
 create or replace function private.message_reactions_changed() returns trigger
@@ -3598,7 +3574,6 @@ begin
 end
 $$;
 revoke all on function private.messages_before_insert() from public, anon, authenticated, service_role;
-grant execute on function private.messages_before_insert() to anon, authenticated, service_role;
 
 -- Authors edit their own messages; authors and moderators delete (the text goes, the seq stays so
 -- clients see the gap is a deletion). A deleted message is final.
@@ -3624,7 +3599,6 @@ begin
 end
 $$;
 revoke all on function private.messages_before_update() from public, anon, authenticated, service_role;
-grant execute on function private.messages_before_update() to anon, authenticated, service_role;
 
 -- Runs after messages_before_insert (triggers fire in name order), which sets group_id.
 create or replace function private.messages_check_attachment() returns trigger
@@ -3641,7 +3615,6 @@ begin
 end
 $$;
 revoke all on function private.messages_check_attachment() from public, anon, authenticated, service_role;
-grant execute on function private.messages_check_attachment() to anon, authenticated, service_role;
 
 create or replace function private.messages_count_change() returns trigger
 language plpgsql security definer set search_path = ''
@@ -3680,7 +3653,6 @@ begin
 end
 $$;
 revoke all on function private.messages_notify() from public, anon, authenticated, service_role;
-grant execute on function private.messages_notify() to anon, authenticated, service_role;
 
 create or replace function private.messages_record_mentions() returns trigger
 language plpgsql security definer set search_path = ''
@@ -3697,7 +3669,6 @@ begin
 end
 $$;
 revoke all on function private.messages_record_mentions() from public, anon, authenticated, service_role;
-grant execute on function private.messages_record_mentions() to anon, authenticated, service_role;
 
 create or replace function private.messages_update_mentions() returns trigger
 language plpgsql security definer set search_path = ''
@@ -3753,7 +3724,6 @@ begin
 end
 $$;
 revoke all on function private.notify_membership_change() from public, anon, authenticated, service_role;
-grant execute on function private.notify_membership_change() to anon, authenticated, service_role;
 
 -- The same rule for one group the user does not chat in: what the send trigger checks to tell a
 -- reader "read only" rather than "no such channel".
@@ -3767,7 +3737,6 @@ as $$
   ) and not private.can_chat_in(target)
 $$;
 revoke all on function private.reads_chat_only_in(target uuid) from public, anon, authenticated, service_role;
-grant execute on function private.reads_chat_only_in(target uuid) to anon, authenticated, service_role;
 
 -- Triggers ----------------------------------------------------------------------------------------
 
@@ -3983,11 +3952,11 @@ create index activities_idnumber_idx on public.activities (idnumber) where idnum
 alter table public.activities enable row level security;
 alter table public.activities force row level security;
 revoke all on table public.activities from anon, authenticated, service_role;
-grant insert, select, delete, maintain on table public.activities to anon;
-grant insert, select, delete, maintain on table public.activities to authenticated;
-grant all on table public.activities to service_role;
-grant update (idnumber, title, description, type, due_at, self_completion, max_score, position) on table public.activities to anon;
-grant update (idnumber, title, description, type, due_at, self_completion, max_score, position) on table public.activities to authenticated;
+grant insert, select, delete on table public.activities to anon;
+grant insert, select, delete on table public.activities to authenticated;
+grant insert, select, update, delete on table public.activities to service_role;
+grant update (idnumber, title, description, type, due_at, self_completion, max_score, "position") on table public.activities to anon;
+grant update (idnumber, title, description, type, due_at, self_completion, max_score, "position") on table public.activities to authenticated;
 
 -- Effective members of any listed group may see and use the activity; staff always may.
 create table public.activity_restrictions (
@@ -4013,9 +3982,9 @@ create index activity_restrictions_orphan_idx on public.activity_restrictions (a
 alter table public.activity_restrictions enable row level security;
 alter table public.activity_restrictions force row level security;
 revoke all on table public.activity_restrictions from anon, authenticated, service_role;
-grant insert, select, delete, maintain on table public.activity_restrictions to anon;
-grant insert, select, delete, maintain on table public.activity_restrictions to authenticated;
-grant all on table public.activity_restrictions to service_role;
+grant insert, select, delete on table public.activity_restrictions to anon;
+grant insert, select, delete on table public.activity_restrictions to authenticated;
+grant insert, select, update, delete on table public.activity_restrictions to service_role;
 
 -- Completions and scores: one row per learner and activity. completed_at is the first
 -- completion; score is the latest score reported (scored_at orders reports).
@@ -4038,9 +4007,9 @@ create index completions_user_idx on public.completions (user_id);
 alter table public.completions enable row level security;
 alter table public.completions force row level security;
 revoke all on table public.completions from anon, authenticated, service_role;
-grant insert, select, delete, maintain on table public.completions to anon;
-grant insert, select, delete, maintain on table public.completions to authenticated;
-grant all on table public.completions to service_role;
+grant insert, select, delete on table public.completions to anon;
+grant insert, select, delete on table public.completions to authenticated;
+grant insert, select, update, delete on table public.completions to service_role;
 grant update (completed_at, score, scored_at, source, recorded_by) on table public.completions to anon;
 grant update (completed_at, score, scored_at, source, recorded_by) on table public.completions to authenticated;
 
@@ -4060,9 +4029,9 @@ create index ingested_statements_user_idx on public.ingested_statements (user_id
 alter table public.ingested_statements enable row level security;
 alter table public.ingested_statements force row level security;
 revoke all on table public.ingested_statements from anon, authenticated, service_role;
-grant insert, select, delete, maintain on table public.ingested_statements to anon;
-grant insert, select, delete, maintain on table public.ingested_statements to authenticated;
-grant all on table public.ingested_statements to service_role;
+grant insert, select, delete on table public.ingested_statements to anon;
+grant insert, select, delete on table public.ingested_statements to authenticated;
+grant insert, select, update, delete on table public.ingested_statements to service_role;
 
 -- Sign-ins (no course), course page views and posts. Facts, never edited.
 create table public.learner_events (
@@ -4077,9 +4046,9 @@ create index learner_events_user_idx on public.learner_events (user_id, occurred
 alter table public.learner_events enable row level security;
 alter table public.learner_events force row level security;
 revoke all on table public.learner_events from anon, authenticated, service_role;
-grant insert, select, delete, maintain on table public.learner_events to anon;
-grant insert, select, delete, maintain on table public.learner_events to authenticated;
-grant all on table public.learner_events to service_role;
+grant insert, select, delete on table public.learner_events to anon;
+grant insert, select, delete on table public.learner_events to authenticated;
+grant insert, select, update, delete on table public.learner_events to service_role;
 
 -- Per-course progress settings: learner groups are off until staff or an admin switch them on.
 create table public.course_progress_settings (
@@ -4092,16 +4061,13 @@ create table public.course_progress_settings (
 alter table public.course_progress_settings enable row level security;
 alter table public.course_progress_settings force row level security;
 revoke all on table public.course_progress_settings from anon, authenticated, service_role;
-grant insert, select, delete, maintain on table public.course_progress_settings to anon;
-grant insert, select, delete, maintain on table public.course_progress_settings to authenticated;
-grant all on table public.course_progress_settings to service_role;
+grant insert, select, delete on table public.course_progress_settings to anon;
+grant insert, select, delete on table public.course_progress_settings to authenticated;
+grant insert, select, update, delete on table public.course_progress_settings to service_role;
 grant update (learner_groups_enabled, inactive_days, updated_by) on table public.course_progress_settings to anon;
 grant update (learner_groups_enabled, inactive_days, updated_by) on table public.course_progress_settings to authenticated;
 
 revoke all on sequence public.learner_events_id_seq from anon, authenticated, service_role;
-grant select, update, usage on sequence public.learner_events_id_seq to anon;
-grant select, update, usage on sequence public.learner_events_id_seq to authenticated;
-grant select, update, usage on sequence public.learner_events_id_seq to service_role;
 
 -- Functions ---------------------------------------------------------------------------------------
 
@@ -4118,26 +4084,38 @@ begin
 end
 $$;
 revoke all on function private.activities_before_write() from public, anon, authenticated, service_role;
-grant execute on function private.activities_before_write() to anon, authenticated, service_role;
 
 -- The groups whose effective members may open each restricted activity. A restriction whose
 -- group or grouping was deleted, like a grouping with no groups, yields a row with a null group:
--- the activity stays restricted (staff only).
+-- the activity stays restricted (staff only). Only the restrictions of courses the caller takes
+-- part in, staffs or follows learners in (all of them for the system and platform admins): the
+-- app calls it directly.
 create or replace function private.activity_allowed_groups()
 returns table (activity_id uuid, group_id uuid)
 language sql stable security definer set search_path = ''
 as $$
-  select r.activity_id, r.group_id from public.activity_restrictions r where r.group_id is not null
+  with readable as materialized (
+    select coalesce(current_setting('role', true), '') = 'service_role'
+        or (coalesce(current_setting('role', true), 'none') = 'none'
+            and exists (select 1 from pg_catalog.pg_roles where rolname = session_user and (rolsuper or rolbypassrls)))
+        or private.is_platform_admin() as everyone,
+      private.visible_course_ids_array() || private.staffed_course_ids_array()
+        || private.followed_course_ids_array() as course_ids
+  ), restrictions as materialized (
+    select r.* from public.activity_restrictions r, readable
+    where readable.everyone or r.course_id = any (readable.course_ids)
+  )
+  select r.activity_id, r.group_id from restrictions r where r.group_id is not null
   union
-  select r.activity_id, gg.group_id from public.activity_restrictions r
+  select r.activity_id, gg.group_id from restrictions r
   left join public.grouping_groups gg on gg.grouping_id = r.grouping_id
   where r.grouping_id is not null
   union
-  select r.activity_id, null::uuid from public.activity_restrictions r
+  select r.activity_id, null::uuid from restrictions r
   where r.group_id is null and r.grouping_id is null
 $$;
 revoke all on function private.activity_allowed_groups() from public, anon, authenticated, service_role;
-grant execute on function private.activity_allowed_groups() to anon, authenticated, service_role;
+grant execute on function private.activity_allowed_groups() to authenticated, service_role;
 
 -- A new restriction still names exactly one group or grouping of the activity's own course.
 create or replace function private.activity_restrictions_before_insert() returns trigger
@@ -4160,7 +4138,6 @@ begin
 end
 $$;
 revoke all on function private.activity_restrictions_before_insert() from public, anon, authenticated, service_role;
-grant execute on function private.activity_restrictions_before_insert() to anon, authenticated, service_role;
 
 -- Restricted activities of the courses the current user takes part in (not as staff) that they
 -- may not open: none of the activity's groups counts them as an effective member.
@@ -4182,7 +4159,7 @@ begin
 end
 $$;
 revoke all on function private.closed_activity_ids_array() from public, anon, authenticated, service_role;
-grant execute on function private.closed_activity_ids_array() to anon, authenticated, service_role;
+grant execute on function private.closed_activity_ids_array() to authenticated, service_role;
 
 -- A completion's course is its activity's (policies read course_id, so it must be true).
 create or replace function private.completions_before_write() returns trigger
@@ -4198,7 +4175,6 @@ begin
 end
 $$;
 revoke all on function private.completions_before_write() from public, anon, authenticated, service_role;
-grant execute on function private.completions_before_write() to anon, authenticated, service_role;
 
 -- The median progress (0–100) of each course's active learners, for the courses whose progress
 -- the current user may follow (as staff, as a leader of some of its learners, or as platform
@@ -4232,7 +4208,7 @@ begin
 end
 $$;
 revoke all on function private.course_median_progress(course_ids uuid[]) from public, anon, authenticated, service_role;
-grant execute on function private.course_median_progress(course_ids uuid[]) to anon, authenticated, service_role;
+grant execute on function private.course_median_progress(course_ids uuid[]) to authenticated, service_role;
 
 -- Progress of every enrolment of some courses, as the system computes it for learner-group
 -- criteria, and the course median that marks a learner "behind" on the leader dashboard.
@@ -4312,7 +4288,6 @@ begin
 end
 $$;
 revoke all on function private.followed_user_ids_array() from public, anon, authenticated, service_role;
-grant execute on function private.followed_user_ids_array() to anon, authenticated, service_role;
 
 -- Restricted activities open to each learner, for those who may see them (course-group leaders
 -- limited to their course).
@@ -4350,7 +4325,7 @@ begin
 end
 $$;
 revoke all on function private.open_restricted_activities(course_ids uuid[], user_ids uuid[]) from public, anon, authenticated, service_role;
-grant execute on function private.open_restricted_activities(course_ids uuid[], user_ids uuid[]) to anon, authenticated, service_role;
+grant execute on function private.open_restricted_activities(course_ids uuid[], user_ids uuid[]) to authenticated, service_role;
 
 -- Restricted activities of a course the current user can open, shown to them as restricted: no
 -- description, and no word of which groups may open them.
@@ -4364,7 +4339,7 @@ as $$
     and a.id = any (private.closed_activity_ids_array())
 $$;
 revoke all on function private.restricted_activity_stubs(target_course uuid) from public, anon, authenticated, service_role;
-grant execute on function private.restricted_activity_stubs(target_course uuid) to anon, authenticated, service_role;
+grant execute on function private.restricted_activity_stubs(target_course uuid) to authenticated, service_role;
 
 -- Triggers ----------------------------------------------------------------------------------------
 
@@ -4594,9 +4569,9 @@ create index learner_group_criteria_due_idx on public.learner_group_criteria (la
 alter table public.learner_group_criteria enable row level security;
 alter table public.learner_group_criteria force row level security;
 revoke all on table public.learner_group_criteria from anon, authenticated, service_role;
-grant insert, select, delete, maintain on table public.learner_group_criteria to anon;
-grant insert, select, delete, maintain on table public.learner_group_criteria to authenticated;
-grant all on table public.learner_group_criteria to service_role;
+grant insert, select, delete on table public.learner_group_criteria to anon;
+grant insert, select, delete on table public.learner_group_criteria to authenticated;
+grant insert, select, update, delete on table public.learner_group_criteria to service_role;
 grant update (criteria, refresh_mode, cadence_minutes, depends_on) on table public.learner_group_criteria to anon;
 grant update (criteria, refresh_mode, cadence_minutes, depends_on) on table public.learner_group_criteria to authenticated;
 
@@ -4618,9 +4593,9 @@ create index learner_group_refreshes_group_idx on public.learner_group_refreshes
 alter table public.learner_group_refreshes enable row level security;
 alter table public.learner_group_refreshes force row level security;
 revoke all on table public.learner_group_refreshes from anon, authenticated, service_role;
-grant insert, select, delete, maintain on table public.learner_group_refreshes to anon;
-grant insert, select, delete, maintain on table public.learner_group_refreshes to authenticated;
-grant all on table public.learner_group_refreshes to service_role;
+grant insert, select, delete on table public.learner_group_refreshes to anon;
+grant insert, select, delete on table public.learner_group_refreshes to authenticated;
+grant insert, select, update, delete on table public.learner_group_refreshes to service_role;
 
 create table public.interventions (
   id uuid primary key default gen_random_uuid(),
@@ -4645,9 +4620,9 @@ create index interventions_sent_by_idx on public.interventions (sent_by);
 alter table public.interventions enable row level security;
 alter table public.interventions force row level security;
 revoke all on table public.interventions from anon, authenticated, service_role;
-grant insert, select, delete, maintain on table public.interventions to anon;
-grant insert, select, delete, maintain on table public.interventions to authenticated;
-grant all on table public.interventions to service_role;
+grant insert, select, delete on table public.interventions to anon;
+grant insert, select, delete on table public.interventions to authenticated;
+grant insert, select, update, delete on table public.interventions to service_role;
 
 create table public.intervention_recipients (
   intervention_id uuid not null references public.interventions (id) on delete cascade,
@@ -4661,9 +4636,9 @@ create index intervention_recipients_user_idx on public.intervention_recipients 
 alter table public.intervention_recipients enable row level security;
 alter table public.intervention_recipients force row level security;
 revoke all on table public.intervention_recipients from anon, authenticated, service_role;
-grant insert, select, delete, maintain on table public.intervention_recipients to anon;
-grant insert, select, delete, maintain on table public.intervention_recipients to authenticated;
-grant all on table public.intervention_recipients to service_role;
+grant insert, select, delete on table public.intervention_recipients to anon;
+grant insert, select, delete on table public.intervention_recipients to authenticated;
+grant insert, select, update, delete on table public.intervention_recipients to service_role;
 
 -- Learner groups know when their facts changed.
 --
@@ -4704,9 +4679,6 @@ create index learner_fact_changes_groups_idx on private.learner_fact_changes (gr
 revoke all on table private.learner_fact_changes from anon, authenticated, service_role;
 
 revoke all on sequence public.learner_group_refreshes_id_seq from anon, authenticated, service_role;
-grant select, update, usage on sequence public.learner_group_refreshes_id_seq to anon;
-grant select, update, usage on sequence public.learner_group_refreshes_id_seq to authenticated;
-grant select, update, usage on sequence public.learner_group_refreshes_id_seq to service_role;
 
 -- Functions ---------------------------------------------------------------------------------------
 
@@ -4763,7 +4735,6 @@ begin
 end
 $$;
 revoke all on function private.interventions_before_insert() from public, anon, authenticated, service_role;
-grant execute on function private.interventions_before_insert() to anon, authenticated, service_role;
 
 -- Reading ----------------------------------------------------------------------------------------
 -- The snapshot a refresh reads with.
@@ -4804,7 +4775,6 @@ begin
 end
 $$;
 revoke all on function private.learner_group_criteria_before_write() from public, anon, authenticated, service_role;
-grant execute on function private.learner_group_criteria_before_write() to anon, authenticated, service_role;
 
 -- Whether anything a learner group reads may have changed since it was evaluated with snapshot
 -- `since`: a change by a transaction that snapshot did not see.
@@ -4994,7 +4964,7 @@ begin
 end
 $$;
 revoke all on function private.received_intervention_ids_array() from public, anon, authenticated, service_role;
-grant execute on function private.received_intervention_ids_array() to anon, authenticated, service_role;
+grant execute on function private.received_intervention_ids_array() to authenticated, service_role;
 
 -- Records that facts of a kind changed in these courses and, when asked, notifies the dynamic
 -- groups of those courses that read that kind.
@@ -5274,14 +5244,11 @@ create index audit_events_organisation_idx on public.audit_events (organisation_
 alter table public.audit_events enable row level security;
 alter table public.audit_events force row level security;
 revoke all on table public.audit_events from anon, authenticated, service_role;
-grant insert, select, update, delete, maintain on table public.audit_events to anon;
-grant insert, select, update, delete, maintain on table public.audit_events to authenticated;
-grant all on table public.audit_events to service_role;
+grant insert, select, update, delete on table public.audit_events to anon;
+grant insert, select, update, delete on table public.audit_events to authenticated;
+grant insert, select, update, delete on table public.audit_events to service_role;
 
 revoke all on sequence public.audit_events_id_seq from anon, authenticated, service_role;
-grant select, update, usage on sequence public.audit_events_id_seq to anon;
-grant select, update, usage on sequence public.audit_events_id_seq to authenticated;
-grant select, update, usage on sequence public.audit_events_id_seq to service_role;
 
 -- Functions ---------------------------------------------------------------------------------------
 
@@ -5316,7 +5283,6 @@ begin
 end
 $$;
 revoke all on function private.audit_group_change() from public, anon, authenticated, service_role;
-grant execute on function private.audit_group_change() to anon, authenticated, service_role;
 
 -- Audit -----------------------------------------------------------------------------------------
 create or replace function private.audit_grouping_change() returns trigger
@@ -5361,7 +5327,6 @@ begin
 end
 $$;
 revoke all on function private.audit_grouping_change() from public, anon, authenticated, service_role;
-grant execute on function private.audit_grouping_change() to anon, authenticated, service_role;
 
 -- Audit: one function for every progress table; all of them carry course_id.
 create or replace function private.audit_progress_change() returns trigger
@@ -5393,7 +5358,6 @@ begin
 end
 $$;
 revoke all on function private.audit_progress_change() from public, anon, authenticated, service_role;
-grant execute on function private.audit_progress_change() to anon, authenticated, service_role;
 
 create or replace function private.audit_row_change() returns trigger
 language plpgsql security definer set search_path = ''
@@ -5429,7 +5393,6 @@ begin
 end
 $$;
 revoke all on function private.audit_row_change() from public, anon, authenticated, service_role;
-grant execute on function private.audit_row_change() to anon, authenticated, service_role;
 
 -- The audit log's "how" can be set by the system for the changes it derives ('link').
 create or replace function private.audit_via() returns text
@@ -5442,7 +5405,6 @@ as $$
   )
 $$;
 revoke all on function private.audit_via() from public, anon, authenticated, service_role;
-grant execute on function private.audit_via() to anon, authenticated, service_role;
 
 -- Triggers ----------------------------------------------------------------------------------------
 

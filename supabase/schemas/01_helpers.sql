@@ -6,6 +6,14 @@
 -- every descendant). Helpers are security definer with an empty search_path, so they read the
 -- tables whatever the caller's grants, and answer only for the caller.
 --
+-- Every privilege is written out here and in each area's file, none left to default privileges.
+-- anon executes no private function and cannot use the schema: every policy is `to
+-- authenticated`, so anon never evaluates one. A helper is granted to authenticated when a policy
+-- or the app's own SQL calls it, to service_role too (the app's SQL fragments for UI flags also
+-- run in system transactions, where they find no user); helpers that only other definer functions
+-- and triggers call run as their owner and are granted to no one. Every definer function an API
+-- role may run is on the reviewed list, tests/integration/rls/definer-review.ts, with its reason.
+--
 -- Schema files are read in name order (NN_). Function bodies may name tables of later files,
 -- hence `check_function_bodies = off` at the top of each file; policies and triggers come after
 -- everything they call.
@@ -14,14 +22,14 @@ set check_function_bodies = off;
 
 create schema if not exists private;
 revoke all on schema private from public, anon, authenticated, service_role;
-grant usage on schema private to anon, authenticated, service_role;
+grant usage on schema private to authenticated, service_role;
 grant usage on schema public to anon, authenticated, service_role;
 
 -- Learners followed in one course: members below course groups led, paired with that course.
 -- Policies read it as `(select private.course_followed_pairs() as p)` (once per statement).
 create type private.course_learner as (course_id uuid, user_id uuid);
-revoke all on type private.course_learner from public;
-grant usage on type private.course_learner to public, anon, authenticated, service_role;
+revoke all on type private.course_learner from public, anon, authenticated, service_role;
+grant usage on type private.course_learner to authenticated, service_role;
 
 -- Functions ---------------------------------------------------------------------------------------
 
@@ -30,7 +38,7 @@ create or replace function private.admin_organisation_ids() returns setof uuid
 language sql stable security definer set search_path = ''
 as $$ select unnest(private.admin_organisation_ids_array()) $$;
 revoke all on function private.admin_organisation_ids() from public, anon, authenticated, service_role;
-grant execute on function private.admin_organisation_ids() to anon, authenticated, service_role;
+grant execute on function private.admin_organisation_ids() to authenticated, service_role;
 
 create or replace function private.admin_organisation_ids_array() returns uuid[]
 language plpgsql stable security definer set search_path = ''
@@ -43,7 +51,6 @@ begin
 end
 $$;
 revoke all on function private.admin_organisation_ids_array() from public, anon, authenticated, service_role;
-grant execute on function private.admin_organisation_ids_array() to anon, authenticated, service_role;
 
 create or replace function private.course_followed_pairs()
 returns setof private.course_learner
@@ -60,7 +67,7 @@ as $$
     and m.user_id <> (select auth.uid())
 $$;
 revoke all on function private.course_followed_pairs() from public, anon, authenticated, service_role;
-grant execute on function private.course_followed_pairs() to anon, authenticated, service_role;
+grant execute on function private.course_followed_pairs() to authenticated, service_role;
 
 -- Courses the current user follows learners into: where those followed everywhere learn, and the
 -- courses of the course groups they lead.
@@ -79,7 +86,7 @@ begin
 end
 $$;
 revoke all on function private.followed_course_ids_array() from public, anon, authenticated, service_role;
-grant execute on function private.followed_course_ids_array() to anon, authenticated, service_role;
+grant execute on function private.followed_course_ids_array() to authenticated, service_role;
 
 -- Leaders' progress policies, computed faster (bench leader-dashboard: 0.18 before).
 --
@@ -91,7 +98,7 @@ create or replace function private.followed_user_ids() returns setof uuid
 language sql stable security definer set search_path = ''
 as $$ select unnest(private.followed_user_ids_array()) $$;
 revoke all on function private.followed_user_ids() from public, anon, authenticated, service_role;
-grant execute on function private.followed_user_ids() to anon, authenticated, service_role;
+grant execute on function private.followed_user_ids() to authenticated, service_role;
 
 -- RLS performance: the same rules, computed faster.
 --
@@ -115,7 +122,7 @@ begin
 end
 $$;
 revoke all on function private.is_platform_admin() from public, anon, authenticated, service_role;
-grant execute on function private.is_platform_admin() to anon, authenticated, service_role;
+grant execute on function private.is_platform_admin() to authenticated, service_role;
 
 create or replace function private.leader_managed_group_ids_array() returns uuid[]
 language plpgsql stable security definer set search_path = ''
@@ -130,18 +137,24 @@ begin
 end
 $$;
 revoke all on function private.leader_managed_group_ids_array() from public, anon, authenticated, service_role;
-grant execute on function private.leader_managed_group_ids_array() to anon, authenticated, service_role;
 
--- Courses where learner groups are switched on.
+-- Courses where learner groups are switched on, among those the caller staffs (every one for a
+-- platform admin): the policies that read it require that anyway.
 create or replace function private.learner_group_course_ids_array() returns uuid[]
 language plpgsql stable security definer set search_path = ''
 as $$
+declare
+  staffed uuid[] := private.staffed_course_ids_array();
+  admin boolean := private.is_platform_admin();
 begin
-  return array(select course_id from public.course_progress_settings where learner_groups_enabled);
+  return array(
+    select course_id from public.course_progress_settings
+    where learner_groups_enabled and (admin or course_id = any (staffed))
+  );
 end
 $$;
 revoke all on function private.learner_group_course_ids_array() from public, anon, authenticated, service_role;
-grant execute on function private.learner_group_course_ids_array() to anon, authenticated, service_role;
+grant execute on function private.learner_group_course_ids_array() to authenticated, service_role;
 
 create or replace function private.led_group_ids_array() returns uuid[]
 language plpgsql stable security definer set search_path = ''
@@ -158,13 +171,12 @@ begin
 end
 $$;
 revoke all on function private.led_group_ids_array() from public, anon, authenticated, service_role;
-grant execute on function private.led_group_ids_array() to anon, authenticated, service_role;
 
 create or replace function private.managed_course_ids() returns setof uuid
 language sql stable security definer set search_path = ''
 as $$ select unnest(private.managed_course_ids_array()) $$;
 revoke all on function private.managed_course_ids() from public, anon, authenticated, service_role;
-grant execute on function private.managed_course_ids() to anon, authenticated, service_role;
+grant execute on function private.managed_course_ids() to authenticated, service_role;
 
 create or replace function private.managed_course_ids_array() returns uuid[]
 language plpgsql stable security definer set search_path = ''
@@ -182,13 +194,12 @@ begin
 end
 $$;
 revoke all on function private.managed_course_ids_array() from public, anon, authenticated, service_role;
-grant execute on function private.managed_course_ids_array() to anon, authenticated, service_role;
 
 create or replace function private.managed_group_ids() returns setof uuid
 language sql stable security definer set search_path = ''
 as $$ select unnest(private.managed_group_ids_array()) $$;
 revoke all on function private.managed_group_ids() from public, anon, authenticated, service_role;
-grant execute on function private.managed_group_ids() to anon, authenticated, service_role;
+grant execute on function private.managed_group_ids() to authenticated, service_role;
 
 create or replace function private.managed_group_ids_array() returns uuid[]
 language plpgsql stable security definer set search_path = ''
@@ -205,7 +216,7 @@ begin
 end
 $$;
 revoke all on function private.managed_group_ids_array() from public, anon, authenticated, service_role;
-grant execute on function private.managed_group_ids_array() to anon, authenticated, service_role;
+grant execute on function private.managed_group_ids_array() to authenticated, service_role;
 
 -- Groups ------------------------------------------------------------------------------------------
 create or replace function private.member_group_ids_array() returns uuid[]
@@ -222,13 +233,12 @@ begin
 end
 $$;
 revoke all on function private.member_group_ids_array() from public, anon, authenticated, service_role;
-grant execute on function private.member_group_ids_array() to anon, authenticated, service_role;
 
 create or replace function private.member_list_group_ids() returns setof uuid
 language sql stable security definer set search_path = ''
 as $$ select unnest(private.member_list_group_ids_array()) $$;
 revoke all on function private.member_list_group_ids() from public, anon, authenticated, service_role;
-grant execute on function private.member_list_group_ids() to anon, authenticated, service_role;
+grant execute on function private.member_list_group_ids() to authenticated, service_role;
 
 create or replace function private.member_list_group_ids_array() returns uuid[]
 language plpgsql stable security definer set search_path = ''
@@ -250,7 +260,6 @@ begin
 end
 $$;
 revoke all on function private.member_list_group_ids_array() from public, anon, authenticated, service_role;
-grant execute on function private.member_list_group_ids_array() to anon, authenticated, service_role;
 
 create or replace function private.member_organisation_ids_array() returns uuid[]
 language plpgsql stable security definer set search_path = ''
@@ -267,7 +276,6 @@ begin
 end
 $$;
 revoke all on function private.member_organisation_ids_array() from public, anon, authenticated, service_role;
-grant execute on function private.member_organisation_ids_array() to anon, authenticated, service_role;
 
 -- Leaders moderate (delete any message, add and archive channels) where the group lets its
 -- leaders moderate; admins of the scope always do.
@@ -286,13 +294,13 @@ begin
 end
 $$;
 revoke all on function private.moderated_group_ids_array() from public, anon, authenticated, service_role;
-grant execute on function private.moderated_group_ids_array() to anon, authenticated, service_role;
+grant execute on function private.moderated_group_ids_array() to authenticated, service_role;
 
 create or replace function private.signup_listed_group_ids() returns setof uuid
 language sql stable security definer set search_path = ''
 as $$ select unnest(private.signup_group_ids_array(false)) $$;
 revoke all on function private.signup_listed_group_ids() from public, anon, authenticated, service_role;
-grant execute on function private.signup_listed_group_ids() to anon, authenticated, service_role;
+grant execute on function private.signup_listed_group_ids() to authenticated, service_role;
 
 create or replace function private.staff_group_ids_array() returns uuid[]
 language plpgsql stable security definer set search_path = ''
@@ -312,13 +320,12 @@ begin
 end
 $$;
 revoke all on function private.staff_group_ids_array() from public, anon, authenticated, service_role;
-grant execute on function private.staff_group_ids_array() to anon, authenticated, service_role;
 
 create or replace function private.staffed_course_ids() returns setof uuid
 language sql stable security definer set search_path = ''
 as $$ select unnest(private.staffed_course_ids_array()) $$;
 revoke all on function private.staffed_course_ids() from public, anon, authenticated, service_role;
-grant execute on function private.staffed_course_ids() to anon, authenticated, service_role;
+grant execute on function private.staffed_course_ids() to authenticated, service_role;
 
 create or replace function private.staffed_course_ids_array() returns uuid[]
 language plpgsql stable security definer set search_path = ''
@@ -336,13 +343,13 @@ begin
 end
 $$;
 revoke all on function private.staffed_course_ids_array() from public, anon, authenticated, service_role;
-grant execute on function private.staffed_course_ids_array() to anon, authenticated, service_role;
+grant execute on function private.staffed_course_ids_array() to authenticated, service_role;
 
 create or replace function private.visible_course_ids() returns setof uuid
 language sql stable security definer set search_path = ''
 as $$ select unnest(private.visible_course_ids_array()) $$;
 revoke all on function private.visible_course_ids() from public, anon, authenticated, service_role;
-grant execute on function private.visible_course_ids() to anon, authenticated, service_role;
+grant execute on function private.visible_course_ids() to authenticated, service_role;
 
 create or replace function private.visible_course_ids_array() returns uuid[]
 language plpgsql stable security definer set search_path = ''
@@ -359,13 +366,13 @@ begin
 end
 $$;
 revoke all on function private.visible_course_ids_array() from public, anon, authenticated, service_role;
-grant execute on function private.visible_course_ids_array() to anon, authenticated, service_role;
+grant execute on function private.visible_course_ids_array() to authenticated, service_role;
 
 create or replace function private.visible_group_ids() returns setof uuid
 language sql stable security definer set search_path = ''
 as $$ select unnest(private.visible_group_ids_array()) $$;
 revoke all on function private.visible_group_ids() from public, anon, authenticated, service_role;
-grant execute on function private.visible_group_ids() to anon, authenticated, service_role;
+grant execute on function private.visible_group_ids() to authenticated, service_role;
 
 create or replace function private.visible_group_ids_array() returns uuid[]
 language plpgsql stable security definer set search_path = ''
@@ -391,4 +398,3 @@ begin
 end
 $$;
 revoke all on function private.visible_group_ids_array() from public, anon, authenticated, service_role;
-grant execute on function private.visible_group_ids_array() to anon, authenticated, service_role;

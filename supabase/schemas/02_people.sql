@@ -33,9 +33,9 @@ create unique index users_idnumber_key on public.users (idnumber) where idnumber
 alter table public.users enable row level security;
 alter table public.users force row level security;
 revoke all on table public.users from anon, authenticated, service_role;
-grant insert, select, update, delete, maintain on table public.users to anon;
-grant insert, select, update, delete, maintain on table public.users to authenticated;
-grant all on table public.users to service_role;
+grant insert, select, update, delete on table public.users to anon;
+grant insert, select, update, delete on table public.users to authenticated;
+grant insert, select, update, delete on table public.users to service_role;
 
 -- Password hashes are readable by the system only (sign-in runs as service_role).
 create table public.user_passwords (
@@ -46,7 +46,7 @@ create table public.user_passwords (
 alter table public.user_passwords enable row level security;
 alter table public.user_passwords force row level security;
 revoke all on table public.user_passwords from anon, authenticated, service_role;
-grant all on table public.user_passwords to service_role;
+grant insert, select, update, delete on table public.user_passwords to service_role;
 
 -- id is the SHA-256 (hex) of the session token; the token itself is never stored.
 create table public.sessions (
@@ -60,7 +60,7 @@ create index sessions_user_id_idx on public.sessions (user_id);
 alter table public.sessions enable row level security;
 alter table public.sessions force row level security;
 revoke all on table public.sessions from anon, authenticated, service_role;
-grant all on table public.sessions to service_role;
+grant insert, select, update, delete on table public.sessions to service_role;
 
 -- Failed sign-ins, counted per key ('email:…' or 'ip:…') in a sliding window.
 create table public.sign_in_throttle (
@@ -72,7 +72,7 @@ create table public.sign_in_throttle (
 alter table public.sign_in_throttle enable row level security;
 alter table public.sign_in_throttle force row level security;
 revoke all on table public.sign_in_throttle from anon, authenticated, service_role;
-grant all on table public.sign_in_throttle to service_role;
+grant insert, select, update, delete on table public.sign_in_throttle to service_role;
 
 -- Personal access tokens for the JSON API; token_hash is the SHA-256 (hex) of the token.
 create table public.api_tokens (
@@ -89,9 +89,9 @@ create index api_tokens_user_id_idx on public.api_tokens (user_id);
 alter table public.api_tokens enable row level security;
 alter table public.api_tokens force row level security;
 revoke all on table public.api_tokens from anon, authenticated, service_role;
-grant insert, select, delete, maintain on table public.api_tokens to anon;
-grant insert, select, delete, maintain on table public.api_tokens to authenticated;
-grant all on table public.api_tokens to service_role;
+grant insert, select, delete on table public.api_tokens to anon;
+grant insert, select, delete on table public.api_tokens to authenticated;
+grant insert, select, update, delete on table public.api_tokens to service_role;
 grant update (name, revoked_at) on table public.api_tokens to anon;
 grant update (name, revoked_at) on table public.api_tokens to authenticated;
 
@@ -113,7 +113,6 @@ begin
 end
 $$;
 revoke all on function private.guard_user_privileges() from public, anon, authenticated, service_role;
-grant execute on function private.guard_user_privileges() to anon, authenticated, service_role;
 
 create or replace function private.users_rename_messages() returns trigger
 language plpgsql security definer set search_path = ''
@@ -124,7 +123,6 @@ begin
 end
 $$;
 revoke all on function private.users_rename_messages() from public, anon, authenticated, service_role;
-grant execute on function private.users_rename_messages() to anon, authenticated, service_role;
 
 -- People the current user may see: themselves, fellow active
 -- participants of their courses, everyone in the courses they staff, the members of the
@@ -160,7 +158,7 @@ begin
 end
 $$;
 revoke all on function private.visible_user_ids() from public, anon, authenticated, service_role;
-grant execute on function private.visible_user_ids() to anon, authenticated, service_role;
+grant execute on function private.visible_user_ids() to authenticated, service_role;
 
 -- Triggers ----------------------------------------------------------------------------------------
 

@@ -37,9 +37,9 @@ create table public.organisations (
 alter table public.organisations enable row level security;
 alter table public.organisations force row level security;
 revoke all on table public.organisations from anon, authenticated, service_role;
-grant insert, select, delete, maintain on table public.organisations to anon;
-grant insert, select, delete, maintain on table public.organisations to authenticated;
-grant all on table public.organisations to service_role;
+grant insert, select, delete on table public.organisations to anon;
+grant insert, select, delete on table public.organisations to authenticated;
+grant insert, select, update, delete on table public.organisations to service_role;
 grant update (name, slug, description) on table public.organisations to anon;
 grant update (name, slug, description) on table public.organisations to authenticated;
 
@@ -55,9 +55,9 @@ create index organisation_members_user_id_idx on public.organisation_members (us
 alter table public.organisation_members enable row level security;
 alter table public.organisation_members force row level security;
 revoke all on table public.organisation_members from anon, authenticated, service_role;
-grant insert, select, delete, maintain on table public.organisation_members to anon;
-grant insert, select, delete, maintain on table public.organisation_members to authenticated;
-grant all on table public.organisation_members to service_role;
+grant insert, select, delete on table public.organisation_members to anon;
+grant insert, select, delete on table public.organisation_members to authenticated;
+grant insert, select, update, delete on table public.organisation_members to service_role;
 grant update (role) on table public.organisation_members to anon;
 grant update (role) on table public.organisation_members to authenticated;
 
@@ -76,9 +76,9 @@ create table public.courses (
 alter table public.courses enable row level security;
 alter table public.courses force row level security;
 revoke all on table public.courses from anon, authenticated, service_role;
-grant insert, select, delete, maintain on table public.courses to anon;
-grant insert, select, delete, maintain on table public.courses to authenticated;
-grant all on table public.courses to service_role;
+grant insert, select, delete on table public.courses to anon;
+grant insert, select, delete on table public.courses to authenticated;
+grant insert, select, update, delete on table public.courses to service_role;
 grant update (code, name, description, group_mode) on table public.courses to anon;
 grant update (code, name, description, group_mode) on table public.courses to authenticated;
 
@@ -98,9 +98,9 @@ create index enrolments_user_id_idx on public.enrolments (user_id);
 alter table public.enrolments enable row level security;
 alter table public.enrolments force row level security;
 revoke all on table public.enrolments from anon, authenticated, service_role;
-grant insert, select, delete, maintain on table public.enrolments to anon;
-grant insert, select, delete, maintain on table public.enrolments to authenticated;
-grant all on table public.enrolments to service_role;
+grant insert, select, delete on table public.enrolments to anon;
+grant insert, select, delete on table public.enrolments to authenticated;
+grant insert, select, update, delete on table public.enrolments to service_role;
 grant update (role, status) on table public.enrolments to anon;
 grant update (role, status, source) on table public.enrolments to authenticated;
 
@@ -127,7 +127,7 @@ alter table public.course_invites enable row level security;
 alter table public.course_invites force row level security;
 revoke all on table public.course_invites from anon, authenticated, service_role;
 grant select, insert on table public.course_invites to authenticated;
-grant all on table public.course_invites to service_role;
+grant select, insert, update, delete on table public.course_invites to service_role;
 grant update (revoked_at) on table public.course_invites to authenticated;
 
 -- Functions ---------------------------------------------------------------------------------------
@@ -136,7 +136,7 @@ create or replace function private.member_organisation_ids() returns setof uuid
 language sql stable security definer set search_path = ''
 as $$ select unnest(private.member_organisation_ids_array()) $$;
 revoke all on function private.member_organisation_ids() from public, anon, authenticated, service_role;
-grant execute on function private.member_organisation_ids() to anon, authenticated, service_role;
+grant execute on function private.member_organisation_ids() to authenticated, service_role;
 
 -- Separate groups: the course's learners in separate mode, and who shares a course group with
 -- the current user there.
@@ -153,7 +153,7 @@ begin
 end
 $$;
 revoke all on function private.separate_course_ids_array() from public, anon, authenticated, service_role;
-grant execute on function private.separate_course_ids_array() to anon, authenticated, service_role;
+grant execute on function private.separate_course_ids_array() to authenticated, service_role;
 
 create or replace function private.separate_peer_ids_array() returns uuid[]
 language plpgsql stable security definer set search_path = ''
@@ -176,7 +176,7 @@ begin
 end
 $$;
 revoke all on function private.separate_peer_ids_array() from public, anon, authenticated, service_role;
-grant execute on function private.separate_peer_ids_array() to anon, authenticated, service_role;
+grant execute on function private.separate_peer_ids_array() to authenticated, service_role;
 
 -- Emails resolve only to people the caller could already see, so the answer never tells whether
 -- an email has an account: for the people who add others (platform and organisation admins,
@@ -213,7 +213,7 @@ as $$
     )
 $$;
 revoke all on function private.user_ids_by_email(emails text[]) from public, anon, authenticated, service_role;
-grant execute on function private.user_ids_by_email(emails text[]) to anon, authenticated, service_role;
+grant execute on function private.user_ids_by_email(emails text[]) to authenticated, service_role;
 
 -- Whether `inviter` may bring someone from outside into the course: platform admins, the
 -- organisation's admins and the course's active instructors (the people who enrol).
@@ -358,7 +358,7 @@ create policy "course managers see their courses' invitations"
   on public.course_invites for select to authenticated
   using (
     (select private.is_platform_admin())
-    or course_id = any ((select private.managed_course_ids_array())::uuid[])
+    or course_id in (select private.managed_course_ids())
   );
 create policy "course managers invite to their courses"
   on public.course_invites for insert to authenticated
@@ -367,13 +367,13 @@ create policy "course managers invite to their courses"
     and created_by = (select auth.uid())
     and (
       (select private.is_platform_admin())
-      or course_id = any ((select private.managed_course_ids_array())::uuid[])
+      or course_id in (select private.managed_course_ids())
     )
   );
 create policy "course managers withdraw their courses' invitations"
   on public.course_invites for update to authenticated
   using (
     (select private.is_platform_admin())
-    or course_id = any ((select private.managed_course_ids_array())::uuid[])
+    or course_id in (select private.managed_course_ids())
   )
   with check (revoked_at is not null);

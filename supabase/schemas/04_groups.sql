@@ -69,9 +69,9 @@ create index groups_parent_id_idx on public.groups (parent_id);
 alter table public.groups enable row level security;
 alter table public.groups force row level security;
 revoke all on table public.groups from anon, authenticated, service_role;
-grant insert, select, delete, maintain on table public.groups to anon;
-grant insert, select, delete, maintain on table public.groups to authenticated;
-grant all on table public.groups to service_role;
+grant insert, select, delete on table public.groups to anon;
+grant insert, select, delete on table public.groups to authenticated;
+grant insert, select, update, delete on table public.groups to service_role;
 grant update (parent_id, kind, name, idnumber, description, visibility, membership_mode, size_limit, messaging_enabled, leaders_manage_members, leaders_create_subgroups, leaders_post_announcements, leaders_see_progress, leaders_moderate) on table public.groups to anon;
 grant update (parent_id, kind, name, idnumber, description, visibility, membership_mode, size_limit, messaging_enabled, leaders_manage_members, leaders_create_subgroups, leaders_post_announcements, leaders_see_progress, leaders_moderate) on table public.groups to authenticated;
 
@@ -86,9 +86,9 @@ create index group_closure_descendant_idx on public.group_closure (descendant_id
 alter table public.group_closure enable row level security;
 alter table public.group_closure force row level security;
 revoke all on table public.group_closure from anon, authenticated, service_role;
-grant insert, select, update, delete, maintain on table public.group_closure to anon;
-grant insert, select, update, delete, maintain on table public.group_closure to authenticated;
-grant all on table public.group_closure to service_role;
+grant insert, select, update, delete on table public.group_closure to anon;
+grant insert, select, update, delete on table public.group_closure to authenticated;
+grant insert, select, update, delete on table public.group_closure to service_role;
 
 -- Functions ---------------------------------------------------------------------------------------
 
@@ -104,7 +104,6 @@ begin
 end
 $$;
 revoke all on function private.groups_after_insert() from public, anon, authenticated, service_role;
-grant execute on function private.groups_after_insert() to anon, authenticated, service_role;
 
 -- Moving a subtree: drop the paths from the old ancestors into the subtree, add the paths from
 -- the new ones. Set-based: one delete and one insert whatever the subtree's size.
@@ -126,7 +125,6 @@ begin
 end
 $$;
 revoke all on function private.groups_after_move() from public, anon, authenticated, service_role;
-grant execute on function private.groups_after_move() to anon, authenticated, service_role;
 
 -- Hierarchy maintenance -------------------------------------------------------------------------
 -- A sub-group takes its parent's scope; moves stay inside one scope and never create a cycle.
@@ -169,7 +167,6 @@ begin
 end
 $$;
 revoke all on function private.groups_before_write() from public, anon, authenticated, service_role;
-grant execute on function private.groups_before_write() to anon, authenticated, service_role;
 
 -- A synced group's members come only from its external source (or the system), so nobody may
 -- hang a sub-group under it that people join another way: its members would count as members
@@ -190,13 +187,12 @@ begin
 end
 $$;
 revoke all on function private.groups_guard_synced_parent() from public, anon, authenticated, service_role;
-grant execute on function private.groups_guard_synced_parent() to anon, authenticated, service_role;
 
 create or replace function private.leader_managed_group_ids() returns setof uuid
 language sql stable security definer set search_path = ''
 as $$ select unnest(private.leader_managed_group_ids_array()) $$;
 revoke all on function private.leader_managed_group_ids() from public, anon, authenticated, service_role;
-grant execute on function private.leader_managed_group_ids() to anon, authenticated, service_role;
+grant execute on function private.leader_managed_group_ids() to authenticated, service_role;
 
 -- Groups where a leader may create sub-groups.
 create or replace function private.leader_parent_group_ids() returns setof uuid
@@ -206,25 +202,24 @@ as $$
   where g.leaders_create_subgroups and g.id in (select private.led_group_ids())
 $$;
 revoke all on function private.leader_parent_group_ids() from public, anon, authenticated, service_role;
-grant execute on function private.leader_parent_group_ids() to anon, authenticated, service_role;
+grant execute on function private.leader_parent_group_ids() to authenticated, service_role;
 
 create or replace function private.led_group_ids() returns setof uuid
 language sql stable security definer set search_path = ''
 as $$ select unnest(private.led_group_ids_array()) $$;
 revoke all on function private.led_group_ids() from public, anon, authenticated, service_role;
-grant execute on function private.led_group_ids() to anon, authenticated, service_role;
+grant execute on function private.led_group_ids() to authenticated, service_role;
 
 create or replace function private.member_group_ids() returns setof uuid
 language sql stable security definer set search_path = ''
 as $$ select unnest(private.member_group_ids_array()) $$;
 revoke all on function private.member_group_ids() from public, anon, authenticated, service_role;
-grant execute on function private.member_group_ids() to anon, authenticated, service_role;
+grant execute on function private.member_group_ids() to authenticated, service_role;
 
 create or replace function private.staff_group_ids() returns setof uuid
 language sql stable security definer set search_path = ''
 as $$ select unnest(private.staff_group_ids_array()) $$;
 revoke all on function private.staff_group_ids() from public, anon, authenticated, service_role;
-grant execute on function private.staff_group_ids() to anon, authenticated, service_role;
 
 -- Whether the change comes through the JSON API (synced groups are changed only there).
 create or replace function private.via_api() returns boolean
@@ -233,7 +228,7 @@ as $$
   select coalesce(nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'via', '') = 'api'
 $$;
 revoke all on function private.via_api() from public, anon, authenticated, service_role;
-grant execute on function private.via_api() to anon, authenticated, service_role;
+grant execute on function private.via_api() to authenticated, service_role;
 
 -- Courses where the current user is an active learner and groups are visible to learners.
 create or replace function private.visible_mode_course_ids_array() returns uuid[]
@@ -249,7 +244,7 @@ begin
 end
 $$;
 revoke all on function private.visible_mode_course_ids_array() from public, anon, authenticated, service_role;
-grant execute on function private.visible_mode_course_ids_array() to anon, authenticated, service_role;
+grant execute on function private.visible_mode_course_ids_array() to authenticated, service_role;
 
 -- Triggers ----------------------------------------------------------------------------------------
 

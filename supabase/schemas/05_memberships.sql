@@ -49,9 +49,9 @@ create index group_members_valid_until_idx on public.group_members (valid_until)
 alter table public.group_members enable row level security;
 alter table public.group_members force row level security;
 revoke all on table public.group_members from anon, authenticated, service_role;
-grant insert, select, update, delete, maintain on table public.group_members to anon;
-grant insert, select, update, delete, maintain on table public.group_members to authenticated;
-grant all on table public.group_members to service_role;
+grant insert, select, update, delete on table public.group_members to anon;
+grant insert, select, update, delete on table public.group_members to authenticated;
+grant insert, select, update, delete on table public.group_members to service_role;
 
 -- When the sweep last looked for memberships that started or ended by the clock.
 create table public.membership_sweeps (
@@ -64,7 +64,7 @@ insert into public.membership_sweeps (swept_until) values (now()) on conflict do
 alter table public.membership_sweeps enable row level security;
 alter table public.membership_sweeps force row level security;
 revoke all on table public.membership_sweeps from anon, authenticated, service_role;
-grant all on table public.membership_sweeps to service_role;
+grant insert, select, update, delete on table public.membership_sweeps to service_role;
 
 -- Joining by request (leaders approve or decline) and by invitation (a link or an email, with an
 -- expiry, one use or many). Redeeming an invitation is system work: the invitee may not yet be
@@ -85,9 +85,9 @@ create index group_join_requests_user_idx on public.group_join_requests (user_id
 alter table public.group_join_requests enable row level security;
 alter table public.group_join_requests force row level security;
 revoke all on table public.group_join_requests from anon, authenticated, service_role;
-grant insert, select, delete, maintain on table public.group_join_requests to anon;
-grant insert, select, delete, maintain on table public.group_join_requests to authenticated;
-grant all on table public.group_join_requests to service_role;
+grant insert, select, delete on table public.group_join_requests to anon;
+grant insert, select, delete on table public.group_join_requests to authenticated;
+grant insert, select, update, delete on table public.group_join_requests to service_role;
 grant update (status, decided_by, decided_at) on table public.group_join_requests to authenticated;
 
 create table public.group_invites (
@@ -108,9 +108,9 @@ create index group_invites_group_idx on public.group_invites (group_id);
 alter table public.group_invites enable row level security;
 alter table public.group_invites force row level security;
 revoke all on table public.group_invites from anon, authenticated, service_role;
-grant insert, select, delete, maintain on table public.group_invites to anon;
-grant insert, select, delete, maintain on table public.group_invites to authenticated;
-grant all on table public.group_invites to service_role;
+grant insert, select, delete on table public.group_invites to anon;
+grant insert, select, delete on table public.group_invites to authenticated;
+grant insert, select, update, delete on table public.group_invites to service_role;
 grant update (revoked_at) on table public.group_invites to authenticated;
 
 -- Functions ---------------------------------------------------------------------------------------
@@ -124,7 +124,6 @@ begin
 end
 $$;
 revoke all on function private.group_members_auto_leader_deleted() from public, anon, authenticated, service_role;
-grant execute on function private.group_members_auto_leader_deleted() to anon, authenticated, service_role;
 
 create or replace function private.group_members_auto_leader_inserted() returns trigger
 language plpgsql security definer set search_path = ''
@@ -135,7 +134,6 @@ begin
 end
 $$;
 revoke all on function private.group_members_auto_leader_inserted() from public, anon, authenticated, service_role;
-grant execute on function private.group_members_auto_leader_inserted() to anon, authenticated, service_role;
 
 -- Size limits hold under concurrency: joins into one group queue on its row, then count.
 create or replace function private.group_members_enforce_limit() returns trigger
@@ -162,7 +160,6 @@ begin
 end
 $$;
 revoke all on function private.group_members_enforce_limit() from public, anon, authenticated, service_role;
-grant execute on function private.group_members_enforce_limit() to anon, authenticated, service_role;
 
 create or replace function private.group_members_exclusive_inserted() returns trigger
 language plpgsql security definer set search_path = ''
@@ -173,7 +170,6 @@ begin
 end
 $$;
 revoke all on function private.group_members_exclusive_inserted() from public, anon, authenticated, service_role;
-grant execute on function private.group_members_exclusive_inserted() to anon, authenticated, service_role;
 
 -- Only updates that change who is in which group, or when: a role change (an automatic leader)
 -- is not a new membership and must not take the person locks.
@@ -193,13 +189,12 @@ begin
 end
 $$;
 revoke all on function private.group_members_exclusive_updated() from public, anon, authenticated, service_role;
-grant execute on function private.group_members_exclusive_updated() to anon, authenticated, service_role;
 
 create or replace function private.signup_group_ids() returns setof uuid
 language sql stable security definer set search_path = ''
 as $$ select unnest(private.signup_group_ids_array(true)) $$;
 revoke all on function private.signup_group_ids() from public, anon, authenticated, service_role;
-grant execute on function private.signup_group_ids() to anon, authenticated, service_role;
+grant execute on function private.signup_group_ids() to authenticated, service_role;
 
 -- Membership stays within scope (issue 11): a course group takes the course's participants, an
 -- organisation's groups its people; anyone else comes in by an invitation they accept, which

@@ -35,9 +35,9 @@ create index course_group_links_target_idx on public.course_group_links (target_
 alter table public.course_group_links enable row level security;
 alter table public.course_group_links force row level security;
 revoke all on table public.course_group_links from anon, authenticated, service_role;
-grant insert, select, delete, maintain on table public.course_group_links to anon;
-grant insert, select, delete, maintain on table public.course_group_links to authenticated;
-grant all on table public.course_group_links to service_role;
+grant insert, select, delete on table public.course_group_links to anon;
+grant insert, select, delete on table public.course_group_links to authenticated;
+grant insert, select, update, delete on table public.course_group_links to service_role;
 grant update (course_role, target_group_id, removal_policy) on table public.course_group_links to anon;
 grant update (course_role, target_group_id, removal_policy) on table public.course_group_links to authenticated;
 
@@ -54,9 +54,9 @@ create index course_link_members_user_idx on public.course_link_members (user_id
 alter table public.course_link_members enable row level security;
 alter table public.course_link_members force row level security;
 revoke all on table public.course_link_members from anon, authenticated, service_role;
-grant insert, select, update, delete, maintain on table public.course_link_members to anon;
-grant insert, select, update, delete, maintain on table public.course_link_members to authenticated;
-grant all on table public.course_link_members to service_role;
+grant insert, select, update, delete on table public.course_link_members to anon;
+grant insert, select, update, delete on table public.course_link_members to authenticated;
+grant insert, select, update, delete on table public.course_link_members to service_role;
 
 -- Functions ---------------------------------------------------------------------------------------
 
@@ -70,7 +70,6 @@ begin
 end
 $$;
 revoke all on function private.course_links_after_insert() from public, anon, authenticated, service_role;
-grant execute on function private.course_links_after_insert() to anon, authenticated, service_role;
 
 create or replace function private.course_links_before_delete() returns trigger
 language plpgsql security definer set search_path = ''
@@ -81,7 +80,6 @@ begin
 end
 $$;
 revoke all on function private.course_links_before_delete() from public, anon, authenticated, service_role;
-grant execute on function private.course_links_before_delete() to anon, authenticated, service_role;
 
 create or replace function private.group_members_sync_links() returns trigger
 language plpgsql security definer set search_path = ''
@@ -103,7 +101,6 @@ begin
 end
 $$;
 revoke all on function private.group_members_sync_links() from public, anon, authenticated, service_role;
-grant execute on function private.group_members_sync_links() to anon, authenticated, service_role;
 
 -- A subtree moving in or out under a linked group changes who the link enrols.
 create or replace function private.groups_moved_sync_links() returns trigger
@@ -128,7 +125,6 @@ begin
 end
 $$;
 revoke all on function private.groups_moved_sync_links() from public, anon, authenticated, service_role;
-grant execute on function private.groups_moved_sync_links() to anon, authenticated, service_role;
 
 -- Links affected by a change to these groups: every link on the groups or their ancestors.
 create or replace function private.links_over_groups(group_ids uuid[]) returns uuid[]
@@ -139,7 +135,6 @@ as $$
   where c.descendant_id = any(group_ids)
 $$;
 revoke all on function private.links_over_groups(group_ids uuid[]) from public, anon, authenticated, service_role;
-grant execute on function private.links_over_groups(group_ids uuid[]) to anon, authenticated, service_role;
 
 -- Group performance, from the hier-member and cohort-sync benchmarks (bench/groups.js).
 --
@@ -271,7 +266,7 @@ begin
 end
 $$;
 revoke all on function private.sync_course_links(link_ids uuid[], user_ids uuid[]) from public, anon, authenticated, service_role;
-grant execute on function private.sync_course_links(link_ids uuid[], user_ids uuid[]) to anon, authenticated, service_role;
+grant execute on function private.sync_course_links(link_ids uuid[], user_ids uuid[]) to service_role;
 
 -- Memberships that start or end by the clock change facts without a write: the membership sweep
 -- (every few seconds) records them as it syncs course links.
@@ -336,7 +331,6 @@ begin
 end
 $$;
 revoke all on function private.unlink_course_link(target uuid) from public, anon, authenticated, service_role;
-grant execute on function private.unlink_course_link(target uuid) to anon, authenticated, service_role;
 
 -- Triggers ----------------------------------------------------------------------------------------
 

@@ -45,9 +45,9 @@ create unique index groupings_course_idnumber_key on public.groupings (course_id
 alter table public.groupings enable row level security;
 alter table public.groupings force row level security;
 revoke all on table public.groupings from anon, authenticated, service_role;
-grant insert, select, delete, maintain on table public.groupings to anon;
-grant insert, select, delete, maintain on table public.groupings to authenticated;
-grant all on table public.groupings to service_role;
+grant insert, select, delete on table public.groupings to anon;
+grant insert, select, delete on table public.groupings to authenticated;
+grant insert, select, update, delete on table public.groupings to service_role;
 grant update (name, idnumber, description, exclusive, signup_open, signup_size_limit, signup_opens_at, signup_closes_at, auto_leader) on table public.groupings to anon;
 grant update (name, idnumber, description, exclusive, signup_open, signup_size_limit, signup_opens_at, signup_closes_at, auto_leader) on table public.groupings to authenticated;
 
@@ -61,9 +61,9 @@ create index grouping_groups_group_id_idx on public.grouping_groups (group_id, g
 alter table public.grouping_groups enable row level security;
 alter table public.grouping_groups force row level security;
 revoke all on table public.grouping_groups from anon, authenticated, service_role;
-grant insert, select, delete, maintain on table public.grouping_groups to anon;
-grant insert, select, delete, maintain on table public.grouping_groups to authenticated;
-grant all on table public.grouping_groups to service_role;
+grant insert, select, delete on table public.grouping_groups to anon;
+grant insert, select, delete on table public.grouping_groups to authenticated;
+grant insert, select, update, delete on table public.grouping_groups to service_role;
 
 -- Functions ---------------------------------------------------------------------------------------
 
@@ -192,7 +192,6 @@ begin
 end
 $$;
 revoke all on function private.grouping_groups_after_insert() from public, anon, authenticated, service_role;
-grant execute on function private.grouping_groups_after_insert() to anon, authenticated, service_role;
 
 -- A grouping holds groups of its own course only.
 create or replace function private.grouping_groups_before_insert() returns trigger
@@ -214,7 +213,6 @@ begin
 end
 $$;
 revoke all on function private.grouping_groups_before_insert() from public, anon, authenticated, service_role;
-grant execute on function private.grouping_groups_before_insert() to anon, authenticated, service_role;
 
 create or replace function private.groupings_after_write() returns trigger
 language plpgsql security definer set search_path = ''
@@ -231,7 +229,6 @@ begin
 end
 $$;
 revoke all on function private.groupings_after_write() from public, anon, authenticated, service_role;
-grant execute on function private.groupings_after_write() to anon, authenticated, service_role;
 
 -- A grouping becomes exclusive, or gains a group, only when nobody would then be in two of its
 -- groups; the error names the first person and groups found.
@@ -270,7 +267,6 @@ begin
 end
 $$;
 revoke all on function private.groupings_touch() from public, anon, authenticated, service_role;
-grant execute on function private.groupings_touch() to anon, authenticated, service_role;
 
 -- Whether a person counts for exclusivity: everyone but the course's staff.
 create or replace function private.is_course_staff(course uuid, person uuid) returns boolean
@@ -301,7 +297,6 @@ begin
 end
 $$;
 revoke all on function private.lock_course_groupings(course uuid, exclusive_lock boolean) from public, anon, authenticated, service_role;
-grant execute on function private.lock_course_groupings(course uuid, exclusive_lock boolean) to anon, authenticated, service_role;
 
 -- Signing up: takes the group's row lock (so joins into one group queue), then answers how full
 -- it is. Only for groups the current user may sign up to now.
@@ -334,7 +329,7 @@ begin
 end
 $$;
 revoke all on function private.lock_signup_group(target uuid) from public, anon, authenticated, service_role;
-grant execute on function private.lock_signup_group(target uuid) to anon, authenticated, service_role;
+grant execute on function private.lock_signup_group(target uuid) to authenticated, service_role;
 
 -- Self sign-up ----------------------------------------------------------------------------------
 -- Groups of groupings open for sign-up in the courses where the current user is an active
@@ -361,7 +356,6 @@ begin
 end
 $$;
 revoke all on function private.signup_group_ids_array(within_dates boolean) from public, anon, authenticated, service_role;
-grant execute on function private.signup_group_ids_array(within_dates boolean) to anon, authenticated, service_role;
 
 -- How full the sign-up groups the current user may see are: direct members valid now (leaders
 -- included) and the place limit (the least of the group's own limit and its open groupings').
@@ -387,7 +381,7 @@ as $$
     )
 $$;
 revoke all on function private.signup_group_places(group_ids uuid[]) from public, anon, authenticated, service_role;
-grant execute on function private.signup_group_places(group_ids uuid[]) to anon, authenticated, service_role;
+grant execute on function private.signup_group_places(group_ids uuid[]) to authenticated, service_role;
 
 -- Triggers ----------------------------------------------------------------------------------------
 

@@ -42,9 +42,9 @@ create index announcements_group_idx on public.announcements (group_id, publish_
 alter table public.announcements enable row level security;
 alter table public.announcements force row level security;
 revoke all on table public.announcements from anon, authenticated, service_role;
-grant insert, select, delete, maintain on table public.announcements to anon;
-grant insert, select, delete, maintain on table public.announcements to authenticated;
-grant all on table public.announcements to service_role;
+grant insert, select, delete on table public.announcements to anon;
+grant insert, select, delete on table public.announcements to authenticated;
+grant insert, select, update, delete on table public.announcements to service_role;
 grant update (title, body, pinned) on table public.announcements to authenticated;
 
 create table public.announcement_views (
@@ -57,9 +57,9 @@ create index announcement_views_user_idx on public.announcement_views (user_id);
 alter table public.announcement_views enable row level security;
 alter table public.announcement_views force row level security;
 revoke all on table public.announcement_views from anon, authenticated, service_role;
-grant insert, select, delete, maintain on table public.announcement_views to anon;
-grant insert, select, delete, maintain on table public.announcement_views to authenticated;
-grant all on table public.announcement_views to service_role;
+grant insert, select, delete on table public.announcement_views to anon;
+grant insert, select, delete on table public.announcement_views to authenticated;
+grant insert, select, update, delete on table public.announcement_views to service_role;
 
 -- Who has been emailed an announcement, so a retried fan-out job never emails anyone twice.
 -- System only.
@@ -72,7 +72,7 @@ create table public.announcement_deliveries (
 alter table public.announcement_deliveries enable row level security;
 alter table public.announcement_deliveries force row level security;
 revoke all on table public.announcement_deliveries from anon, authenticated, service_role;
-grant all on table public.announcement_deliveries to service_role;
+grant insert, select, update, delete on table public.announcement_deliveries to service_role;
 
 -- Resources ----------------------------------------------------------------------------------------
 create table public.resources (
@@ -102,9 +102,9 @@ create index resources_group_idx on public.resources (group_id, created_at desc)
 alter table public.resources enable row level security;
 alter table public.resources force row level security;
 revoke all on table public.resources from anon, authenticated, service_role;
-grant insert, select, delete, maintain on table public.resources to anon;
-grant insert, select, delete, maintain on table public.resources to authenticated;
-grant all on table public.resources to service_role;
+grant insert, select, delete on table public.resources to anon;
+grant insert, select, delete on table public.resources to authenticated;
+grant insert, select, update, delete on table public.resources to service_role;
 grant update (title, description, folder, tags) on table public.resources to authenticated;
 
 create table public.group_storage (
@@ -115,9 +115,9 @@ create table public.group_storage (
 alter table public.group_storage enable row level security;
 alter table public.group_storage force row level security;
 revoke all on table public.group_storage from anon, authenticated, service_role;
-grant insert, select, delete, maintain on table public.group_storage to anon;
-grant insert, select, delete, maintain on table public.group_storage to authenticated;
-grant all on table public.group_storage to service_role;
+grant insert, select, delete on table public.group_storage to anon;
+grant insert, select, delete on table public.group_storage to authenticated;
+grant insert, select, update, delete on table public.group_storage to service_role;
 grant update (quota_bytes) on table public.group_storage to authenticated;
 
 -- Bytes outlive their rows only briefly. Whenever a file's row goes (deleted by a person, or with
@@ -181,7 +181,7 @@ begin
 end
 $$;
 revoke all on function private.announcer_group_ids_array() from public, anon, authenticated, service_role;
-grant execute on function private.announcer_group_ids_array() to anon, authenticated, service_role;
+grant execute on function private.announcer_group_ids_array() to authenticated, service_role;
 
 -- Learner groups the current user is a current direct member of (not a leader, not through a
 -- sub-group): the people a message to the group reaches.
@@ -199,7 +199,7 @@ begin
 end
 $$;
 revoke all on function private.member_learner_group_ids_array() from public, anon, authenticated, service_role;
-grant execute on function private.member_learner_group_ids_array() to anon, authenticated, service_role;
+grant execute on function private.member_learner_group_ids_array() to authenticated, service_role;
 
 -- Ancestors of the groups the current user reads: their announcements to sub-groups reach them.
 create or replace function private.readable_ancestor_ids_array() returns uuid[]
@@ -215,7 +215,7 @@ begin
 end
 $$;
 revoke all on function private.readable_ancestor_ids_array() from public, anon, authenticated, service_role;
-grant execute on function private.readable_ancestor_ids_array() to anon, authenticated, service_role;
+grant execute on function private.readable_ancestor_ids_array() to authenticated, service_role;
 
 -- Announcements and shared resources of a group.
 --
@@ -242,7 +242,7 @@ begin
 end
 $$;
 revoke all on function private.readable_group_ids_array() from public, anon, authenticated, service_role;
-grant execute on function private.readable_group_ids_array() to anon, authenticated, service_role;
+grant execute on function private.readable_group_ids_array() to authenticated, service_role;
 
 -- Announcements of the interventions the current user received.
 create or replace function private.received_announcement_ids_array() returns uuid[]
@@ -259,7 +259,7 @@ begin
 end
 $$;
 revoke all on function private.received_announcement_ids_array() from public, anon, authenticated, service_role;
-grant execute on function private.received_announcement_ids_array() to anon, authenticated, service_role;
+grant execute on function private.received_announcement_ids_array() to authenticated, service_role;
 
 create or replace function private.resources_queue_blob_deletion() returns trigger
 language plpgsql security definer set search_path = ''
@@ -270,7 +270,6 @@ begin
 end
 $$;
 revoke all on function private.resources_queue_blob_deletion() from public, anon, authenticated, service_role;
-grant execute on function private.resources_queue_blob_deletion() to anon, authenticated, service_role;
 
 -- Counts a file against its group's quota. The upsert locks the group's storage row, so two
 -- uploads into one group queue here and the second sees the first's bytes.
@@ -302,7 +301,6 @@ begin
 end
 $$;
 revoke all on function private.resources_track_storage() from public, anon, authenticated, service_role;
-grant execute on function private.resources_track_storage() to anon, authenticated, service_role;
 
 -- Policy helpers --------------------------------------------------------------------------------
 -- Learner groups of the courses the current user staffs (instructors, assistants, and admins of
@@ -320,7 +318,7 @@ begin
 end
 $$;
 revoke all on function private.staffed_learner_group_ids_array() from public, anon, authenticated, service_role;
-grant execute on function private.staffed_learner_group_ids_array() to anon, authenticated, service_role;
+grant execute on function private.staffed_learner_group_ids_array() to authenticated, service_role;
 
 -- Triggers ----------------------------------------------------------------------------------------
 

@@ -46,9 +46,9 @@ create unique index channels_one_announcements_idx on public.channels (group_id)
 alter table public.channels enable row level security;
 alter table public.channels force row level security;
 revoke all on table public.channels from anon, authenticated, service_role;
-grant insert, select, maintain on table public.channels to anon;
-grant insert, select, maintain on table public.channels to authenticated;
-grant all on table public.channels to service_role;
+grant insert, select on table public.channels to anon;
+grant insert, select on table public.channels to authenticated;
+grant insert, select, update, delete on table public.channels to service_role;
 grant update (name, archived_at) on table public.channels to authenticated;
 
 -- Messages ----------------------------------------------------------------------------------------
@@ -84,9 +84,9 @@ create index messages_search_idx on public.messages using gin (search);
 alter table public.messages enable row level security;
 alter table public.messages force row level security;
 revoke all on table public.messages from anon, authenticated, service_role;
-grant insert, select, maintain on table public.messages to anon;
-grant insert, select, maintain on table public.messages to authenticated;
-grant all on table public.messages to service_role;
+grant insert, select on table public.messages to anon;
+grant insert, select on table public.messages to authenticated;
+grant insert, select, update, delete on table public.messages to service_role;
 grant update (body, deleted_at) on table public.messages to authenticated;
 
 -- Reactions, read positions, mentions -----------------------------------------------------------
@@ -103,9 +103,9 @@ create index message_reactions_user_idx on public.message_reactions (user_id);
 alter table public.message_reactions enable row level security;
 alter table public.message_reactions force row level security;
 revoke all on table public.message_reactions from anon, authenticated, service_role;
-grant insert, select, maintain on table public.message_reactions to anon;
-grant insert, select, delete, maintain on table public.message_reactions to authenticated;
-grant all on table public.message_reactions to service_role;
+grant insert, select on table public.message_reactions to anon;
+grant insert, select, delete on table public.message_reactions to authenticated;
+grant insert, select, update, delete on table public.message_reactions to service_role;
 
 create table public.channel_reads (
   user_id uuid not null references public.users (id) on delete cascade,
@@ -118,9 +118,9 @@ create index channel_reads_channel_idx on public.channel_reads (channel_id);
 alter table public.channel_reads enable row level security;
 alter table public.channel_reads force row level security;
 revoke all on table public.channel_reads from anon, authenticated, service_role;
-grant insert, select, maintain on table public.channel_reads to anon;
-grant insert, select, maintain on table public.channel_reads to authenticated;
-grant all on table public.channel_reads to service_role;
+grant insert, select on table public.channel_reads to anon;
+grant insert, select on table public.channel_reads to authenticated;
+grant insert, select, update, delete on table public.channel_reads to service_role;
 grant update (last_read_seq, updated_at) on table public.channel_reads to authenticated;
 
 create table public.mentions (
@@ -137,9 +137,9 @@ create index mentions_user_idx on public.mentions (user_id, channel_id, seq);
 alter table public.mentions enable row level security;
 alter table public.mentions force row level security;
 revoke all on table public.mentions from anon, authenticated, service_role;
-grant insert, select, maintain on table public.mentions to anon;
-grant insert, select, maintain on table public.mentions to authenticated;
-grant all on table public.mentions to service_role;
+grant insert, select on table public.mentions to anon;
+grant insert, select on table public.mentions to authenticated;
+grant insert, select, update, delete on table public.mentions to service_role;
 
 -- Large broadcasts between app processes (@socket.io/postgres-adapter) pass through this table;
 -- only the system role reads and writes it.
@@ -185,7 +185,7 @@ begin
 end
 $$;
 revoke all on function private.can_chat_in(target uuid) from public, anon, authenticated, service_role;
-grant execute on function private.can_chat_in(target uuid) to anon, authenticated, service_role;
+grant execute on function private.can_chat_in(target uuid) to authenticated, service_role;
 
 create or replace function private.channels_before_write() returns trigger
 language plpgsql security definer set search_path = ''
@@ -203,7 +203,6 @@ begin
 end
 $$;
 revoke all on function private.channels_before_write() from public, anon, authenticated, service_role;
-grant execute on function private.channels_before_write() to anon, authenticated, service_role;
 
 -- Group channels: every group with messaging on talks in `general` and reads `announcements`;
 -- leaders add more chat channels. Messages carry a per-channel gap-free `seq`, assigned in the
@@ -233,7 +232,7 @@ begin
 end
 $$;
 revoke all on function private.chat_group_ids_array() from public, anon, authenticated, service_role;
-grant execute on function private.chat_group_ids_array() to anon, authenticated, service_role;
+grant execute on function private.chat_group_ids_array() to authenticated, service_role;
 
 -- The people who take part in a group's chat (for mentions): its effective members and the
 -- leaders of it and its ancestors.
@@ -250,7 +249,6 @@ as $$
   where c.descendant_id = target and m.role = 'leader' and m.valid_from <= now() and m.valid_until > now()
 $$;
 revoke all on function private.chat_participant_ids(target uuid) from public, anon, authenticated, service_role;
-grant execute on function private.chat_participant_ids(target uuid) to anon, authenticated, service_role;
 
 -- Channels follow the course's group mode (docs/decisions.md, "Course groups" → "Group mode").
 -- In a course whose mode is `visible`, its active participants read the channels (the channel
@@ -279,7 +277,7 @@ begin
 end
 $$;
 revoke all on function private.chat_readable_group_ids_array() from public, anon, authenticated, service_role;
-grant execute on function private.chat_readable_group_ids_array() to anon, authenticated, service_role;
+grant execute on function private.chat_readable_group_ids_array() to authenticated, service_role;
 
 -- The socket server's view of one person: the groups whose rooms they join, and when a dated
 -- membership of theirs next starts or ends (the server re-reads their rooms then).
@@ -300,7 +298,7 @@ begin
 end
 $$;
 revoke all on function private.chat_rooms(OUT group_ids uuid[], OUT next_change timestamp with time zone) from public, anon, authenticated, service_role;
-grant execute on function private.chat_rooms(OUT group_ids uuid[], OUT next_change timestamp with time zone) to anon, authenticated, service_role;
+grant execute on function private.chat_rooms(OUT group_ids uuid[], OUT next_change timestamp with time zone) to authenticated, service_role;
 
 -- Every group with messaging on has `general` and `announcements`; turning messaging back on
 -- restores them if missing (they are never deleted, only closed).
@@ -317,7 +315,6 @@ begin
 end
 $$;
 revoke all on function private.groups_ensure_channels() from public, anon, authenticated, service_role;
-grant execute on function private.groups_ensure_channels() to anon, authenticated, service_role;
 
 -- Mentions follow edits: an edit that adds "@Name" mentions that person (and the app tells
 -- them), one that removes it takes the mention back, and a deletion takes them all back. One
@@ -359,7 +356,6 @@ begin
 end
 $$;
 revoke all on function private.message_reactions_before_insert() from public, anon, authenticated, service_role;
-grant execute on function private.message_reactions_before_insert() to anon, authenticated, service_role;
 
 -- A reaction added or taken back changes its message.
 create or replace function private.message_reactions_changed() returns trigger
@@ -424,7 +420,6 @@ begin
 end
 $$;
 revoke all on function private.messages_before_insert() from public, anon, authenticated, service_role;
-grant execute on function private.messages_before_insert() to anon, authenticated, service_role;
 
 -- Authors edit their own messages; authors and moderators delete (the text goes, the seq stays so
 -- clients see the gap is a deletion). A deleted message is final.
@@ -450,7 +445,6 @@ begin
 end
 $$;
 revoke all on function private.messages_before_update() from public, anon, authenticated, service_role;
-grant execute on function private.messages_before_update() to anon, authenticated, service_role;
 
 -- Runs after messages_before_insert (triggers fire in name order), which sets group_id.
 create or replace function private.messages_check_attachment() returns trigger
@@ -467,7 +461,6 @@ begin
 end
 $$;
 revoke all on function private.messages_check_attachment() from public, anon, authenticated, service_role;
-grant execute on function private.messages_check_attachment() to anon, authenticated, service_role;
 
 create or replace function private.messages_count_change() returns trigger
 language plpgsql security definer set search_path = ''
@@ -506,7 +499,6 @@ begin
 end
 $$;
 revoke all on function private.messages_notify() from public, anon, authenticated, service_role;
-grant execute on function private.messages_notify() to anon, authenticated, service_role;
 
 create or replace function private.messages_record_mentions() returns trigger
 language plpgsql security definer set search_path = ''
@@ -523,7 +515,6 @@ begin
 end
 $$;
 revoke all on function private.messages_record_mentions() from public, anon, authenticated, service_role;
-grant execute on function private.messages_record_mentions() to anon, authenticated, service_role;
 
 create or replace function private.messages_update_mentions() returns trigger
 language plpgsql security definer set search_path = ''
@@ -579,7 +570,6 @@ begin
 end
 $$;
 revoke all on function private.notify_membership_change() from public, anon, authenticated, service_role;
-grant execute on function private.notify_membership_change() to anon, authenticated, service_role;
 
 -- The same rule for one group the user does not chat in: what the send trigger checks to tell a
 -- reader "read only" rather than "no such channel".
@@ -593,7 +583,6 @@ as $$
   ) and not private.can_chat_in(target)
 $$;
 revoke all on function private.reads_chat_only_in(target uuid) from public, anon, authenticated, service_role;
-grant execute on function private.reads_chat_only_in(target uuid) to anon, authenticated, service_role;
 
 -- Triggers ----------------------------------------------------------------------------------------
 

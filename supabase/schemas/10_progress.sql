@@ -60,11 +60,11 @@ create index activities_idnumber_idx on public.activities (idnumber) where idnum
 alter table public.activities enable row level security;
 alter table public.activities force row level security;
 revoke all on table public.activities from anon, authenticated, service_role;
-grant insert, select, delete, maintain on table public.activities to anon;
-grant insert, select, delete, maintain on table public.activities to authenticated;
-grant all on table public.activities to service_role;
-grant update (idnumber, title, description, type, due_at, self_completion, max_score, position) on table public.activities to anon;
-grant update (idnumber, title, description, type, due_at, self_completion, max_score, position) on table public.activities to authenticated;
+grant insert, select, delete on table public.activities to anon;
+grant insert, select, delete on table public.activities to authenticated;
+grant insert, select, update, delete on table public.activities to service_role;
+grant update (idnumber, title, description, type, due_at, self_completion, max_score, "position") on table public.activities to anon;
+grant update (idnumber, title, description, type, due_at, self_completion, max_score, "position") on table public.activities to authenticated;
 
 -- Effective members of any listed group may see and use the activity; staff always may.
 create table public.activity_restrictions (
@@ -90,9 +90,9 @@ create index activity_restrictions_orphan_idx on public.activity_restrictions (a
 alter table public.activity_restrictions enable row level security;
 alter table public.activity_restrictions force row level security;
 revoke all on table public.activity_restrictions from anon, authenticated, service_role;
-grant insert, select, delete, maintain on table public.activity_restrictions to anon;
-grant insert, select, delete, maintain on table public.activity_restrictions to authenticated;
-grant all on table public.activity_restrictions to service_role;
+grant insert, select, delete on table public.activity_restrictions to anon;
+grant insert, select, delete on table public.activity_restrictions to authenticated;
+grant insert, select, update, delete on table public.activity_restrictions to service_role;
 
 -- Completions and scores: one row per learner and activity. completed_at is the first
 -- completion; score is the latest score reported (scored_at orders reports).
@@ -115,9 +115,9 @@ create index completions_user_idx on public.completions (user_id);
 alter table public.completions enable row level security;
 alter table public.completions force row level security;
 revoke all on table public.completions from anon, authenticated, service_role;
-grant insert, select, delete, maintain on table public.completions to anon;
-grant insert, select, delete, maintain on table public.completions to authenticated;
-grant all on table public.completions to service_role;
+grant insert, select, delete on table public.completions to anon;
+grant insert, select, delete on table public.completions to authenticated;
+grant insert, select, update, delete on table public.completions to service_role;
 grant update (completed_at, score, scored_at, source, recorded_by) on table public.completions to anon;
 grant update (completed_at, score, scored_at, source, recorded_by) on table public.completions to authenticated;
 
@@ -137,9 +137,9 @@ create index ingested_statements_user_idx on public.ingested_statements (user_id
 alter table public.ingested_statements enable row level security;
 alter table public.ingested_statements force row level security;
 revoke all on table public.ingested_statements from anon, authenticated, service_role;
-grant insert, select, delete, maintain on table public.ingested_statements to anon;
-grant insert, select, delete, maintain on table public.ingested_statements to authenticated;
-grant all on table public.ingested_statements to service_role;
+grant insert, select, delete on table public.ingested_statements to anon;
+grant insert, select, delete on table public.ingested_statements to authenticated;
+grant insert, select, update, delete on table public.ingested_statements to service_role;
 
 -- Sign-ins (no course), course page views and posts. Facts, never edited.
 create table public.learner_events (
@@ -154,9 +154,9 @@ create index learner_events_user_idx on public.learner_events (user_id, occurred
 alter table public.learner_events enable row level security;
 alter table public.learner_events force row level security;
 revoke all on table public.learner_events from anon, authenticated, service_role;
-grant insert, select, delete, maintain on table public.learner_events to anon;
-grant insert, select, delete, maintain on table public.learner_events to authenticated;
-grant all on table public.learner_events to service_role;
+grant insert, select, delete on table public.learner_events to anon;
+grant insert, select, delete on table public.learner_events to authenticated;
+grant insert, select, update, delete on table public.learner_events to service_role;
 
 -- Per-course progress settings: learner groups are off until staff or an admin switch them on.
 create table public.course_progress_settings (
@@ -169,16 +169,13 @@ create table public.course_progress_settings (
 alter table public.course_progress_settings enable row level security;
 alter table public.course_progress_settings force row level security;
 revoke all on table public.course_progress_settings from anon, authenticated, service_role;
-grant insert, select, delete, maintain on table public.course_progress_settings to anon;
-grant insert, select, delete, maintain on table public.course_progress_settings to authenticated;
-grant all on table public.course_progress_settings to service_role;
+grant insert, select, delete on table public.course_progress_settings to anon;
+grant insert, select, delete on table public.course_progress_settings to authenticated;
+grant insert, select, update, delete on table public.course_progress_settings to service_role;
 grant update (learner_groups_enabled, inactive_days, updated_by) on table public.course_progress_settings to anon;
 grant update (learner_groups_enabled, inactive_days, updated_by) on table public.course_progress_settings to authenticated;
 
 revoke all on sequence public.learner_events_id_seq from anon, authenticated, service_role;
-grant select, update, usage on sequence public.learner_events_id_seq to anon;
-grant select, update, usage on sequence public.learner_events_id_seq to authenticated;
-grant select, update, usage on sequence public.learner_events_id_seq to service_role;
 
 -- Functions ---------------------------------------------------------------------------------------
 
@@ -195,26 +192,38 @@ begin
 end
 $$;
 revoke all on function private.activities_before_write() from public, anon, authenticated, service_role;
-grant execute on function private.activities_before_write() to anon, authenticated, service_role;
 
 -- The groups whose effective members may open each restricted activity. A restriction whose
 -- group or grouping was deleted, like a grouping with no groups, yields a row with a null group:
--- the activity stays restricted (staff only).
+-- the activity stays restricted (staff only). Only the restrictions of courses the caller takes
+-- part in, staffs or follows learners in (all of them for the system and platform admins): the
+-- app calls it directly.
 create or replace function private.activity_allowed_groups()
 returns table (activity_id uuid, group_id uuid)
 language sql stable security definer set search_path = ''
 as $$
-  select r.activity_id, r.group_id from public.activity_restrictions r where r.group_id is not null
+  with readable as materialized (
+    select coalesce(current_setting('role', true), '') = 'service_role'
+        or (coalesce(current_setting('role', true), 'none') = 'none'
+            and exists (select 1 from pg_catalog.pg_roles where rolname = session_user and (rolsuper or rolbypassrls)))
+        or private.is_platform_admin() as everyone,
+      private.visible_course_ids_array() || private.staffed_course_ids_array()
+        || private.followed_course_ids_array() as course_ids
+  ), restrictions as materialized (
+    select r.* from public.activity_restrictions r, readable
+    where readable.everyone or r.course_id = any (readable.course_ids)
+  )
+  select r.activity_id, r.group_id from restrictions r where r.group_id is not null
   union
-  select r.activity_id, gg.group_id from public.activity_restrictions r
+  select r.activity_id, gg.group_id from restrictions r
   left join public.grouping_groups gg on gg.grouping_id = r.grouping_id
   where r.grouping_id is not null
   union
-  select r.activity_id, null::uuid from public.activity_restrictions r
+  select r.activity_id, null::uuid from restrictions r
   where r.group_id is null and r.grouping_id is null
 $$;
 revoke all on function private.activity_allowed_groups() from public, anon, authenticated, service_role;
-grant execute on function private.activity_allowed_groups() to anon, authenticated, service_role;
+grant execute on function private.activity_allowed_groups() to authenticated, service_role;
 
 -- A new restriction still names exactly one group or grouping of the activity's own course.
 create or replace function private.activity_restrictions_before_insert() returns trigger
@@ -237,7 +246,6 @@ begin
 end
 $$;
 revoke all on function private.activity_restrictions_before_insert() from public, anon, authenticated, service_role;
-grant execute on function private.activity_restrictions_before_insert() to anon, authenticated, service_role;
 
 -- Restricted activities of the courses the current user takes part in (not as staff) that they
 -- may not open: none of the activity's groups counts them as an effective member.
@@ -259,7 +267,7 @@ begin
 end
 $$;
 revoke all on function private.closed_activity_ids_array() from public, anon, authenticated, service_role;
-grant execute on function private.closed_activity_ids_array() to anon, authenticated, service_role;
+grant execute on function private.closed_activity_ids_array() to authenticated, service_role;
 
 -- A completion's course is its activity's (policies read course_id, so it must be true).
 create or replace function private.completions_before_write() returns trigger
@@ -275,7 +283,6 @@ begin
 end
 $$;
 revoke all on function private.completions_before_write() from public, anon, authenticated, service_role;
-grant execute on function private.completions_before_write() to anon, authenticated, service_role;
 
 -- The median progress (0–100) of each course's active learners, for the courses whose progress
 -- the current user may follow (as staff, as a leader of some of its learners, or as platform
@@ -309,7 +316,7 @@ begin
 end
 $$;
 revoke all on function private.course_median_progress(course_ids uuid[]) from public, anon, authenticated, service_role;
-grant execute on function private.course_median_progress(course_ids uuid[]) to anon, authenticated, service_role;
+grant execute on function private.course_median_progress(course_ids uuid[]) to authenticated, service_role;
 
 -- Progress of every enrolment of some courses, as the system computes it for learner-group
 -- criteria, and the course median that marks a learner "behind" on the leader dashboard.
@@ -389,7 +396,6 @@ begin
 end
 $$;
 revoke all on function private.followed_user_ids_array() from public, anon, authenticated, service_role;
-grant execute on function private.followed_user_ids_array() to anon, authenticated, service_role;
 
 -- Restricted activities open to each learner, for those who may see them (course-group leaders
 -- limited to their course).
@@ -427,7 +433,7 @@ begin
 end
 $$;
 revoke all on function private.open_restricted_activities(course_ids uuid[], user_ids uuid[]) from public, anon, authenticated, service_role;
-grant execute on function private.open_restricted_activities(course_ids uuid[], user_ids uuid[]) to anon, authenticated, service_role;
+grant execute on function private.open_restricted_activities(course_ids uuid[], user_ids uuid[]) to authenticated, service_role;
 
 -- Restricted activities of a course the current user can open, shown to them as restricted: no
 -- description, and no word of which groups may open them.
@@ -441,7 +447,7 @@ as $$
     and a.id = any (private.closed_activity_ids_array())
 $$;
 revoke all on function private.restricted_activity_stubs(target_course uuid) from public, anon, authenticated, service_role;
-grant execute on function private.restricted_activity_stubs(target_course uuid) to anon, authenticated, service_role;
+grant execute on function private.restricted_activity_stubs(target_course uuid) to authenticated, service_role;
 
 -- Triggers ----------------------------------------------------------------------------------------
 

@@ -48,9 +48,9 @@ create index learner_group_criteria_due_idx on public.learner_group_criteria (la
 alter table public.learner_group_criteria enable row level security;
 alter table public.learner_group_criteria force row level security;
 revoke all on table public.learner_group_criteria from anon, authenticated, service_role;
-grant insert, select, delete, maintain on table public.learner_group_criteria to anon;
-grant insert, select, delete, maintain on table public.learner_group_criteria to authenticated;
-grant all on table public.learner_group_criteria to service_role;
+grant insert, select, delete on table public.learner_group_criteria to anon;
+grant insert, select, delete on table public.learner_group_criteria to authenticated;
+grant insert, select, update, delete on table public.learner_group_criteria to service_role;
 grant update (criteria, refresh_mode, cadence_minutes, depends_on) on table public.learner_group_criteria to anon;
 grant update (criteria, refresh_mode, cadence_minutes, depends_on) on table public.learner_group_criteria to authenticated;
 
@@ -72,9 +72,9 @@ create index learner_group_refreshes_group_idx on public.learner_group_refreshes
 alter table public.learner_group_refreshes enable row level security;
 alter table public.learner_group_refreshes force row level security;
 revoke all on table public.learner_group_refreshes from anon, authenticated, service_role;
-grant insert, select, delete, maintain on table public.learner_group_refreshes to anon;
-grant insert, select, delete, maintain on table public.learner_group_refreshes to authenticated;
-grant all on table public.learner_group_refreshes to service_role;
+grant insert, select, delete on table public.learner_group_refreshes to anon;
+grant insert, select, delete on table public.learner_group_refreshes to authenticated;
+grant insert, select, update, delete on table public.learner_group_refreshes to service_role;
 
 create table public.interventions (
   id uuid primary key default gen_random_uuid(),
@@ -99,9 +99,9 @@ create index interventions_sent_by_idx on public.interventions (sent_by);
 alter table public.interventions enable row level security;
 alter table public.interventions force row level security;
 revoke all on table public.interventions from anon, authenticated, service_role;
-grant insert, select, delete, maintain on table public.interventions to anon;
-grant insert, select, delete, maintain on table public.interventions to authenticated;
-grant all on table public.interventions to service_role;
+grant insert, select, delete on table public.interventions to anon;
+grant insert, select, delete on table public.interventions to authenticated;
+grant insert, select, update, delete on table public.interventions to service_role;
 
 create table public.intervention_recipients (
   intervention_id uuid not null references public.interventions (id) on delete cascade,
@@ -115,9 +115,9 @@ create index intervention_recipients_user_idx on public.intervention_recipients 
 alter table public.intervention_recipients enable row level security;
 alter table public.intervention_recipients force row level security;
 revoke all on table public.intervention_recipients from anon, authenticated, service_role;
-grant insert, select, delete, maintain on table public.intervention_recipients to anon;
-grant insert, select, delete, maintain on table public.intervention_recipients to authenticated;
-grant all on table public.intervention_recipients to service_role;
+grant insert, select, delete on table public.intervention_recipients to anon;
+grant insert, select, delete on table public.intervention_recipients to authenticated;
+grant insert, select, update, delete on table public.intervention_recipients to service_role;
 
 -- Learner groups know when their facts changed.
 --
@@ -158,9 +158,6 @@ create index learner_fact_changes_groups_idx on private.learner_fact_changes (gr
 revoke all on table private.learner_fact_changes from anon, authenticated, service_role;
 
 revoke all on sequence public.learner_group_refreshes_id_seq from anon, authenticated, service_role;
-grant select, update, usage on sequence public.learner_group_refreshes_id_seq to anon;
-grant select, update, usage on sequence public.learner_group_refreshes_id_seq to authenticated;
-grant select, update, usage on sequence public.learner_group_refreshes_id_seq to service_role;
 
 -- Functions ---------------------------------------------------------------------------------------
 
@@ -217,7 +214,6 @@ begin
 end
 $$;
 revoke all on function private.interventions_before_insert() from public, anon, authenticated, service_role;
-grant execute on function private.interventions_before_insert() to anon, authenticated, service_role;
 
 -- Reading ----------------------------------------------------------------------------------------
 -- The snapshot a refresh reads with.
@@ -258,7 +254,6 @@ begin
 end
 $$;
 revoke all on function private.learner_group_criteria_before_write() from public, anon, authenticated, service_role;
-grant execute on function private.learner_group_criteria_before_write() to anon, authenticated, service_role;
 
 -- Whether anything a learner group reads may have changed since it was evaluated with snapshot
 -- `since`: a change by a transaction that snapshot did not see.
@@ -448,7 +443,7 @@ begin
 end
 $$;
 revoke all on function private.received_intervention_ids_array() from public, anon, authenticated, service_role;
-grant execute on function private.received_intervention_ids_array() to anon, authenticated, service_role;
+grant execute on function private.received_intervention_ids_array() to authenticated, service_role;
 
 -- Records that facts of a kind changed in these courses and, when asked, notifies the dynamic
 -- groups of those courses that read that kind.

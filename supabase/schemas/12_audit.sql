@@ -29,14 +29,11 @@ create index audit_events_organisation_idx on public.audit_events (organisation_
 alter table public.audit_events enable row level security;
 alter table public.audit_events force row level security;
 revoke all on table public.audit_events from anon, authenticated, service_role;
-grant insert, select, update, delete, maintain on table public.audit_events to anon;
-grant insert, select, update, delete, maintain on table public.audit_events to authenticated;
-grant all on table public.audit_events to service_role;
+grant insert, select, update, delete on table public.audit_events to anon;
+grant insert, select, update, delete on table public.audit_events to authenticated;
+grant insert, select, update, delete on table public.audit_events to service_role;
 
 revoke all on sequence public.audit_events_id_seq from anon, authenticated, service_role;
-grant select, update, usage on sequence public.audit_events_id_seq to anon;
-grant select, update, usage on sequence public.audit_events_id_seq to authenticated;
-grant select, update, usage on sequence public.audit_events_id_seq to service_role;
 
 -- Functions ---------------------------------------------------------------------------------------
 
@@ -71,7 +68,6 @@ begin
 end
 $$;
 revoke all on function private.audit_group_change() from public, anon, authenticated, service_role;
-grant execute on function private.audit_group_change() to anon, authenticated, service_role;
 
 -- Audit -----------------------------------------------------------------------------------------
 create or replace function private.audit_grouping_change() returns trigger
@@ -116,7 +112,6 @@ begin
 end
 $$;
 revoke all on function private.audit_grouping_change() from public, anon, authenticated, service_role;
-grant execute on function private.audit_grouping_change() to anon, authenticated, service_role;
 
 -- Audit: one function for every progress table; all of them carry course_id.
 create or replace function private.audit_progress_change() returns trigger
@@ -148,7 +143,6 @@ begin
 end
 $$;
 revoke all on function private.audit_progress_change() from public, anon, authenticated, service_role;
-grant execute on function private.audit_progress_change() to anon, authenticated, service_role;
 
 create or replace function private.audit_row_change() returns trigger
 language plpgsql security definer set search_path = ''
@@ -184,7 +178,6 @@ begin
 end
 $$;
 revoke all on function private.audit_row_change() from public, anon, authenticated, service_role;
-grant execute on function private.audit_row_change() to anon, authenticated, service_role;
 
 -- The audit log's "how" can be set by the system for the changes it derives ('link').
 create or replace function private.audit_via() returns text
@@ -197,7 +190,6 @@ as $$
   )
 $$;
 revoke all on function private.audit_via() from public, anon, authenticated, service_role;
-grant execute on function private.audit_via() to anon, authenticated, service_role;
 
 -- Triggers ----------------------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-import type { Tx } from '$lib/server/db';
+import type { Actor, Tx } from '$lib/server/db';
 import { notFound } from '$lib/server/errors';
 
 /**
@@ -127,6 +127,15 @@ export async function allowedIds(
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Anonymous visitors act on nothing: the database gives `anon` no private helper to run (a query
+ * that needs one is refused), so the domain answers them as it answers anyone without access.
+ */
+export function requireSignedIn(actor: Actor): NonNullable<Actor> {
+	if (!actor) throw notFound();
+	return actor;
+}
 
 /** Throws the same 404 whether the thing is missing or the user may not touch it. */
 export async function requireAccess(

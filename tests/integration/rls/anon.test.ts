@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { withUser } from '$lib/server/db';
+import { withUser, type Tx } from '$lib/server/db';
 import { foundationCast, ownerDb } from '../helpers';
 import { attempt, snapshot } from './matrix';
 
@@ -61,19 +61,20 @@ describe('an anonymous visitor', () => {
 		}
 	});
 
-	it('resolves no email and passes no helper', async () => {
+	it('resolves no email and passes no helper: no private function runs for anon at all', async () => {
 		const emails = (await ownerDb()<{ email: string }[]>`select email from public.users`).map(
 			(row) => row.email
 		);
-		const [row] = await withUser(
-			null,
-			(tx) => tx`
-			select (select count(*)::int from private.user_ids_by_email(${emails}::text[])) as emails,
-			       (select private.is_platform_admin()) as admin,
-			       (select count(*)::int from private.visible_course_ids()) as courses,
-			       (select count(*)::int from private.visible_user_ids() where visible_user_ids is not null) as people,
-			       auth.uid() as uid`
-		);
-		expect(row).toEqual({ emails: 0, admin: false, courses: 0, people: 0, uid: null });
+		const calls: ((tx: Tx) => Promise<unknown>)[] = [
+			(tx) => tx`select count(*)::int from private.user_ids_by_email(${emails}::text[])`,
+			(tx) => tx`select private.is_platform_admin()`,
+			(tx) => tx`select count(*)::int from private.visible_course_ids()`,
+			(tx) => tx`select count(*)::int from private.visible_user_ids()`
+		];
+		for (const call of calls) {
+			await expect(withUser(null, call)).rejects.toMatchObject({ code: '42501' });
+		}
+		const [row] = await withUser(null, (tx) => tx`select auth.uid() as uid`);
+		expect(row).toEqual({ uid: null });
 	});
 });

@@ -121,8 +121,19 @@ export function visibilityMatrix(options: {
 	expected: Record<Who, string[]>;
 	/** Returns the labels of the visible rows. */
 	visible: (tx: Tx, cast: Cast) => Promise<string[]>;
+	/** People for whom the read itself is refused (42501): anon calling a private function. */
+	refused?: readonly Who[];
 }) {
 	for (const who of EVERYONE) {
+		if (options.refused?.includes(who)) {
+			it(`refuses ${LABEL[who]} any ${options.what}`, async () => {
+				const cast = options.cast();
+				await expect(
+					withUser(actorOf(cast, who), (tx) => options.visible(tx, cast))
+				).rejects.toMatchObject({ code: '42501' });
+			});
+			continue;
+		}
 		const expected = [...options.expected[who]].sort();
 		it(`shows ${LABEL[who]} ${expected.length === 0 ? 'no' : expected.join(', ')} ${options.what}`, async () => {
 			const cast = options.cast();

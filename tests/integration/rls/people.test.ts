@@ -318,16 +318,30 @@ describe('private.user_ids_by_email', () => {
 	};
 	for (const who of EVERYONE) {
 		const count = resolves[who] ?? 0;
-		it(`resolves ${count === 0 ? 'nothing' : count === 2 ? 'both emails' : 'only the fellow learner'} for ${LABEL[who]}`, async () => {
-			const rows = await withUser(
+		const outcome =
+			who === 'anon'
+				? 'is refused'
+				: count === 0
+					? 'resolves nothing'
+					: count === 2
+						? 'resolves both emails'
+						: 'resolves only the fellow learner';
+		it(`${outcome} for ${LABEL[who]}`, async () => {
+			const rows = withUser(
 				actorOf(cast, who),
 				(tx) =>
 					tx<
 						{ id: string }[]
 					>`select id from private.user_ids_by_email(${[cast.stranger.email, cast.fellow.email]}::text[])`
 			);
-			expect(rows.length).toBe(count);
-			if (count === 1) expect(rows[0].id).toBe(cast.fellow.id);
+			// anon executes no private function at all.
+			if (who === 'anon') {
+				await expect(rows).rejects.toMatchObject({ code: '42501' });
+			} else {
+				const found = await rows;
+				expect(found.length).toBe(count);
+				if (count === 1) expect(found[0].id).toBe(cast.fellow.id);
+			}
 		});
 	}
 });

@@ -99,7 +99,8 @@ describe('activities and their restrictions', () => {
 		visible: async (tx, cast) =>
 			(await tx`select title from private.restricted_activity_stubs(${cast.course.id})`).map(
 				(r) => r.title
-			)
+			),
+		refused: ['anon']
 	});
 	visibilityMatrix({
 		cast: getCast,

@@ -155,20 +155,52 @@ export async function migrate(adminUrl, { appPassword, log = () => {} }) {
 	}
 }
 
-/** Drops everything the migrations made, so they can run again. */
+/**
+ * Drops everything the migrations made, so they can run again. The public schema itself stays,
+ * with its owner, its grants and the default privileges Supabase (or the shim) gave it: only the
+ * objects in it go, so a reset leaves the database's own set-up as it found it.
+ */
 export async function dropSchema(/** @type {string} */ adminUrl) {
 	const sql = adminClient(adminUrl);
 	try {
 		await sql.unsafe(`
 			drop schema if exists private cascade;
 			drop schema if exists supabase_migrations cascade;
-			drop schema if exists public cascade;
-			create schema public;
-			grant usage on schema public to anon, authenticated, service_role;
-			grant all on schema public to postgres;
-			alter default privileges in schema public grant all on tables to anon, authenticated, service_role;
-			alter default privileges in schema public grant all on sequences to anon, authenticated, service_role;
-			alter default privileges in schema public grant all on functions to anon, authenticated, service_role;
+			do $$
+			declare
+			  statements text[];
+			  statement text;
+			begin
+			  -- Named before the first drop, whose cascade may take later ones (hence "if exists").
+			  -- Not what an extension or another object owns (an identity's sequence): its owner's drop takes it.
+			  select coalesce(array_agg(s), '{}') into statements from (
+			    select format('drop %s if exists public.%I cascade',
+			                  case c.relkind when 'v' then 'view' when 'm' then 'materialized view'
+			                                 when 'S' then 'sequence' when 'f' then 'foreign table' else 'table' end,
+			                  c.relname) as statement
+			    from pg_class c
+			    where c.relnamespace = 'public'::regnamespace and c.relkind in ('r', 'p', 'v', 'm', 'S', 'f')
+			      and not exists (select 1 from pg_depend d where d.classid = 'pg_class'::regclass
+			                      and d.objid = c.oid and d.deptype in ('e', 'i', 'a'))
+			    union all
+			    select format('drop routine if exists %s cascade', p.oid::regprocedure)
+			    from pg_proc p
+			    where p.pronamespace = 'public'::regnamespace
+			      and not exists (select 1 from pg_depend d where d.classid = 'pg_proc'::regclass
+			                      and d.objid = p.oid and d.deptype in ('e', 'i', 'a'))
+			    union all
+			    select format('drop type if exists public.%I cascade', t.typname)
+			    from pg_type t
+			    where t.typnamespace = 'public'::regnamespace and t.typtype in ('c', 'd', 'e', 'r', 'm')
+			      and (t.typrelid = 0 or (select relkind from pg_class where oid = t.typrelid) = 'c')
+			      and not exists (select 1 from pg_depend d where d.classid = 'pg_type'::regclass
+			                      and d.objid = t.oid and d.deptype in ('e', 'i', 'a'))
+			  ) as found(s);
+			  foreach statement in array statements loop
+			    execute statement;
+			  end loop;
+			end
+			$$;
 		`);
 	} finally {
 		await sql.end();

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough, Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { requireAccess } from '$lib/server/access';
+import { requireAccess, requireSignedIn } from '$lib/server/access';
 import {
 	asService,
 	isPgError,
@@ -105,6 +105,7 @@ function translateWriteError(error: unknown): never {
 /** The group's library: its resources (filtered by folder, tag or a search), folders, tags, storage. */
 export async function list(actor: Actor, groupId: string, query: unknown = {}): Promise<Library> {
 	const filter = parse(schemas.resourceQuery, query);
+	requireSignedIn(actor);
 	return readAs(actor, async (tx) => {
 		await requireAccess(tx, 'group.read', groupId);
 		const search = filter.search.trim();
@@ -161,7 +162,7 @@ async function fetchOne(tx: Tx, resourceId: string): Promise<Resource> {
 	return withPreview(row);
 }
 
-const quotaInput = v.object({
+export const quotaInput = v.strictObject({
 	quotaBytes: v.pipe(
 		v.number('quotaBytes must be a number of bytes.'),
 		v.integer('quotaBytes must be a whole number of bytes.'),
@@ -203,6 +204,7 @@ export async function createLink(
 	via: Via = 'app'
 ): Promise<Resource> {
 	const data = parse(schemas.linkCreate, input);
+	requireSignedIn(actor);
 	try {
 		return await withUser(
 			actor,
@@ -478,6 +480,7 @@ export async function open(
 	resourceId: string,
 	{ groupId }: { groupId?: string } = {}
 ): Promise<Download> {
+	requireSignedIn(actor);
 	const [row] = await readAs(
 		actor,
 		(tx) =>
