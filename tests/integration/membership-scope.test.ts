@@ -131,6 +131,7 @@ describe('a learner who leads a course team', () => {
 
 	it('cannot bring an outsider in through an invitation link', async () => {
 		const created = await invites.create(leader(), team.id, { maxUses: 5 });
+		expect(await invites.peek(created.token, foreigner.id)).toMatchObject({ effect: 'refused' });
 		await expect(
 			invites.redeem({ id: foreigner.id, email: foreigner.email }, created.token)
 		).rejects.toMatchObject({ status: 403, code: 'outside_scope' });
@@ -179,6 +180,7 @@ describe('an organisation admin', () => {
 		expect(unfold(mailTo(unknown)[0].raw)).toContain(`${ORIGIN}/invite/`);
 
 		const token = linkIn(foreigner.email, 'invite');
+		expect(await invites.peek(token, foreigner.id)).toMatchObject({ effect: 'organisation' });
 		// Only the person it names can use it.
 		await expect(
 			invites.redeem({ id: colleague.id, email: colleague.email }, token)
@@ -214,6 +216,10 @@ describe('a course instructor', () => {
 		);
 		expect(report).toMatchObject({ added: 0, invited: [stranger.email] });
 		const token = linkIn(stranger.email, 'invite');
+		expect(await invites.peek(token, stranger.id)).toMatchObject({
+			effect: 'course',
+			scopeName: expect.stringContaining(course.code)
+		});
 		await invites.redeem({ id: stranger.id, email: stranger.email }, token);
 		expect(await memberRows(team.id, stranger.id)).toEqual([{ role: 'member', source: 'invite' }]);
 		const [enrolment] = await ownerDb()`

@@ -115,16 +115,43 @@ export async function revoke(actor: Actor, inviteId: string, via: Via = 'app') {
 const INVALID =
 	'This invitation is not valid: it may have expired, been used up or been withdrawn.';
 
-/** What an invitation leads to, for the page that asks "Join <group>?". */
-export async function peek(token: string) {
+/**
+ * What an invitation leads to, for the page that asks "Join <group>?". With `forUserId`, also what
+ * accepting does for that person (the invitee, about themselves only): nothing more (`null`),
+ * make them a member of the organisation, enrol them in the course, or nothing at all because
+ * the invitation cannot bring them in (`refused`).
+ */
+export async function peek(token: string, forUserId?: string) {
 	const [row] = await asService(
-		(tx) => tx<{ group_id: string; name: string; email: string | null }[]>`
-			select i.group_id, g.name, i.email from public.group_invites i join public.groups g on g.id = i.group_id
+		(tx) => tx<
+			{
+				group_id: string;
+				name: string;
+				email: string | null;
+				outside: 'organisation' | 'course' | null;
+				admits: boolean;
+				scope_name: string | null;
+			}[]
+		>`
+			select i.group_id, g.name, i.email, o.scope as outside,
+			       coalesce(private.admits_to_group(i.created_by, g.id), false) as admits,
+			       coalesce((select c.code || ' ' || c.name from public.courses c where c.id = g.course_id),
+			                (select name from public.organisations where id = g.organisation_id)) as scope_name
+			from public.group_invites i join public.groups g on g.id = i.group_id
+			left join lateral private.memberships_outside_scope(
+			  array[g.id], array[${forUserId ?? null}::uuid]) o on ${forUserId ?? null}::uuid is not null
 			where i.token_hash = ${hashToken(token)} and i.revoked_at is null and i.expires_at > now()
 			  and (i.max_uses is null or i.uses < i.max_uses)`
 	);
 	if (!row) throw new DomainError(404, 'invalid_invite', INVALID);
-	return { groupId: row.group_id, groupName: row.name, email: row.email };
+	const effect = !row.outside ? null : row.admits ? row.outside : ('refused' as const);
+	return {
+		groupId: row.group_id,
+		groupName: row.name,
+		email: row.email,
+		effect,
+		scopeName: row.scope_name
+	};
 }
 
 /** One email invitation per address, made in the caller's transaction; emailed after commit. */
