@@ -27,7 +27,7 @@ let sink: Awaited<ReturnType<typeof startSink>>;
 
 let org: { id: string };
 let otherOrg: { id: string };
-let course: { id: string };
+let course: { id: string; code: string };
 let orgAdmin: TestUser;
 let instructor: TestUser;
 let teamLeader: TestUser; // a learner who leads a course team (an automatic team leader)
