@@ -629,6 +629,7 @@ create policy "people delete their own tokens"
 --     enrolments_notify_insert: after insert, each statement [09_channels.sql]
 --     enrolments_notify_update: after update, each statement [09_channels.sql]
 --     enrolments_truncate: after truncate, each statement [11_learner_groups.sql]
+--   public.course_invites: none
 
 set check_function_bodies = off;
 
@@ -711,6 +712,32 @@ grant insert, select, update, delete on table public.enrolments to service_role;
 grant update (role, status) on table public.enrolments to anon;
 grant update (role, status, source) on table public.enrolments to authenticated;
 
+-- An invitation to enrol, bound to one email, used once. Sent when an enroller names an email
+-- they cannot see (no account, or someone they do not know yet); accepting while signed in with
+-- that email enrols the person with the invitation's role.
+create table public.course_invites (
+  id uuid primary key default gen_random_uuid(),
+  course_id uuid not null references public.courses (id) on delete cascade,
+  -- SHA-256 (hex) of the token; the token is only in the emailed link.
+  token_hash text not null unique check (length(token_hash) = 64),
+  email text not null check (email = lower(email)),
+  role text not null default 'learner' check (role in ('learner', 'assistant', 'instructor')),
+  expires_at timestamptz not null,
+  used_at timestamptz,
+  used_by uuid references public.users (id) on delete set null,
+  revoked_at timestamptz,
+  created_by uuid references public.users (id) on delete set null,
+  created_at timestamptz not null default now()
+);
+create index course_invites_course_idx on public.course_invites (course_id);
+create index course_invites_created_by_idx on public.course_invites (created_by);
+alter table public.course_invites enable row level security;
+alter table public.course_invites force row level security;
+revoke all on table public.course_invites from anon, authenticated, service_role;
+grant select, insert on table public.course_invites to authenticated;
+grant select, insert, update, delete on table public.course_invites to service_role;
+grant update (revoked_at) on table public.course_invites to authenticated;
+
 -- Functions ---------------------------------------------------------------------------------------
 
 create or replace function private.member_organisation_ids() returns setof uuid
@@ -758,18 +785,38 @@ $$;
 revoke all on function private.separate_peer_ids_array() from public, anon, authenticated, service_role;
 grant execute on function private.separate_peer_ids_array() to authenticated, service_role;
 
--- Leaders who manage members may also resolve emails to accounts, to add people by email.
+-- Emails resolve only to people the caller could already see, so the answer never tells whether
+-- an email has an account: for the people who add others (platform and organisation admins,
+-- course managers, leaders who manage members), the people they can see, and for course managers
+-- also the people of their courses' organisations (members and participants of its courses).
+-- Everyone else resolves nothing. Any other email gets an invitation instead.
 create or replace function private.user_ids_by_email(emails text[])
 returns table (email text, id uuid, display_name text)
 language sql stable security definer set search_path = ''
 as $$
-  select u.email, u.id, u.display_name from public.users u
-  where u.email = any (select lower(btrim(e)) from unnest(emails) as e)
-    and (
-      private.is_platform_admin()
-      or exists (select 1 from private.admin_organisation_ids())
-      or exists (select 1 from private.managed_course_ids())
-      or exists (select 1 from private.leader_managed_group_ids())
+  with wanted as (
+    select u.id, u.email, u.display_name from public.users u
+    where u.email = any (select lower(btrim(e)) from unnest(emails) as e)
+      and (
+        (select private.is_platform_admin())
+        or exists (select 1 from private.admin_organisation_ids())
+        or exists (select 1 from private.managed_course_ids())
+        or exists (select 1 from private.leader_managed_group_ids())
+      )
+  ), staff_organisations as (
+    select c.organisation_id from public.courses c
+    where c.id = any ((select private.managed_course_ids_array())::uuid[])
+  )
+  select w.email, w.id, w.display_name from wanted w
+  where (select private.is_platform_admin())
+    or w.id in (select private.visible_user_ids())
+    or exists (
+      select 1 from public.organisation_members m
+      where m.user_id = w.id and m.organisation_id in (select organisation_id from staff_organisations)
+    )
+    or exists (
+      select 1 from public.enrolments e join public.courses c on c.id = e.course_id
+      where e.user_id = w.id and c.organisation_id in (select organisation_id from staff_organisations)
     )
 $$;
 revoke all on function private.user_ids_by_email(emails text[]) from public, anon, authenticated, service_role;
@@ -875,6 +922,25 @@ end
 $$;
 revoke all on function public.organisation_capabilities(organisation_ids uuid[]) from public, anon, authenticated, service_role;
 grant execute on function public.organisation_capabilities(organisation_ids uuid[]) to anon, authenticated, service_role;
+
+-- Whether `inviter` may bring someone from outside into the course: platform admins, the
+-- organisation's admins and the course's active instructors (the people who enrol).
+create or replace function private.admits_to_course(inviter uuid, target_course uuid) returns boolean
+language sql stable security definer set search_path = ''
+as $$
+  select exists (
+    select 1 from public.users u
+    where u.id = inviter and u.platform_role = 'admin' and u.disabled_at is null
+  ) or exists (
+    select 1 from public.courses c join public.organisation_members m on m.organisation_id = c.organisation_id
+    where c.id = target_course and m.user_id = inviter and m.role = 'admin'
+  ) or exists (
+    select 1 from public.enrolments e
+    where e.course_id = target_course and e.user_id = inviter and e.role = 'instructor' and e.status = 'active'
+  )
+$$;
+revoke all on function private.admits_to_course(inviter uuid, target_course uuid) from public, anon, authenticated, service_role;
+grant execute on function private.admits_to_course(inviter uuid, target_course uuid) to service_role;
 
 -- Policies ----------------------------------------------------------------------------------------
 
@@ -995,6 +1061,30 @@ create policy "leaders see the enrolments of the learners they follow"
     or (course_id, user_id) in (
       select (f.p).course_id, (f.p).user_id from (select private.course_followed_pairs() as p) f)
   );
+
+create policy "course managers see their courses' invitations"
+  on public.course_invites for select to authenticated
+  using (
+    (select private.is_platform_admin())
+    or course_id in (select private.managed_course_ids())
+  );
+create policy "course managers invite to their courses"
+  on public.course_invites for insert to authenticated
+  with check (
+    used_at is null and used_by is null and revoked_at is null
+    and created_by = (select auth.uid())
+    and (
+      (select private.is_platform_admin())
+      or course_id in (select private.managed_course_ids())
+    )
+  );
+create policy "course managers withdraw their courses' invitations"
+  on public.course_invites for update to authenticated
+  using (
+    (select private.is_platform_admin())
+    or course_id in (select private.managed_course_ids())
+  )
+  with check (revoked_at is not null);
 
 -- ============================== supabase/schemas/04_groups.sql ==============================
 
@@ -1466,10 +1556,12 @@ create policy "course staff delete learner groups"
 -- Triggers, in firing order (before statement, before row, after row, after statement; by name
 -- within each; deferred constraint triggers at commit):
 --   public.group_members:
+--     group_members_check_scope_update: before update, each row
 --     group_members_enforce_limit: before insert or update, each row
 --     group_members_audit: after insert or update or delete, each row [12_audit.sql]
 --     group_members_auto_leader_delete: after delete, each statement
 --     group_members_auto_leader_insert: after insert, each statement
+--     group_members_check_scope_insert: after insert, each statement
 --     group_members_enforce_exclusive_insert: after insert, each statement
 --     group_members_enforce_exclusive_update: after update, each statement
 --     group_members_log_delete: after delete, each statement [11_learner_groups.sql]
@@ -1718,6 +1810,125 @@ $$;
 revoke all on function public.may_manage_group_members(ids uuid[]) from public, anon, authenticated, service_role;
 grant execute on function public.may_manage_group_members(ids uuid[]) to anon, authenticated, service_role;
 
+-- Membership stays within scope (issue 11): a course group takes the course's participants, an
+-- organisation's groups its people; anyone else comes in by an invitation they accept, which
+-- brings them into the scope only when its sender may (redeemed by the app as the system).
+
+-- The memberships among (group_ids[i], user_ids[i]) that their group's scope does not allow,
+-- with the group's scope. A platform group takes anyone; an organisation's group its members and
+-- the participants of its courses (any status); a course group its participants (any status) and
+-- the organisation's admins, who run its courses. Platform admins may add anyone anywhere.
+-- Set-based, so the trigger checks a cohort sync of thousands in one query; the one definition
+-- of the rule.
+create or replace function private.memberships_outside_scope(group_ids uuid[], user_ids uuid[])
+returns table (group_id uuid, user_id uuid, scope text)
+language sql stable security definer set search_path = ''
+as $$
+  select n.group_id, n.user_id, g.scope
+  from unnest(group_ids, user_ids) as n(group_id, user_id)
+  join public.groups g on g.id = n.group_id
+  where g.scope <> 'platform'
+    and not (select private.is_platform_admin())
+    and not case g.scope
+      when 'course' then exists (
+        select 1 from public.enrolments e where e.course_id = g.course_id and e.user_id = n.user_id
+      ) or exists (
+        select 1 from public.organisation_members m
+        where m.organisation_id = g.organisation_id and m.user_id = n.user_id and m.role = 'admin')
+      else exists (
+        select 1 from public.organisation_members m
+        where m.organisation_id = g.organisation_id and m.user_id = n.user_id
+      ) or exists (
+        select 1 from public.enrolments e join public.courses c on c.id = e.course_id
+        where c.organisation_id = g.organisation_id and e.user_id = n.user_id)
+    end
+$$;
+revoke all on function private.memberships_outside_scope(group_ids uuid[], user_ids uuid[]) from public, anon, authenticated, service_role;
+grant execute on function private.memberships_outside_scope(group_ids uuid[], user_ids uuid[]) to service_role;
+
+-- Whether an invitation from `inviter` may bring an outsider into group `target`'s scope:
+-- anyone who invites to a platform group; for an organisation's groups platform admins and the
+-- organisation's admins (the invitee becomes a member of the organisation); for a course group
+-- the course's managers (the invitee is enrolled as a learner). A leader who is neither invites
+-- only people already in the scope.
+create or replace function private.admits_to_group(inviter uuid, target uuid) returns boolean
+language sql stable security definer set search_path = ''
+as $$
+  select case g.scope
+    when 'platform' then true
+    when 'course' then private.admits_to_course(inviter, g.course_id)
+    else exists (
+      select 1 from public.users u
+      where u.id = inviter and u.platform_role = 'admin' and u.disabled_at is null
+    ) or exists (
+      select 1 from public.organisation_members m
+      where m.organisation_id = g.organisation_id and m.user_id = inviter and m.role = 'admin'
+    )
+  end
+  from public.groups g where g.id = target
+$$;
+revoke all on function private.admits_to_group(inviter uuid, target uuid) from public, anon, authenticated, service_role;
+grant execute on function private.admits_to_group(inviter uuid, target uuid) to service_role;
+
+-- The caller's own right, for the add form: may their invitations bring outsiders in?
+create or replace function private.can_admit_to_group(target uuid) returns boolean
+language sql stable security definer set search_path = ''
+as $$ select coalesce(private.admits_to_group((select auth.uid()), target), false) $$;
+revoke all on function private.can_admit_to_group(target uuid) from public, anon, authenticated, service_role;
+grant execute on function private.can_admit_to_group(target uuid) to authenticated, service_role;
+
+-- Of `people`, those the caller can see whom group `target` may take when the caller adds them.
+-- Limited to people the caller can see, so it answers nothing about anyone else.
+create or replace function private.group_scope_user_ids(target uuid, people uuid[]) returns setof uuid
+language sql stable security definer set search_path = ''
+as $$
+  select p from unnest(people) as p
+  where ((select private.is_platform_admin()) or p in (select private.visible_user_ids()))
+  except
+  select o.user_id
+  from private.memberships_outside_scope(array_fill(target, array[cardinality(people)]), people) o
+$$;
+revoke all on function private.group_scope_user_ids(target uuid, people uuid[]) from public, anon, authenticated, service_role;
+grant execute on function private.group_scope_user_ids(target uuid, people uuid[]) to authenticated, service_role;
+
+-- Refuses memberships outside their group's scope. Runs once per statement over the new rows, so
+-- a cohort sync of thousands pays one query. The database owner (migrations, restores,
+-- fixtures) sets no claims and is not checked; every API role is, service_role included.
+create or replace function private.group_members_check_scope() returns trigger
+language plpgsql security definer set search_path = ''
+as $$
+declare
+  outside_scope text;
+  group_ids uuid[];
+  user_ids uuid[];
+begin
+  if nullif(current_setting('request.jwt.claims', true), '') is null then
+    return null;
+  end if;
+  if tg_op = 'UPDATE' then
+    if (new.group_id, new.user_id) is not distinct from (old.group_id, old.user_id) then
+      return new;
+    end if;
+    select o.scope into outside_scope
+    from private.memberships_outside_scope(array[new.group_id], array[new.user_id]) o;
+  else
+    select array_agg(n.group_id), array_agg(n.user_id) into group_ids, user_ids from new_rows n;
+    select o.scope into outside_scope
+    from private.memberships_outside_scope(group_ids, user_ids) o limit 1;
+  end if;
+  if outside_scope is null then
+    return case when tg_op = 'UPDATE' then new end;
+  end if;
+  if outside_scope = 'course' then
+    raise exception 'A course group takes only the course''s participants: enrol them in the course first, or invite them by email.'
+      using errcode = '23514', hint = 'outside_scope';
+  end if;
+  raise exception 'An organisation''s groups take only its people (its members and the participants of its courses): invite them by email.'
+    using errcode = '23514', hint = 'outside_scope';
+end
+$$;
+revoke all on function private.group_members_check_scope() from public, anon, authenticated, service_role;
+
 -- Triggers ----------------------------------------------------------------------------------------
 
 create trigger group_members_auto_leader_delete after delete on public.group_members
@@ -1725,6 +1936,12 @@ create trigger group_members_auto_leader_delete after delete on public.group_mem
 
 create trigger group_members_auto_leader_insert after insert on public.group_members
   referencing new table as new_rows for each statement execute function private.group_members_auto_leader_inserted();
+
+create trigger group_members_check_scope_insert after insert on public.group_members
+  referencing new table as new_rows for each statement execute function private.group_members_check_scope();
+
+create trigger group_members_check_scope_update before update of group_id, user_id on public.group_members
+  for each row execute function private.group_members_check_scope();
 
 create trigger group_members_enforce_exclusive_insert after insert on public.group_members
   referencing new table as new_rows for each statement execute function private.group_members_exclusive_inserted();

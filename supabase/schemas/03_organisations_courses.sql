@@ -21,6 +21,7 @@
 --     enrolments_notify_insert: after insert, each statement [09_channels.sql]
 --     enrolments_notify_update: after update, each statement [09_channels.sql]
 --     enrolments_truncate: after truncate, each statement [11_learner_groups.sql]
+--   public.course_invites: none
 
 set check_function_bodies = off;
 
@@ -103,6 +104,32 @@ grant insert, select, update, delete on table public.enrolments to service_role;
 grant update (role, status) on table public.enrolments to anon;
 grant update (role, status, source) on table public.enrolments to authenticated;
 
+-- An invitation to enrol, bound to one email, used once. Sent when an enroller names an email
+-- they cannot see (no account, or someone they do not know yet); accepting while signed in with
+-- that email enrols the person with the invitation's role.
+create table public.course_invites (
+  id uuid primary key default gen_random_uuid(),
+  course_id uuid not null references public.courses (id) on delete cascade,
+  -- SHA-256 (hex) of the token; the token is only in the emailed link.
+  token_hash text not null unique check (length(token_hash) = 64),
+  email text not null check (email = lower(email)),
+  role text not null default 'learner' check (role in ('learner', 'assistant', 'instructor')),
+  expires_at timestamptz not null,
+  used_at timestamptz,
+  used_by uuid references public.users (id) on delete set null,
+  revoked_at timestamptz,
+  created_by uuid references public.users (id) on delete set null,
+  created_at timestamptz not null default now()
+);
+create index course_invites_course_idx on public.course_invites (course_id);
+create index course_invites_created_by_idx on public.course_invites (created_by);
+alter table public.course_invites enable row level security;
+alter table public.course_invites force row level security;
+revoke all on table public.course_invites from anon, authenticated, service_role;
+grant select, insert on table public.course_invites to authenticated;
+grant select, insert, update, delete on table public.course_invites to service_role;
+grant update (revoked_at) on table public.course_invites to authenticated;
+
 -- Functions ---------------------------------------------------------------------------------------
 
 create or replace function private.member_organisation_ids() returns setof uuid
@@ -150,18 +177,38 @@ $$;
 revoke all on function private.separate_peer_ids_array() from public, anon, authenticated, service_role;
 grant execute on function private.separate_peer_ids_array() to authenticated, service_role;
 
--- Leaders who manage members may also resolve emails to accounts, to add people by email.
+-- Emails resolve only to people the caller could already see, so the answer never tells whether
+-- an email has an account: for the people who add others (platform and organisation admins,
+-- course managers, leaders who manage members), the people they can see, and for course managers
+-- also the people of their courses' organisations (members and participants of its courses).
+-- Everyone else resolves nothing. Any other email gets an invitation instead.
 create or replace function private.user_ids_by_email(emails text[])
 returns table (email text, id uuid, display_name text)
 language sql stable security definer set search_path = ''
 as $$
-  select u.email, u.id, u.display_name from public.users u
-  where u.email = any (select lower(btrim(e)) from unnest(emails) as e)
-    and (
-      private.is_platform_admin()
-      or exists (select 1 from private.admin_organisation_ids())
-      or exists (select 1 from private.managed_course_ids())
-      or exists (select 1 from private.leader_managed_group_ids())
+  with wanted as (
+    select u.id, u.email, u.display_name from public.users u
+    where u.email = any (select lower(btrim(e)) from unnest(emails) as e)
+      and (
+        (select private.is_platform_admin())
+        or exists (select 1 from private.admin_organisation_ids())
+        or exists (select 1 from private.managed_course_ids())
+        or exists (select 1 from private.leader_managed_group_ids())
+      )
+  ), staff_organisations as (
+    select c.organisation_id from public.courses c
+    where c.id = any ((select private.managed_course_ids_array())::uuid[])
+  )
+  select w.email, w.id, w.display_name from wanted w
+  where (select private.is_platform_admin())
+    or w.id in (select private.visible_user_ids())
+    or exists (
+      select 1 from public.organisation_members m
+      where m.user_id = w.id and m.organisation_id in (select organisation_id from staff_organisations)
+    )
+    or exists (
+      select 1 from public.enrolments e join public.courses c on c.id = e.course_id
+      where e.user_id = w.id and c.organisation_id in (select organisation_id from staff_organisations)
     )
 $$;
 revoke all on function private.user_ids_by_email(emails text[]) from public, anon, authenticated, service_role;
@@ -267,6 +314,25 @@ end
 $$;
 revoke all on function public.organisation_capabilities(organisation_ids uuid[]) from public, anon, authenticated, service_role;
 grant execute on function public.organisation_capabilities(organisation_ids uuid[]) to anon, authenticated, service_role;
+
+-- Whether `inviter` may bring someone from outside into the course: platform admins, the
+-- organisation's admins and the course's active instructors (the people who enrol).
+create or replace function private.admits_to_course(inviter uuid, target_course uuid) returns boolean
+language sql stable security definer set search_path = ''
+as $$
+  select exists (
+    select 1 from public.users u
+    where u.id = inviter and u.platform_role = 'admin' and u.disabled_at is null
+  ) or exists (
+    select 1 from public.courses c join public.organisation_members m on m.organisation_id = c.organisation_id
+    where c.id = target_course and m.user_id = inviter and m.role = 'admin'
+  ) or exists (
+    select 1 from public.enrolments e
+    where e.course_id = target_course and e.user_id = inviter and e.role = 'instructor' and e.status = 'active'
+  )
+$$;
+revoke all on function private.admits_to_course(inviter uuid, target_course uuid) from public, anon, authenticated, service_role;
+grant execute on function private.admits_to_course(inviter uuid, target_course uuid) to service_role;
 
 -- Policies ----------------------------------------------------------------------------------------
 
@@ -387,3 +453,27 @@ create policy "leaders see the enrolments of the learners they follow"
     or (course_id, user_id) in (
       select (f.p).course_id, (f.p).user_id from (select private.course_followed_pairs() as p) f)
   );
+
+create policy "course managers see their courses' invitations"
+  on public.course_invites for select to authenticated
+  using (
+    (select private.is_platform_admin())
+    or course_id in (select private.managed_course_ids())
+  );
+create policy "course managers invite to their courses"
+  on public.course_invites for insert to authenticated
+  with check (
+    used_at is null and used_by is null and revoked_at is null
+    and created_by = (select auth.uid())
+    and (
+      (select private.is_platform_admin())
+      or course_id in (select private.managed_course_ids())
+    )
+  );
+create policy "course managers withdraw their courses' invitations"
+  on public.course_invites for update to authenticated
+  using (
+    (select private.is_platform_admin())
+    or course_id in (select private.managed_course_ids())
+  )
+  with check (revoked_at is not null);

@@ -6,10 +6,12 @@
 -- Triggers, in firing order (before statement, before row, after row, after statement; by name
 -- within each; deferred constraint triggers at commit):
 --   public.group_members:
+--     group_members_check_scope_update: before update, each row
 --     group_members_enforce_limit: before insert or update, each row
 --     group_members_audit: after insert or update or delete, each row [12_audit.sql]
 --     group_members_auto_leader_delete: after delete, each statement
 --     group_members_auto_leader_insert: after insert, each statement
+--     group_members_check_scope_insert: after insert, each statement
 --     group_members_enforce_exclusive_insert: after insert, each statement
 --     group_members_enforce_exclusive_update: after update, each statement
 --     group_members_log_delete: after delete, each statement [11_learner_groups.sql]
@@ -258,6 +260,125 @@ $$;
 revoke all on function public.may_manage_group_members(ids uuid[]) from public, anon, authenticated, service_role;
 grant execute on function public.may_manage_group_members(ids uuid[]) to anon, authenticated, service_role;
 
+-- Membership stays within scope (issue 11): a course group takes the course's participants, an
+-- organisation's groups its people; anyone else comes in by an invitation they accept, which
+-- brings them into the scope only when its sender may (redeemed by the app as the system).
+
+-- The memberships among (group_ids[i], user_ids[i]) that their group's scope does not allow,
+-- with the group's scope. A platform group takes anyone; an organisation's group its members and
+-- the participants of its courses (any status); a course group its participants (any status) and
+-- the organisation's admins, who run its courses. Platform admins may add anyone anywhere.
+-- Set-based, so the trigger checks a cohort sync of thousands in one query; the one definition
+-- of the rule.
+create or replace function private.memberships_outside_scope(group_ids uuid[], user_ids uuid[])
+returns table (group_id uuid, user_id uuid, scope text)
+language sql stable security definer set search_path = ''
+as $$
+  select n.group_id, n.user_id, g.scope
+  from unnest(group_ids, user_ids) as n(group_id, user_id)
+  join public.groups g on g.id = n.group_id
+  where g.scope <> 'platform'
+    and not (select private.is_platform_admin())
+    and not case g.scope
+      when 'course' then exists (
+        select 1 from public.enrolments e where e.course_id = g.course_id and e.user_id = n.user_id
+      ) or exists (
+        select 1 from public.organisation_members m
+        where m.organisation_id = g.organisation_id and m.user_id = n.user_id and m.role = 'admin')
+      else exists (
+        select 1 from public.organisation_members m
+        where m.organisation_id = g.organisation_id and m.user_id = n.user_id
+      ) or exists (
+        select 1 from public.enrolments e join public.courses c on c.id = e.course_id
+        where c.organisation_id = g.organisation_id and e.user_id = n.user_id)
+    end
+$$;
+revoke all on function private.memberships_outside_scope(group_ids uuid[], user_ids uuid[]) from public, anon, authenticated, service_role;
+grant execute on function private.memberships_outside_scope(group_ids uuid[], user_ids uuid[]) to service_role;
+
+-- Whether an invitation from `inviter` may bring an outsider into group `target`'s scope:
+-- anyone who invites to a platform group; for an organisation's groups platform admins and the
+-- organisation's admins (the invitee becomes a member of the organisation); for a course group
+-- the course's managers (the invitee is enrolled as a learner). A leader who is neither invites
+-- only people already in the scope.
+create or replace function private.admits_to_group(inviter uuid, target uuid) returns boolean
+language sql stable security definer set search_path = ''
+as $$
+  select case g.scope
+    when 'platform' then true
+    when 'course' then private.admits_to_course(inviter, g.course_id)
+    else exists (
+      select 1 from public.users u
+      where u.id = inviter and u.platform_role = 'admin' and u.disabled_at is null
+    ) or exists (
+      select 1 from public.organisation_members m
+      where m.organisation_id = g.organisation_id and m.user_id = inviter and m.role = 'admin'
+    )
+  end
+  from public.groups g where g.id = target
+$$;
+revoke all on function private.admits_to_group(inviter uuid, target uuid) from public, anon, authenticated, service_role;
+grant execute on function private.admits_to_group(inviter uuid, target uuid) to service_role;
+
+-- The caller's own right, for the add form: may their invitations bring outsiders in?
+create or replace function private.can_admit_to_group(target uuid) returns boolean
+language sql stable security definer set search_path = ''
+as $$ select coalesce(private.admits_to_group((select auth.uid()), target), false) $$;
+revoke all on function private.can_admit_to_group(target uuid) from public, anon, authenticated, service_role;
+grant execute on function private.can_admit_to_group(target uuid) to authenticated, service_role;
+
+-- Of `people`, those the caller can see whom group `target` may take when the caller adds them.
+-- Limited to people the caller can see, so it answers nothing about anyone else.
+create or replace function private.group_scope_user_ids(target uuid, people uuid[]) returns setof uuid
+language sql stable security definer set search_path = ''
+as $$
+  select p from unnest(people) as p
+  where ((select private.is_platform_admin()) or p in (select private.visible_user_ids()))
+  except
+  select o.user_id
+  from private.memberships_outside_scope(array_fill(target, array[cardinality(people)]), people) o
+$$;
+revoke all on function private.group_scope_user_ids(target uuid, people uuid[]) from public, anon, authenticated, service_role;
+grant execute on function private.group_scope_user_ids(target uuid, people uuid[]) to authenticated, service_role;
+
+-- Refuses memberships outside their group's scope. Runs once per statement over the new rows, so
+-- a cohort sync of thousands pays one query. The database owner (migrations, restores,
+-- fixtures) sets no claims and is not checked; every API role is, service_role included.
+create or replace function private.group_members_check_scope() returns trigger
+language plpgsql security definer set search_path = ''
+as $$
+declare
+  outside_scope text;
+  group_ids uuid[];
+  user_ids uuid[];
+begin
+  if nullif(current_setting('request.jwt.claims', true), '') is null then
+    return null;
+  end if;
+  if tg_op = 'UPDATE' then
+    if (new.group_id, new.user_id) is not distinct from (old.group_id, old.user_id) then
+      return new;
+    end if;
+    select o.scope into outside_scope
+    from private.memberships_outside_scope(array[new.group_id], array[new.user_id]) o;
+  else
+    select array_agg(n.group_id), array_agg(n.user_id) into group_ids, user_ids from new_rows n;
+    select o.scope into outside_scope
+    from private.memberships_outside_scope(group_ids, user_ids) o limit 1;
+  end if;
+  if outside_scope is null then
+    return case when tg_op = 'UPDATE' then new end;
+  end if;
+  if outside_scope = 'course' then
+    raise exception 'A course group takes only the course''s participants: enrol them in the course first, or invite them by email.'
+      using errcode = '23514', hint = 'outside_scope';
+  end if;
+  raise exception 'An organisation''s groups take only its people (its members and the participants of its courses): invite them by email.'
+    using errcode = '23514', hint = 'outside_scope';
+end
+$$;
+revoke all on function private.group_members_check_scope() from public, anon, authenticated, service_role;
+
 -- Triggers ----------------------------------------------------------------------------------------
 
 create trigger group_members_auto_leader_delete after delete on public.group_members
@@ -265,6 +386,12 @@ create trigger group_members_auto_leader_delete after delete on public.group_mem
 
 create trigger group_members_auto_leader_insert after insert on public.group_members
   referencing new table as new_rows for each statement execute function private.group_members_auto_leader_inserted();
+
+create trigger group_members_check_scope_insert after insert on public.group_members
+  referencing new table as new_rows for each statement execute function private.group_members_check_scope();
+
+create trigger group_members_check_scope_update before update of group_id, user_id on public.group_members
+  for each row execute function private.group_members_check_scope();
 
 create trigger group_members_enforce_exclusive_insert after insert on public.group_members
   referencing new table as new_rows for each statement execute function private.group_members_exclusive_inserted();

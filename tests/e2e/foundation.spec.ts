@@ -73,18 +73,22 @@ test('a new user signs up, and an admin sets up a course and enrols people from 
 	await expect(preview.filter({ hasText: 'elias.byrne1@learners.test' })).toContainText(
 		'Will enrol'
 	);
+	// An address with no account gets an invitation (the answer never says whether it has one).
 	await expect(preview.filter({ hasText: 'nobody@nowhere.test' })).toContainText(
-		'No account uses this email.'
+		'Will be sent an invitation to enrol.'
 	);
 	await expect(page.locator('[data-count="enrol"]')).toHaveText('Will enrol: 2');
-	await expect(page.locator('[data-count="error"]')).toHaveText('Error: 1');
+	await expect(page.locator('[data-count="invite"]')).toHaveText('Will invite: 1');
+	await expect(page.locator('[data-count="error"]')).toHaveText('Error: 0');
 	// Nothing is applied before the confirmation.
 	await expect(page.getByText('Nobody is enrolled yet.')).toBeVisible();
 
 	await page.getByRole('button', { name: 'Confirm and enrol 2 people' }).click();
 	await expect(page.locator('[data-count="enrol"]')).toHaveText('Enrolled: 2');
 	await expect(
-		page.getByText('Done: 2 enrolled, 0 updated, 0 unchanged, 1 skipped with errors.')
+		page.getByText(
+			'Done: 2 enrolled, 0 updated, 0 unchanged, 1 invited by email, 0 skipped with errors.'
+		)
 	).toBeVisible();
 
 	const participants = page.getByRole('table').last();

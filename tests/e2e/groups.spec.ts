@@ -81,6 +81,16 @@ test('an admin builds a hierarchy, links it to a course, and a sub-group leader 
 	await expect(page.getByText('Added 1, updated 0, 0 already in the group.')).toBeVisible();
 	await expect(page.getByRole('row', { name: new RegExp(LEARNER.name) })).toBeVisible();
 
+	// An address of nobody the admin can see in the organisation is invited, not added: the same
+	// answer whether or not it has an account.
+	const visitor = `visitor.${stamp}@elsewhere.test`;
+	await page.getByLabel('Email addresses').fill(visitor);
+	await page.getByRole('button', { name: 'Add to group' }).click();
+	await expect(page.getByText('Added 0, updated 0, 0 already in the group.')).toBeVisible();
+	await expect(page.getByTestId('invited')).toContainText('We sent an invitation to:');
+	await expect(page.getByTestId('invited')).toContainText(visitor);
+	await expect(page.getByRole('row', { name: new RegExp(visitor) })).toHaveCount(0);
+
 	await page.goto(`/groups/${topId}`);
 	await expect(page.getByRole('row', { name: new RegExp(LEARNER.name) })).toContainText(
 		`via ${leaf}`

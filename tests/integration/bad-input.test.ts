@@ -7,7 +7,14 @@ import * as enrolments from '$lib/server/enrolments';
 import { DomainError, NOT_FOUND_MESSAGE } from '$lib/server/errors';
 import * as organisations from '$lib/server/organisations';
 import * as users from '$lib/server/users';
-import { actor, createUser, foundationCast, ownerDb, type TestUser } from './helpers';
+import {
+	actor,
+	addOrganisationMember,
+	createUser,
+	foundationCast,
+	ownerDb,
+	type TestUser
+} from './helpers';
 
 type Cast = Awaited<ReturnType<typeof foundationCast>>;
 let cast: Cast;
@@ -260,6 +267,10 @@ describe('CSV enrolment', () => {
 		const good = await createUser();
 		const alsoGood = await createUser();
 		const wrongRole = await createUser();
+		// The organisation's people, whom its instructors may enrol by email.
+		for (const person of [good, alsoGood, wrongRole]) {
+			await addOrganisationMember(cast.org.id, person.id);
+		}
 		const csv = [
 			'Email,Role',
 			`${good.email},learner`,
@@ -279,10 +290,10 @@ describe('CSV enrolment', () => {
 			[4, 'error', 'Unknown role "teacher": use learner, assistant or instructor.'],
 			[5, 'error', 'This email appears earlier in the list.'],
 			[6, 'error', 'The email is missing.'],
-			[7, 'error', 'No account uses this email.'],
+			[7, 'invite', 'Will be sent an invitation to enrol.'],
 			[8, 'enrol', 'Will be enrolled.']
 		]);
-		expect(report.counts).toEqual({ enrol: 2, update: 0, unchanged: 0, error: 5 });
+		expect(report.counts).toEqual({ enrol: 2, update: 0, unchanged: 0, invite: 1, error: 4 });
 		const enrolled = await ownerDb()`
 			select user_id, role from public.enrolments where course_id = ${cast.course.id} and user_id in (${good.id}, ${alsoGood.id}, ${wrongRole.id})
 			order by role`;
@@ -297,6 +308,7 @@ describe('CSV enrolment', () => {
 
 	it('previews without enrolling anyone', async () => {
 		const person = await createUser();
+		await addOrganisationMember(cast.org.id, person.id);
 		const before = await everything();
 		const report = await enrolments.previewCsv(
 			actor(cast.instructor),
@@ -366,6 +378,7 @@ describe('CSV enrolment', () => {
 
 	it('enrols the same people at most once when the same list is sent many times at once', async () => {
 		const people = await Promise.all([createUser(), createUser(), createUser()]);
+		for (const person of people) await addOrganisationMember(cast.org.id, person.id);
 		const emails = people.map((person) => person.email).join(', ');
 		const reports = await Promise.all(
 			Array.from({ length: 8 }, () =>

@@ -42,6 +42,11 @@ async function freshRoom(members: TestUser[]) {
 		parentId: cast.G.id,
 		name: `Room ${randomUUID().slice(0, 6)}`
 	});
+	// The room is one of the organisation's groups: its people only.
+	await ownerDb()`
+		insert into public.organisation_members (organisation_id, user_id)
+		select ${cast.org.id}, unnest(${members.map((m) => m.id)}::uuid[])
+		on conflict do nothing`;
 	await memberships.add(actor(cast.orgAdmin), group.id, { userIds: members.map((m) => m.id) });
 	const general = (await chat.listChannels(actor(cast.orgAdmin), group.id)).find(
 		(c) => c.name === 'general'

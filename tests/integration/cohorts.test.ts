@@ -23,6 +23,13 @@ beforeAll(async () => {
 	await addOrganisationMember(org.id, admin.id, 'admin');
 });
 
+// Cohorts are organisation groups: they take the organisation's people.
+async function orgPerson() {
+	const person = await createUser();
+	await addOrganisationMember(org.id, person.id);
+	return person;
+}
+
 async function enrolmentOf(courseId: string, userId: string) {
 	const [row] = await ownerDb()<{ role: string; status: string; source: string }[]>`
 		select role, status, source from public.enrolments where course_id = ${courseId} and user_id = ${userId}`;
@@ -39,7 +46,7 @@ describe('linking a cohort to a course', () => {
 			kind: 'cohort'
 		});
 		const sub = await groups.create(a, { parentId: cohort.id, name: 'Intake Spring — Evening' });
-		const [top, nested] = [await createUser(), await createUser()];
+		const [top, nested] = [await orgPerson(), await orgPerson()];
 		await memberships.add(a, cohort.id, { userIds: [top.id] });
 		await memberships.add(a, sub.id, { userIds: [nested.id] });
 		const link = await cohorts.link(a, course.id, {
@@ -69,7 +76,7 @@ describe('linking a cohort to a course', () => {
 			name: 'Leaf'
 		});
 		await cohorts.link(a, course.id, { groupId: cohort.id });
-		const person = await createUser();
+		const person = await orgPerson();
 		await memberships.add(a, leaf.id, { userIds: [person.id] });
 		expect(await enrolmentOf(course.id, person.id)).toMatchObject({
 			status: 'active',
@@ -86,7 +93,7 @@ describe('linking a cohort to a course', () => {
 		const course = await createCourse(org.id);
 		const cohort = await groups.create(a, { organisationId: org.id, name: 'Strict cohort' });
 		await cohorts.link(a, course.id, { groupId: cohort.id, removalPolicy: 'unenrol' });
-		const person = await createUser();
+		const person = await orgPerson();
 		await memberships.add(a, cohort.id, { userIds: [person.id] });
 		await memberships.remove(a, cohort.id, { userIds: [person.id] });
 		expect(await enrolmentOf(course.id, person.id)).toBeNull();
@@ -97,11 +104,7 @@ describe('linking a cohort to a course', () => {
 		const course = await createCourse(org.id);
 		const first = await groups.create(a, { organisationId: org.id, name: 'First cohort' });
 		const second = await groups.create(a, { organisationId: org.id, name: 'Second cohort' });
-		const [byHand, inBoth, onlyFirst] = [
-			await createUser(),
-			await createUser(),
-			await createUser()
-		];
+		const [byHand, inBoth, onlyFirst] = [await orgPerson(), await orgPerson(), await orgPerson()];
 		await enrolments.enrolByEmails(a, course.id, { emails: byHand.email });
 		await memberships.add(a, first.id, { userIds: [byHand.id, inBoth.id, onlyFirst.id] });
 		await memberships.add(a, second.id, { userIds: [inBoth.id] });
@@ -124,7 +127,7 @@ describe('linking a cohort to a course', () => {
 		const course = await createCourse(org.id);
 		const cohort = await groups.create(a, { organisationId: org.id, name: 'Moving cohort' });
 		const branch = await groups.create(a, { parentId: cohort.id, name: 'Branch' });
-		const person = await createUser();
+		const person = await orgPerson();
 		await memberships.add(a, branch.id, { userIds: [person.id] });
 		await cohorts.link(a, course.id, { groupId: cohort.id });
 		await groups.move(a, branch.id, { parentId: null });
@@ -138,7 +141,7 @@ describe('linking a cohort to a course', () => {
 		const course = await createCourse(org.id);
 		const cohort = await groups.create(a, { organisationId: org.id, name: 'Expiring cohort' });
 		await cohorts.link(a, course.id, { groupId: cohort.id });
-		const person = await createUser();
+		const person = await orgPerson();
 		await memberships.add(a, cohort.id, {
 			userIds: [person.id],
 			validUntil: new Date(Date.now() + 1500).toISOString()
@@ -174,7 +177,7 @@ describe('linking a cohort to a course', () => {
 		const course = await createCourse(org.id);
 		const cohort = await groups.create(a, { organisationId: org.id, name: 'Audited cohort' });
 		await cohorts.link(a, course.id, { groupId: cohort.id });
-		const person = await createUser();
+		const person = await orgPerson();
 		await memberships.add(a, cohort.id, { userIds: [person.id] });
 		const rows = await ownerDb()`
 			select actor_id, via from public.audit_events
@@ -196,7 +199,7 @@ describe('sync against a model', () => {
 			[child.id]: root.id,
 			[other.id]: null
 		};
-		const people = await Promise.all(Array.from({ length: 4 }, () => createUser()));
+		const people = await Promise.all(Array.from({ length: 4 }, () => orgPerson()));
 		const handEnrolled = people[0];
 		await enrolments.enrolByEmails(a, course.id, { emails: handEnrolled.email });
 

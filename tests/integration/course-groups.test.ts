@@ -468,6 +468,8 @@ describe('automatic creation', () => {
 			await createUser({ name: 'Eve Night' }),
 			await createUser({ name: 'Nora Dusk' })
 		];
+		// A cohort takes the organisation's people.
+		for (const person of evening) await addOrganisationMember(org.id, person.id);
 		await memberships.add(actor(orgAdmin), cohort.id, { userIds: evening.map((p) => p.id) });
 		await expect(
 			courseGroups.previewAutoCreate(

@@ -194,6 +194,7 @@ describe('synced groups', () => {
 			membershipMode: 'sync'
 		});
 		const person = await createUser();
+		await addOrganisationMember(org.id, person.id);
 		await expect(memberships.add(actor(admin), group.id, { userIds: [person.id] })).rejects.toThrow(
 			/Not found/
 		);
@@ -283,6 +284,8 @@ describe('CSV import and export', () => {
 			idnumber: 'IMP'
 		});
 		const [p1, p2] = [await createUser({ name: 'Zoë Ünal' }), await createUser()];
+		await addOrganisationMember(fresh.id, p1.id);
+		await addOrganisationMember(fresh.id, p2.id);
 		const csv = `group_idnumber,email,role\nIMP,${p1.email},member\nIMP,${p2.email},leader\nIMP,nobody@nowhere.test,\nNOPE,${p1.email},\nIMP,${p1.email},member\n`;
 		const report = await transfer.importMemberships(actor(owner), fresh.id, csv, { apply: true });
 		expect(report.rows.map((row) => row.status)).toEqual(['add', 'add', 'error', 'error', 'error']);

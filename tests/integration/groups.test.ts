@@ -3,7 +3,7 @@ import * as groups from '$lib/server/groups';
 import * as memberships from '$lib/server/memberships';
 import { withUser } from '$lib/server/db';
 import { groupCast, type Cast } from './group-cast';
-import { actor, addOrganisationMember, createUser, ownerDb } from './helpers';
+import { actor, addOrganisationMember, createCourse, createUser, enrol, ownerDb } from './helpers';
 
 let cast: Cast;
 beforeAll(async () => {
@@ -156,6 +156,11 @@ describe('leaders', () => {
 
 	it('lets a leader add a member to a sub-group they lead, but not to a sibling or parent group', async () => {
 		const newcomer = await createUser({ name: 'Newcomer' });
+		// One of the organisation's people whom the leader can see: they share a course.
+		await addOrganisationMember(cast.org.id, newcomer.id);
+		const shared = await createCourse(cast.org.id);
+		await enrol(shared.id, newcomer.id);
+		await enrol(shared.id, cast.leaderG1.id);
 		const report = await memberships.add(actor(cast.leaderG1), cast.G1a.id, {
 			emails: [newcomer.email]
 		});
@@ -191,6 +196,7 @@ describe('leaders', () => {
 			leadersManageMembers: false
 		});
 		const someone = await createUser();
+		await addOrganisationMember(cast.org.id, someone.id);
 		await expect(
 			memberships.add(actor(cast.leaderH), locked.id, { userIds: [someone.id] })
 		).rejects.toThrow(/Not found/);
@@ -357,6 +363,7 @@ describe('deleting', () => {
 		const top = await groups.create(admin, { organisationId: cast.org.id, name: 'To delete' });
 		const child = await groups.create(admin, { parentId: top.id, name: 'Child to delete' });
 		const person = await createUser();
+		await addOrganisationMember(cast.org.id, person.id);
 		await memberships.add(admin, child.id, { userIds: [person.id] });
 		const preview = await groups.deletePreview(admin, top.id);
 		expect(preview.subgroups.map((g) => g.name)).toEqual(['Child to delete']);

@@ -27,8 +27,9 @@ function unique(prefix: string) {
 	return `${prefix}-${counter}-${Math.random().toString(36).slice(2, 7)}`;
 }
 
+/** A person; `memberOf` makes them a member of that organisation (its groups take only its people). */
 export async function createUser(
-	options: { name?: string; email?: string; admin?: boolean } = {}
+	options: { name?: string; email?: string; admin?: boolean; memberOf?: string } = {}
 ): Promise<TestUser> {
 	const name = options.name ?? unique('Person');
 	const email = (options.email ?? `${unique('user')}@example.test`).toLowerCase();
@@ -36,6 +37,10 @@ export async function createUser(
 		insert into public.users (email, display_name, platform_role)
 		values (${email}, ${name}, ${options.admin ? 'admin' : 'user'}) returning id`;
 	await ownerDb()`insert into public.user_passwords (user_id, hash) values (${row.id}, ${FIXTURE_HASH})`;
+	if (options.memberOf) {
+		await ownerDb()`
+			insert into public.organisation_members (organisation_id, user_id) values (${options.memberOf}, ${row.id})`;
+	}
 	return { id: row.id, email, displayName: name };
 }
 

@@ -316,7 +316,7 @@ describe('ordering and catch-up', () => {
 
 describe('revocation', () => {
 	it('stops a removed member receiving the group’s messages within a second', async () => {
-		const person = await createUser({ name: 'Leaving Soon' });
+		const person = await createUser({ name: 'Leaving Soon', memberOf: cast.org.id });
 		await memberships.add(actor(cast.orgAdmin), cast.G1.id, { userIds: [person.id] });
 		const leaving = await as(person);
 		const staying = await as(cast.learnerG1);
@@ -346,7 +346,7 @@ describe('revocation', () => {
 	});
 
 	it('stops a member whose membership ends by the clock within a second of its end', async () => {
-		const person = await createUser({ name: 'Expiring' });
+		const person = await createUser({ name: 'Expiring', memberOf: cast.org.id });
 		await memberships.add(actor(cast.orgAdmin), cast.H.id, { userIds: [person.id] });
 		await ownerDb()`
 			update public.group_members set valid_until = now() + interval '1500 milliseconds'
@@ -365,7 +365,9 @@ describe('revocation', () => {
 
 	it('revokes everyone removed by one bulk statement, past the first 150 people', async () => {
 		const people = await Promise.all(
-			Array.from({ length: 200 }, (_, i) => createUser({ name: `Bulk ${i}` }))
+			Array.from({ length: 200 }, (_, i) =>
+				createUser({ name: `Bulk ${i}`, memberOf: cast.org.id })
+			)
 		);
 		await memberships.add(actor(cast.orgAdmin), cast.H.id, { userIds: people.map((p) => p.id) });
 		const watched = [people[3], people[170], people[199]];
@@ -378,7 +380,7 @@ describe('revocation', () => {
 	});
 
 	it('joins a newly added member to the group’s room at once', async () => {
-		const person = await createUser({ name: 'Joining' });
+		const person = await createUser({ name: 'Joining', memberOf: cast.org.id });
 		const joining = await as(person);
 		const talker = await as(cast.learnerH);
 		// Once in the room, they are told who is online there.
@@ -400,7 +402,7 @@ describe('revocation', () => {
 
 describe('rate limit', () => {
 	it('answers a flood of sends with rate_limited and a wait, and stores only what it accepted', async () => {
-		const person = await createUser({ name: 'Chatty' });
+		const person = await createUser({ name: 'Chatty', memberOf: cast.org.id });
 		await memberships.add(actor(cast.orgAdmin), cast.H.id, { userIds: [person.id] });
 		const chatty = await as(person);
 		const before = await storedCount(general.H.id);

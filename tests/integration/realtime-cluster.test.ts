@@ -88,7 +88,7 @@ describe('two app processes', () => {
 	});
 
 	it('takes a removed member out of the group’s room on whichever server they are connected to', async () => {
-		const person = await createUser({ name: 'Removed Across' });
+		const person = await createUser({ name: 'Removed Across', memberOf: cast.org.id });
 		await memberships.add(actor(cast.orgAdmin), cast.G.id, { userIds: [person.id] });
 		const onA = await connectAs(a.url, person, clients);
 		const onB = await connectAs(b.url, person, clients);

@@ -2,7 +2,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { withUser } from '$lib/server/db';
 import * as enrolments from '$lib/server/enrolments';
 import * as organisations from '$lib/server/organisations';
-import { actor, createUser, foundationCast, ownerDb } from '../helpers';
+import {
+	actor,
+	addOrganisationMember,
+	createUser,
+	enrol,
+	foundationCast,
+	ownerDb
+} from '../helpers';
 import { actorOf, attempt, changeMatrix, EVERYONE, LABEL, snapshot, type Cast } from './matrix';
 
 let cast: Cast;
@@ -90,11 +97,14 @@ describe('audit_events', () => {
 
 	it('records enrolment changes with the instructor as the actor and how they arrived', async () => {
 		const newcomer = await createUser({ name: 'Newcomer' });
+		// One of the organisation's people, whom its instructors may enrol by email.
+		await addOrganisationMember(cast.org.id, newcomer.id);
 		const instructor = actor(cast.instructor);
 		const events = async () =>
 			ownerDb()`
 				select actor_id, action, organisation_id, course_id, via, data
-				from public.audit_events where subject_user_id = ${newcomer.id} order by id`;
+				from public.audit_events where subject_user_id = ${newcomer.id} and action like 'enrolments.%'
+				order by id`;
 
 		await enrolments.enrolByEmails(
 			instructor,
@@ -143,10 +153,13 @@ describe('audit_events', () => {
 
 	it('records organisation membership changes with the admin as the actor', async () => {
 		const joiner = await createUser({ name: 'Joiner' });
+		// A participant of one of the organisation's courses, whom its admin can see.
+		await enrol(cast.course.id, joiner.id);
 		await organisations.addMember(actor(cast.orgAdmin), cast.org.id, { email: joiner.email });
 		await organisations.removeMember(actor(cast.orgAdmin), cast.org.id, joiner.id);
 		const rows = await ownerDb()`
-			select actor_id, action, organisation_id from public.audit_events where subject_user_id = ${joiner.id} order by id`;
+			select actor_id, action, organisation_id from public.audit_events
+			where subject_user_id = ${joiner.id} and action like 'organisation_members.%' order by id`;
 		expect(rows.map((row) => [row.action, row.actor_id, row.organisation_id])).toEqual([
 			['organisation_members.insert', cast.orgAdmin.id, cast.org.id],
 			['organisation_members.delete', cast.orgAdmin.id, cast.org.id]

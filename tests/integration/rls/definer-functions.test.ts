@@ -141,6 +141,17 @@ const ARGUMENTS: Record<string, (c: Cast) => (string | null)[]> = {
 	'private.restricted_activity_stubs(uuid)': (c) => [c.course.id],
 	'private.signup_group_places(uuid[])': (c) => [pgArray([c.groupId, c.cohortId])],
 	'private.user_ids_by_email(text[])': (c) => [pgArray([c.learner.email, c.linked[0].email])],
+	'private.can_admit_to_group(uuid)': (c) => [c.groupId],
+	'private.group_scope_user_ids(uuid, uuid[])': (c) => [
+		c.groupId,
+		pgArray([c.learner.id, c.fellow.id, ...c.linked.map((user) => user.id)])
+	],
+	'private.admits_to_course(uuid, uuid)': (c) => [c.orgAdmin.id, c.course.id],
+	'private.admits_to_group(uuid, uuid)': (c) => [c.orgAdmin.id, c.groupId],
+	'private.memberships_outside_scope(uuid[], uuid[])': (c) => [
+		pgArray([c.groupId]),
+		pgArray([c.stranger.id])
+	],
 	'private.course_progress(uuid[], timestamp with time zone)': (c) => [
 		pgArray([c.course.id]),
 		new Date().toISOString()
@@ -271,6 +282,16 @@ describe('the same functions answer insiders, so the outsider checks can see a l
 			'private.user_ids_by_email(text[])',
 			() => actor(cast.orgAdmin),
 			(answer) => expect(answer).toContain(cast.linked[0].id)
+		],
+		[
+			'private.can_admit_to_group(uuid)',
+			() => actor(cast.instructor),
+			(answer) => expect(answer).toContain('true')
+		],
+		[
+			'private.group_scope_user_ids(uuid, uuid[])',
+			() => actor(cast.instructor),
+			(answer) => expect(answer).toContain(cast.learner.id)
 		],
 		[
 			'private.activity_allowed_groups()',

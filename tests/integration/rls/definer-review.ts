@@ -135,7 +135,39 @@ export const DEFINER_REVIEW: readonly DefinerReview[] = [
 		signature: 'private.user_ids_by_email(text[])',
 		roles: USER,
 		kind: 'checks',
-		reason: 'resolves emails for admins, course managers and managing leaders only'
+		reason:
+			'resolves emails for admins, course managers and managing leaders only, and only to people they could already see (course managers: their organisations’ people)'
+	},
+	{
+		signature: 'private.can_admit_to_group(uuid)',
+		roles: USER,
+		kind: 'caller',
+		reason: 'whether the caller’s own invitations to a group may bring outsiders in'
+	},
+	{
+		signature: 'private.group_scope_user_ids(uuid, uuid[])',
+		roles: USER,
+		kind: 'checks',
+		reason: 'of the people named, those the caller can already see whom the group’s scope takes'
+	},
+	{
+		signature: 'private.admits_to_course(uuid, uuid)',
+		roles: SYSTEM,
+		kind: 'system',
+		reason: 'whether an invitation’s sender may still enrol people, checked when it is accepted'
+	},
+	{
+		signature: 'private.admits_to_group(uuid, uuid)',
+		roles: SYSTEM,
+		kind: 'system',
+		reason:
+			'whether an invitation’s sender may bring outsiders into the group, checked on acceptance'
+	},
+	{
+		signature: 'private.memberships_outside_scope(uuid[], uuid[])',
+		roles: SYSTEM,
+		kind: 'system',
+		reason: 'the scope rule for any person and group, for the trigger and invitation redemption'
 	},
 	{
 		signature: 'private.course_progress(uuid[], timestamp with time zone)',

@@ -1,7 +1,15 @@
 import { expect, it } from 'vitest';
 import { withUser, type Actor, type Tx, type Via } from '$lib/server/db';
 import { groupCast } from '../group-cast';
-import { actor, createCourse, createUser, enrol, ownerDb, type TestUser } from '../helpers';
+import {
+	actor,
+	addOrganisationMember,
+	createCourse,
+	createUser,
+	enrol,
+	ownerDb,
+	type TestUser
+} from '../helpers';
 import { snapshot, type Outcome } from './matrix';
 
 /** The people every group table is tried as. */
@@ -107,6 +115,9 @@ export async function groupRlsCast() {
 	await addMember(groups.Own, base.learnerH);
 	await addMember(groups.P, base.learnerH);
 	await addMember(groups.F, base.otherOrgAdmin);
+	// A member of the other organisation in no group: whom its groups may take.
+	const foreigner = await createUser({ name: 'Foreigner' });
+	await addOrganisationMember(base.otherOrg.id, foreigner.id);
 
 	const instructor = await createUser({ name: 'Instructor' });
 	const course = await createCourse(org);
@@ -151,6 +162,7 @@ export async function groupRlsCast() {
 		org,
 		otherOrg: base.otherOrg.id,
 		people,
+		foreigner,
 		groups,
 		course: course.id,
 		foreignCourse: foreignCourse.id,

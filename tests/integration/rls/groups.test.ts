@@ -416,7 +416,18 @@ describe('group_members', () => {
 		kind: 'insert',
 		action: 'add a member to the other organisation’s group',
 		allowed: ['otherOrgAdmin', 'platformAdmin'],
-		statement: addTo('F', 'outsider')
+		statement: (cast) => (tx) =>
+			tx`insert into public.group_members (group_id, user_id, role) values (${cast.groups.F}, ${cast.foreigner.id}, 'member')`
+	});
+	changeMatrix({
+		cast: getCast,
+		table: 'group_members',
+		kind: 'insert',
+		action: 'add a person of this organisation to the other organisation’s group',
+		allowed: ['platformAdmin'],
+		statement: addTo('F', 'outsider'),
+		// The other organisation's admin passes RLS; the scope trigger refuses the person.
+		denied: { otherOrgAdmin: { code: '23514' } }
 	});
 	changeMatrix({
 		cast: getCast,

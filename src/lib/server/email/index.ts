@@ -62,3 +62,35 @@ export function invitationEmail({
 			`<p>The link works until ${escapeHtml(until)}, for this email address only.</p>`
 	};
 }
+
+export function enrolmentInvitationEmail({
+	to,
+	courseName,
+	role,
+	inviter,
+	link,
+	expiresAt
+}: {
+	to: string;
+	courseName: string;
+	role: string;
+	inviter: string;
+	link: string;
+	expiresAt: Date;
+}): Email {
+	const until = expiresAt.toUTCString().replace(/ \d\d:\d\d:\d\d GMT$/, '');
+	const as = role === 'learner' ? 'a learner' : `an ${role}`;
+	return {
+		to,
+		subject: `${inviter} invited you to ${courseName} on Tessera`,
+		text:
+			`${inviter} invited you to join "${courseName}" on Tessera as ${as}.\n\nAccept here: ${link}\n\n` +
+			`Sign in with this email address to accept (no account yet? sign up with it first). ` +
+			`The link works until ${until}, once.`,
+		html:
+			`<p>${escapeHtml(inviter)} invited you to join <strong>${escapeHtml(courseName)}</strong> on Tessera as ${as}.</p>` +
+			`<p><a href="${escapeHtml(link)}">Accept the invitation</a></p>` +
+			`<p>Sign in with this email address to accept (no account yet? sign up with it first). ` +
+			`The link works until ${escapeHtml(until)}, once.</p>`
+	};
+}

@@ -11,6 +11,7 @@ import {
 	type CourseRole
 } from '$lib/schemas/common';
 import * as schemas from '$lib/schemas/organisations';
+import { createForEmails, sendForEmails } from './invites';
 
 export type Participant = {
 	userId: string;
@@ -108,7 +109,8 @@ export async function listParticipants(
 	};
 }
 
-export type EnrolRowStatus = 'enrol' | 'update' | 'unchanged' | 'error';
+/** `invite`: nobody the enroller can see uses the email, so it gets an invitation to enrol. */
+export type EnrolRowStatus = 'enrol' | 'update' | 'unchanged' | 'invite' | 'error';
 
 export type EnrolRow = {
 	line: number;
@@ -161,6 +163,8 @@ export function candidatesFromList(text: string, role: CourseRole): Candidate[] 
 		.map((token, index) => ({ line: index + 1, email: token, role }));
 }
 
+export const INVITE_MESSAGE = 'Will be sent an invitation to enrol.';
+
 async function plan(tx: Tx, courseId: string, candidates: Candidate[]): Promise<EnrolRow[]> {
 	const normalised = candidates.map((candidate) => {
 		const email = v.safeParse(emailSchema, candidate.email);
@@ -208,7 +212,8 @@ async function plan(tx: Tx, courseId: string, candidates: Candidate[]): Promise<
 		}
 		seen.add(row.email);
 		const user = byEmail.get(row.email);
-		if (!user) return { ...base, status: 'error', message: 'No account uses this email.' };
+		// The same answer whether or not an account has this email: the enroller cannot see them.
+		if (!user) return { ...base, status: 'invite', message: INVITE_MESSAGE };
 		const named = { ...base, displayName: user.display_name };
 		if (!user.role) return { ...named, status: 'enrol', message: 'Will be enrolled.' };
 		if (user.role === row.role && user.status === 'active') {
@@ -226,20 +231,21 @@ async function plan(tx: Tx, courseId: string, candidates: Candidate[]): Promise<
 }
 
 function report(rows: EnrolRow[], applied: boolean): EnrolReport {
-	const counts = { enrol: 0, update: 0, unchanged: 0, error: 0 };
+	const counts = { enrol: 0, update: 0, unchanged: 0, invite: 0, error: 0 };
 	for (const row of rows) counts[row.status]++;
 	return { rows, counts, applied };
 }
 
 /**
  * Checks every row and, when `apply` is set, enrols the valid ones in one statement in the same
- * transaction as the check. Rows with errors are reported and skipped, never half-applied.
+ * transaction as the check, and invites the emails of people the enroller cannot see (emailed
+ * after commit). Rows with errors are reported and skipped, never half-applied.
  */
 export async function enrolCandidates(
 	actor: Actor,
 	courseId: string,
 	candidates: Candidate[],
-	{ apply, via = 'app' }: { apply: boolean; via?: Via }
+	{ apply, via = 'app', origin }: { apply: boolean; via?: Via; origin?: string }
 ): Promise<EnrolReport> {
 	if (candidates.length === 0) {
 		throw new DomainError(400, 'empty_list', 'There is nobody to enrol: the list is empty.');
@@ -247,12 +253,12 @@ export async function enrolCandidates(
 	if (candidates.length > MAX_CSV_ROWS) {
 		throw new DomainError(413, 'too_many_rows', `Enrol at most ${MAX_CSV_ROWS} people at a time.`);
 	}
-	return withUser(
+	const { result, pending } = await withUser(
 		actor,
 		async (tx) => {
 			await requireAccess(tx, 'course.manage', courseId);
 			const rows = await plan(tx, courseId, candidates);
-			if (!apply) return report(rows, false);
+			if (!apply) return { result: report(rows, false), pending: [] };
 			const changes = rows.filter((row) => row.status === 'enrol' || row.status === 'update');
 			if (changes.length > 0) {
 				const emails = changes.map((row) => row.email);
@@ -270,10 +276,14 @@ export async function enrolCandidates(
 					);
 				}
 			}
-			return report(rows, true);
+			const invited = rows.filter((row) => row.status === 'invite');
+			const pending = await createForEmails(tx, actor, courseId, invited);
+			return { result: report(rows, true), pending };
 		},
 		via
 	);
+	await sendForEmails(actor, courseId, pending, origin);
+	return result;
 }
 
 export function previewCsv(
@@ -292,11 +302,13 @@ export function applyCsv(
 	courseId: string,
 	csvText: string,
 	defaultRole: CourseRole = 'learner',
-	via: Via = 'csv'
+	via: Via = 'csv',
+	origin?: string
 ) {
 	return enrolCandidates(actor, courseId, candidatesFromCsv(csvText, defaultRole), {
 		apply: true,
-		via
+		via,
+		origin
 	});
 }
 
@@ -304,10 +316,10 @@ export function enrolByEmails(
 	actor: Actor,
 	courseId: string,
 	input: unknown,
-	{ apply = true, via = 'app' as Via } = {}
+	{ apply = true, via = 'app' as Via, origin }: { apply?: boolean; via?: Via; origin?: string } = {}
 ) {
 	const { emails, role } = parse(schemas.enrolByEmails, input);
-	return enrolCandidates(actor, courseId, candidatesFromList(emails, role), { apply, via });
+	return enrolCandidates(actor, courseId, candidatesFromList(emails, role), { apply, via, origin });
 }
 
 export const enrolUsersInput = v.strictObject({

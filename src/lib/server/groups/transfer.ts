@@ -191,6 +191,16 @@ export async function importMemberships(
 				{ email: string; id: string }[]
 			>`select email, id from private.user_ids_by_email(${emails}::text[])`;
 			const byEmail = new Map(people.map((row) => [row.email, row.id]));
+			// Whom the organisation's groups may take (its people), of those the importer can see:
+			// every group here has the organisation's scope, so one group answers for all.
+			const takes = new Set(
+				groupRows.length === 0
+					? []
+					: (
+							await tx<{ id: string }[]>`
+								select private.group_scope_user_ids(${groupRows[0].id}, ${people.map((row) => row.id)}::uuid[]) as id`
+						).map((row) => row.id)
+			);
 			const current = await currentMemberships(
 				tx,
 				groupRows.map((row) => row.id)
@@ -209,12 +219,14 @@ export async function importMemberships(
 						: !email.success
 							? 'This is not a valid email address.'
 							: !userId
-								? 'No account uses this email.'
-								: role !== 'member' && role !== 'leader'
-									? `Unknown role "${values.role}": use member or leader.`
-									: seen.has(key)
-										? 'This person is already on an earlier line for this group.'
-										: null;
+								? 'Nobody you can see uses this email: invite them from the group’s page.'
+								: !takes.has(userId)
+									? 'Not one of the organisation’s people: invite them from the group’s page.'
+									: role !== 'member' && role !== 'leader'
+										? `Unknown role "${values.role}": use member or leader.`
+										: seen.has(key)
+											? 'This person is already on an earlier line for this group.'
+											: null;
 				seen.add(key);
 				if (problem) return { line, values, status: 'error', message: problem };
 				const now = current.get(key);

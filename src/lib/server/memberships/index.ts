@@ -13,6 +13,7 @@ import {
 import { DomainError, notFound } from '$lib/server/errors';
 import { parse } from '$lib/server/validate';
 import * as schemas from '$lib/schemas/groups';
+import { createForEmails, sendForEmails } from './invites';
 
 export type Member = {
 	userId: string;
@@ -36,6 +37,10 @@ function translate(error: unknown): never {
 	// A course group in an exclusive grouping (course-groups migration): the message names the group.
 	if (isPgError(error, PG.checkViolation) && error.hint === 'exclusive_grouping') {
 		throw new DomainError(409, 'exclusive_grouping', error.message);
+	}
+	// The scope trigger (migration 20261122009650): someone outside the organisation or course.
+	if (isPgError(error, PG.checkViolation) && error.hint === 'outside_scope') {
+		throw new DomainError(409, 'outside_scope', error.message);
 	}
 	if (isPgError(error, PG.insufficientPrivilege)) throw notFound();
 	if (isPgError(error, PG.foreignKeyViolation)) throw notFound();
@@ -88,18 +93,30 @@ export type AddReport = {
 	added: number;
 	updated: number;
 	unchanged: number;
+	/**
+	 * Emails that were not added but invited: nobody the caller can see in the group's scope uses
+	 * them. The same whether an account has the email or not; an invitation the addressee could
+	 * not accept (a leader's, to someone outside the organisation or course) is not emailed.
+	 */
+	invited: string[];
+	/** True when the caller's invitations can bring people from outside the scope in. */
+	invitesAdmitOutsiders: boolean;
 	errors: { email: string; message: string }[];
 };
 
 /**
- * Adds people by id or email in one transaction. Unknown emails are reported and the rest added;
- * a size limit that would be passed refuses the whole change ("The group is full.").
+ * Adds people by id or email in one transaction. An email is added when it belongs to someone the
+ * caller can see whom the group's scope takes; any other email gets an invitation (sent after
+ * commit), so the answer never tells whether an email has an account. A size limit that would be
+ * passed refuses the whole change ("The group is full."); someone added by id from outside the
+ * organisation or course is refused by the database (409 outside_scope).
  */
 export async function add(
 	actor: Actor,
 	groupId: string,
 	input: unknown,
-	via: Via = 'app'
+	via: Via = 'app',
+	{ origin }: { origin?: string } = {}
 ): Promise<AddReport> {
 	const data = parse(schemas.membersAdd, input);
 	if (data.userIds.length === 0 && data.emails.length === 0) {
@@ -110,25 +127,39 @@ export async function add(
 	if (validFrom && validUntil && validUntil <= validFrom) {
 		throw new DomainError(400, 'invalid_input', 'The membership must end after it starts.');
 	}
+	let result;
 	try {
-		return await withUser(
+		result = await withUser(
 			actor,
 			async (tx) => {
 				await requireAccess(tx, 'group.manageMembers', groupId);
-				const errors: AddReport['errors'] = [];
 				let ids = [...new Set(data.userIds)];
+				const toInvite: string[] = [];
 				if (data.emails.length > 0) {
 					const found = await tx<{ email: string; id: string }[]>`
-						select email, id from private.user_ids_by_email(${data.emails}::text[])`;
+						with visible as (select email, id from private.user_ids_by_email(${data.emails}::text[]))
+						select v.email, v.id from visible v
+						where v.id in (select private.group_scope_user_ids(${groupId}, array(select id from visible)))`;
 					const byEmail = new Map(found.map((row) => [row.email, row.id]));
 					for (const email of new Set(data.emails)) {
 						const id = byEmail.get(email);
 						if (id) ids.push(id);
-						else errors.push({ email, message: 'No account uses this email.' });
+						else toInvite.push(email);
 					}
 					ids = [...new Set(ids)];
 				}
-				if (ids.length === 0) return { added: 0, updated: 0, unchanged: 0, errors };
+				const pending = await createForEmails(tx, actor, groupId, toInvite);
+				const [{ admits }] = await tx<{ admits: boolean }[]>`
+					select private.can_admit_to_group(${groupId}) as admits`;
+				const report: AddReport = {
+					added: 0,
+					updated: 0,
+					unchanged: 0,
+					invited: toInvite,
+					invitesAdmitOutsiders: admits,
+					errors: []
+				};
+				if (ids.length === 0) return { report, pending };
 				const rows = await upsertMembers(
 					tx,
 					actor,
@@ -139,13 +170,15 @@ export async function add(
 					validFrom,
 					validUntil
 				);
-				return { ...rows, errors };
+				return { report: { ...report, ...rows }, pending };
 			},
 			via
 		);
 	} catch (error) {
 		translate(error);
 	}
+	await sendForEmails(actor, groupId, result.pending, origin);
+	return result.report;
 }
 
 async function upsertMembers(

@@ -159,8 +159,9 @@ export async function addMember(
 				throw new DomainError(
 					404,
 					'unknown_email',
-					`No account uses ${email}. Ask them to sign up first.`,
-					[{ path: 'email', message: 'No account uses this email.' }]
+					// The same whether or not an account has this email: the admin cannot see them.
+					`Nobody you can see uses ${email}. Invite them to one of the organisation’s groups or courses: accepting makes them one of its people.`,
+					[{ path: 'email', message: 'Nobody you can see uses this email.' }]
 				);
 			}
 			await tx`

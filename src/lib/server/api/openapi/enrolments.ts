@@ -25,7 +25,7 @@ export const enrolmentsRoutes: ApiRoute[] = [
 		operationId: 'enrol',
 		summary: 'Enrol people by user id, or by email with a per-row report',
 		description:
-			'With `emails`, every address gets a row in the report (enrol, update, unchanged or error); rows with errors are skipped, the rest applied in one transaction. `dryRun: true` returns the report without applying.',
+			'With `emails`, every address gets a row in the report (enrol, update, unchanged, invite or error); rows with errors are skipped, the rest applied in one transaction. An address of nobody the caller can see is an `invite` row, the same whether or not it has an account: applying emails it a one-use invitation to enrol. `dryRun: true` returns the report without applying.',
 		body: json(input.enrolmentCreate, {
 			emails: ['ada@example.com'],
 			role: 'learner',

@@ -143,7 +143,14 @@ export const actions: Actions = {
 		const defaultRole = String(data.get('defaultRole') || 'learner');
 		try {
 			const role = parse(courseRole, defaultRole);
-			const report = await enrolments.applyCsv(user, event.params.id, csvText, role);
+			const report = await enrolments.applyCsv(
+				user,
+				event.params.id,
+				csvText,
+				role,
+				'csv',
+				event.url.origin
+			);
 			return {
 				form: 'csv',
 				report,
@@ -161,7 +168,10 @@ async function enrolEmails(event: Parameters<Actions[string]>[0], apply: boolean
 	const user = requireUser(event);
 	const values = formValues(await event.request.formData(), ['emails', 'role']);
 	try {
-		const report = await enrolments.enrolByEmails(user, event.params.id!, values, { apply });
+		const report = await enrolments.enrolByEmails(user, event.params.id!, values, {
+			apply,
+			origin: event.url.origin
+		});
 		return { form: 'emails', report, values };
 	} catch (error) {
 		return formFailure(error, values, 'emails');

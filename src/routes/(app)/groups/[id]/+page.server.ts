@@ -34,12 +34,18 @@ export const actions: Actions = {
 		const values = formValues(data, ['emails', 'role', 'validUntil']);
 		const emails = values.emails.split(/[\s,;]+/).filter(Boolean);
 		try {
-			const report = await memberships.add(user, event.params.id, {
-				userIds: data.getAll('userIds').map(String),
-				emails,
-				role: values.role || 'member',
-				validUntil: endOfDay(values.validUntil)
-			});
+			const report = await memberships.add(
+				user,
+				event.params.id,
+				{
+					userIds: data.getAll('userIds').map(String),
+					emails,
+					role: values.role || 'member',
+					validUntil: endOfDay(values.validUntil)
+				},
+				'app',
+				{ origin: event.url.origin }
+			);
 			const done = `Added ${report.added}, updated ${report.updated}, ${report.unchanged} already in the group.`;
 			return { form: 'add', success: done, report, values: report.errors.length ? values : {} };
 		} catch (error) {

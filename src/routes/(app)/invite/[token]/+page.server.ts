@@ -6,9 +6,17 @@ import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {
 	const user = requireUser(event);
-	const invite = await orErrorPage(invites.peek(event.params.token));
+	const invite = await orErrorPage(invites.peek(event.params.token, user.id));
 	const forSomeoneElse = Boolean(invite.email && invite.email !== user.email.toLowerCase());
-	return { invite: { groupName: invite.groupName, email: invite.email }, forSomeoneElse };
+	return {
+		invite: {
+			groupName: invite.groupName,
+			email: invite.email,
+			effect: invite.effect,
+			scopeName: invite.scopeName
+		},
+		forSomeoneElse
+	};
 };
 
 export const actions: Actions = {

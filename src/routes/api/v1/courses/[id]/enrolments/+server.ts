@@ -21,12 +21,14 @@ export const POST = endpoint(async (event, user) => {
 		case 'list':
 			return enrolments.enrolByEmails(user, id, request.input, {
 				apply: !request.dryRun,
-				via: 'api'
+				via: 'api',
+				origin: event.url.origin
 			});
 		case 'array':
 			return enrolments.enrolCandidates(user, id, request.candidates, {
 				apply: !request.dryRun,
-				via: 'api'
+				via: 'api',
+				origin: event.url.origin
 			});
 	}
 });

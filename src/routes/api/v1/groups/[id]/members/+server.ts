@@ -8,9 +8,14 @@ export const GET = endpoint(async (event, user) => {
 	return { items: await memberships.list(user, uuidParam(event, 'id'), query) };
 });
 
-/** Adds people by id or email; unknown emails are reported, the rest added in one transaction. */
+/**
+ * Adds people by id or email in one transaction; an email of nobody the caller can see in the
+ * group's scope is invited instead (`invited`), whether or not it has an account.
+ */
 export const POST = endpoint(async (event, user) =>
-	memberships.add(user, uuidParam(event, 'id'), await readJson(event), 'api')
+	memberships.add(user, uuidParam(event, 'id'), await readJson(event), 'api', {
+		origin: event.url.origin
+	})
 );
 
 export const fallback = methodNotAllowed(['GET', 'POST']);

@@ -8,7 +8,7 @@ export const POST = endpoint(async (event, user) => {
 	const { text, dryRun, defaultRole } = await readCsv(event);
 	return dryRun
 		? enrolments.previewCsv(user, id, text, defaultRole)
-		: enrolments.applyCsv(user, id, text, defaultRole, 'api');
+		: enrolments.applyCsv(user, id, text, defaultRole, 'api', event.url.origin);
 });
 
 export const fallback = methodNotAllowed(['POST']);
