@@ -5380,7 +5380,7 @@ create table public.notifications (
   title text not null check (length(btrim(title)) between 1 and 300),
   summary text not null default '' check (length(summary) <= 1000),
   -- Where it happened, as a path in the app.
-  link text not null check (link ~ '^/[^/]' and length(link) <= 500),
+  link text not null check (link ~ '^/([^/]|$)' and length(link) <= 500),
   actor_id uuid references public.users (id) on delete set null,
   group_id uuid references public.groups (id) on delete set null,
   course_id uuid references public.courses (id) on delete set null,
@@ -5522,12 +5522,17 @@ language plpgsql security definer set search_path = ''
 as $$
 declare
   ids uuid[];
+  chunk uuid[];
 begin
   select array_agg(id order by created_at, id) into ids from new_rows;
   for i in 0 .. coalesce(array_length(ids, 1), 0) / 100 loop
-    if coalesce(array_length(ids[i * 100 + 1 : i * 100 + 100], 1), 0) > 0 then
-      perform pg_notify('tessera_notifications',
-        json_build_object('ids', ids[i * 100 + 1 : i * 100 + 100])::text);
+    chunk := ids[i * 100 + 1 : i * 100 + 100];
+    if coalesce(array_length(chunk, 1), 0) > 0 then
+      -- `email`: those of them to email at once.
+      perform pg_notify('tessera_notifications', json_build_object(
+        'ids', chunk,
+        'email', (select array_agg(n.id) from new_rows n
+                  where n.id = any (chunk) and n.delivery = 'email' and n.emailed_at is null))::text);
     end if;
   end loop;
   return null;
