@@ -81,7 +81,7 @@ export const markRead = v.union(
 	'Send { "ids": [notification ids] } or { "all": true }.'
 );
 
-export const listQuery = v.object({
+export const listQuery = v.strictObject({
 	limit: v.optional(
 		v.pipe(
 			v.string(),

@@ -554,6 +554,89 @@ const progressPaths = {
 			}
 		}
 	},
+	'/me/notifications': {
+		get: {
+			tags: ['notifications'],
+			operationId: 'listMyNotifications',
+			summary:
+				"The caller's notifications (mentions, announcements, membership changes, request decisions, sign-ups, course messages), newest first, with the unread count",
+			parameters: [
+				{ name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100 } },
+				{
+					name: 'before',
+					in: 'query',
+					description: 'The id of the last notification of the previous page.',
+					schema: uuid
+				},
+				{ name: 'unread', in: 'query', schema: { type: 'string', enum: ['true', 'false'] } }
+			],
+			responses: {
+				'200': ok(
+					obj(
+						{
+							items: { type: 'array', items: ref('Notification') },
+							unread: { type: 'integer' },
+							hasMore: { type: 'boolean' }
+						},
+						['items', 'unread', 'hasMore']
+					)
+				),
+				...errors('400', '401')
+			}
+		}
+	},
+	'/me/notifications/read': {
+		post: {
+			tags: ['notifications'],
+			operationId: 'markMyNotificationsRead',
+			summary:
+				"Mark some (ids) or all of the caller's notifications read; ids of other people's notifications change nothing",
+			requestBody: jsonBody({
+				oneOf: [
+					obj({ ids: { type: 'array', items: uuid, minItems: 1, maxItems: 200 } }, ['ids']),
+					obj({ all: { type: 'boolean', const: true } }, ['all'])
+				]
+			}),
+			responses: {
+				'200': ok(
+					obj({ marked: { type: 'integer' }, unread: { type: 'integer' } }, ['marked', 'unread'])
+				),
+				...errors('400', '401', '415')
+			}
+		}
+	},
+	'/me/notification-preferences': {
+		get: {
+			tags: ['notifications'],
+			operationId: 'getMyNotificationPreferences',
+			summary: 'How the caller gets each kind of notification',
+			responses: { '200': ok(listOf('NotificationPreference')), ...errors('401') }
+		},
+		put: {
+			tags: ['notifications'],
+			operationId: 'setMyNotificationPreferences',
+			summary:
+				'Change the delivery of the kinds given (in_app, email, digest or off; course_message: in_app or off); the others stay',
+			requestBody: jsonBody({
+				type: 'object',
+				additionalProperties: false,
+				properties: Object.fromEntries(
+					[
+						'mention',
+						'thread_reply',
+						'direct_message',
+						'announcement',
+						'course_message',
+						'membership_added',
+						'membership_removed',
+						'join_request_decided',
+						'signup_result'
+					].map((kind) => [kind, { type: 'string', enum: ['in_app', 'email', 'digest', 'off'] }])
+				)
+			}),
+			responses: { '200': ok(listOf('NotificationPreference')), ...errors('400', '401', '415') }
+		}
+	},
 	'/groups/{id}/dashboard': {
 		parameters: [groupId],
 		get: {
@@ -689,6 +772,38 @@ const progressSchemas = {
 		},
 		createdAt: dateTime
 	}),
+	Notification: obj(
+		{
+			id: uuid,
+			kind: { type: 'string' },
+			title: { type: 'string' },
+			summary: { type: 'string' },
+			link: { type: 'string', description: 'Where it happened: a path in the app.' },
+			actor: {
+				oneOf: [
+					{ type: 'null' },
+					obj({ id: uuid, displayName: { type: 'string' } }, ['id', 'displayName'])
+				]
+			},
+			groupId: nullableUuid,
+			courseId: nullableUuid,
+			createdAt: dateTime,
+			readAt: { type: ['string', 'null'], format: 'date-time' }
+		},
+		['id', 'kind', 'title', 'summary', 'link', 'createdAt', 'readAt']
+	),
+	NotificationPreference: obj(
+		{
+			kind: { type: 'string' },
+			label: { type: 'string' },
+			delivery: { type: 'string', enum: ['in_app', 'email', 'digest', 'off'] },
+			choices: {
+				type: 'array',
+				items: obj({ value: { type: 'string' }, label: { type: 'string' } }, ['value', 'label'])
+			}
+		},
+		['kind', 'label', 'delivery', 'choices']
+	),
 	ReceivedIntervention: obj({
 		id: uuid,
 		announcementId: nullableUuid,
@@ -1187,7 +1302,8 @@ export const openApiDocument = {
 		{ name: 'tokens' },
 		{ name: 'progress' },
 		{ name: 'learner-groups' },
-		{ name: 'dashboard' }
+		{ name: 'dashboard' },
+		{ name: 'notifications' }
 	],
 	paths: {
 		...courseGroupPaths,
