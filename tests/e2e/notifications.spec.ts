@@ -130,3 +130,50 @@ test('a new person sees a clear empty state and an empty bell', async ({ page })
 		page.getByRole('group', { name: 'Mentions of you' }).getByLabel('Daily email digest')
 	).toBeChecked();
 });
+
+test('the JSON API lists, marks read and configures notifications, and names bad input', async ({
+	browser
+}) => {
+	const page = await browserFor(browser, LEARNER);
+	const api = page.request;
+	const listed = await api.get('/api/v1/me/notifications?limit=5');
+	expect(listed.status()).toBe(200);
+	const inbox = await listed.json();
+	expect(inbox).toMatchObject({ items: expect.any(Array), unread: expect.any(Number) });
+	expect(inbox.items.length).toBeGreaterThan(0);
+	expect(inbox.items[0]).toMatchObject({
+		kind: expect.any(String),
+		link: expect.stringMatching(/^\//)
+	});
+
+	const bad = await api.get('/api/v1/me/notifications?limit=500');
+	expect(bad.status()).toBe(400);
+	expect((await bad.json()).error.message).toBe('The limit must be at most 100.');
+	const unknown = await api.put('/api/v1/me/notification-preferences', {
+		data: { mentions: 'off' }
+	});
+	expect(unknown.status()).toBe(400);
+	expect((await unknown.json()).error.message).toContain('mentions');
+
+	const put = await api.put('/api/v1/me/notification-preferences', {
+		data: { announcement: 'digest', membership_removed: 'off' }
+	});
+	expect(put.status()).toBe(200);
+	const prefs = (await put.json()).items as { kind: string; delivery: string }[];
+	expect(prefs.find((p) => p.kind === 'announcement')?.delivery).toBe('digest');
+	expect(prefs.find((p) => p.kind === 'membership_removed')?.delivery).toBe('off');
+	const got = await (await api.get('/api/v1/me/notification-preferences')).json();
+	expect(got.items).toEqual(prefs);
+
+	const read = await api.post('/api/v1/me/notifications/read', { data: { all: true } });
+	expect(read.status()).toBe(200);
+	expect((await read.json()).unread).toBe(0);
+	const empty = await api.post('/api/v1/me/notifications/read', { data: { ids: [] } });
+	expect(empty.status()).toBe(400);
+	// Back to the defaults, for the specs that run after this one.
+	const reset = await api.put('/api/v1/me/notification-preferences', {
+		data: { announcement: 'email', membership_removed: 'in_app' }
+	});
+	expect(reset.status()).toBe(200);
+	await page.context().close();
+});
