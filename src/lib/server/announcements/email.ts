@@ -25,10 +25,9 @@ export async function fanOut(
 	build: (recipient: Recipient, details: Details) => Email
 ): Promise<number> {
 	const [details] = await asService(
-		(tx) => tx<(Details & { includeSubgroups: boolean; authorId: string | null })[]>`
+		(tx) => tx<Details[]>`
 			select a.title, a.body, a.group_id as "groupId", g.name as "groupName",
-			       u.display_name as "authorName", a.include_subgroups as "includeSubgroups",
-			       a.author_id as "authorId"
+			       u.display_name as "authorName"
 			from public.announcements a join public.groups g on g.id = a.group_id
 			left join public.users u on u.id = a.author_id
 			where a.id = ${announcementId} and a.published_at is not null

@@ -98,12 +98,14 @@ export async function sendDue(ids?: string[]): Promise<number> {
 					  ${ids ? tx`and d.id = any(${ids}::uuid[])` : tx``}
 					order by d.created_at limit ${BATCH}
 					for update skip locked)
-				  and u.disabled_at is null
 				returning n.id, n.user_id as "userId", u.email, u.display_name as "displayName", n.kind,
-				          n.title, n.summary, n.link, n.created_at as "createdAt"`
+				          n.title, n.summary, n.link, n.created_at as "createdAt",
+				          u.disabled_at is not null as disabled`
 		);
 		if (batch.length === 0) return sent;
 		for (const item of batch) {
+			// A disabled account gets no email; its notification counts as handled.
+			if ((item as Due & { disabled: boolean }).disabled) continue;
 			try {
 				const token = await asService((tx) => unsubscribeToken(tx, item.userId, item.kind));
 				await send(immediateEmail(item, token));
