@@ -17,8 +17,10 @@
 --     group_members_log_delete: after delete, each statement [11_learner_groups.sql]
 --     group_members_log_insert: after insert, each statement [11_learner_groups.sql]
 --     group_members_log_update: after update, each statement [11_learner_groups.sql]
+--     group_members_notify_added: after insert, each statement [13_notifications.sql]
 --     group_members_notify_delete: after delete, each statement [09_channels.sql]
 --     group_members_notify_insert: after insert, each statement [09_channels.sql]
+--     group_members_notify_removed: after delete, each statement [13_notifications.sql]
 --     group_members_notify_update: after update, each statement [09_channels.sql]
 --     group_members_sync_links_delete: after delete, each statement [06_course_links.sql]
 --     group_members_sync_links_insert: after insert, each statement [06_course_links.sql]
@@ -27,6 +29,7 @@
 --   public.membership_sweeps: none
 --   public.group_join_requests:
 --     group_join_requests_audit: after insert or update, each row [12_audit.sql]
+--     group_join_requests_notify_decided: after update, each row [13_notifications.sql]
 --   public.group_invites:
 --     group_invites_audit: after insert or update, each row [12_audit.sql]
 

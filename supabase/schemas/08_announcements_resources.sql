@@ -7,6 +7,8 @@
 --   public.announcements:
 --     announcements_learner_group_check: before insert, each row
 --     announcements_audit: after insert or update or delete, each row [12_audit.sql]
+--     announcements_notify_insert: after insert, each row [13_notifications.sql]
+--     announcements_notify_publish: after update, each row [13_notifications.sql]
 --     announcements_intervention_link: after insert, each row (deferred)
 --   public.announcement_views: none
 --   public.announcement_deliveries: none

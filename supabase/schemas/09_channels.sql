@@ -21,7 +21,9 @@
 --     message_reactions_changed_delete: after delete, each statement
 --     message_reactions_changed_insert: after insert, each statement
 --   public.channel_reads: none
---   public.mentions: none
+--   public.mentions:
+--     mentions_notify_delete: after delete, each row [13_notifications.sql]
+--     mentions_notify_insert: after insert, each row [13_notifications.sql]
 --   private.socket_io_attachments: none
 
 set check_function_bodies = off;

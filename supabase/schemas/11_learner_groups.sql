@@ -12,7 +12,8 @@
 --   public.interventions:
 --     interventions_before_insert: before insert, each row
 --     interventions_audit: after insert, each row [12_audit.sql]
---   public.intervention_recipients: none
+--   public.intervention_recipients:
+--     intervention_recipients_notify: after insert, each statement [13_notifications.sql]
 --   private.learner_fact_changes: none
 
 set check_function_bodies = off;

@@ -102,6 +102,21 @@ export type CourseMessagePayload = {
 	createdAt: string;
 };
 
+/** One entry of a person's notification inbox (`/api/v1/me/notifications` lists the same). */
+export type NotificationItem = {
+	id: string;
+	kind: string;
+	title: string;
+	summary: string;
+	/** Where it happened, a path in the app. */
+	link: string;
+	actor: Person | null;
+	groupId: string | null;
+	courseId: string | null;
+	createdAt: string;
+	readAt: string | null;
+};
+
 export interface ServerToClientEvents {
 	ready: (payload: ReadyPayload) => void;
 	'progress:changed': (payload: ProgressChangedPayload) => void;
@@ -121,6 +136,10 @@ export interface ServerToClientEvents {
 	'announcement:new': (announcement: AnnouncementPayload) => void;
 	'course-message:new': (message: CourseMessagePayload) => void;
 	'group:revoked': (payload: { groupId: string }) => void;
+	/** A new notification for this person, with their unread count after it. */
+	'notification:new': (payload: { notification: NotificationItem; unread: number }) => void;
+	/** Notifications marked read on one of this person's devices ('all', or the ids). */
+	'notification:read': (payload: { ids: string[] | 'all'; unread: number }) => void;
 }
 
 export interface ClientToServerEvents {

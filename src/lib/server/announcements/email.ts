@@ -13,9 +13,10 @@ type Details = {
 const BATCH = 100;
 
 /**
- * Emails an announcement to its audience (the group's members, or its whole subtree's when it
- * goes to sub-groups too) who want announcements by email, except its author and disabled
- * accounts; never for a learner group's announcements (interventions email their own). Each recipient is claimed (a delivery row) before the email goes and released if
+ * Emails an announcement to its audience (private.announcement_audience: the group's members, or
+ * its whole subtree's when it goes to sub-groups too, except its author and disabled accounts) who
+ * want announcements by email at once (the "email me announcements" setting and the
+ * notification preference); never for a learner group's announcements (interventions email their own). Each recipient is claimed (a delivery row) before the email goes and released if
  * sending fails, so a retried or concurrent job carries on where the other stopped and nobody
  * gets it twice; a crash between claim and send costs that one person the email. Returns how many were sent.
  */
@@ -24,10 +25,9 @@ export async function fanOut(
 	build: (recipient: Recipient, details: Details) => Email
 ): Promise<number> {
 	const [details] = await asService(
-		(tx) => tx<(Details & { includeSubgroups: boolean; authorId: string | null })[]>`
+		(tx) => tx<Details[]>`
 			select a.title, a.body, a.group_id as "groupId", g.name as "groupName",
-			       u.display_name as "authorName", a.include_subgroups as "includeSubgroups",
-			       a.author_id as "authorId"
+			       u.display_name as "authorName"
 			from public.announcements a join public.groups g on g.id = a.group_id
 			left join public.users u on u.id = a.author_id
 			where a.id = ${announcementId} and a.published_at is not null
@@ -40,14 +40,12 @@ export async function fanOut(
 	for (;;) {
 		const batch = await asService(
 			(tx) => tx<Recipient[]>`
-				select distinct u.id, u.email
-				from public.current_memberships m
-				join public.users u on u.id = m.user_id
-				where m.group_id in (
-				    select descendant_id from public.group_closure
-				    where ancestor_id = ${details.groupId} and (${details.includeSubgroups} or depth = 0))
-				  and u.email_announcements and u.disabled_at is null
-				  and u.id is distinct from ${details.authorId}::uuid
+				select u.id, u.email
+				from private.announcement_audience(${announcementId}) as audience(id)
+				join public.users u on u.id = audience.id
+				where u.email_announcements
+				  -- The notification preference: "email at once" (a digest or in-app only is not this email).
+				  and private.notification_delivery(u.id, 'announcement') = 'email'
 				  and not exists (
 				    select 1 from public.announcement_deliveries d
 				    where d.announcement_id = ${announcementId} and d.user_id = u.id)

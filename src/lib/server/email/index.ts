@@ -1,6 +1,13 @@
 import nodemailer, { type Transporter } from 'nodemailer';
 
-export type Email = { to: string; subject: string; text: string; html?: string };
+export type Email = {
+	to: string;
+	subject: string;
+	text: string;
+	html?: string;
+	/** Extra headers, e.g. List-Unsubscribe. */
+	headers?: Record<string, string>;
+};
 
 const TRANSPORT = Symbol.for('tessera.email.transport');
 const store = globalThis as unknown as Record<symbol, Transporter | undefined>;

@@ -1,4 +1,5 @@
 import * as cohorts from '$lib/server/cohorts';
+import { listenForNotifications } from '$lib/server/notifications/jobs';
 import { listenForFactChanges } from '$lib/server/progress/changes';
 import { stopBoss, work } from './boss';
 import { workers } from './workers';
@@ -10,7 +11,12 @@ const SWEEP_EVERY_MS = Number(process.env.MEMBERSHIP_SWEEP_MS ?? 5000);
 
 type Store = Record<
 	symbol,
-	{ timer: NodeJS.Timeout; unlisten: (() => Promise<void>) | null } | undefined
+	| {
+			timer: NodeJS.Timeout;
+			unlisten: (() => Promise<void>) | null;
+			unlistenNotifications: (() => Promise<void>) | null;
+	  }
+	| undefined
 >;
 
 /**
@@ -22,6 +28,7 @@ type Store = Record<
  *   apply the same change twice.
  * - Writes the database reports on `tessera_learner_groups` (any fact a criterion reads, by any
  *   path) queue the refresh of the dynamic learner groups that read them.
+ * - New notifications the database reports on `tessera_notifications` queue their emails.
  * - Every queue in ./workers.ts is worked through pg-boss (`TESSERA_JOBS=off` turns both off,
  *   for processes that only serve requests).
  */
@@ -40,10 +47,18 @@ export async function startJobs() {
 			});
 	}, SWEEP_EVERY_MS);
 	timer.unref();
-	const started = { timer, unlisten: null as (() => Promise<void>) | null };
+	const started = {
+		timer,
+		unlisten: null as (() => Promise<void>) | null,
+		unlistenNotifications: null as (() => Promise<void>) | null
+	};
 	store[STARTED] = started;
 	started.unlisten = await listenForFactChanges().catch((error) => {
 		console.error('Could not listen for learner group facts', error);
+		return null;
+	});
+	started.unlistenNotifications = await listenForNotifications().catch((error) => {
+		console.error('Could not listen for new notifications', error);
 		return null;
 	});
 	for (const worker of workers) {
@@ -62,6 +77,7 @@ export async function stopJobs() {
 	if (started) {
 		clearInterval(started.timer);
 		await started.unlisten?.().catch(() => {});
+		await started.unlistenNotifications?.().catch(() => {});
 	}
 	await stopBoss();
 }

@@ -1,5 +1,6 @@
 import * as announcements from '$lib/server/announcements';
 import * as learnerGroupJobs from '$lib/server/learner-groups/jobs';
+import * as notifications from '$lib/server/notifications';
 import * as resources from '$lib/server/resources';
 import { schedule, type JobHandler, type QueueDefinition } from './boss';
 
@@ -37,6 +38,29 @@ export const workers: WorkerEntry[] = [
 			await resources.removeQueuedBlobs();
 		},
 		schedules: [() => schedule(resources.blobCleanupQueue, '* * * * *', {})]
+	},
+	// Notifications (issue 14): emails at once, the minutely sweep of what is still due, the digest.
+	{
+		queue: notifications.emailQueue,
+		handler: async (data: { ids?: string[] }) => {
+			await notifications.sendDue(data.ids);
+		}
+	},
+	{
+		queue: notifications.emailSweepQueue,
+		handler: async () => {
+			await notifications.sendDue();
+		},
+		schedules: [() => schedule(notifications.emailSweepQueue, '* * * * *', {})]
+	},
+	{
+		queue: notifications.digestQueue,
+		handler: async () => {
+			await notifications.sendDigests();
+		},
+		schedules: [
+			() => schedule(notifications.digestQueue, process.env.DIGEST_CRON ?? '0 7 * * *', {})
+		]
 	},
 	// Learner groups: debounced event refreshes and the minutely cadence tick (issue 6).
 	{ queue: learnerGroupJobs.refreshQueue, handler: learnerGroupJobs.handleRefresh },

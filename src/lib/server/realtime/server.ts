@@ -13,6 +13,7 @@ import type { ClientToServerEvents, ServerToClientEvents, SocketData } from '$li
 import { registerHandlers } from './handlers';
 import { cancelPresence, schedulePresence } from './presence';
 import { currentIo, registerIo } from './revoke';
+import { NotificationRelay } from './notification-relay';
 import { MessageRelay } from './relay';
 import { RoomKeeper } from './rooms';
 
@@ -30,7 +31,12 @@ export type TesseraSocket = Socket<
 >;
 
 const PARTS = Symbol.for('tessera.io.parts');
-type Parts = { keeper: RoomKeeper; relay: MessageRelay; adapterPool?: pg.Pool };
+type Parts = {
+	keeper: RoomKeeper;
+	relay: MessageRelay;
+	notificationRelay: NotificationRelay;
+	adapterPool?: pg.Pool;
+};
 const store = globalThis as unknown as Record<symbol, Parts | undefined>;
 
 /**
@@ -94,7 +100,11 @@ function ownClientErrors(adapterPool: pg.Pool) {
 export function socketServerReady(): Promise<void> {
 	const parts = store[PARTS];
 	return parts
-		? Promise.all([parts.keeper.listening, parts.relay.listening]).then(() => {})
+		? Promise.all([
+				parts.keeper.listening,
+				parts.relay.listening,
+				parts.notificationRelay.listening
+			]).then(() => {})
 		: Promise.resolve();
 }
 
@@ -153,7 +163,8 @@ export function attachSocketServer(
 
 	const keeper = new RoomKeeper(io);
 	const relay = new MessageRelay(io);
-	store[PARTS] = { keeper, relay, adapterPool: shared?.adapterPool };
+	const notificationRelay = new NotificationRelay(io);
+	store[PARTS] = { keeper, relay, notificationRelay, adapterPool: shared?.adapterPool };
 
 	io.on('connection', (socket) => {
 		const { userId, sessionId, displayName } = socket.data;
@@ -233,6 +244,7 @@ export async function closeSocketServer() {
 	cancelPresence();
 	await parts?.keeper.stop();
 	await parts?.relay.stop();
+	await parts?.notificationRelay.stop();
 	if (io) await new Promise<void>((resolve) => io.close(() => resolve()));
 	await parts?.adapterPool?.end().catch(() => {});
 }

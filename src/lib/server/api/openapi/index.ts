@@ -17,6 +17,7 @@ import { enrolmentsRoutes } from './enrolments';
 import { groupsRoutes } from './groups';
 import { learnerGroupsRoutes } from './learner-groups';
 import { membershipsRoutes } from './memberships';
+import { notificationsRoutes } from './notifications';
 import { organisationsRoutes } from './organisations';
 import { progressRoutes } from './progress';
 import { resourcesRoutes } from './resources';
@@ -37,7 +38,8 @@ export const apiAreas: Record<string, ApiRoute[]> = {
 	resources: resourcesRoutes,
 	progress: progressRoutes,
 	'learner-groups': learnerGroupsRoutes,
-	dashboard: dashboardRoutes
+	dashboard: dashboardRoutes,
+	notifications: notificationsRoutes
 };
 
 export const apiRoutes: ApiRoute[] = Object.values(apiAreas).flat();
