@@ -135,6 +135,16 @@ create or replace view public.unexpired_memberships with (security_invoker = tru
 revoke all on table public.unexpired_memberships from anon, authenticated, service_role;
 grant select on table public.unexpired_memberships to authenticated, service_role;
 
+-- The same test for a membership row that has left the table (a statement trigger's old rows,
+-- which no view can read): whether it was valid at the moment it went.
+create or replace function private.membership_was_current(valid_from timestamptz, valid_until timestamptz)
+returns boolean
+language sql stable security definer set search_path = ''
+as $$
+  select valid_from <= now() and valid_until > now()
+$$;
+revoke all on function private.membership_was_current(valid_from timestamptz, valid_until timestamptz) from public, anon, authenticated, service_role;
+
 -- Effective membership (DESIGN.md §1.2): a member of a sub-group is an effective member of every
 -- ancestor. One row per current membership and ancestor it reaches: group_id is the ancestor,
 -- member_group_id the group the person is directly in (with that membership's role, source and

@@ -67,7 +67,7 @@ alter table public.notifications force row level security;
 revoke all on table public.notifications from anon, authenticated, service_role;
 grant select on table public.notifications to authenticated;
 grant update (read_at) on table public.notifications to authenticated;
-grant all on table public.notifications to service_role;
+grant select, insert, update, delete on table public.notifications to service_role;
 
 create table public.notification_preferences (
   user_id uuid not null references public.users (id) on delete cascade,
@@ -86,7 +86,7 @@ alter table public.notification_preferences force row level security;
 revoke all on table public.notification_preferences from anon, authenticated, service_role;
 grant select, insert, delete on table public.notification_preferences to authenticated;
 grant update (delivery, updated_at) on table public.notification_preferences to authenticated;
-grant all on table public.notification_preferences to service_role;
+grant select, insert, update, delete on table public.notification_preferences to service_role;
 
 -- The one-click unsubscribe link of each person and kind: 256 random bits, made by the app when it
 -- first emails that kind; it only ever turns that kind's email off. System only.
@@ -137,9 +137,9 @@ as $$
   from public.announcements a
   join public.groups g on g.id = a.group_id and g.kind <> 'learner-group'
   join public.group_closure c on c.ancestor_id = a.group_id and (a.include_subgroups or c.depth = 0)
-  join public.group_members m on m.group_id = c.descendant_id
+  join public.current_memberships m on m.group_id = c.descendant_id
   join public.users u on u.id = m.user_id
-  where a.id = target and m.valid_from <= now() and m.valid_until > now()
+  where a.id = target
     and u.disabled_at is null and m.user_id is distinct from a.author_id
 $$;
 revoke all on function private.announcement_audience(target uuid) from public, anon, authenticated, service_role;
@@ -299,7 +299,7 @@ begin
   left join public.courses c on c.id = g.course_id
   left join public.users a on a.id = uid
   where g.visibility <> 'hidden' and g.kind <> 'learner-group' and o.source <> 'rule'
-    and o.user_id is distinct from uid and o.valid_until > now();
+    and o.user_id is distinct from uid and private.membership_was_current(o.valid_from, o.valid_until);
   return null;
 end
 $$;

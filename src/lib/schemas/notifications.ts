@@ -67,18 +67,22 @@ export const preferencesUpdate = v.pipe(
 	)
 );
 
-export const markRead = v.union(
-	[
-		v.strictObject({ all: v.literal(true, 'Send "all": true to mark everything read.') }),
-		v.strictObject({
-			ids: v.pipe(
+/** `{ "ids": [...] }` or `{ "all": true }`: one closed object, so an unknown field is named. */
+export const markRead = v.pipe(
+	v.strictObject({
+		all: v.optional(v.literal(true, 'Send "all": true to mark everything read.')),
+		ids: v.optional(
+			v.pipe(
 				v.array(uuid, 'Send the ids of the notifications as a list.'),
 				v.minLength(1, 'Send at least one notification id.'),
 				v.maxLength(200, 'Mark at most 200 notifications at a time.')
 			)
-		})
-	],
-	'Send { "ids": [notification ids] } or { "all": true }.'
+		)
+	}),
+	v.check(
+		(input) => (input.all === true) !== (input.ids !== undefined),
+		'Send { "ids": [notification ids] } or { "all": true }.'
+	)
 );
 
 export const listQuery = v.strictObject({

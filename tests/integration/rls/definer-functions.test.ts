@@ -147,6 +147,8 @@ const ARGUMENTS: Record<string, (c: Cast) => (string | null)[]> = {
 		pgArray([c.learner.id, c.fellow.id, ...c.linked.map((user) => user.id)])
 	],
 	'private.admits_to_course(uuid, uuid)': (c) => [c.orgAdmin.id, c.course.id],
+	'private.announcement_audience(uuid)': (c) => [c.groupId],
+	'private.notification_delivery(uuid, text)': (c) => [c.learner.id, 'mention'],
 	'private.admits_to_group(uuid, uuid)': (c) => [c.orgAdmin.id, c.groupId],
 	'private.memberships_outside_scope(uuid[], uuid[])': (c) => [
 		pgArray([c.groupId]),

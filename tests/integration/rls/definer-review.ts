@@ -194,6 +194,18 @@ export const DEFINER_REVIEW: readonly DefinerReview[] = [
 		reason: 'who follows whom, for the live "progress changed" signal the system sends'
 	},
 	{
+		signature: 'private.announcement_audience(uuid)',
+		roles: SYSTEM,
+		kind: 'system',
+		reason: 'who an announcement reaches, for its notifications and the email fan-out'
+	},
+	{
+		signature: 'private.notification_delivery(uuid, text)',
+		roles: SYSTEM,
+		kind: 'system',
+		reason: 'a person’s delivery preference for a kind, read by the email jobs'
+	},
+	{
 		signature: 'private.prune_learner_fact_changes()',
 		roles: SYSTEM,
 		kind: 'system',

@@ -101,13 +101,13 @@ export async function markRead(
 			const marked = await tx`
 				update public.notifications set read_at = now()
 				where user_id = ${actor.id} and read_at is null
-				  ${'ids' in data ? tx`and id = any(${data.ids}::uuid[])` : tx``}`;
+				  ${data.ids ? tx`and id = any(${data.ids}::uuid[])` : tx``}`;
 			return { marked: marked.count, unread: await unreadOf(tx, actor.id) };
 		},
 		via
 	);
 	emitToUser(actor.id, 'notification:read', {
-		ids: 'ids' in data ? data.ids : 'all',
+		ids: data.ids ?? 'all',
 		unread: result.unread
 	});
 	return result;
