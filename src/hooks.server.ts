@@ -12,6 +12,7 @@ import { startJobs, stopJobs } from '$lib/server/jobs';
 import { closePool } from '$lib/server/db';
 import { maxUploadBytes } from '$lib/server/resources';
 import { maxUploadRequestBytes, UPLOAD_PATHS } from '$lib/server/resources/http';
+import { crossOriginRefusal, isCrossOriginWrite } from '$lib/server/http/origin';
 
 export const MAX_BODY_BYTES = 2 * 1024 * 1024;
 
@@ -55,6 +56,8 @@ export const handle: Handle = async ({ event, resolve }) => {
 				)
 			: new Response(message, { status, headers });
 	}
+
+	if (isCrossOriginWrite(event)) return crossOriginRefusal(event);
 
 	event.locals.user = null;
 	event.locals.session = null;

@@ -1,7 +1,8 @@
 import { requireAccess } from '$lib/server/access';
 import { withUser, type Actor, type Tx, type Via } from '$lib/server/db';
 import { DomainError } from '$lib/server/errors';
-import { parseCsv, toCsv } from '$lib/csv';
+import { toCsv } from '$lib/csv';
+import { parseCsv } from '$lib/server/csv';
 import * as v from 'valibot';
 import { email as emailSchema } from '$lib/schemas/common';
 
@@ -25,7 +26,7 @@ export type ImportReport = {
 function table(text: string, required: string[]) {
 	const rows = parseCsv(text);
 	if (rows.length === 0) throw new DomainError(400, 'empty_file', 'The file has no rows.');
-	const header = rows[0].map((cell) => cell.trim().toLowerCase().replace(/\s+/g, '_'));
+	const header = rows[0].cells.map((cell) => cell.trim().toLowerCase().replace(/\s+/g, '_'));
 	const missing = required.filter((name) => !header.includes(name));
 	if (missing.length > 0) {
 		throw new DomainError(
@@ -42,8 +43,8 @@ function table(text: string, required: string[]) {
 			`The file has ${body.length} rows; import at most ${MAX_IMPORT_ROWS} at a time.`
 		);
 	}
-	return body.map((cells, index) => ({
-		line: index + 2,
+	return body.map(({ line, cells }) => ({
+		line,
 		values: Object.fromEntries(header.map((name, i) => [name, (cells[i] ?? '').trim()]))
 	}));
 }
