@@ -14,7 +14,7 @@ import { DomainError, invalid, notFound } from '$lib/server/errors';
 import { defineQueue } from '$lib/server/jobs/boss';
 import { emitToGroup } from '$lib/server/realtime/emit';
 import { parse } from '$lib/server/validate';
-import { uuid } from '$lib/schemas/common';
+import { dateInRange, uuid } from '$lib/schemas/common';
 import * as schemas from '$lib/schemas/announcements';
 import { announcementEmail, fanOut } from './email';
 
@@ -86,7 +86,8 @@ const feedQuery = v.object({
 		v.pipe(
 			v.string('before must be a date and time.'),
 			v.transform((value) => new Date(value)),
-			v.check((date) => !Number.isNaN(date.getTime()), 'before must be a date and time.')
+			v.check((date) => !Number.isNaN(date.getTime()), 'before must be a date and time.'),
+			dateInRange<Date>()
 		)
 	)
 });

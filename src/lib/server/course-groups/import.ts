@@ -12,7 +12,7 @@ import {
 } from '$lib/server/db';
 import { DomainError } from '$lib/server/errors';
 import { parseCsv } from '$lib/server/csv';
-import { email as emailSchema } from '$lib/schemas/common';
+import { email as emailSchema, isReadableName } from '$lib/schemas/common';
 
 export type ImportStatus = 'created' | 'created_without_idnumber' | 'error';
 
@@ -118,6 +118,9 @@ async function plan(tx: Tx, courseId: string, parsed: Parsed[]): Promise<Planned
 		const fail = (message: string): Planned => ({ ...base, status: 'error', message });
 		if (!row.groupName) return fail('The group name is missing.');
 		if (row.groupName.length > 200) return fail('The group name is longer than 200 characters.');
+		if (!isReadableName(row.groupName) || (row.groupingName && !isReadableName(row.groupingName))) {
+			return fail('Names need a visible character and no right-to-left or left-to-right controls.');
+		}
 		if (row.description.length > 5000) {
 			return fail('The description is longer than 5,000 characters.');
 		}

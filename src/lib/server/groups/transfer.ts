@@ -4,7 +4,7 @@ import { DomainError } from '$lib/server/errors';
 import { toCsv } from '$lib/csv';
 import { parseCsv } from '$lib/server/csv';
 import * as v from 'valibot';
-import { email as emailSchema } from '$lib/schemas/common';
+import { email as emailSchema, isReadableName } from '$lib/schemas/common';
 
 export const MAX_IMPORT_ROWS = 5000;
 
@@ -84,17 +84,19 @@ export async function importGroups(
 					? 'The name is missing.'
 					: name.length > 200
 						? 'The name is longer than 200 characters.'
-						: idnumber.length > 100
-							? 'The idnumber is longer than 100 characters.'
-							: (values.kind ?? '').length > 40
-								? 'The kind is longer than 40 characters.'
-								: idnumber && existingByIdnumber.has(idnumber)
-									? `The idnumber "${idnumber}" is already used by a group in this organisation.`
-									: idnumber && fileIdnumbers.has(idnumber)
-										? `The idnumber "${idnumber}" is also on line ${fileIdnumbers.get(idnumber)}.`
-										: parent && parent === idnumber
-											? 'A group cannot be its own parent.'
-											: null;
+						: !isReadableName(name)
+							? 'The name needs a visible character and no right-to-left or left-to-right controls.'
+							: idnumber.length > 100
+								? 'The idnumber is longer than 100 characters.'
+								: (values.kind ?? '').length > 40
+									? 'The kind is longer than 40 characters.'
+									: idnumber && existingByIdnumber.has(idnumber)
+										? `The idnumber "${idnumber}" is already used by a group in this organisation.`
+										: idnumber && fileIdnumbers.has(idnumber)
+											? `The idnumber "${idnumber}" is also on line ${fileIdnumbers.get(idnumber)}.`
+											: parent && parent === idnumber
+												? 'A group cannot be its own parent.'
+												: null;
 				if (idnumber && !fileIdnumbers.has(idnumber)) fileIdnumbers.set(idnumber, line);
 				return {
 					line,
