@@ -13,7 +13,7 @@ import {
 import { DomainError, invalid, notFound } from '$lib/server/errors';
 import { defineQueue } from '$lib/server/jobs/boss';
 import { emitToGroup } from '$lib/server/realtime/emit';
-import { parse } from '$lib/server/validate';
+import { isUuid, parse } from '$lib/server/validate';
 import { dateInRange, uuid } from '$lib/schemas/common';
 import * as schemas from '$lib/schemas/announcements';
 import { announcementEmail, fanOut } from './email';
@@ -327,6 +327,7 @@ export async function setPinned(
 	input: unknown,
 	via: Via = 'app'
 ): Promise<Announcement> {
+	if (!isUuid(id)) throw notFound();
 	const { pinned } = parse(schemas.announcementPin, input);
 	return withUser(
 		actor,
@@ -341,6 +342,7 @@ export async function setPinned(
 
 /** Deletes an announcement (those who may post in its group). */
 export async function remove(actor: Actor, id: string, via: Via = 'app'): Promise<void> {
+	if (!isUuid(id)) throw notFound();
 	const deleted = await withUser(
 		actor,
 		(tx) => tx`delete from public.announcements where id = ${id}`,

@@ -19,7 +19,7 @@ import {
 } from '$lib/server/db';
 import { defineQueue } from '$lib/server/jobs/boss';
 import { DomainError, notFound } from '$lib/server/errors';
-import { parse } from '$lib/server/validate';
+import { isUuid, parse } from '$lib/server/validate';
 import * as schemas from '$lib/schemas/resources';
 import { BlobNotFoundError, blobStore, readFile } from './blob-store';
 import {
@@ -516,6 +516,7 @@ export async function open(
 
 /** Removes a resource (the sharer, moderators, admins), then its bytes. */
 export async function remove(actor: Actor, resourceId: string, via: Via = 'app'): Promise<void> {
+	if (!isUuid(resourceId)) throw notFound();
 	const [row] = await withUser(
 		actor,
 		(tx) => tx<{ blobKey: string | null }[]>`
