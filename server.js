@@ -5,7 +5,7 @@ import http from 'node:http';
 import { printDemoSignIns } from './scripts/demo.js';
 import { prepareAppDatabase, stopOnExit } from './scripts/open-database.js';
 
-const db = await prepareAppDatabase({ seed: process.env.SEED_DEMO !== 'false' });
+const db = await prepareAppDatabase();
 // The largest body any route takes: a file upload (UPLOAD_MAX_BYTES, 25 MB by default) and its
 // form. hooks.server.ts holds every other route to 2 MB.
 process.env.BODY_SIZE_LIMIT ??= String(

@@ -7,7 +7,8 @@ import {
 	dropSchema,
 	migrate,
 	openDatabase,
-	seedIfEmpty
+	seedIfEmpty,
+	shouldSeedDemo
 } from '../src/lib/server/db/setup.js';
 
 const command = process.argv[2];
@@ -27,7 +28,7 @@ try {
 	}
 	const { applied } = await migrate(db.adminUrl, { appPassword: appPasswordFor(db.appUrl), log });
 	if (applied.length === 0) log('The database is up to date.');
-	if (command === 'reset' && (await seedIfEmpty(db.adminUrl))) {
+	if (command === 'reset' && shouldSeedDemo() && (await seedIfEmpty(db.adminUrl))) {
 		log('Seeded the demo (supabase/seed.sql)');
 	}
 } catch (error) {

@@ -2,6 +2,7 @@
 // `npm run dev`: the database (embedded by default), migrations, demo seed, then Vite.
 import { createServer } from 'vite';
 import { printDemoSignIns } from './demo.js';
+import { shouldSeedDemo } from '../src/lib/server/db/setup.js';
 import { prepareAppDatabase, stopOnExit } from './open-database.js';
 
 const db = await prepareAppDatabase();
@@ -18,4 +19,6 @@ stopOnExit(async () => {
 	await vite.close();
 	await db.stop();
 });
-printDemoSignIns(vite.resolvedUrls?.local[0] ?? `http://127.0.0.1:${vite.config.server.port}`);
+const url = vite.resolvedUrls?.local[0] ?? `http://127.0.0.1:${vite.config.server.port}`;
+if (shouldSeedDemo()) printDemoSignIns(url);
+else console.log(`  Tessera is at ${url} (no demo: DATABASE_URL is set and SEED_DEMO is not true)`);

@@ -2,9 +2,15 @@
 // Opens the app's database (embedded unless DATABASE_URL is set), applies the migrations and,
 // for a fresh database, the demo seed. Shared by `npm run dev` and `npm start`.
 import path from 'node:path';
-import { appPasswordFor, migrate, openDatabase, seedIfEmpty } from '../src/lib/server/db/setup.js';
+import {
+	appPasswordFor,
+	migrate,
+	openDatabase,
+	seedIfEmpty,
+	shouldSeedDemo
+} from '../src/lib/server/db/setup.js';
 
-export async function prepareAppDatabase({ seed = true } = {}) {
+export async function prepareAppDatabase({ seed = shouldSeedDemo() } = {}) {
 	const log = (/** @type {string} */ line) => console.log(`  ${line}`);
 	const dataDir = path.resolve(process.env.TESSERA_DATA_DIR ?? '.data', 'postgres');
 	const db = await openDatabase({ dataDir, log });

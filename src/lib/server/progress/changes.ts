@@ -81,7 +81,7 @@ export async function progressChanged(courseIds: string[], userIds: string[] = [
  * Queues the refresh of the dynamic learner groups the database names on
  * `tessera_learner_groups`: every write to a fact their criteria read, by any path (completions,
  * learner events, enrolments, memberships, cohort sync, the membership sweep, activities,
- * restrictions), see 20261122005100_learner_group_freshness.sql and 20261122005600. Returns how
+ * restrictions), see supabase/schemas/11_learner_groups.sql. Returns how
  * to stop listening.
  */
 export async function listenForFactChanges(): Promise<() => Promise<void>> {

@@ -1,0 +1,455 @@
+-- Course groups and groupings: named sets of a course's groups (a group may be in several); an
+-- exclusive grouping keeps a learner in at most one of its groups, enforced here; groupings open
+-- for self sign-up with places, dates and an automatic leader.
+
+-- Triggers, in firing order (before statement, before row, after row, after statement; by name
+-- within each; deferred constraint triggers at commit):
+--   public.groupings:
+--     groupings_touch: before update, each row
+--     groupings_after_write: after insert or update, each row
+--     groupings_audit: after insert or update or delete, each row [12_audit.sql]
+--   public.grouping_groups:
+--     grouping_groups_before_insert: before insert, each row
+--     grouping_groups_audit: after insert or delete, each row [12_audit.sql]
+--     grouping_groups_after_insert: after insert, each statement
+--     grouping_groups_log_delete: after delete, each statement [11_learner_groups.sql]
+--     grouping_groups_log_insert: after insert, each statement [11_learner_groups.sql]
+--     grouping_groups_truncate: after truncate, each statement [11_learner_groups.sql]
+
+set check_function_bodies = off;
+
+-- Groupings -------------------------------------------------------------------------------------
+create table public.groupings (
+  id uuid primary key default gen_random_uuid(),
+  course_id uuid not null references public.courses (id) on delete cascade,
+  name text not null check (length(btrim(name)) between 1 and 200),
+  idnumber text check (idnumber is null or length(btrim(idnumber)) between 1 and 100),
+  description text not null default '' check (length(description) <= 5000),
+  -- A learner is in at most one of the grouping's groups (course staff are not counted).
+  exclusive boolean not null default false,
+  signup_open boolean not null default false,
+  -- Places per group for self sign-up, leaders included; null: the group's own limit only.
+  signup_size_limit integer check (signup_size_limit is null or signup_size_limit between 1 and 100000),
+  signup_opens_at timestamptz,
+  signup_closes_at timestamptz,
+  auto_leader text not null default 'none' check (auto_leader in ('none', 'first', 'random')),
+  created_by uuid references public.users (id) on delete set null,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  check (signup_closes_at is null or signup_opens_at is null or signup_closes_at > signup_opens_at)
+);
+create index groupings_course_id_idx on public.groupings (course_id);
+-- idnumber is unique among the course's groupings (groups have their own idnumbers).
+create unique index groupings_course_idnumber_key on public.groupings (course_id, idnumber)
+  where idnumber is not null;
+alter table public.groupings enable row level security;
+alter table public.groupings force row level security;
+revoke all on table public.groupings from anon, authenticated, service_role;
+grant insert, select, delete, maintain on table public.groupings to anon;
+grant insert, select, delete, maintain on table public.groupings to authenticated;
+grant all on table public.groupings to service_role;
+grant update (name, idnumber, description, exclusive, signup_open, signup_size_limit, signup_opens_at, signup_closes_at, auto_leader) on table public.groupings to anon;
+grant update (name, idnumber, description, exclusive, signup_open, signup_size_limit, signup_opens_at, signup_closes_at, auto_leader) on table public.groupings to authenticated;
+
+create table public.grouping_groups (
+  grouping_id uuid not null references public.groupings (id) on delete cascade,
+  group_id uuid not null references public.groups (id) on delete cascade,
+  added_at timestamptz not null default now(),
+  primary key (grouping_id, group_id)
+);
+create index grouping_groups_group_id_idx on public.grouping_groups (group_id, grouping_id);
+alter table public.grouping_groups enable row level security;
+alter table public.grouping_groups force row level security;
+revoke all on table public.grouping_groups from anon, authenticated, service_role;
+grant insert, select, delete, maintain on table public.grouping_groups to anon;
+grant insert, select, delete, maintain on table public.grouping_groups to authenticated;
+grant all on table public.grouping_groups to service_role;
+
+-- Functions ---------------------------------------------------------------------------------------
+
+-- Memberships in groups of an exclusive grouping, checked once per statement after it (the
+-- transition table holds the new rows): a self sign-up, an approved request or a redeemed
+-- invitation (the learner's own choice), or a cohort sync (the authority on who belongs where)
+-- moves the learner out of the grouping's other groups and says so in tessera.moved_from; any
+-- other add is refused, naming the group they are in. Course staff are not counted.
+--
+-- Order matters under concurrency: the statement first takes the shared lock of every course it
+-- touches (a grouping turning exclusive, or gaining one of these groups, waits for this
+-- transaction, or this one waits for it and then sees it), then one lock per (course, person),
+-- and only then reads, each query with a fresh snapshot, so a conflicting change committed while
+-- it waited is seen.
+create or replace function private.enforce_exclusive(group_ids uuid[], user_ids uuid[], sources text[])
+returns void
+language plpgsql security definer set search_path = ''
+as $$
+declare
+  clash record;
+  moved text[] := '{}';
+begin
+  perform private.lock_course_groupings(c.course_id, false)
+  from (
+    select distinct g.course_id from unnest(group_ids) as n(group_id) join public.groups g on g.id = n.group_id
+    where g.course_id is not null order by g.course_id
+  ) c;
+  if not exists (
+    select 1 from unnest(group_ids) as n(group_id)
+    join public.grouping_groups gg on gg.group_id = n.group_id
+    join public.groupings gr on gr.id = gg.grouping_id and gr.exclusive
+  ) then
+    return;
+  end if;
+  perform pg_advisory_xact_lock(hashtext('tessera.groupings.person'), hashtext(p.course_id::text || p.user_id::text))
+  from (
+    select distinct gr.course_id, n.user_id from unnest(group_ids, user_ids) as n(group_id, user_id)
+    join public.grouping_groups gg on gg.group_id = n.group_id
+    join public.groupings gr on gr.id = gg.grouping_id and gr.exclusive
+    order by gr.course_id, n.user_id
+  ) p;
+  for clash in
+    select distinct on (n.user_id, other.group_id)
+           n.user_id, n.source, other.group_id as other_id, og.name as other_name, gr.name as grouping_name,
+           u.display_name, exists (
+             select 1 from unnest(group_ids, user_ids) as again(group_id, user_id)
+             where again.group_id = other.group_id and again.user_id = n.user_id
+           ) as other_is_new
+    from unnest(group_ids, user_ids, sources) as n(group_id, user_id, source)
+    join public.grouping_groups gg on gg.group_id = n.group_id
+    join public.groupings gr on gr.id = gg.grouping_id and gr.exclusive
+    join public.grouping_groups theirs on theirs.grouping_id = gr.id and theirs.group_id <> n.group_id
+    join public.group_members other on other.group_id = theirs.group_id and other.user_id = n.user_id
+      and other.valid_until > now()
+    join public.groups og on og.id = other.group_id
+    join public.users u on u.id = n.user_id
+    where not private.is_course_staff(gr.course_id, n.user_id)
+    order by n.user_id, other.group_id, og.name
+  loop
+    if clash.source in ('self', 'invite', 'sync') and not clash.other_is_new then
+      delete from public.group_members where group_id = clash.other_id and user_id = clash.user_id;
+      moved := moved || clash.other_name;
+    else
+      raise exception '% is already in %, and the grouping "%" allows one of its groups per learner.',
+        clash.display_name, clash.other_name, clash.grouping_name
+        using errcode = '23514', hint = 'exclusive_grouping', detail = clash.other_id::text;
+    end if;
+  end loop;
+  if cardinality(moved) > 0 then
+    perform set_config('tessera.moved_from', array_to_string(moved, ', '), true);
+  end if;
+end
+$$;
+revoke all on function private.enforce_exclusive(group_ids uuid[], user_ids uuid[], sources text[]) from public, anon, authenticated, service_role;
+
+-- Automatic leader: when a group of a grouping with auto_leader has members but no leader, the
+-- first member to have joined (or a random one) becomes its leader. Runs after each statement
+-- that adds or removes members, under the group's row lock, so concurrent joins and leaves
+-- agree on one leader.
+create or replace function private.ensure_auto_leaders(group_ids uuid[]) returns void
+language plpgsql security definer set search_path = ''
+as $$
+declare
+  target record;
+  chosen uuid;
+begin
+  for target in
+    select distinct on (g.id) g.id, gr.auto_leader
+    from public.groups g
+    join public.grouping_groups gg on gg.group_id = g.id
+    join public.groupings gr on gr.id = gg.grouping_id and gr.auto_leader <> 'none'
+    where g.id = any (group_ids)
+    order by g.id, gr.auto_leader
+  loop
+    perform 1 from public.groups where id = target.id for update;
+    if exists (
+      select 1 from public.group_members
+      where group_id = target.id and role = 'leader' and valid_until > now()
+    ) then
+      continue;
+    end if;
+    select user_id into chosen from public.group_members
+    where group_id = target.id and role = 'member' and valid_from <= now() and valid_until > now()
+    order by case when target.auto_leader = 'random' then random() end, added_at, user_id
+    limit 1;
+    if chosen is not null then
+      update public.group_members set role = 'leader' where group_id = target.id and user_id = chosen;
+    end if;
+  end loop;
+end
+$$;
+revoke all on function private.ensure_auto_leaders(group_ids uuid[]) from public, anon, authenticated, service_role;
+
+-- After the statement, so adding many groups at once checks the grouping once per grouping.
+create or replace function private.grouping_groups_after_insert() returns trigger
+language plpgsql security definer set search_path = ''
+as $$
+declare
+  target uuid;
+begin
+  for target in select distinct n.grouping_id from new_rows n join public.groupings gr on gr.id = n.grouping_id where gr.exclusive loop
+    perform private.groupings_check_exclusive(target);
+  end loop;
+  perform private.ensure_auto_leaders(array(select distinct group_id from new_rows));
+  return null;
+end
+$$;
+revoke all on function private.grouping_groups_after_insert() from public, anon, authenticated, service_role;
+grant execute on function private.grouping_groups_after_insert() to anon, authenticated, service_role;
+
+-- A grouping holds groups of its own course only.
+create or replace function private.grouping_groups_before_insert() returns trigger
+language plpgsql security definer set search_path = ''
+as $$
+declare
+  grouping_course uuid;
+  grouping_exclusive boolean;
+begin
+  select course_id, exclusive into grouping_course, grouping_exclusive
+  from public.groupings where id = new.grouping_id;
+  if not exists (select 1 from public.groups where id = new.group_id and course_id = grouping_course) then
+    raise exception 'A grouping can only hold groups of its own course.' using errcode = '23514', hint = 'other_course';
+  end if;
+  if grouping_exclusive then
+    perform private.lock_course_groupings(grouping_course, true);
+  end if;
+  return new;
+end
+$$;
+revoke all on function private.grouping_groups_before_insert() from public, anon, authenticated, service_role;
+grant execute on function private.grouping_groups_before_insert() to anon, authenticated, service_role;
+
+create or replace function private.groupings_after_write() returns trigger
+language plpgsql security definer set search_path = ''
+as $$
+begin
+  if new.auto_leader <> 'none' and tg_op = 'UPDATE' and new.auto_leader is distinct from old.auto_leader then
+    perform private.ensure_auto_leaders(array(select group_id from public.grouping_groups where grouping_id = new.id));
+  end if;
+  if new.exclusive and (tg_op = 'INSERT' or not old.exclusive) then
+    perform private.lock_course_groupings(new.course_id, true);
+    perform private.groupings_check_exclusive(new.id);
+  end if;
+  return null;
+end
+$$;
+revoke all on function private.groupings_after_write() from public, anon, authenticated, service_role;
+grant execute on function private.groupings_after_write() to anon, authenticated, service_role;
+
+-- A grouping becomes exclusive, or gains a group, only when nobody would then be in two of its
+-- groups; the error names the first person and groups found.
+create or replace function private.groupings_check_exclusive(target uuid) returns void
+language plpgsql security definer set search_path = ''
+as $$
+declare
+  clash record;
+begin
+  select u.display_name, array_agg(g.name order by g.name) as names, gr.name as grouping_name into clash
+  from public.groupings gr
+  join public.grouping_groups gg on gg.grouping_id = gr.id
+  join public.groups g on g.id = gg.group_id
+  join public.group_members m on m.group_id = gg.group_id and m.valid_until > now()
+  join public.users u on u.id = m.user_id
+  where gr.id = target and gr.exclusive and not private.is_course_staff(gr.course_id, m.user_id)
+  group by gr.name, u.id, u.display_name
+  having count(*) > 1
+  order by u.display_name
+  limit 1;
+  if found then
+    raise exception '% is in % of the grouping "%"; an exclusive grouping allows one group per learner.',
+      clash.display_name, array_to_string(clash.names, ' and '), clash.grouping_name
+      using errcode = '23514', hint = 'exclusive_grouping';
+  end if;
+end
+$$;
+revoke all on function private.groupings_check_exclusive(target uuid) from public, anon, authenticated, service_role;
+
+create or replace function private.groupings_touch() returns trigger
+language plpgsql security definer set search_path = ''
+as $$
+begin
+  new.updated_at := now();
+  return new;
+end
+$$;
+revoke all on function private.groupings_touch() from public, anon, authenticated, service_role;
+grant execute on function private.groupings_touch() to anon, authenticated, service_role;
+
+-- Whether a person counts for exclusivity: everyone but the course's staff.
+create or replace function private.is_course_staff(course uuid, person uuid) returns boolean
+language sql stable security definer set search_path = ''
+as $$
+  select exists (
+    select 1 from public.enrolments
+    where course_id = course and user_id = person and role in ('instructor', 'assistant')
+  )
+$$;
+revoke all on function private.is_course_staff(course uuid, person uuid) from public, anon, authenticated, service_role;
+
+-- Exclusivity -----------------------------------------------------------------------------------
+--
+-- Every change that could put a learner in two groups of one exclusive grouping takes a lock on
+-- the course: memberships take it shared (and one exclusive lock per learner and course, so two
+-- joins of one learner queue), grouping changes take it exclusive. Checks then see every
+-- committed change that could conflict with them.
+create or replace function private.lock_course_groupings(course uuid, exclusive_lock boolean) returns void
+language plpgsql security definer set search_path = ''
+as $$
+begin
+  if exclusive_lock then
+    perform pg_advisory_xact_lock(hashtext('tessera.groupings'), hashtext(course::text));
+  else
+    perform pg_advisory_xact_lock_shared(hashtext('tessera.groupings'), hashtext(course::text));
+  end if;
+end
+$$;
+revoke all on function private.lock_course_groupings(course uuid, exclusive_lock boolean) from public, anon, authenticated, service_role;
+grant execute on function private.lock_course_groupings(course uuid, exclusive_lock boolean) to anon, authenticated, service_role;
+
+-- Signing up: takes the group's row lock (so joins into one group queue), then answers how full
+-- it is. Only for groups the current user may sign up to now.
+create or replace function private.lock_signup_group(target uuid)
+returns table (members integer, place_limit integer)
+language plpgsql volatile security definer set search_path = ''
+as $$
+declare
+  course uuid;
+begin
+  if not (target = any (private.signup_group_ids_array(true))) then
+    return;
+  end if;
+  select g.course_id into course from public.groups g where g.id = target;
+  -- In the order the other paths take them: the course's grouping lock (shared), the rows of the
+  -- groups a move may touch (this group and the others of its groupings, by id; a staff add
+  -- locks its one group's row in the size-limit trigger), then the person's lock, so sign-ups,
+  -- moves, staff adds and automatic leaders queue instead of deadlocking.
+  perform private.lock_course_groupings(course, false);
+  perform 1 from public.groups g
+  where g.id = target or g.id in (
+    select other.group_id from public.grouping_groups mine
+    join public.grouping_groups other on other.grouping_id = mine.grouping_id
+    where mine.group_id = target
+  )
+  order by g.id
+  for update;
+  perform pg_advisory_xact_lock(hashtext('tessera.groupings.person'), hashtext(course::text || auth.uid()::text));
+  return query select p.members, p.place_limit from private.signup_group_places(array[target]) p;
+end
+$$;
+revoke all on function private.lock_signup_group(target uuid) from public, anon, authenticated, service_role;
+grant execute on function private.lock_signup_group(target uuid) to anon, authenticated, service_role;
+
+-- Self sign-up ----------------------------------------------------------------------------------
+-- Groups of groupings open for sign-up in the courses where the current user is an active
+-- learner: listed (whatever the dates, so the page can say when sign-up opens) and joinable now
+-- (within the dates).
+create or replace function private.signup_group_ids_array(within_dates boolean default true) returns uuid[]
+language plpgsql stable security definer set search_path = ''
+as $$
+declare
+  uid uuid := auth.uid();
+begin
+  return array(
+    select distinct gg.group_id
+    from public.enrolments e
+    join public.groupings gr on gr.course_id = e.course_id
+    join public.grouping_groups gg on gg.grouping_id = gr.id
+    where e.user_id = uid and e.status = 'active' and e.role = 'learner'
+      and gr.signup_open
+      and (not within_dates or (
+        (gr.signup_opens_at is null or gr.signup_opens_at <= now())
+        and (gr.signup_closes_at is null or gr.signup_closes_at > now())
+      ))
+  );
+end
+$$;
+revoke all on function private.signup_group_ids_array(within_dates boolean) from public, anon, authenticated, service_role;
+grant execute on function private.signup_group_ids_array(within_dates boolean) to anon, authenticated, service_role;
+
+-- How full the sign-up groups the current user may see are: direct members valid now (leaders
+-- included) and the place limit (the least of the group's own limit and its open groupings').
+create or replace function private.signup_group_places(group_ids uuid[])
+returns table (group_id uuid, members integer, place_limit integer)
+language sql stable security definer set search_path = ''
+as $$
+  select g.id,
+         (select count(*)::int from public.group_members m
+          where m.group_id = g.id and m.valid_from <= now() and m.valid_until > now()),
+         least(g.size_limit, (
+           select min(gr.signup_size_limit) from public.grouping_groups gg
+           join public.groupings gr on gr.id = gg.grouping_id
+           where gg.group_id = g.id and gr.signup_open
+         ))
+  from public.groups g
+  where g.id = any (group_ids)
+    and (
+      private.is_platform_admin()
+      or g.id = any (private.signup_group_ids_array(false))
+      or g.id = any (private.staff_group_ids_array())
+      or g.id = any (private.visible_group_ids_array())
+    )
+$$;
+revoke all on function private.signup_group_places(group_ids uuid[]) from public, anon, authenticated, service_role;
+grant execute on function private.signup_group_places(group_ids uuid[]) to anon, authenticated, service_role;
+
+-- Triggers ----------------------------------------------------------------------------------------
+
+create trigger grouping_groups_after_insert after insert on public.grouping_groups
+  referencing new table as new_rows for each statement execute function private.grouping_groups_after_insert();
+
+create trigger grouping_groups_before_insert before insert on public.grouping_groups
+  for each row execute function private.grouping_groups_before_insert();
+
+create trigger groupings_after_write after insert or update of exclusive, auto_leader on public.groupings
+  for each row execute function private.groupings_after_write();
+
+create trigger groupings_touch before update on public.groupings
+  for each row execute function private.groupings_touch();
+
+-- Policies ----------------------------------------------------------------------------------------
+
+-- Policies --------------------------------------------------------------------------------------
+create policy "course participants see the course's groupings"
+  on public.groupings for select to authenticated
+  using (
+    (select private.is_platform_admin())
+    or course_id in (select private.visible_course_ids())
+  );
+
+create policy "course managers create groupings"
+  on public.groupings for insert to authenticated
+  with check ((select private.is_platform_admin()) or course_id in (select private.managed_course_ids()));
+
+create policy "course managers edit groupings"
+  on public.groupings for update to authenticated
+  using ((select private.is_platform_admin()) or course_id in (select private.managed_course_ids()))
+  with check ((select private.is_platform_admin()) or course_id in (select private.managed_course_ids()));
+
+create policy "course managers delete groupings"
+  on public.groupings for delete to authenticated
+  using ((select private.is_platform_admin()) or course_id in (select private.managed_course_ids()));
+
+create policy "people see which visible groups a grouping holds"
+  on public.grouping_groups for select to authenticated
+  using (
+    (select private.is_platform_admin())
+    or (
+      grouping_id in (select id from public.groupings)
+      and (group_id in (select private.visible_group_ids()) or group_id in (select private.signup_listed_group_ids()))
+    )
+  );
+
+create policy "course managers put groups in groupings"
+  on public.grouping_groups for insert to authenticated
+  with check (
+    (select private.is_platform_admin())
+    or grouping_id in (
+      select gr.id from public.groupings gr where gr.course_id in (select private.managed_course_ids())
+    )
+  );
+
+create policy "course managers take groups out of groupings"
+  on public.grouping_groups for delete to authenticated
+  using (
+    (select private.is_platform_admin())
+    or grouping_id in (
+      select gr.id from public.groupings gr where gr.course_id in (select private.managed_course_ids())
+    )
+  );

@@ -1,0 +1,746 @@
+-- Channels: chat channels per group, messages with a per-channel gap-free seq and change
+-- numbers for catch-up, reactions, read markers and mentions. Who may read and post follows the
+-- group's membership and the course's group mode. Commits NOTIFY the socket relay; membership
+-- changes NOTIFY revocation. The Socket.IO adapter's attachments table lives here too.
+
+-- Triggers, in firing order (before statement, before row, after row, after statement; by name
+-- within each; deferred constraint triggers at commit):
+--   public.channels:
+--     channels_before_write: before update, each row
+--     channels_audit: after insert or update, each row [12_audit.sql]
+--   public.messages:
+--     messages_before_insert: before insert, each row
+--     messages_before_update: before update, each row
+--     messages_check_attachment: before insert or update, each row
+--     messages_count_change: before update, each row
+--     messages_notify: after insert, each row
+--     messages_record_mentions: after insert, each row
+--     messages_update_mentions: after update, each row
+--   public.message_reactions:
+--     message_reactions_before_insert: before insert, each row
+--     message_reactions_changed_delete: after delete, each statement
+--     message_reactions_changed_insert: after insert, each statement
+--   public.channel_reads: none
+--   public.mentions: none
+--   private.socket_io_attachments: none
+
+set check_function_bodies = off;
+
+-- Channels ----------------------------------------------------------------------------------------
+create table public.channels (
+  id uuid primary key default gen_random_uuid(),
+  group_id uuid not null references public.groups (id) on delete cascade,
+  name text not null check (name ~ '^[a-z0-9][a-z0-9_-]{0,39}$'),
+  kind text not null default 'chat' check (kind in ('chat', 'announcements')),
+  archived_at timestamptz,
+  created_by uuid references public.users (id) on delete set null,
+  created_at timestamptz not null default now(),
+  -- The last message's seq (gap-free per channel) and the last change number (edits,
+  -- deletions, reactions), both taken under the channel's row lock.
+  last_seq bigint not null default 0 check (last_seq >= 0),
+  last_change bigint not null default 0 check (last_change >= 0),
+  unique (group_id, name)
+);
+-- One announcements channel per group.
+create unique index channels_one_announcements_idx on public.channels (group_id) where kind = 'announcements';
+alter table public.channels enable row level security;
+alter table public.channels force row level security;
+revoke all on table public.channels from anon, authenticated, service_role;
+grant insert, select, maintain on table public.channels to anon;
+grant insert, select, maintain on table public.channels to authenticated;
+grant all on table public.channels to service_role;
+grant update (name, archived_at) on table public.channels to authenticated;
+
+-- Messages ----------------------------------------------------------------------------------------
+create table public.messages (
+  id uuid primary key default gen_random_uuid(),
+  channel_id uuid not null references public.channels (id) on delete cascade,
+  -- Copied from the channel by the insert trigger, so policies read it without a join.
+  group_id uuid not null references public.groups (id) on delete cascade,
+  seq bigint not null,
+  author_id uuid references public.users (id) on delete set null,
+  -- The author's name when read: kept in step with users.display_name by a trigger, so members
+  -- see who wrote what without being able to list the group's members.
+  author_name text not null default '',
+  client_id uuid not null,
+  body text not null check (char_length(body) <= 4000),
+  attachment_resource_id uuid
+    constraint messages_attachment_resource_fkey references public.resources (id) on delete set null,
+  edited_at timestamptz,
+  deleted_at timestamptz,
+  created_at timestamptz not null default now(),
+  search tsvector generated always as (to_tsvector('simple', body)) stored,
+  -- The channel's change number of this message's last edit, deletion or reaction (0: none),
+  -- so catch-up returns what changed since a client's number.
+  change_seq bigint not null default 0,
+  unique (channel_id, seq),
+  unique (author_id, client_id),
+  check (deleted_at is not null or char_length(btrim(body)) >= 1)
+);
+create index messages_attachment_idx on public.messages (attachment_resource_id) where attachment_resource_id is not null;
+create index messages_channel_change_idx on public.messages (channel_id, change_seq) where change_seq > 0;
+create index messages_group_idx on public.messages (group_id);
+create index messages_search_idx on public.messages using gin (search);
+alter table public.messages enable row level security;
+alter table public.messages force row level security;
+revoke all on table public.messages from anon, authenticated, service_role;
+grant insert, select, maintain on table public.messages to anon;
+grant insert, select, maintain on table public.messages to authenticated;
+grant all on table public.messages to service_role;
+grant update (body, deleted_at) on table public.messages to authenticated;
+
+-- Reactions, read positions, mentions -----------------------------------------------------------
+create table public.message_reactions (
+  message_id uuid not null references public.messages (id) on delete cascade,
+  user_id uuid not null references public.users (id) on delete cascade,
+  emoji text not null check (char_length(emoji) between 1 and 16 and emoji !~ '\s'),
+  group_id uuid not null references public.groups (id) on delete cascade,
+  created_at timestamptz not null default now(),
+  primary key (message_id, user_id, emoji)
+);
+create index message_reactions_group_idx on public.message_reactions (group_id);
+create index message_reactions_user_idx on public.message_reactions (user_id);
+alter table public.message_reactions enable row level security;
+alter table public.message_reactions force row level security;
+revoke all on table public.message_reactions from anon, authenticated, service_role;
+grant insert, select, maintain on table public.message_reactions to anon;
+grant insert, select, delete, maintain on table public.message_reactions to authenticated;
+grant all on table public.message_reactions to service_role;
+
+create table public.channel_reads (
+  user_id uuid not null references public.users (id) on delete cascade,
+  channel_id uuid not null references public.channels (id) on delete cascade,
+  last_read_seq bigint not null default 0 check (last_read_seq >= 0),
+  updated_at timestamptz not null default now(),
+  primary key (user_id, channel_id)
+);
+create index channel_reads_channel_idx on public.channel_reads (channel_id);
+alter table public.channel_reads enable row level security;
+alter table public.channel_reads force row level security;
+revoke all on table public.channel_reads from anon, authenticated, service_role;
+grant insert, select, maintain on table public.channel_reads to anon;
+grant insert, select, maintain on table public.channel_reads to authenticated;
+grant all on table public.channel_reads to service_role;
+grant update (last_read_seq, updated_at) on table public.channel_reads to authenticated;
+
+create table public.mentions (
+  message_id uuid not null references public.messages (id) on delete cascade,
+  user_id uuid not null references public.users (id) on delete cascade,
+  channel_id uuid not null references public.channels (id) on delete cascade,
+  seq bigint not null,
+  from_user_id uuid references public.users (id) on delete set null,
+  created_at timestamptz not null default now(),
+  primary key (message_id, user_id)
+);
+create index mentions_from_idx on public.mentions (from_user_id);
+create index mentions_user_idx on public.mentions (user_id, channel_id, seq);
+alter table public.mentions enable row level security;
+alter table public.mentions force row level security;
+revoke all on table public.mentions from anon, authenticated, service_role;
+grant insert, select, maintain on table public.mentions to anon;
+grant insert, select, maintain on table public.mentions to authenticated;
+grant all on table public.mentions to service_role;
+
+-- Large broadcasts between app processes (@socket.io/postgres-adapter) pass through this table;
+-- only the system role reads and writes it.
+create table private.socket_io_attachments (
+  id bigserial unique,
+  created_at timestamptz default now(),
+  payload bytea
+);
+revoke all on table private.socket_io_attachments from anon, authenticated, service_role;
+grant insert, select, delete on table private.socket_io_attachments to service_role;
+
+revoke all on sequence private.socket_io_attachments_id_seq from anon, authenticated, service_role;
+grant usage on sequence private.socket_io_attachments_id_seq to service_role;
+
+-- Functions ---------------------------------------------------------------------------------------
+
+-- The same rule for one group, as point lookups: what a send checks (one row, many times a
+-- second), where building the whole set would cost more than the insert itself.
+create or replace function private.can_chat_in(target uuid) returns boolean
+language plpgsql stable security definer set search_path = ''
+as $$
+declare
+  uid uuid := auth.uid();
+begin
+  if uid is null then
+    return false;
+  end if;
+  return exists (
+      select 1 from public.group_closure c
+      join public.group_members m on m.group_id = c.descendant_id
+      join public.groups g on g.id = c.ancestor_id
+      where c.ancestor_id = target and m.user_id = uid and g.visibility <> 'hidden'
+        and m.valid_from <= now() and m.valid_until > now()
+    )
+    or exists (
+      select 1 from public.group_closure c
+      join public.group_members m on m.group_id = c.ancestor_id
+      where c.descendant_id = target and m.user_id = uid and m.role = 'leader'
+        and m.valid_from <= now() and m.valid_until > now()
+    )
+    or target = any (private.managed_group_ids_array())
+    or private.is_platform_admin();
+end
+$$;
+revoke all on function private.can_chat_in(target uuid) from public, anon, authenticated, service_role;
+grant execute on function private.can_chat_in(target uuid) to anon, authenticated, service_role;
+
+create or replace function private.channels_before_write() returns trigger
+language plpgsql security definer set search_path = ''
+as $$
+begin
+  if tg_op = 'UPDATE' then
+    if old.kind <> 'chat' and new.archived_at is distinct from old.archived_at then
+      raise exception 'The announcements channel cannot be archived.' using errcode = '23514';
+    end if;
+    if old.name in ('general', 'announcements') and new.name <> old.name then
+      raise exception 'The % channel cannot be renamed.', old.name using errcode = '23514';
+    end if;
+  end if;
+  return new;
+end
+$$;
+revoke all on function private.channels_before_write() from public, anon, authenticated, service_role;
+grant execute on function private.channels_before_write() to anon, authenticated, service_role;
+
+-- Group channels: every group with messaging on talks in `general` and reads `announcements`;
+-- leaders add more chat channels. Messages carry a per-channel gap-free `seq`, assigned in the
+-- inserting transaction by bumping channels.last_seq (the row lock serialises senders of one
+-- channel; a rollback gives the number back), so clients catch up with "everything after seq N".
+--
+-- Who may read a group's channels: its effective members (members of sub-groups included),
+-- leaders of the group or of an ancestor (they also moderate), and the admins of its scope.
+-- The socket server joins exactly these people to the `group:<id>` room, from the same helper.
+-- Who chats where ---------------------------------------------------------------------------------
+create or replace function private.chat_group_ids_array() returns uuid[]
+language plpgsql stable security definer set search_path = ''
+as $$
+declare
+  member_of uuid[] := private.member_group_ids_array();
+  led uuid[] := private.led_group_ids_array();
+  managed uuid[] := private.managed_group_ids_array();
+begin
+  return array(
+    -- A hidden group is for staff and leaders: its plain members do not know it, so have no chat there.
+    select g.id from public.groups g where g.visibility <> 'hidden' and g.id = any (member_of)
+    union
+    select unnest(led)
+    union
+    select unnest(managed)
+  );
+end
+$$;
+revoke all on function private.chat_group_ids_array() from public, anon, authenticated, service_role;
+grant execute on function private.chat_group_ids_array() to anon, authenticated, service_role;
+
+-- The people who take part in a group's chat (for mentions): its effective members and the
+-- leaders of it and its ancestors.
+create or replace function private.chat_participant_ids(target uuid) returns setof uuid
+language sql stable security definer set search_path = ''
+as $$
+  select m.user_id from public.group_closure c
+  join public.group_members m on m.group_id = c.descendant_id
+  where c.ancestor_id = target and m.valid_from <= now() and m.valid_until > now()
+    and exists (select 1 from public.groups g where g.id = target and g.visibility <> 'hidden')
+  union
+  select m.user_id from public.group_closure c
+  join public.group_members m on m.group_id = c.ancestor_id
+  where c.descendant_id = target and m.role = 'leader' and m.valid_from <= now() and m.valid_until > now()
+$$;
+revoke all on function private.chat_participant_ids(target uuid) from public, anon, authenticated, service_role;
+grant execute on function private.chat_participant_ids(target uuid) to anon, authenticated, service_role;
+
+-- Channels follow the course's group mode (docs/decisions.md, "Course groups" → "Group mode").
+-- In a course whose mode is `visible`, its active participants read the channels (the channel
+-- list, the messages and their reactions) of every non-hidden course group, as they see those
+-- groups (07_course_groups.sql). Posting, reacting, editing and the socket rooms
+-- stay with the people in the group's chat (private.chat_group_ids_array, private.can_chat_in),
+-- so a reader gets history on request and no live traffic. `separate` and `none` courses keep
+-- member-only channels; staff, leaders and admins are unchanged.
+-- Groups whose channels the current user reads: those they chat in, and the non-hidden groups of
+-- their visible-mode courses.
+create or replace function private.chat_readable_group_ids_array() returns uuid[]
+language plpgsql stable security definer set search_path = ''
+as $$
+declare
+  chat uuid[] := private.chat_group_ids_array();
+  visible_mode uuid[] := private.visible_mode_course_ids_array();
+begin
+  if cardinality(visible_mode) = 0 then
+    return chat;
+  end if;
+  return array(
+    select unnest(chat)
+    union
+    select g.id from public.groups g where g.course_id = any (visible_mode) and g.visibility <> 'hidden'
+  );
+end
+$$;
+revoke all on function private.chat_readable_group_ids_array() from public, anon, authenticated, service_role;
+grant execute on function private.chat_readable_group_ids_array() to anon, authenticated, service_role;
+
+-- The socket server's view of one person: the groups whose rooms they join, and when a dated
+-- membership of theirs next starts or ends (the server re-reads their rooms then).
+create or replace function private.chat_rooms(out group_ids uuid[], out next_change timestamptz)
+language plpgsql stable security definer set search_path = ''
+as $$
+declare
+  uid uuid := auth.uid();
+begin
+  group_ids := private.chat_group_ids_array();
+  select min(t) into next_change from (
+    select m.valid_until as t from public.group_members m
+    where m.user_id = uid and m.valid_until > now() and m.valid_until <> 'infinity'
+    union all
+    select m.valid_from from public.group_members m
+    where m.user_id = uid and m.valid_from > now()
+  ) as changes;
+end
+$$;
+revoke all on function private.chat_rooms(OUT group_ids uuid[], OUT next_change timestamp with time zone) from public, anon, authenticated, service_role;
+grant execute on function private.chat_rooms(OUT group_ids uuid[], OUT next_change timestamp with time zone) to anon, authenticated, service_role;
+
+-- Every group with messaging on has `general` and `announcements`; turning messaging back on
+-- restores them if missing (they are never deleted, only closed).
+create or replace function private.groups_ensure_channels() returns trigger
+language plpgsql security definer set search_path = ''
+as $$
+begin
+  if new.messaging_enabled and (tg_op = 'INSERT' or not old.messaging_enabled) then
+    insert into public.channels (group_id, name, kind, created_by)
+    values (new.id, 'general', 'chat', new.created_by), (new.id, 'announcements', 'announcements', new.created_by)
+    on conflict do nothing;
+  end if;
+  return null;
+end
+$$;
+revoke all on function private.groups_ensure_channels() from public, anon, authenticated, service_role;
+grant execute on function private.groups_ensure_channels() to anon, authenticated, service_role;
+
+-- Mentions follow edits: an edit that adds "@Name" mentions that person (and the app tells
+-- them), one that removes it takes the mention back, and a deletion takes them all back. One
+-- definition of who a body mentions.
+create or replace function private.mentioned_user_ids(body text, chat_group uuid, author uuid) returns uuid[]
+language sql stable security definer set search_path = ''
+as $$
+  with candidates as (
+    select u.id, char_length(u.display_name) as len, p.at
+    from public.users u
+    cross join lateral (select position(lower('@' || u.display_name) in lower(body)) as at) p
+    where position('@' in body) > 0
+      and u.id in (select private.chat_participant_ids(chat_group))
+      and u.disabled_at is null
+      and p.at > 0
+      and substr(lower(body), p.at + 1 + char_length(u.display_name), 1) !~ '[[:alnum:]_]'
+  )
+  select coalesce(array_agg(c.id), '{}') from candidates c
+  where c.id is distinct from author
+    and not exists (select 1 from candidates longer where longer.at = c.at and longer.len > c.len)
+$$;
+revoke all on function private.mentioned_user_ids(body text, chat_group uuid, author uuid) from public, anon, authenticated, service_role;
+
+create or replace function private.message_reactions_before_insert() returns trigger
+language plpgsql security definer set search_path = ''
+as $$
+declare
+  target public.messages;
+begin
+  select * into target from public.messages where id = new.message_id;
+  if not found then
+    raise exception 'This message does not exist.' using errcode = '23503';
+  end if;
+  if target.deleted_at is not null then
+    raise exception 'This message was deleted.' using errcode = '23514';
+  end if;
+  new.group_id := target.group_id;
+  return new;
+end
+$$;
+revoke all on function private.message_reactions_before_insert() from public, anon, authenticated, service_role;
+grant execute on function private.message_reactions_before_insert() to anon, authenticated, service_role;
+
+-- A reaction added or taken back changes its message.
+create or replace function private.message_reactions_changed() returns trigger
+language plpgsql security definer set search_path = ''
+as $$
+declare
+  touched uuid[];
+begin
+  if tg_op = 'INSERT' then
+    touched := array(select distinct message_id from new_rows);
+  else
+    touched := array(select distinct message_id from old_rows);
+  end if;
+  -- change_seq + 1 only marks the row; messages_count_change gives it the channel's number.
+  update public.messages set change_seq = change_seq + 1
+  where id = any (touched) and deleted_at is null;
+  return null;
+end
+$$;
+revoke all on function private.message_reactions_changed() from public, anon, authenticated, service_role;
+
+-- Stamps a new message (author, group, next seq), with a clear refusal for someone who only reads
+-- the channel.
+create or replace function private.messages_before_insert() returns trigger
+language plpgsql security definer set search_path = ''
+as $$
+declare
+  channel public.channels;
+  messaging boolean;
+begin
+  if exists (select 1 from public.messages where author_id = new.author_id and client_id = new.client_id) then
+    return null;
+  end if;
+  select * into channel from public.channels where id = new.channel_id;
+  if found and auth.uid() is not null and private.reads_chat_only_in(channel.group_id) then
+    raise exception 'You can read this group''s channels, but post only in the groups you belong to.'
+      using errcode = '42501', hint = 'readers_only';
+  end if;
+  -- Someone outside the group learns nothing about its channels, not even that one is closed.
+  if not found or (auth.uid() is not null and not private.can_chat_in(channel.group_id)) then
+    raise exception 'This channel does not exist.' using errcode = '23503';
+  end if;
+  if channel.archived_at is not null then
+    raise exception 'This channel is archived: it takes no new messages.' using errcode = '23514', hint = 'channel_closed';
+  end if;
+  select g.messaging_enabled into messaging from public.groups g where g.id = channel.group_id;
+  if not messaging then
+    raise exception 'Messaging is turned off in this group.' using errcode = '23514', hint = 'channel_closed';
+  end if;
+  if channel.kind = 'announcements' and not (
+    private.is_platform_admin() or channel.group_id = any (private.announcer_group_ids_array())
+  ) then
+    raise exception 'Only leaders and admins post in announcements.' using errcode = '42501', hint = 'announcers_only';
+  end if;
+  update public.channels set last_seq = last_seq + 1 where id = new.channel_id returning last_seq into new.seq;
+  new.group_id := channel.group_id;
+  new.author_name := coalesce((select u.display_name from public.users u where u.id = new.author_id), '');
+  new.edited_at := null;
+  new.deleted_at := null;
+  new.created_at := now();
+  return new;
+end
+$$;
+revoke all on function private.messages_before_insert() from public, anon, authenticated, service_role;
+grant execute on function private.messages_before_insert() to anon, authenticated, service_role;
+
+-- Authors edit their own messages; authors and moderators delete (the text goes, the seq stays so
+-- clients see the gap is a deletion). A deleted message is final.
+create or replace function private.messages_before_update() returns trigger
+language plpgsql security definer set search_path = ''
+as $$
+begin
+  if old.deleted_at is not null then
+    raise exception 'This message was deleted.' using errcode = '23514';
+  end if;
+  if new.deleted_at is not null then
+    new.body := '';
+    new.attachment_resource_id := null;
+    return new;
+  end if;
+  if new.body is distinct from old.body then
+    if old.author_id is distinct from auth.uid() and auth.uid() is not null then
+      raise exception 'Only the author edits a message.' using errcode = '42501';
+    end if;
+    new.edited_at := now();
+  end if;
+  return new;
+end
+$$;
+revoke all on function private.messages_before_update() from public, anon, authenticated, service_role;
+grant execute on function private.messages_before_update() to anon, authenticated, service_role;
+
+-- Runs after messages_before_insert (triggers fire in name order), which sets group_id.
+create or replace function private.messages_check_attachment() returns trigger
+language plpgsql security definer set search_path = ''
+as $$
+begin
+  if new.attachment_resource_id is not null and not exists (
+    select 1 from public.resources r
+    where r.id = new.attachment_resource_id and r.group_id = new.group_id
+  ) then
+    raise exception 'The attachment is not a resource of this group.' using errcode = '23503';
+  end if;
+  return new;
+end
+$$;
+revoke all on function private.messages_check_attachment() from public, anon, authenticated, service_role;
+grant execute on function private.messages_check_attachment() to anon, authenticated, service_role;
+
+create or replace function private.messages_count_change() returns trigger
+language plpgsql security definer set search_path = ''
+as $$
+begin
+  if new.body is distinct from old.body or new.deleted_at is distinct from old.deleted_at
+     or new.change_seq is distinct from old.change_seq then
+    update public.channels set last_change = last_change + 1 where id = new.channel_id
+    returning last_change into new.change_seq;
+  end if;
+  return new;
+end
+$$;
+revoke all on function private.messages_count_change() from public, anon, authenticated, service_role;
+
+-- New messages reach sockets through the database: the notification is queued at commit, and
+-- commits of one channel happen in seq order (the channel row stays locked until then), so every
+-- app process, and every client, sees a channel's messages in seq order. A message too large for
+-- a notification (or with an attachment to look up) is announced by id and read back.
+create or replace function private.messages_notify() returns trigger
+language plpgsql security definer set search_path = ''
+as $$
+declare
+  payload text;
+begin
+  payload := json_build_object(
+    'id', new.id, 'channelId', new.channel_id, 'groupId', new.group_id, 'seq', new.seq,
+    'author', json_build_object('id', new.author_id, 'displayName', new.author_name),
+    'clientId', new.client_id, 'body', new.body, 'createdAt', new.created_at
+  )::text;
+  if octet_length(payload) > 7900 or new.attachment_resource_id is not null then
+    payload := json_build_object('fetch', new.id, 'groupId', new.group_id)::text;
+  end if;
+  perform pg_notify('tessera_messages', payload);
+  return null;
+end
+$$;
+revoke all on function private.messages_notify() from public, anon, authenticated, service_role;
+grant execute on function private.messages_notify() to anon, authenticated, service_role;
+
+create or replace function private.messages_record_mentions() returns trigger
+language plpgsql security definer set search_path = ''
+as $$
+begin
+  if position('@' in new.body) = 0 then
+    return null;
+  end if;
+  insert into public.mentions (message_id, user_id, channel_id, seq, from_user_id)
+  select new.id, m, new.channel_id, new.seq, new.author_id
+  from unnest(private.mentioned_user_ids(new.body, new.group_id, new.author_id)) m
+  on conflict do nothing;
+  return null;
+end
+$$;
+revoke all on function private.messages_record_mentions() from public, anon, authenticated, service_role;
+grant execute on function private.messages_record_mentions() to anon, authenticated, service_role;
+
+create or replace function private.messages_update_mentions() returns trigger
+language plpgsql security definer set search_path = ''
+as $$
+declare
+  now_mentioned uuid[];
+begin
+  if new.body is not distinct from old.body and new.deleted_at is not distinct from old.deleted_at then
+    return null;
+  end if;
+  now_mentioned := case when new.deleted_at is null
+    then private.mentioned_user_ids(new.body, new.group_id, new.author_id) else '{}' end;
+  delete from public.mentions where message_id = new.id and not (user_id = any (now_mentioned));
+  insert into public.mentions (message_id, user_id, channel_id, seq, from_user_id)
+  select new.id, m, new.channel_id, new.seq, new.author_id from unnest(now_mentioned) m
+  on conflict do nothing;
+  return null;
+end
+$$;
+revoke all on function private.messages_update_mentions() from public, anon, authenticated, service_role;
+
+-- Realtime ----------------------------------------------------------------------------------------
+-- Each app process listens on `tessera_membership` and re-reads the rooms of the named people
+-- (group members, organisation admins, course staff; everyone for a change to the hierarchy), so a removal by any path, in any process,
+-- takes the person out of the group's room within a second.
+create or replace function private.notify_membership_change() returns trigger
+language plpgsql security definer set search_path = ''
+as $$
+declare
+  ids uuid[];
+  chunk uuid[];
+begin
+  if tg_table_name = 'groups' then
+    perform pg_notify('tessera_membership', json_build_object('all', true)::text);
+    return null;
+  end if;
+  -- One notification per 150 people (a payload stays under 8 kB), however many rows changed.
+  if tg_op = 'INSERT' then
+    select array_agg(distinct user_id) into ids from added;
+  elsif tg_op = 'DELETE' then
+    select array_agg(distinct user_id) into ids from removed;
+  else
+    select array_agg(distinct user_id) into ids
+    from (select user_id from added union select user_id from removed) as changed;
+  end if;
+  for i in 0 .. coalesce(array_length(ids, 1), 0) / 150 loop
+    chunk := ids[i * 150 + 1 : i * 150 + 150];
+    if coalesce(array_length(chunk, 1), 0) > 0 then
+      perform pg_notify('tessera_membership', json_build_object('userIds', chunk)::text);
+    end if;
+  end loop;
+  return null;
+end
+$$;
+revoke all on function private.notify_membership_change() from public, anon, authenticated, service_role;
+grant execute on function private.notify_membership_change() to anon, authenticated, service_role;
+
+-- The same rule for one group the user does not chat in: what the send trigger checks to tell a
+-- reader "read only" rather than "no such channel".
+create or replace function private.reads_chat_only_in(target uuid) returns boolean
+language sql stable security definer set search_path = ''
+as $$
+  select exists (
+    select 1 from public.groups g
+    where g.id = target and g.visibility <> 'hidden'
+      and g.course_id = any (private.visible_mode_course_ids_array())
+  ) and not private.can_chat_in(target)
+$$;
+revoke all on function private.reads_chat_only_in(target uuid) from public, anon, authenticated, service_role;
+grant execute on function private.reads_chat_only_in(target uuid) to anon, authenticated, service_role;
+
+-- Triggers ----------------------------------------------------------------------------------------
+
+create trigger channels_before_write before update on public.channels
+  for each row execute function private.channels_before_write();
+
+create trigger enrolments_notify_delete after delete on public.enrolments
+  referencing old table as removed for each statement execute function private.notify_membership_change();
+
+create trigger enrolments_notify_insert after insert on public.enrolments
+  referencing new table as added for each statement execute function private.notify_membership_change();
+
+create trigger enrolments_notify_update after update on public.enrolments
+  referencing old table as removed new table as added for each statement execute function private.notify_membership_change();
+
+create trigger group_members_notify_delete after delete on public.group_members
+  referencing old table as removed for each statement execute function private.notify_membership_change();
+
+create trigger group_members_notify_insert after insert on public.group_members
+  referencing new table as added for each statement execute function private.notify_membership_change();
+
+create trigger group_members_notify_update after update on public.group_members
+  referencing old table as removed new table as added for each statement execute function private.notify_membership_change();
+
+create trigger groups_ensure_channels after insert or update of messaging_enabled on public.groups
+  for each row execute function private.groups_ensure_channels();
+
+create trigger groups_notify_move after update of parent_id on public.groups
+  for each statement execute function private.notify_membership_change();
+
+create trigger message_reactions_before_insert before insert on public.message_reactions
+  for each row execute function private.message_reactions_before_insert();
+
+create trigger message_reactions_changed_delete after delete on public.message_reactions
+  referencing old table as old_rows for each statement execute function private.message_reactions_changed();
+
+create trigger message_reactions_changed_insert after insert on public.message_reactions
+  referencing new table as new_rows for each statement execute function private.message_reactions_changed();
+
+create trigger messages_before_insert before insert on public.messages
+  for each row execute function private.messages_before_insert();
+
+create trigger messages_before_update before update on public.messages
+  for each row execute function private.messages_before_update();
+
+create trigger messages_check_attachment before insert or update of attachment_resource_id on public.messages
+  for each row execute function private.messages_check_attachment();
+
+-- After messages_before_update (triggers fire by name), which has settled body and deleted_at.
+create trigger messages_count_change before update on public.messages
+  for each row execute function private.messages_count_change();
+
+create trigger messages_notify after insert on public.messages
+  for each row execute function private.messages_notify();
+
+create trigger messages_record_mentions after insert on public.messages
+  for each row execute function private.messages_record_mentions();
+
+-- A deleted message mentions nobody any more.
+create trigger messages_update_mentions after update on public.messages
+  for each row execute function private.messages_update_mentions();
+
+create trigger organisation_members_notify_delete after delete on public.organisation_members
+  referencing old table as removed for each statement execute function private.notify_membership_change();
+
+create trigger organisation_members_notify_insert after insert on public.organisation_members
+  referencing new table as added for each statement execute function private.notify_membership_change();
+
+create trigger organisation_members_notify_update after update on public.organisation_members
+  referencing old table as removed new table as added for each statement execute function private.notify_membership_change();
+
+-- Policies ----------------------------------------------------------------------------------------
+
+create policy "moderators add chat channels"
+  on public.channels for insert to authenticated
+  with check (
+    kind = 'chat' and last_seq = 0 and archived_at is null and created_by = (select auth.uid())
+    and ((select private.is_platform_admin()) or group_id = any ((select private.moderated_group_ids_array())::uuid[]))
+  );
+
+create policy "moderators rename and archive channels"
+  on public.channels for update to authenticated
+  using ((select private.is_platform_admin()) or group_id = any ((select private.moderated_group_ids_array())::uuid[]))
+  with check ((select private.is_platform_admin()) or group_id = any ((select private.moderated_group_ids_array())::uuid[]));
+
+create policy "people in a group's chat send messages as themselves"
+  on public.messages for insert to authenticated
+  with check (author_id = (select auth.uid()) and (select private.can_chat_in(group_id)));
+
+create policy "authors edit and delete their messages and moderators delete any"
+  on public.messages for update to authenticated
+  using (
+    (select private.is_platform_admin())
+    or (author_id = (select auth.uid()) and group_id = any ((select private.chat_group_ids_array())::uuid[]))
+    or group_id = any ((select private.moderated_group_ids_array())::uuid[])
+  )
+  with check (
+    (select private.is_platform_admin())
+    or (author_id = (select auth.uid()) and group_id = any ((select private.chat_group_ids_array())::uuid[]))
+    or group_id = any ((select private.moderated_group_ids_array())::uuid[])
+  );
+
+create policy "people in a group's chat react as themselves"
+  on public.message_reactions for insert to authenticated
+  with check (
+    user_id = (select auth.uid())
+    and ((select private.is_platform_admin()) or group_id = any ((select private.chat_group_ids_array())::uuid[]))
+  );
+
+create policy "people take back their own reactions"
+  on public.message_reactions for delete to authenticated
+  using (user_id = (select auth.uid()));
+
+create policy "people see their own read positions"
+  on public.channel_reads for select to authenticated
+  using (user_id = (select auth.uid()));
+
+create policy "people record their read position in channels they can read"
+  on public.channel_reads for insert to authenticated
+  with check (user_id = (select auth.uid()) and channel_id in (select id from public.channels));
+
+create policy "people move their own read position"
+  on public.channel_reads for update to authenticated
+  using (user_id = (select auth.uid()))
+  with check (user_id = (select auth.uid()) and channel_id in (select id from public.channels));
+
+create policy "people see their mentions and the mentions they made"
+  on public.mentions for select to authenticated
+  using (user_id = (select auth.uid()) or from_user_id = (select auth.uid()));
+
+create policy "members, their leaders and admins see a group's channels"
+  on public.channels for select to authenticated
+  using (
+    (select private.is_platform_admin())
+    or group_id = any ((select private.chat_readable_group_ids_array())::uuid[])
+  );
+
+create policy "members, their leaders and admins read a group's messages"
+  on public.messages for select to authenticated
+  using (
+    (select private.is_platform_admin())
+    or group_id = any ((select private.chat_readable_group_ids_array())::uuid[])
+  );
+
+create policy "people in a group's chat see its reactions"
+  on public.message_reactions for select to authenticated
+  using (
+    (select private.is_platform_admin())
+    or group_id = any ((select private.chat_readable_group_ids_array())::uuid[])
+  );
