@@ -1,19 +1,9 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
+import { signIn } from './sign-in';
 
 const STAFF = { email: 'ines.moreau@northfield.test', password: 'demo-pass-2026' };
 const LEARNER = { email: 'maya.zhang36@learners.test', password: 'demo-pass-2026' };
 const BIO101 = '00000000-0000-4000-b000-000000000001';
-
-/**
- * Signs in through the API on the page's own cookie jar and waits for the answer: the session
- * cookie is all the next steps need (the sign-in form has its own test in foundation.spec.ts), and
- * rendering the sign-in and home pages first only adds work that a loaded machine may not finish
- * within a fixed timeout.
- */
-async function signIn(page: Page, account: { email: string; password: string }) {
-	const response = await page.request.post('/api/v1/sessions', { data: account });
-	expect(response.status()).toBe(201);
-}
 
 test('staff auto-create groups from a preview, a learner signs up in another browser and both see the group fill', async ({
 	page,
