@@ -31,7 +31,7 @@ const publishAt = v.optional(
 	null
 );
 
-export const announcementCreate = v.object({
+export const announcementCreate = v.strictObject({
 	title: v.pipe(
 		v.string('Give the announcement a title.'),
 		v.trim(),
@@ -51,4 +51,4 @@ export const announcementCreate = v.object({
 });
 export type AnnouncementCreate = v.InferOutput<typeof announcementCreate>;
 
-export const announcementPin = v.object({ pinned: flag });
+export const announcementPin = v.strictObject({ pinned: flag });

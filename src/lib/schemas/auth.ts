@@ -1,23 +1,23 @@
 import * as v from 'valibot';
 import { displayName, email, readableName } from './common';
 
-export const signUp = v.object({
+export const signUp = v.strictObject({
 	email,
 	displayName,
 	password: v.pipe(v.string('Choose a password.'), v.nonEmpty('Choose a password.'))
 });
 
-export const signIn = v.object({
+export const signIn = v.strictObject({
 	email,
 	password: v.pipe(v.string('Enter your password.'), v.nonEmpty('Enter your password.'))
 });
 
-export const changePassword = v.object({
+export const changePassword = v.strictObject({
 	currentPassword: v.pipe(v.string(), v.nonEmpty('Enter your current password.')),
 	newPassword: v.pipe(v.string(), v.nonEmpty('Choose a new password.'))
 });
 
-export const apiTokenCreate = v.object({
+export const apiTokenCreate = v.strictObject({
 	name: v.pipe(
 		v.string(),
 		v.trim(),

@@ -93,7 +93,7 @@ const optionalDate = (label: string) =>
 		null
 	);
 
-export const groupingCreate = v.object({
+export const groupingCreate = v.strictObject({
 	name: name('grouping'),
 	idnumber,
 	description,
@@ -102,7 +102,7 @@ export const groupingCreate = v.object({
 export type GroupingCreate = v.InferOutput<typeof groupingCreate>;
 
 export const groupingUpdate = v.partial(
-	v.object({ name: name('grouping'), idnumber, description, exclusive: flag(false) })
+	v.strictObject({ name: name('grouping'), idnumber, description, exclusive: flag(false) })
 );
 
 export const groupIds = v.pipe(
@@ -112,7 +112,7 @@ export const groupIds = v.pipe(
 );
 
 export const signupSettings = v.pipe(
-	v.object({
+	v.strictObject({
 		open: flag(false),
 		sizeLimit: optionalNumber('the size limit', 1, 100000),
 		opensAt: optionalDate('The opening date'),
@@ -129,7 +129,7 @@ export const signupSettings = v.pipe(
 );
 export type SignupSettings = v.InferOutput<typeof signupSettings>;
 
-export const autoCreateOptions = v.object({
+export const autoCreateOptions = v.strictObject({
 	by: v.picklist(
 		['groups', 'members'],
 		'Create groups by number of groups or by members per group.'
@@ -154,7 +154,7 @@ export const autoCreateOptions = v.object({
 	preventLastSmall: flag(false),
 	ignore: v.optional(
 		v.union(
-			[v.picklist(['none', 'course']), v.object({ groupingId: uuid })],
+			[v.picklist(['none', 'course']), v.strictObject({ groupingId: uuid })],
 			'Ignore none, course, or { groupingId }.'
 		),
 		'none'
@@ -162,15 +162,15 @@ export const autoCreateOptions = v.object({
 	source: v.optional(
 		v.union(
 			[
-				v.object({
+				v.strictObject({
 					role: v.picklist(
 						['learner', 'assistant', 'instructor'],
 						'The role must be learner, assistant or instructor.'
 					)
 				}),
-				v.object({ groupId: uuid }),
-				v.object({ groupingId: uuid }),
-				v.object({ cohortId: uuid })
+				v.strictObject({ groupId: uuid }),
+				v.strictObject({ groupingId: uuid }),
+				v.strictObject({ cohortId: uuid })
 			],
 			'Choose members from a role, a group, a grouping or a cohort.'
 		),
@@ -180,7 +180,7 @@ export const autoCreateOptions = v.object({
 	grouping: v.optional(
 		v.nullable(
 			v.union(
-				[v.object({ name: name('grouping') }), v.object({ id: uuid })],
+				[v.strictObject({ name: name('grouping') }), v.strictObject({ id: uuid })],
 				'Put the groups in a new grouping ({ name }) or an existing one ({ id }).'
 			)
 		),

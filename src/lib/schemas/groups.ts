@@ -79,7 +79,7 @@ const settings = {
 };
 
 /** A new group: at the top of a scope, or under a parent (whose scope it takes). */
-export const groupCreate = v.object({
+export const groupCreate = v.strictObject({
 	...settings,
 	scope: v.optional(
 		v.picklist(
@@ -93,10 +93,10 @@ export const groupCreate = v.object({
 });
 export type GroupCreate = v.InferOutput<typeof groupCreate>;
 
-export const groupUpdate = v.partial(v.object(settings));
+export const groupUpdate = v.partial(v.strictObject(settings));
 export type GroupUpdate = v.InferOutput<typeof groupUpdate>;
 
-export const groupMove = v.object({ parentId: v.nullable(uuid) });
+export const groupMove = v.strictObject({ parentId: v.nullable(uuid) });
 
 const validity = {
 	validFrom: v.optional(
@@ -119,7 +119,7 @@ const validity = {
 	)
 };
 
-export const membersAdd = v.object({
+export const membersAdd = v.strictObject({
 	userIds: v.optional(
 		v.pipe(v.array(uuid), v.maxLength(5000, 'Add at most 5,000 people at a time.')),
 		[]
@@ -132,16 +132,16 @@ export const membersAdd = v.object({
 	...validity
 });
 
-export const membersSetRole = v.object({
+export const membersSetRole = v.strictObject({
 	userIds: v.pipe(v.array(uuid), v.minLength(1, 'Pick at least one person.'), v.maxLength(5000)),
 	role: v.picklist(groupRoles, 'The role must be member or leader.')
 });
 
-export const membersRemove = v.object({
+export const membersRemove = v.strictObject({
 	userIds: v.pipe(v.array(uuid), v.minLength(1, 'Pick at least one person.'), v.maxLength(5000))
 });
 
-export const courseLinkCreate = v.object({
+export const courseLinkCreate = v.strictObject({
 	groupId: uuid,
 	courseRole: v.optional(
 		v.picklist(
@@ -158,7 +158,7 @@ export const courseLinkCreate = v.object({
 	)
 });
 
-export const courseLinkUpdate = v.object({
+export const courseLinkUpdate = v.strictObject({
 	courseRole: v.optional(v.picklist(['learner', 'assistant', 'instructor'])),
 	removalPolicy: v.optional(v.picklist(['suspend', 'unenrol']))
 });

@@ -28,13 +28,13 @@ const comparison = v.picklist(['below', 'above'], 'Choose below or above.');
 export const criterion = v.variant(
 	'type',
 	[
-		v.object({
+		v.strictObject({
 			type: v.literal('enrolled'),
 			when: v.picklist(['before', 'after'], 'Choose before or after.'),
 			date: isoDate,
 			negate
 		}),
-		v.object({
+		v.strictObject({
 			type: v.literal('progress'),
 			op: comparison,
 			percent: v.pipe(
@@ -44,13 +44,13 @@ export const criterion = v.variant(
 			),
 			negate
 		}),
-		v.object({
+		v.strictObject({
 			type: v.literal('completed'),
 			// 'any': completed at least one activity of the course.
 			activityId: v.union([v.literal('any'), uuid], 'Choose an activity.'),
 			negate
 		}),
-		v.object({
+		v.strictObject({
 			type: v.literal('score'),
 			activityId: uuid,
 			op: comparison,
@@ -61,7 +61,7 @@ export const criterion = v.variant(
 			),
 			negate
 		}),
-		v.object({
+		v.strictObject({
 			type: v.literal('inactive'),
 			days: v.pipe(
 				number('Enter a number of days.'),
@@ -71,9 +71,9 @@ export const criterion = v.variant(
 			),
 			negate
 		}),
-		v.object({ type: v.literal('member'), groupId: uuid, negate }),
+		v.strictObject({ type: v.literal('member'), groupId: uuid, negate }),
 		v.pipe(
-			v.object({
+			v.strictObject({
 				type: v.literal('enrolment'),
 				role: v.optional(v.picklist(['learner', 'assistant', 'instructor'], 'Unknown role.')),
 				status: v.optional(v.picklist(['active', 'suspended'], 'Unknown status.')),
@@ -88,7 +88,7 @@ export type Criterion = v.InferOutput<typeof criterion>;
 export type CriterionInput = v.InferInput<typeof criterion>;
 
 /** One or two criteria, joined by AND. */
-export const criteria = v.object({
+export const criteria = v.strictObject({
 	all: v.pipe(
 		v.array(criterion, 'List the criteria.'),
 		v.minLength(1, 'Add a criterion.'),
@@ -116,7 +116,7 @@ const cadenceMinutes = v.optional(
 	60
 );
 
-export const learnerGroupCreate = v.object({
+export const learnerGroupCreate = v.strictObject({
 	name,
 	description: v.optional(
 		v.pipe(v.string(), v.trim(), v.maxLength(5000, 'Use at most 5,000 characters.')),
@@ -130,7 +130,7 @@ export type LearnerGroupCreate = v.InferOutput<typeof learnerGroupCreate>;
 
 export const learnerGroupUpdate = v.partial(learnerGroupCreate);
 
-export const settingsUpdate = v.object({
+export const settingsUpdate = v.strictObject({
 	learnerGroupsEnabled: v.optional(v.boolean()),
 	inactiveDays: v.optional(
 		v.pipe(
@@ -142,7 +142,7 @@ export const settingsUpdate = v.object({
 	)
 });
 
-export const interventionCreate = v.object({
+export const interventionCreate = v.strictObject({
 	subject: v.pipe(
 		v.string('Write a subject.'),
 		v.trim(),
@@ -157,4 +157,4 @@ export const interventionCreate = v.object({
 	)
 });
 
-export const linkGroup = v.object({ parentId: v.nullable(uuid) });
+export const linkGroup = v.strictObject({ parentId: v.nullable(uuid) });

@@ -2,7 +2,7 @@ import * as v from 'valibot';
 import { courseRole, email, MAX_PAGE_NUMBER, readableName } from './common';
 import { participantGroupFilter } from './course-groups';
 
-export const organisationCreate = v.object({
+export const organisationCreate = v.strictObject({
 	name: v.pipe(
 		v.string(),
 		v.trim(),
@@ -27,12 +27,12 @@ export const organisationCreate = v.object({
 	)
 });
 
-export const organisationMemberAdd = v.object({
+export const organisationMemberAdd = v.strictObject({
 	email,
 	role: v.optional(v.picklist(['admin', 'member'], 'The role must be admin or member.'), 'member')
 });
 
-export const courseCreate = v.object({
+export const courseCreate = v.strictObject({
 	code: v.pipe(
 		v.string(),
 		v.trim(),
@@ -54,7 +54,7 @@ export const courseCreate = v.object({
 
 export const MAX_EMAILS_PER_PASTE = 5000;
 
-export const enrolByEmails = v.object({
+export const enrolByEmails = v.strictObject({
 	emails: v.pipe(
 		v.string(),
 		v.maxLength(500_000, 'That list is too long: paste at most 5,000 addresses at a time.')

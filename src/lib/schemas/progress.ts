@@ -76,11 +76,11 @@ const activityFields = {
 	)
 };
 
-export const activityCreate = v.object(activityFields);
+export const activityCreate = v.strictObject(activityFields);
 export type ActivityCreate = v.InferOutput<typeof activityCreate>;
-export const activityUpdate = v.partial(v.object(activityFields));
+export const activityUpdate = v.partial(v.strictObject(activityFields));
 
-export const completionRecord = v.object({
+export const completionRecord = v.strictObject({
 	userId: uuid,
 	completed: v.optional(v.boolean(), true),
 	score: v.optional(
@@ -97,14 +97,14 @@ export const completionRecord = v.object({
 });
 
 export const learnerEventKinds = ['course_view', 'post'] as const;
-export const learnerEvent = v.object({
+export const learnerEvent = v.strictObject({
 	kind: v.picklist(learnerEventKinds, 'Unknown event.'),
 	courseId: uuid
 });
 
 /** One statement from an external system (xAPI-like, flattened). */
 export const statement = v.pipe(
-	v.object({
+	v.strictObject({
 		id: v.pipe(
 			v.string('Give each statement an id.'),
 			v.trim(),
@@ -112,7 +112,7 @@ export const statement = v.pipe(
 			v.maxLength(200, 'A statement id is at most 200 characters.')
 		),
 		actor: v.pipe(
-			v.object({
+			v.strictObject({
 				email: v.optional(
 					v.pipe(v.string(), v.trim(), v.toLowerCase(), v.email('Not an email address.'))
 				),
@@ -120,7 +120,7 @@ export const statement = v.pipe(
 			}),
 			v.check((a) => Boolean(a.email || a.idnumber), 'Name the actor by email or idnumber.')
 		),
-		activity: v.object({
+		activity: v.strictObject({
 			idnumber: v.pipe(
 				v.string('Name the activity by idnumber.'),
 				v.trim(),
@@ -151,3 +151,8 @@ export const statement = v.pipe(
 export type Statement = v.InferOutput<typeof statement>;
 
 export const MAX_STATEMENTS = 1000;
+
+/** The envelope of an ingest batch; each statement is checked on its own and reported per index. */
+export const statementBatch = v.strictObject({
+	statements: v.pipe(v.array(v.unknown()), v.minLength(1), v.maxLength(MAX_STATEMENTS))
+});

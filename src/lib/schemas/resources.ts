@@ -63,11 +63,11 @@ const url = v.pipe(
 	}, 'Enter a web link that starts with http:// or https://.')
 );
 
-export const linkCreate = v.object({ title, description, folder, tags, url });
+export const linkCreate = v.strictObject({ title, description, folder, tags, url });
 export type LinkCreate = v.InferOutput<typeof linkCreate>;
 
 /** The details of an upload (the bytes come separately, as a stream). */
-export const fileDetails = v.object({
+export const fileDetails = v.strictObject({
 	title: v.optional(
 		v.pipe(v.string(), v.trim(), v.maxLength(200, 'Use at most 200 characters for the title.')),
 		''
@@ -78,7 +78,7 @@ export const fileDetails = v.object({
 });
 export type FileDetails = v.InferOutput<typeof fileDetails>;
 
-export const resourceUpdate = v.object({ title, description, folder, tags });
+export const resourceUpdate = v.strictObject({ title, description, folder, tags });
 
 export const resourceQuery = v.object({
 	folder: v.optional(v.pipe(v.string(), v.maxLength(100)), undefined),

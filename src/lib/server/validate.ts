@@ -17,8 +17,8 @@ export function parse<TSchema extends v.GenericSchema>(
 		return result.output;
 	}
 	const issues = result.issues.map((issue) => ({
-		path: issue.path?.map((item) => String(item.key)).join('.') || undefined,
-		message: issue.message
+		path: issuePath(issue),
+		message: unknownFieldMessage(issue) ?? issue.message
 	}));
 	throw new DomainError(
 		400,
@@ -26,6 +26,21 @@ export function parse<TSchema extends v.GenericSchema>(
 		issues[0]?.message ?? 'The input is not valid.',
 		issues
 	);
+}
+
+function issuePath(issue: v.BaseIssue<unknown>): string | undefined {
+	return issue.path?.map((item) => String(item.key)).join('.') || undefined;
+}
+
+/**
+ * "Unknown field: <path>" for a key that a strict object schema does not declare, else null.
+ * Request bodies are strict objects, so a misspelt or unsupported field is named instead of being
+ * silently dropped.
+ */
+export function unknownFieldMessage(issue: v.BaseIssue<unknown>): string | null {
+	return issue.type === 'strict_object' && issue.expected === 'never'
+		? `Unknown field: ${issuePath(issue)}`
+		: null;
 }
 
 // Postgres text cannot hold U+0000; without this check it surfaces as a 500 from the driver.

@@ -69,7 +69,7 @@ const columns = (tx: Tx, feedGroupId: string | null) => tx`
 	((select private.is_platform_admin())
 	 or a.group_id = any((select private.announcer_group_ids_array())::uuid[])) as "canManage"`;
 
-const feedQuery = v.object({
+export const feedQuery = v.object({
 	limit: v.optional(
 		v.pipe(
 			v.union(
@@ -265,7 +265,7 @@ export async function publishOverdue(): Promise<number> {
 	return overdue.length;
 }
 
-const idList = v.pipe(
+export const idList = v.pipe(
 	v.array(uuid, 'Send the ids of the announcements as a list.'),
 	v.minLength(1, 'Send at least one announcement id.'),
 	v.maxLength(200, 'Mark at most 200 announcements at a time.')

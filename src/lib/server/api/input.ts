@@ -5,6 +5,11 @@ import { DomainError, invalid, notFound } from '$lib/server/errors';
 import { parse } from '$lib/server/validate';
 import { courseRole, uuid, type CourseRole } from '$lib/schemas/common';
 import { groupRoles } from '$lib/schemas/groups';
+import { groupIds, groupMode } from '$lib/schemas/course-groups';
+import { learnerEventKinds } from '$lib/schemas/progress';
+import { idList as announcementIds } from '$lib/server/announcements';
+import { idList as interventionIds } from '$lib/server/learner-groups/interventions';
+import { enrolUsersInput } from '$lib/server/enrolments';
 import { readJson } from './respond';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -43,8 +48,9 @@ export function mergePatch<T extends Record<string, unknown>>(
 	return { ...current, ...body };
 }
 
-const enrolmentCreate = v.object({
-	userIds: v.optional(v.unknown()),
+/** POST /courses/{id}/enrolments: user ids, or emails (an array or one pasted string). */
+export const enrolmentCreate = v.strictObject({
+	userIds: v.optional(enrolUsersInput.entries.userIds),
 	emails: v.optional(
 		v.union(
 			[
@@ -96,7 +102,7 @@ const dryRunParam = v.optional(
 	'false'
 );
 
-const csvQuery = v.object({
+export const csvQuery = v.object({
 	dryRun: dryRunParam,
 	role: v.optional(courseRole, 'learner')
 });
@@ -123,13 +129,12 @@ export async function readCsv(event: RequestEvent) {
 	};
 }
 
+export const csvImportQuery = v.object({ dryRun: dryRunParam });
+
 /** The text/csv body of a group or membership import and its `?dryRun=`. */
 export async function readCsvImport(event: RequestEvent) {
 	requireCsv(event);
-	const query = parse(
-		v.object({ dryRun: dryRunParam }),
-		Object.fromEntries(event.url.searchParams)
-	);
+	const query = parse(csvImportQuery, Object.fromEntries(event.url.searchParams));
 	return { text: await event.request.text(), dryRun: query.dryRun === 'true' };
 }
 
@@ -165,18 +170,17 @@ const count = (name: string) =>
 		v.transform(Number)
 	);
 
+export const deleteExpectationQuery = v.object({
+	expectSubgroups: count('expectSubgroups'),
+	expectMemberships: count('expectMemberships')
+});
+
 /**
  * DELETE /groups/{id} repeats what GET …/delete-preview showed, so a script never deletes a
  * subtree that has grown since it looked.
  */
 export function parseDeleteExpectation(event: RequestEvent) {
-	const query = parseQuery(
-		event,
-		v.object({
-			expectSubgroups: count('expectSubgroups'),
-			expectMemberships: count('expectMemberships')
-		})
-	);
+	const query = parseQuery(event, deleteExpectationQuery);
 	return { subgroups: query.expectSubgroups, memberships: query.expectMemberships };
 }
 
@@ -187,12 +191,12 @@ const uuidList = (what: string) =>
 		v.maxLength(5000, `Send at most 5,000 ids in ${what}.`)
 	);
 
-export const messagingBody = v.object({
+export const messagingBody = v.strictObject({
 	groupIds: uuidList('groupIds'),
 	enabled: v.boolean('enabled must be true or false.')
 });
 
-export const redeemBody = v.object({
+export const redeemBody = v.strictObject({
 	token: v.pipe(
 		v.string('Send the invitation token.'),
 		v.trim(),
@@ -218,4 +222,26 @@ export const searchQuery = v.object({
 		v.pipe(v.string(), v.maxLength(200, 'Search with at most 200 characters.')),
 		''
 	)
+});
+
+// Bodies of routes that parse them themselves (a route module may export only its handlers).
+
+export const learnerEventBody = v.strictObject({
+	kind: v.picklist(learnerEventKinds, 'The kind is course_view or post.')
+});
+
+export const groupModeBody = v.strictObject({ groupMode });
+
+export const groupIdsBody = v.strictObject({ groupIds });
+
+export const announcementsSeenBody = v.strictObject({ ids: announcementIds });
+
+export const interventionsSeenBody = v.strictObject({ ids: interventionIds });
+
+export const autoGroupsQuery = v.object({ dryRun: dryRunParam });
+
+export const overviewQuery = v.object({
+	groupingId: v.optional(v.string()),
+	groupId: v.optional(v.string()),
+	format: v.optional(v.picklist(['json', 'csv'], 'format must be json or csv.'), 'json')
 });

@@ -312,6 +312,15 @@ export function enrolByEmails(
 	return enrolCandidates(actor, courseId, candidatesFromList(emails, role), { apply, via });
 }
 
+export const enrolUsersInput = v.strictObject({
+	userIds: v.pipe(
+		v.array(v.pipe(v.string(), v.uuid('That is not a valid user id.'))),
+		v.minLength(1, 'Pick at least one person.'),
+		v.maxLength(MAX_CSV_ROWS)
+	),
+	role: v.optional(courseRole, 'learner')
+});
+
 /** Enrols people by id (picked in the UI or named in the API). */
 export async function enrolUsers(
 	actor: Actor,
@@ -319,17 +328,7 @@ export async function enrolUsers(
 	input: unknown,
 	via: Via = 'app'
 ): Promise<{ enrolled: number }> {
-	const { userIds, role } = parse(
-		v.object({
-			userIds: v.pipe(
-				v.array(v.pipe(v.string(), v.uuid('That is not a valid user id.'))),
-				v.minLength(1, 'Pick at least one person.'),
-				v.maxLength(MAX_CSV_ROWS)
-			),
-			role: v.optional(courseRole, 'learner')
-		}),
-		input
-	);
+	const { userIds, role } = parse(enrolUsersInput, input);
 	return withUser(
 		actor,
 		async (tx) => {
@@ -347,6 +346,11 @@ export async function enrolUsers(
 	);
 }
 
+export const enrolmentUpdate = v.strictObject({
+	role: v.optional(courseRole),
+	status: v.optional(enrolmentStatus)
+});
+
 export async function updateEnrolment(
 	actor: Actor,
 	courseId: string,
@@ -354,10 +358,7 @@ export async function updateEnrolment(
 	input: unknown,
 	via: Via = 'app'
 ) {
-	const data = parse(
-		v.object({ role: v.optional(courseRole), status: v.optional(enrolmentStatus) }),
-		input
-	);
+	const data = parse(enrolmentUpdate, input);
 	if (!isUuid(userId)) throw notFound();
 	return withUser(
 		actor,

@@ -33,7 +33,7 @@ export function starterTemplate(intakes: string[]): TemplateNode[] {
 	];
 }
 
-const input = v.object({
+export const starterInput = v.strictObject({
 	intakes: v.optional(
 		v.pipe(
 			v.array(
@@ -52,7 +52,7 @@ export async function applyStarter(
 	raw: unknown,
 	via: Via = 'app'
 ) {
-	const { intakes } = parse(input, raw);
+	const { intakes } = parse(starterInput, raw);
 	const year = new Date().getFullYear();
 	const names = intakes.length > 0 ? intakes : [`Intake ${year} Spring`, `Intake ${year} Autumn`];
 	return withUser(

@@ -208,7 +208,7 @@ export function inbox(
 	);
 }
 
-const idList = v.pipe(
+export const idList = v.pipe(
 	v.array(uuid, 'Send the ids of the messages as a list.'),
 	v.minLength(1, 'Send at least one message id.'),
 	v.maxLength(200, 'Mark at most 200 messages at a time.')

@@ -17,7 +17,7 @@ export type Invite = {
 	createdAt: Date;
 };
 
-const createSchema = v.object({
+export const createSchema = v.strictObject({
 	email: v.optional(v.nullable(emailSchema), null),
 	maxUses: v.optional(
 		v.nullable(

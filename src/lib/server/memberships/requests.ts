@@ -16,7 +16,7 @@ export type JoinRequest = {
 	decidedAt: Date | null;
 };
 
-const askSchema = v.object({
+export const askSchema = v.strictObject({
 	message: v.optional(
 		v.pipe(v.string(), v.trim(), v.maxLength(1000, 'Keep the message under 1,000 characters.')),
 		''
@@ -80,15 +80,14 @@ export function listPending(actor: Actor, groupId: string): Promise<JoinRequest[
 	});
 }
 
+export const decideSchema = v.strictObject({
+	requestIds: v.pipe(v.array(v.pipe(v.string(), v.uuid())), v.minLength(1), v.maxLength(1000)),
+	approve: v.boolean()
+});
+
 /** Approves or declines pending requests; approving adds the people in the same transaction. */
 export async function decide(actor: Actor, groupId: string, input: unknown, via: Via = 'app') {
-	const { requestIds, approve } = parse(
-		v.object({
-			requestIds: v.pipe(v.array(v.pipe(v.string(), v.uuid())), v.minLength(1), v.maxLength(1000)),
-			approve: v.boolean()
-		}),
-		input
-	);
+	const { requestIds, approve } = parse(decideSchema, input);
 	try {
 		return await withUser(
 			actor,

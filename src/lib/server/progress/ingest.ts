@@ -1,7 +1,8 @@
 import * as v from 'valibot';
 import { isPgError, withUser, type Actor, type Tx, type Via } from '$lib/server/db';
 import { invalid } from '$lib/server/errors';
-import { MAX_STATEMENTS, statement, type Statement } from '$lib/schemas/progress';
+import { parse, unknownFieldMessage } from '$lib/server/validate';
+import { MAX_STATEMENTS, statement, statementBatch, type Statement } from '$lib/schemas/progress';
 import { progressChanged } from './changes';
 
 export type IngestResult = {
@@ -123,6 +124,9 @@ export async function ingest(
 			{ path: 'statements', message: `At most ${MAX_STATEMENTS} statements.` }
 		]);
 	}
+	// The envelope is strict; the statements are checked one by one below, each with its own result.
+	const { statements: _, ...envelope } = input as Record<string, unknown>;
+	parse(v.omit(statementBatch, ['statements']), envelope);
 	const results: IngestResult[] = list.map((raw, index) => ({
 		index,
 		id: raw && typeof raw === 'object' && typeof raw.id === 'string' ? raw.id.slice(0, 200) : null,
@@ -134,7 +138,8 @@ export async function ingest(
 		if (!result.success) {
 			const issue = result.issues[0];
 			const path = issue.path?.map((p) => String(p.key)).join('.');
-			results[index].message = path ? `${path}: ${issue.message}` : issue.message;
+			results[index].message =
+				unknownFieldMessage(issue) ?? (path ? `${path}: ${issue.message}` : issue.message);
 		} else if (JSON.stringify(result.output).includes('\\u0000')) {
 			results[index].message = 'The statement contains a NUL character.';
 		} else if (

@@ -161,7 +161,7 @@ async function fetchOne(tx: Tx, resourceId: string): Promise<Resource> {
 	return withPreview(row);
 }
 
-const quotaInput = v.object({
+export const quotaInput = v.strictObject({
 	quotaBytes: v.pipe(
 		v.number('quotaBytes must be a number of bytes.'),
 		v.integer('quotaBytes must be a whole number of bytes.'),

@@ -1,12 +1,7 @@
-import * as v from 'valibot';
 import { json } from '@sveltejs/kit';
 import * as courseGroups from '$lib/server/course-groups';
 import { endpoint, methodNotAllowed, readJson } from '$lib/server/api/respond';
-import { parseQuery, uuidParam } from '$lib/server/api/input';
-
-const query = v.object({
-	dryRun: v.optional(v.picklist(['true', 'false'], 'dryRun must be true or false.'), 'false')
-});
+import { autoGroupsQuery, parseQuery, uuidParam } from '$lib/server/api/input';
 
 /**
  * Creates groups automatically from the options in the body; `?dryRun=true` answers the preview
@@ -14,7 +9,7 @@ const query = v.object({
  */
 export const POST = endpoint(async (event, user) => {
 	const id = uuidParam(event, 'id');
-	const { dryRun } = parseQuery(event, query);
+	const { dryRun } = parseQuery(event, autoGroupsQuery);
 	const options = await readJson(event);
 	if (dryRun === 'true') return courseGroups.previewAutoCreate(user, id, options);
 	return json(await courseGroups.autoCreate(user, id, options, 'api'), { status: 201 });

@@ -1,16 +1,12 @@
-import * as v from 'valibot';
 import * as progress from '$lib/server/progress';
 import { endpoint, methodNotAllowed, readJson } from '$lib/server/api/respond';
-import { uuidParam } from '$lib/server/api/input';
+import { learnerEventBody, uuidParam } from '$lib/server/api/input';
 import { parse } from '$lib/server/validate';
-import { learnerEventKinds } from '$lib/schemas/progress';
-
-const body = v.object({ kind: v.picklist(learnerEventKinds, 'The kind is course_view or post.') });
 
 /** Records a course view or a post by the caller. */
 export const POST = endpoint(
 	async (event, user) => {
-		const { kind } = parse(body, await readJson(event));
+		const { kind } = parse(learnerEventBody, await readJson(event));
 		await progress.recordEvent(user, { kind, courseId: uuidParam(event, 'id') }, 'api');
 		return { recorded: true };
 	},

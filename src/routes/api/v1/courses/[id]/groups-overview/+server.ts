@@ -1,19 +1,12 @@
-import * as v from 'valibot';
 import * as courseGroups from '$lib/server/course-groups';
 import * as courses from '$lib/server/courses';
 import { endpoint, methodNotAllowed } from '$lib/server/api/respond';
-import { csvAttachment, parseQuery, uuidParam } from '$lib/server/api/input';
-
-const query = v.object({
-	groupingId: v.optional(v.string()),
-	groupId: v.optional(v.string()),
-	format: v.optional(v.picklist(['json', 'csv'], 'format must be json or csv.'), 'json')
-});
+import { csvAttachment, overviewQuery, parseQuery, uuidParam } from '$lib/server/api/input';
 
 /** Groupings with their groups and members, groups in no grouping, people in no group (JSON or CSV). */
 export const GET = endpoint(async (event, user) => {
 	const id = uuidParam(event, 'id');
-	const { format, ...filters } = parseQuery(event, query);
+	const { format, ...filters } = parseQuery(event, overviewQuery);
 	if (format === 'csv') {
 		const course = await courses.get(user, id);
 		const text = await courseGroups.overviewCsv(user, id, filters);

@@ -1,7 +1,6 @@
-import * as v from 'valibot';
 import * as announcements from '$lib/server/announcements';
 import { endpoint, methodNotAllowed, readJson } from '$lib/server/api/respond';
-import { uuidParam } from '$lib/server/api/input';
+import { announcementsSeenBody, uuidParam } from '$lib/server/api/input';
 import { parse } from '$lib/server/validate';
 import { requireAccess } from '$lib/server/access';
 import { readAs } from '$lib/server/db';
@@ -10,7 +9,7 @@ import { readAs } from '$lib/server/db';
 export const POST = endpoint(async (event, user) => {
 	const groupId = uuidParam(event, 'id');
 	await readAs(user, (tx) => requireAccess(tx, 'group.read', groupId));
-	const { ids } = parse(v.object({ ids: v.unknown() }), await readJson(event));
+	const { ids } = parse(announcementsSeenBody, await readJson(event));
 	return announcements.markSeen(user, ids);
 });
 

@@ -1,0 +1,71 @@
+import { json, type ApiRoute } from './route';
+import * as authSchemas from '$lib/schemas/auth';
+
+export const accountsRoutes: ApiRoute[] = [
+	{
+		method: 'get',
+		path: '/me',
+		operationId: 'getMe',
+		summary: 'The caller',
+		success: { status: 200, content: 'json' },
+		errors: [401]
+	},
+	{
+		method: 'post',
+		path: '/sessions',
+		operationId: 'signIn',
+		summary: 'Sign in with email and password; sets the session cookie',
+		description:
+			'Throttled per account and per address: too many failures give 429 with Retry-After.',
+		public: true,
+		body: json(authSchemas.signIn, { email: 'ada@example.com', password: 'correct horse battery' }),
+		success: { status: 201, description: 'Signed in; the session cookie is set.', content: 'json' },
+		errors: [400, 401, 415, 429]
+	},
+	{
+		method: 'delete',
+		path: '/sessions/current',
+		operationId: 'signOut',
+		summary: 'Sign out: end the session of the cookie sent',
+		sessionOnly: true,
+		success: { status: 204 },
+		errors: [400, 401]
+	},
+	{
+		method: 'get',
+		path: '/tokens',
+		operationId: 'listTokens',
+		summary: "The caller's personal access tokens (session only)",
+		sessionOnly: true,
+		success: { status: 200, content: 'json' },
+		errors: [401, 403]
+	},
+	{
+		method: 'post',
+		path: '/tokens',
+		operationId: 'createToken',
+		summary: 'Create a personal access token (session only); the secret is shown once',
+		sessionOnly: true,
+		body: json(authSchemas.apiTokenCreate, { name: 'Nightly sync', expiresInDays: 90 }),
+		success: { status: 201, content: 'json' },
+		errors: [400, 401, 403, 415]
+	},
+	{
+		method: 'delete',
+		path: '/tokens/{id}',
+		operationId: 'revokeToken',
+		summary: 'Revoke a token (session only)',
+		sessionOnly: true,
+		success: { status: 204 },
+		errors: [401, 403, 404]
+	},
+	{
+		method: 'get',
+		path: '/openapi.json',
+		operationId: 'getOpenApi',
+		summary: 'This document',
+		public: true,
+		success: { status: 200, content: 'json' },
+		errors: []
+	}
+];

@@ -1,0 +1,56 @@
+import { json, exampleId, type ApiRoute } from './route';
+import * as groupSchemas from '$lib/schemas/groups';
+
+export const cohortsRoutes: ApiRoute[] = [
+	{
+		method: 'get',
+		path: '/courses/{id}/links',
+		operationId: 'listCourseLinks',
+		summary: 'Groups linked to the course (course staff)',
+		success: { status: 200, content: 'json' },
+		errors: [401, 404]
+	},
+	{
+		method: 'post',
+		path: '/courses/{id}/links',
+		operationId: 'linkGroupToCourse',
+		summary: 'Link a group (sub-groups included): its members are enrolled now and kept in step',
+		body: json(groupSchemas.courseLinkCreate, {
+			groupId: exampleId(1),
+			courseRole: 'learner',
+			target: '',
+			removalPolicy: 'suspend'
+		}),
+		success: { status: 201, content: 'json' },
+		errors: [400, 401, 404, 409, 415]
+	},
+	{
+		method: 'get',
+		path: '/links/{id}',
+		operationId: 'getCourseLink',
+		summary: 'One course link',
+		success: { status: 200, content: 'json' },
+		errors: [401, 404]
+	},
+	{
+		method: 'patch',
+		path: '/links/{id}',
+		operationId: 'updateCourseLink',
+		summary: 'Change the course role or the removal policy',
+		body: json(
+			groupSchemas.courseLinkUpdate,
+			{ removalPolicy: 'unenrol' },
+			{ description: 'Fields left out keep their values.' }
+		),
+		success: { status: 200, content: 'json' },
+		errors: [400, 401, 404, 415]
+	},
+	{
+		method: 'delete',
+		path: '/links/{id}',
+		operationId: 'unlinkCourseLink',
+		summary: 'Unlink; only enrolments that came from this link follow its removal policy',
+		success: { status: 204 },
+		errors: [401, 404]
+	}
+];
