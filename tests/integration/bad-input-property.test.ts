@@ -396,6 +396,6 @@ describe('generated bad input', () => {
 			expect(problems).toEqual([]);
 			expect(runs).toBeGreaterThanOrEqual(TOTAL_RUNS);
 		},
-		Number(process.env.FUZZ_TIMEOUT_MS ?? 300_000)
+		Number(process.env.FUZZ_TIMEOUT_MS ?? 600_000)
 	);
 });
