@@ -357,6 +357,10 @@ export async function upload(
 	// Piped, not pipelined: a refusal stops storing but lets the rest of the request arrive, so the
 	// client reads a clear answer instead of a reset connection.
 	const source = new PassThrough();
+	// Until the bytes are consumed below (after some awaits), nobody listens on `source`: a client
+	// gone by then must not be an unhandled 'error' event. The error stays on `source.errored`,
+	// and the consumer's pipeline rejects with it.
+	source.on('error', () => {});
 	input.body.on('error', (error) => source.destroy(error));
 	input.body.on('close', () => {
 		if (!input.body.readableEnded) source.destroy(new Error('The upload was cut off.'));
