@@ -13,6 +13,7 @@ import { closePool, DATABASE_DOWN_MESSAGE, isConnectionFailure } from '$lib/serv
 import { closeListener } from '$lib/server/db/listen';
 import { maxUploadBytes } from '$lib/server/resources';
 import { maxUploadRequestBytes, UPLOAD_PATHS } from '$lib/server/resources/http';
+import { crossOriginRefusal, isCrossOriginWrite } from '$lib/server/http/origin';
 
 export const MAX_BODY_BYTES = 2 * 1024 * 1024;
 
@@ -56,6 +57,8 @@ const handleRequest: Handle = async ({ event, resolve }) => {
 				)
 			: new Response(message, { status, headers });
 	}
+
+	if (isCrossOriginWrite(event)) return crossOriginRefusal(event);
 
 	event.locals.user = null;
 	event.locals.session = null;

@@ -397,9 +397,10 @@ revoke all on function private.visible_group_ids_array() from public, anon, auth
 
 -- ============================== supabase/schemas/02_people.sql ==============================
 
--- People and sessions: accounts, password hashes, sessions, the sign-in throttle and personal
--- access tokens. Hashes, sessions and the throttle are service-only (RLS forced, no policies, no
--- grants to anon or authenticated): sign-in and session checks are system work.
+-- People and sessions: accounts, password hashes, sessions, the sign-in throttle, known devices
+-- and personal access tokens. Hashes, sessions, the throttle and known devices are service-only
+-- (RLS forced, no policies, no grants to anon or authenticated): sign-in and session checks are
+-- system work.
 
 -- Triggers, in firing order (before statement, before row, after row, after statement; by name
 -- within each; deferred constraint triggers at commit):
@@ -409,6 +410,7 @@ revoke all on function private.visible_group_ids_array() from public, anon, auth
 --   public.user_passwords: none
 --   public.sessions: none
 --   public.sign_in_throttle: none
+--   public.known_devices: none
 --   public.api_tokens: none
 
 set check_function_bodies = off;
@@ -461,7 +463,8 @@ alter table public.sessions force row level security;
 revoke all on table public.sessions from anon, authenticated, service_role;
 grant insert, select, update, delete on table public.sessions to service_role;
 
--- Failed sign-ins, counted per key ('email:…' or 'ip:…') in a sliding window.
+-- Failed sign-ins per key ('pair:<email>|<ip>', 'email:<email>', 'ip:<ip>'); locked_until is when
+-- the next attempt is allowed, a wait that doubles (src/lib/server/auth/throttle.ts).
 create table public.sign_in_throttle (
   key text primary key,
   failures integer not null default 0,
@@ -472,6 +475,21 @@ alter table public.sign_in_throttle enable row level security;
 alter table public.sign_in_throttle force row level security;
 revoke all on table public.sign_in_throttle from anon, authenticated, service_role;
 grant insert, select, update, delete on table public.sign_in_throttle to service_role;
+
+-- Known devices: a browser that signed in to an account gets a device cookie, whose SHA-256 is
+-- kept here. A sign-in from a known device skips the account-wide wait that failures from other
+-- addresses cause, so nobody can lock the owner out (docs/decisions.md, Sessions).
+create table public.known_devices (
+  token_hash text primary key,
+  user_id uuid not null references public.users (id) on delete cascade,
+  created_at timestamptz not null default now(),
+  last_used_at timestamptz not null default now()
+);
+create index known_devices_user_id_idx on public.known_devices (user_id);
+alter table public.known_devices enable row level security;
+alter table public.known_devices force row level security;
+revoke all on table public.known_devices from anon, authenticated, service_role;
+grant all on table public.known_devices to service_role;
 
 -- Personal access tokens for the JSON API; token_hash is the SHA-256 (hex) of the token.
 create table public.api_tokens (

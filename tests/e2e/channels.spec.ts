@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { expect, test, type Browser, type Page } from '@playwright/test';
+import { expect, test, type Browser } from '@playwright/test';
+import { signIn } from './sign-in';
 
 const PASSWORD = 'demo-pass-2026';
 const ADMIN = { email: 'olivia.grant@northfield.test', password: PASSWORD };
@@ -7,14 +8,6 @@ const ADMIN = { email: 'olivia.grant@northfield.test', password: PASSWORD };
 const LEADER = { email: 'nora.nowak2@learners.test', password: PASSWORD, name: 'Nora Nowak' };
 const MEMBER = { email: 'maya.zhang36@learners.test', password: PASSWORD, name: 'Maya Zhang' };
 const OUTSIDER = { email: 'elias.byrne1@learners.test', password: PASSWORD };
-
-async function signIn(page: Page, account: { email: string; password: string }) {
-	await page.goto('/signin');
-	await page.getByLabel('Email').fill(account.email);
-	await page.getByLabel('Password').fill(account.password);
-	await page.getByRole('button', { name: 'Sign in' }).click();
-	await expect(page).toHaveURL('/');
-}
 
 async function browserFor(browser: Browser, account: { email: string; password: string }) {
 	const context = await browser.newContext();

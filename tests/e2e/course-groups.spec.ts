@@ -1,16 +1,9 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
+import { signIn } from './sign-in';
 
 const STAFF = { email: 'ines.moreau@northfield.test', password: 'demo-pass-2026' };
 const LEARNER = { email: 'maya.zhang36@learners.test', password: 'demo-pass-2026' };
 const BIO101 = '00000000-0000-4000-b000-000000000001';
-
-async function signIn(page: Page, account: { email: string; password: string }) {
-	await page.goto('/signin');
-	await page.getByLabel('Email').fill(account.email);
-	await page.getByLabel('Password').fill(account.password);
-	await page.getByRole('button', { name: 'Sign in' }).click();
-	await expect(page).toHaveURL('/');
-}
 
 test('staff auto-create groups from a preview, a learner signs up in another browser and both see the group fill', async ({
 	page,

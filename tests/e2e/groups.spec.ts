@@ -1,18 +1,11 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
+import { signIn } from './sign-in';
 
 const ADMIN = { email: 'olivia.grant@northfield.test', password: 'demo-pass-2026' };
 // Seeded Northfield learners who are not enrolled in BIO101.
 const LEARNER = { email: 'elias.byrne1@learners.test', name: 'Elias Byrne' };
 const LEADER = { email: 'nora.nowak2@learners.test', password: 'demo-pass-2026' };
 const BIO101 = '00000000-0000-4000-b000-000000000001';
-
-async function signIn(page: Page, account: { email: string; password: string }) {
-	await page.goto('/signin');
-	await page.getByLabel('Email').fill(account.email);
-	await page.getByLabel('Password').fill(account.password);
-	await page.getByRole('button', { name: 'Sign in' }).click();
-	await expect(page).toHaveURL('/');
-}
 
 function idFrom(url: string) {
 	return url.match(/\/groups\/([0-9a-f-]{36})/)![1];

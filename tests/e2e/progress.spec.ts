@@ -1,17 +1,10 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
+import { signIn } from './sign-in';
 
 // Ines Moreau teaches BIO101 in the demo seed; every demo learner's password is the same.
 const STAFF = { email: 'ines.moreau@northfield.test', password: 'demo-pass-2026' };
 const LEARNER_PASSWORD = 'demo-pass-2026';
 const BIO101 = '00000000-0000-4000-b000-000000000001';
-
-async function signIn(page: Page, account: { email: string; password: string }) {
-	await page.goto('/signin');
-	await page.getByLabel('Email').fill(account.email);
-	await page.getByLabel('Password').fill(account.password);
-	await page.getByRole('button', { name: 'Sign in' }).click();
-	await expect(page).toHaveURL('/');
-}
 
 test('staff switch learner groups on, create “Not started”, message it, and a learner in it reads the message', async ({
 	page,

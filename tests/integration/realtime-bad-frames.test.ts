@@ -88,7 +88,7 @@ describe('malformed events', () => {
 		for (const event of EVENTS) {
 			for (const payload of garbage()) {
 				let answer = await request<Result>(client, event, payload);
-				// The per-socket event limit is not what this test is about: wait it out.
+				// The per-person event limit is not what this test is about: wait it out.
 				while (!answer.ok && answer.error.code === 'rate_limited') {
 					await pause(answer.error.retryAfterMs ?? 100);
 					answer = await request<Result>(client, event, payload);
@@ -116,11 +116,18 @@ describe('malformed events', () => {
 		emit('no:such:event', { anything: true }, () => {});
 		emit('message:send', Buffer.from([0xde, 0xad, 0xbe, 0xef]), () => {});
 		emit('typing', { channelId: { nested: { deeper: [1, 2, 3] } } });
-		const binary = await request<Result>(client, 'message:send', {
-			channelId,
-			clientId: randomUUID(),
-			body: Buffer.from('hello')
-		});
+		// The event limit is per person, and the test before spent this learner's: wait it out.
+		const sendBinary = () =>
+			request<Result>(client, 'message:send', {
+				channelId,
+				clientId: randomUUID(),
+				body: Buffer.from('hello')
+			});
+		let binary = await sendBinary();
+		while (!binary.ok && binary.error.code === 'rate_limited') {
+			await pause(binary.error.retryAfterMs ?? 100);
+			binary = await sendBinary();
+		}
 		expect(binary.ok ? 'ok' : binary.error.code).toBe('invalid_input');
 		await pause(300);
 		expect(await stored()).toEqual(before);

@@ -227,7 +227,8 @@ describe('the schema keeps the RLS rules', () => {
 		const grants = await ownerDb()<{ grant: string }[]>`
 			select table_name || ': ' || privilege_type || ' to ' || grantee as grant
 			from information_schema.role_table_grants
-			where table_schema = 'public' and table_name in ('user_passwords', 'sessions', 'sign_in_throttle')
+			where table_schema = 'public'
+			  and table_name in ('user_passwords', 'sessions', 'sign_in_throttle', 'known_devices')
 			  and grantee in ('anon', 'authenticated', 'PUBLIC', 'tessera_app')`;
 		expect(grants.map((row) => row.grant)).toEqual([]);
 	});

@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { dateInRange, readableName } from './common';
 
 /** A checkbox from a form ('on' or absent) or a JSON boolean. */
 export const flag = v.optional(
@@ -22,7 +23,8 @@ const publishAt = v.optional(
 				v.string(),
 				v.maxLength(40, 'Send publishAt as an ISO date and time.'),
 				v.transform((value) => new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(value) ? value : `${value}Z`)),
-				v.check((date) => !Number.isNaN(date.getTime()), 'publishAt is not a valid date and time.')
+				v.check((date) => !Number.isNaN(date.getTime()), 'publishAt is not a valid date and time.'),
+				dateInRange<Date>()
 			)
 		)
 	),
@@ -34,7 +36,8 @@ export const announcementCreate = v.strictObject({
 		v.string('Give the announcement a title.'),
 		v.trim(),
 		v.nonEmpty('Give the announcement a title.'),
-		v.maxLength(200, 'Use at most 200 characters for the title.')
+		v.maxLength(200, 'Use at most 200 characters for the title.'),
+		readableName
 	),
 	body: v.pipe(
 		v.string('Write the announcement.'),

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { displayName, email } from './common';
+import { displayName, email, readableName } from './common';
 
 export const signUp = v.strictObject({
 	email,
@@ -22,7 +22,8 @@ export const apiTokenCreate = v.strictObject({
 		v.string(),
 		v.trim(),
 		v.nonEmpty('Name the token.'),
-		v.maxLength(100, 'Use at most 100 characters.')
+		v.maxLength(100, 'Use at most 100 characters.'),
+		readableName
 	),
 	expiresInDays: v.optional(
 		v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(365, 'Tokens last at most 365 days.'))

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { uuid } from './common';
+import { readableName, uuid } from './common';
 
 export const MAX_MESSAGE_LENGTH = 4000;
 export const MAX_PAGE = 100;
@@ -92,7 +92,8 @@ export const channelName = v.pipe(
 	v.regex(
 		/^[a-z0-9][a-z0-9_-]*$/,
 		'Use lowercase letters, digits, - and _ in a channel name, starting with a letter or digit.'
-	)
+	),
+	readableName
 );
 
 export const createChannel = v.object({ name: channelName });

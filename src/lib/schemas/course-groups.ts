@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { uuid } from './common';
+import { dateInRange, readableName, uuid } from './common';
 
 export const groupModes = ['none', 'separate', 'visible'] as const;
 export type GroupMode = (typeof groupModes)[number];
@@ -53,7 +53,8 @@ const name = (what: string) =>
 		v.string(`Name the ${what}.`),
 		v.trim(),
 		v.nonEmpty(`Name the ${what}.`),
-		v.maxLength(200, 'Use at most 200 characters for a name.')
+		v.maxLength(200, 'Use at most 200 characters for a name.'),
+		readableName
 	);
 
 const idnumber = v.optional(
@@ -86,7 +87,8 @@ const optionalDate = (label: string) =>
 			v.check(
 				(value) => value === null || !Number.isNaN(value.getTime()),
 				`${label} must be a date and time, like 2026-11-30T09:00.`
-			)
+			),
+			dateInRange<Date | null>()
 		),
 		null
 	);
@@ -138,7 +140,8 @@ export const autoCreateOptions = v.strictObject({
 		v.trim(),
 		v.nonEmpty('Give a naming scheme, like "Group @" or "Lab #".'),
 		v.maxLength(150, 'Use at most 150 characters for the naming scheme.'),
-		v.regex(/[@#]/, 'The naming scheme needs an @ (A, B, C…) or a # (1, 2, 3…).')
+		v.regex(/[@#]/, 'The naming scheme needs an @ (A, B, C…) or a # (1, 2, 3…).'),
+		readableName
 	),
 	allocation: v.optional(
 		v.picklist(

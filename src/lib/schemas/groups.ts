@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { email, uuid } from './common';
+import { dateInRange, email, readableName, uuid } from './common';
 
 export const visibilities = ['scope', 'members', 'own', 'hidden'] as const;
 export const membershipModes = ['manual', 'open', 'request', 'invite', 'rule', 'sync'] as const;
@@ -59,7 +59,8 @@ const settings = {
 		v.string('Name the group.'),
 		v.trim(),
 		v.nonEmpty('Name the group.'),
-		v.maxLength(200, 'Use at most 200 characters for a name.')
+		v.maxLength(200, 'Use at most 200 characters for a name.'),
+		readableName
 	),
 	idnumber,
 	description: optionalText(5000, 'Use at most 5,000 characters.'),
@@ -99,10 +100,22 @@ export const groupMove = v.strictObject({ parentId: v.nullable(uuid) });
 
 const validity = {
 	validFrom: v.optional(
-		v.nullable(v.pipe(v.string(), v.isoTimestamp('Use an ISO date and time for valid from.')))
+		v.nullable(
+			v.pipe(
+				v.string(),
+				v.isoTimestamp('Use an ISO date and time for valid from.'),
+				dateInRange<string>()
+			)
+		)
 	),
 	validUntil: v.optional(
-		v.nullable(v.pipe(v.string(), v.isoTimestamp('Use an ISO date and time for valid until.')))
+		v.nullable(
+			v.pipe(
+				v.string(),
+				v.isoTimestamp('Use an ISO date and time for valid until.'),
+				dateInRange<string>()
+			)
+		)
 	)
 };
 

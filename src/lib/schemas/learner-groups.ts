@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { uuid } from './common';
+import { dateInRange, readableName, uuid } from './common';
 
 /** A date as typed in a form (YYYY-MM-DD, midnight UTC) or a full ISO timestamp. */
 const isoDate = v.pipe(
@@ -10,6 +10,7 @@ const isoDate = v.pipe(
 		'Enter a date like 2026-09-01.'
 	),
 	v.check((text) => !Number.isNaN(Date.parse(text)), 'That date does not exist.'),
+	dateInRange<string>(),
 	v.transform((text) => new Date(text.length === 10 ? `${text}T00:00:00Z` : text).toISOString())
 );
 
@@ -102,7 +103,8 @@ const name = v.pipe(
 	v.string('Name the learner group.'),
 	v.trim(),
 	v.nonEmpty('Name the learner group.'),
-	v.maxLength(200, 'Use at most 200 characters for a name.')
+	v.maxLength(200, 'Use at most 200 characters for a name.'),
+	readableName
 );
 const cadenceMinutes = v.optional(
 	v.pipe(

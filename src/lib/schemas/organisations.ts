@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { courseRole, email } from './common';
+import { courseRole, email, MAX_PAGE_NUMBER, readableName } from './common';
 import { participantGroupFilter } from './course-groups';
 
 export const organisationCreate = v.strictObject({
@@ -7,7 +7,8 @@ export const organisationCreate = v.strictObject({
 		v.string(),
 		v.trim(),
 		v.nonEmpty('Name the organisation.'),
-		v.maxLength(200, 'Use at most 200 characters.')
+		v.maxLength(200, 'Use at most 200 characters.'),
+		readableName
 	),
 	slug: v.pipe(
 		v.string(),
@@ -42,7 +43,8 @@ export const courseCreate = v.strictObject({
 		v.string(),
 		v.trim(),
 		v.nonEmpty('Name the course.'),
-		v.maxLength(200, 'Use at most 200 characters.')
+		v.maxLength(200, 'Use at most 200 characters.'),
+		readableName
 	),
 	description: v.optional(
 		v.pipe(v.string(), v.trim(), v.maxLength(5000, 'Use at most 5,000 characters.')),
@@ -65,7 +67,16 @@ export const participantsQuery = v.object({
 	search: v.optional(v.pipe(v.string(), v.trim(), v.maxLength(200)), ''),
 	role: v.optional(v.union([courseRole, v.literal('')]), ''),
 	status: v.optional(v.union([v.picklist(['active', 'suspended']), v.literal('')]), ''),
-	page: v.optional(v.pipe(v.unknown(), v.transform(Number), v.integer(), v.minValue(1)), 1),
+	page: v.optional(
+		v.pipe(
+			v.unknown(),
+			v.transform(Number),
+			v.integer('The page must be a whole number.'),
+			v.minValue(1, 'The page must be at least 1.'),
+			v.maxValue(MAX_PAGE_NUMBER, 'The page is at most 1,000,000.')
+		),
+		1
+	),
 	pageSize: v.optional(
 		v.pipe(v.unknown(), v.transform(Number), v.integer(), v.minValue(1), v.maxValue(200)),
 		50

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { uuid } from './common';
+import { dateInRange, readableName, uuid } from './common';
 
 export const activityTypes = [
 	'page',
@@ -18,7 +18,8 @@ const optionalDate = v.optional(
 			v.nullable(
 				v.pipe(
 					v.date(),
-					v.check((d) => !Number.isNaN(d.getTime()), 'Enter a valid date.')
+					v.check((d) => !Number.isNaN(d.getTime()), 'Enter a valid date.'),
+					dateInRange<Date>()
 				)
 			)
 		)
@@ -43,7 +44,8 @@ const activityFields = {
 		v.string('Give the activity a title.'),
 		v.trim(),
 		v.nonEmpty('Give the activity a title.'),
-		v.maxLength(200, 'Use at most 200 characters for a title.')
+		v.maxLength(200, 'Use at most 200 characters for a title.'),
+		readableName
 	),
 	idnumber,
 	description: v.optional(

@@ -1,10 +1,12 @@
 import * as v from 'valibot';
+import { readableName } from './common';
 
 const title = v.pipe(
 	v.string('Give the resource a title.'),
 	v.trim(),
 	v.nonEmpty('Give the resource a title.'),
-	v.maxLength(200, 'Use at most 200 characters for the title.')
+	v.maxLength(200, 'Use at most 200 characters for the title.'),
+	readableName
 );
 
 const description = v.optional(

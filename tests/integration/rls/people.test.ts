@@ -26,6 +26,7 @@ beforeAll(async () => {
 	const db = ownerDb();
 	await db`insert into public.sessions (id, user_id, expires_at) values (${hex()}, ${cast.learner.id}, now() + interval '1 day')`;
 	await db`insert into public.sign_in_throttle (key, failures) values (${'email:' + cast.learner.email}, 2)`;
+	await db`insert into public.known_devices (token_hash, user_id) values (${'c'.repeat(64)}, ${cast.learner.id})`;
 	[{ id: learnerTokenId }] = await db`
 		insert into public.api_tokens (user_id, name, token_hash) values (${cast.learner.id}, 'laptop', ${hex()}) returning id`;
 	[{ id: fellowTokenId }] = await db`
@@ -192,6 +193,12 @@ describe('secrets only the system reads', () => {
 			insert: `insert into public.sign_in_throttle (key) values ('ip:1.2.3.4')`,
 			update: 'update public.sign_in_throttle set locked_until = null, failures = 0',
 			delete: 'delete from public.sign_in_throttle'
+		},
+		known_devices: {
+			select: 'select * from public.known_devices',
+			insert: `insert into public.known_devices (token_hash, user_id) values (repeat('b', 64), gen_random_uuid())`,
+			update: `update public.known_devices set last_used_at = now()`,
+			delete: 'delete from public.known_devices'
 		}
 	} as const;
 	for (const [table, operations] of Object.entries(statements)) {

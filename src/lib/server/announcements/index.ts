@@ -13,8 +13,8 @@ import {
 import { DomainError, invalid, notFound } from '$lib/server/errors';
 import { defineQueue } from '$lib/server/jobs/boss';
 import { emitToGroup } from '$lib/server/realtime/emit';
-import { parse } from '$lib/server/validate';
-import { uuid } from '$lib/schemas/common';
+import { isUuid, parse } from '$lib/server/validate';
+import { dateInRange, uuid } from '$lib/schemas/common';
 import * as schemas from '$lib/schemas/announcements';
 import { announcementEmail, fanOut } from './email';
 
@@ -90,7 +90,8 @@ export const feedQuery = v.object({
 		v.pipe(
 			v.string('before must be a date and time.'),
 			v.transform((value) => new Date(value)),
-			v.check((date) => !Number.isNaN(date.getTime()), 'before must be a date and time.')
+			v.check((date) => !Number.isNaN(date.getTime()), 'before must be a date and time.'),
+			dateInRange<Date>()
 		)
 	)
 });
@@ -328,6 +329,7 @@ export async function setPinned(
 	input: unknown,
 	via: Via = 'app'
 ): Promise<Announcement> {
+	if (!isUuid(id)) throw notFound();
 	const { pinned } = parse(schemas.announcementPin, input);
 	return withUser(
 		actor,
@@ -342,6 +344,7 @@ export async function setPinned(
 
 /** Deletes an announcement (those who may post in its group). */
 export async function remove(actor: Actor, id: string, via: Via = 'app'): Promise<void> {
+	if (!isUuid(id)) throw notFound();
 	const deleted = await withUser(
 		actor,
 		(tx) => tx`delete from public.announcements where id = ${id}`,

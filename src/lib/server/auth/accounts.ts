@@ -10,7 +10,13 @@ import {
 	invalidateUserSessions,
 	type SessionUser
 } from './session';
-import { clearFailures, recordFailure, secondsUntilAllowed } from './throttle';
+import {
+	clearFailures,
+	isKnownDevice,
+	recordFailure,
+	rememberDevice,
+	secondsUntilAllowed
+} from './throttle';
 
 const WRONG_CREDENTIALS = 'That email and password do not match an account.';
 
@@ -56,10 +62,20 @@ export async function signUp(input: unknown) {
 	}
 }
 
-export async function signIn(input: unknown, ip: string) {
+/**
+ * Signs in with email and password, throttled per account and address (throttle.ts). `deviceToken`
+ * is the browser's device cookie; the answer carries the one to set (new, or the same kept).
+ */
+export async function signIn(
+	input: unknown,
+	ip: string,
+	{ deviceToken }: { deviceToken?: string } = {}
+) {
 	const { email, password } = parse(schemas.signIn, input);
 	const who = { email, ip };
-	const wait = await asService((tx) => secondsUntilAllowed(tx, who));
+	const wait = await asService(async (tx) =>
+		secondsUntilAllowed(tx, who, { knownDevice: await isKnownDevice(tx, email, deviceToken) })
+	);
 	if (wait > 0) {
 		const minutes = Math.ceil(wait / 60);
 		throw new DomainError(
@@ -82,11 +98,12 @@ export async function signIn(input: unknown, ip: string) {
 		throw new DomainError(401, 'wrong_credentials', WRONG_CREDENTIALS);
 	}
 	return asService(async (tx) => {
-		await clearFailures(tx, email);
+		await clearFailures(tx, who);
 		const { token, session } = await createSession(tx, row.id);
+		const device = await rememberDevice(tx, row.id, deviceToken);
 		// A learner event: "last seen" for leaders and staff (issue 6).
 		await tx`insert into public.learner_events (user_id, kind) values (${row.id}, 'sign_in')`;
-		return { user: toSessionUser(row), token, session };
+		return { user: toSessionUser(row), token, session, deviceToken: device };
 	});
 }
 

@@ -133,3 +133,19 @@ export function setSessionCookie(
 export function deleteSessionCookie(cookies: Cookies, secure: boolean) {
 	cookies.delete(SESSION_COOKIE, { httpOnly: true, sameSite: 'lax', secure, path: '/' });
 }
+
+/**
+ * The device cookie: set after a successful sign-in, it lets this browser skip the account-wide
+ * sign-in delay that failures from elsewhere cause (throttle.ts). A year, HttpOnly, not a session.
+ */
+export const DEVICE_COOKIE = 'tessera_device';
+
+export function setDeviceCookie(cookies: Cookies, token: string, secure: boolean) {
+	cookies.set(DEVICE_COOKIE, token, {
+		httpOnly: true,
+		sameSite: 'lax',
+		secure,
+		path: '/',
+		maxAge: 365 * 24 * 3600
+	});
+}

@@ -1,7 +1,7 @@
 import { requireAccess } from '$lib/server/access';
 import { asService, isPgError, PG, readAs, withUser, type Actor, type Via } from '$lib/server/db';
 import { DomainError, notFound } from '$lib/server/errors';
-import { parse } from '$lib/server/validate';
+import { isUuid, parse } from '$lib/server/validate';
 import * as schemas from '$lib/schemas/groups';
 
 export type CourseLink = {
@@ -155,6 +155,7 @@ export async function update(actor: Actor, linkId: string, input: unknown, via: 
 
 /** Unlinks: only enrolments that came from this link follow its removal policy. */
 export async function unlink(actor: Actor, linkId: string, via: Via = 'app') {
+	if (!isUuid(linkId)) throw notFound();
 	await withUser(
 		actor,
 		async (tx) => {

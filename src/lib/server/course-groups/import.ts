@@ -11,8 +11,8 @@ import {
 	type Via
 } from '$lib/server/db';
 import { DomainError } from '$lib/server/errors';
-import { parseCsv } from '$lib/csv';
-import { email as emailSchema } from '$lib/schemas/common';
+import { parseCsv } from '$lib/server/csv';
+import { email as emailSchema, isReadableName } from '$lib/schemas/common';
 
 export type ImportStatus = 'created' | 'created_without_idnumber' | 'error';
 
@@ -46,7 +46,7 @@ type Parsed = {
 export function importRows(csvText: string): Parsed[] {
 	const rows = parseCsv(csvText);
 	if (rows.length === 0) throw new DomainError(400, 'empty_file', 'The file has no rows.');
-	const header = rows[0].map((cell) =>
+	const header = rows[0].cells.map((cell) =>
 		cell
 			.trim()
 			.toLowerCase()
@@ -75,8 +75,8 @@ export function importRows(csvText: string): Parsed[] {
 		);
 	}
 	const cell = (cells: string[], index: number) => (index >= 0 ? (cells[index] ?? '').trim() : '');
-	return body.map((cells, index) => ({
-		line: index + 2,
+	return body.map(({ line, cells }) => ({
+		line,
 		groupName: cell(cells, column.groupname),
 		description: cell(cells, column.description),
 		idnumber: cell(cells, column.idnumber),
@@ -118,6 +118,9 @@ async function plan(tx: Tx, courseId: string, parsed: Parsed[]): Promise<Planned
 		const fail = (message: string): Planned => ({ ...base, status: 'error', message });
 		if (!row.groupName) return fail('The group name is missing.');
 		if (row.groupName.length > 200) return fail('The group name is longer than 200 characters.');
+		if (!isReadableName(row.groupName) || (row.groupingName && !isReadableName(row.groupingName))) {
+			return fail('Names need a visible character and no right-to-left or left-to-right controls.');
+		}
 		if (row.description.length > 5000) {
 			return fail('The description is longer than 5,000 characters.');
 		}

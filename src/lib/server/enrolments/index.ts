@@ -3,7 +3,7 @@ import { requireAccess } from '$lib/server/access';
 import { containsPattern, readAs, withUser, type Actor, type Tx, type Via } from '$lib/server/db';
 import { DomainError, notFound } from '$lib/server/errors';
 import { isUuid, parse } from '$lib/server/validate';
-import { parseCsv } from '$lib/csv';
+import { parseCsv } from '$lib/server/csv';
 import {
 	courseRole,
 	email as emailSchema,
@@ -135,7 +135,7 @@ type Candidate = { line: number; email: string; role: string };
 export function candidatesFromCsv(text: string, defaultRole: CourseRole): Candidate[] {
 	const rows = parseCsv(text);
 	if (rows.length === 0) throw new DomainError(400, 'empty_file', 'The file has no rows.');
-	const first = rows[0].map((cell) => cell.trim().toLowerCase());
+	const first = rows[0].cells.map((cell) => cell.trim().toLowerCase());
 	const hasHeader = first.includes('email');
 	const emailColumn = hasHeader ? first.indexOf('email') : 0;
 	const roleColumn = hasHeader ? first.indexOf('role') : 1;
@@ -147,8 +147,8 @@ export function candidatesFromCsv(text: string, defaultRole: CourseRole): Candid
 			`The file has ${body.length} rows; upload at most ${MAX_CSV_ROWS} at a time.`
 		);
 	}
-	return body.map((cells, index) => ({
-		line: index + (hasHeader ? 2 : 1),
+	return body.map(({ line, cells }) => ({
+		line,
 		email: (cells[emailColumn] ?? '').trim(),
 		role: ((roleColumn >= 0 ? cells[roleColumn] : '') ?? '').trim().toLowerCase() || defaultRole
 	}));

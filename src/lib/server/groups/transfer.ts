@@ -1,9 +1,10 @@
 import { requireAccess } from '$lib/server/access';
 import { withUser, type Actor, type Tx, type Via } from '$lib/server/db';
 import { DomainError } from '$lib/server/errors';
-import { parseCsv, toCsv } from '$lib/csv';
+import { toCsv } from '$lib/csv';
+import { parseCsv } from '$lib/server/csv';
 import * as v from 'valibot';
-import { email as emailSchema } from '$lib/schemas/common';
+import { email as emailSchema, isReadableName } from '$lib/schemas/common';
 
 export const MAX_IMPORT_ROWS = 5000;
 
@@ -25,7 +26,7 @@ export type ImportReport = {
 function table(text: string, required: string[]) {
 	const rows = parseCsv(text);
 	if (rows.length === 0) throw new DomainError(400, 'empty_file', 'The file has no rows.');
-	const header = rows[0].map((cell) => cell.trim().toLowerCase().replace(/\s+/g, '_'));
+	const header = rows[0].cells.map((cell) => cell.trim().toLowerCase().replace(/\s+/g, '_'));
 	const missing = required.filter((name) => !header.includes(name));
 	if (missing.length > 0) {
 		throw new DomainError(
@@ -42,8 +43,8 @@ function table(text: string, required: string[]) {
 			`The file has ${body.length} rows; import at most ${MAX_IMPORT_ROWS} at a time.`
 		);
 	}
-	return body.map((cells, index) => ({
-		line: index + 2,
+	return body.map(({ line, cells }) => ({
+		line,
 		values: Object.fromEntries(header.map((name, i) => [name, (cells[i] ?? '').trim()]))
 	}));
 }
@@ -83,17 +84,19 @@ export async function importGroups(
 					? 'The name is missing.'
 					: name.length > 200
 						? 'The name is longer than 200 characters.'
-						: idnumber.length > 100
-							? 'The idnumber is longer than 100 characters.'
-							: (values.kind ?? '').length > 40
-								? 'The kind is longer than 40 characters.'
-								: idnumber && existingByIdnumber.has(idnumber)
-									? `The idnumber "${idnumber}" is already used by a group in this organisation.`
-									: idnumber && fileIdnumbers.has(idnumber)
-										? `The idnumber "${idnumber}" is also on line ${fileIdnumbers.get(idnumber)}.`
-										: parent && parent === idnumber
-											? 'A group cannot be its own parent.'
-											: null;
+						: !isReadableName(name)
+							? 'The name needs a visible character and no right-to-left or left-to-right controls.'
+							: idnumber.length > 100
+								? 'The idnumber is longer than 100 characters.'
+								: (values.kind ?? '').length > 40
+									? 'The kind is longer than 40 characters.'
+									: idnumber && existingByIdnumber.has(idnumber)
+										? `The idnumber "${idnumber}" is already used by a group in this organisation.`
+										: idnumber && fileIdnumbers.has(idnumber)
+											? `The idnumber "${idnumber}" is also on line ${fileIdnumbers.get(idnumber)}.`
+											: parent && parent === idnumber
+												? 'A group cannot be its own parent.'
+												: null;
 				if (idnumber && !fileIdnumbers.has(idnumber)) fileIdnumbers.set(idnumber, line);
 				return {
 					line,

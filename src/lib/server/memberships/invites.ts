@@ -2,7 +2,7 @@ import * as v from 'valibot';
 import { requireAccess } from '$lib/server/access';
 import { asService, isGroupFull, withUser, type Actor, type Tx, type Via } from '$lib/server/db';
 import { DomainError, notFound } from '$lib/server/errors';
-import { parse } from '$lib/server/validate';
+import { isUuid, parse } from '$lib/server/validate';
 import { generateToken, hashToken } from '$lib/server/auth/token';
 import { email as emailSchema } from '$lib/schemas/common';
 import { invitationEmail, send } from '$lib/server/email';
@@ -101,6 +101,7 @@ export function list(actor: Actor, groupId: string): Promise<Invite[]> {
 }
 
 export async function revoke(actor: Actor, inviteId: string, via: Via = 'app') {
+	if (!isUuid(inviteId)) throw notFound();
 	await withUser(
 		actor,
 		async (tx) => {

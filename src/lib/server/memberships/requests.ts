@@ -2,7 +2,7 @@ import * as v from 'valibot';
 import { requireAccess } from '$lib/server/access';
 import { isGroupFull, isPgError, PG, readAs, withUser, type Actor, type Via } from '$lib/server/db';
 import { DomainError, notFound } from '$lib/server/errors';
-import { parse } from '$lib/server/validate';
+import { isUuid, parse } from '$lib/server/validate';
 
 export type JoinRequest = {
 	id: string;
@@ -123,6 +123,7 @@ export async function decide(actor: Actor, groupId: string, input: unknown, via:
 }
 
 export async function withdraw(actor: NonNullable<Actor>, requestId: string, via: Via = 'app') {
+	if (!isUuid(requestId)) throw notFound();
 	await withUser(
 		actor,
 		async (tx) => {

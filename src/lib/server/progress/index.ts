@@ -299,7 +299,8 @@ export async function markComplete(
 			try {
 				await tx`
 					insert into public.completions (activity_id, user_id, course_id, completed_at, source, recorded_by)
-					values (${activityId}, ${actor.id}, ${activity.course_id}, now(), 'self', ${actor.id})`;
+					values (${activityId}, ${actor.id}, ${activity.course_id}, now(), 'self', ${actor.id})
+					on conflict (activity_id, user_id) do nothing`;
 			} catch (error) {
 				if (isPgError(error, PG.insufficientPrivilege)) {
 					throw new DomainError(

@@ -8,12 +8,17 @@ import * as schemas from '$lib/schemas/chat';
 import { onlineIn } from './presence';
 import type { TesseraIo, TesseraSocket } from './server';
 
-/** Any event at all, per socket: enough for a busy client, not for a loop hammering the database. */
+/**
+ * Any event at all, per person (all their sockets share it, so opening more sockets buys no
+ * more): enough for a busy client, not for a loop hammering the database.
+ */
 const eventLimiter = new RateLimiter(
 	Number(process.env.SOCKET_EVENT_BURST ?? 100),
 	Number(process.env.SOCKET_EVENTS_PER_SECOND ?? 50)
 );
 const TYPING_EVERY_MS = 2000;
+/** When each person last announced typing in a channel, from any of their sockets. */
+const lastTyping = new Map<string, number>();
 
 /** A channel never changes group, so the mapping is cached; access is still checked per event. */
 const channelGroups = new Map<string, string>();
@@ -57,7 +62,7 @@ export function registerHandlers(io: TesseraIo, socket: TesseraSocket) {
 	const actor = { id: userId };
 
 	socket.use(([event, ...args], next) => {
-		const wait = eventLimiter.take(socket.id);
+		const wait = eventLimiter.take(userId);
 		if (wait === 0) return next();
 		const ack = args.at(-1);
 		if (typeof ack === 'function') {
@@ -115,13 +120,13 @@ export function registerHandlers(io: TesseraIo, socket: TesseraSocket) {
 		return { online: await onlineIn(io, groupId) };
 	});
 
-	const lastTyping = new Map<string, number>();
 	answer(socket, 'typing', async (input) => {
 		const { channelId } = parse(schemas.channelRef, input);
 		const now = Date.now();
-		if (now - (lastTyping.get(channelId) ?? 0) < TYPING_EVERY_MS) return {};
-		lastTyping.set(channelId, now);
-		if (lastTyping.size > 1000) lastTyping.clear();
+		const key = `${userId}:${channelId}`;
+		if (now - (lastTyping.get(key) ?? 0) < TYPING_EVERY_MS) return {};
+		lastTyping.set(key, now);
+		if (lastTyping.size > 100_000) lastTyping.clear();
 		const groupId = await groupOfReadable(channelId);
 		socket.to(`group:${groupId}`).emit('typing', { channelId, user: { id: userId, displayName } });
 		return {};

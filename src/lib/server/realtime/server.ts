@@ -11,6 +11,7 @@ import {
 } from '$lib/server/auth/session';
 import type { ClientToServerEvents, ServerToClientEvents, SocketData } from '$lib/realtime/events';
 import { registerHandlers } from './handlers';
+import { maxSocketsPerSession, SocketQuota } from './limits';
 import { cancelPresence, schedulePresence } from './presence';
 import { currentIo, registerIo } from './revoke';
 import { NotificationRelay } from './notification-relay';
@@ -142,12 +143,21 @@ export function attachSocketServer(
 		}
 	});
 
+	const quota = new SocketQuota();
 	io.use(async (socket, next) => {
 		const token = parseCookies(socket.request.headers.cookie ?? '')[SESSION_COOKIE];
 		if (!token) return next(new Error('Sign in first.'));
 		try {
 			const { session, user } = await validateSessionToken(token);
 			if (!session) return next(new Error('Your session has ended. Sign in again.'));
+			const limit = maxSocketsPerSession();
+			if (!quota.take(session.id, socket.id, limit)) {
+				const refusal = new Error(
+					`This sign-in already has ${limit} live connections, the most it may have. Close another Tessera tab or window and reload.`
+				) as Error & { data?: unknown };
+				refusal.data = { code: 'too_many_connections', limit };
+				return next(refusal);
+			}
 			socket.data = {
 				userId: user.id,
 				sessionId: session.id,
@@ -171,9 +181,11 @@ export function attachSocketServer(
 		socket.on('whoami', (ack) => {
 			if (typeof ack === 'function') ack({ userId, displayName });
 		});
+		quota.confirm(sessionId, socket.id);
 		registerHandlers(io, socket);
 		const expiry = watchSessionEnd(socket);
 		socket.on('disconnect', () => {
+			quota.release(sessionId, socket.id);
 			expiry.stop();
 			keeper.forget(userId);
 		});

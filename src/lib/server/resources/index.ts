@@ -19,7 +19,7 @@ import {
 } from '$lib/server/db';
 import { defineQueue } from '$lib/server/jobs/boss';
 import { DomainError, notFound } from '$lib/server/errors';
-import { parse } from '$lib/server/validate';
+import { isUuid, parse } from '$lib/server/validate';
 import * as schemas from '$lib/schemas/resources';
 import { BlobNotFoundError, blobStore, readFile } from './blob-store';
 import {
@@ -358,6 +358,10 @@ export async function upload(
 	// Piped, not pipelined: a refusal stops storing but lets the rest of the request arrive, so the
 	// client reads a clear answer instead of a reset connection.
 	const source = new PassThrough();
+	// Until the bytes are consumed below (after some awaits), nobody listens on `source`: a client
+	// gone by then must not be an unhandled 'error' event. The error stays on `source.errored`,
+	// and the consumer's pipeline rejects with it.
+	source.on('error', () => {});
 	input.body.on('error', (error) => source.destroy(error));
 	input.body.on('close', () => {
 		if (!input.body.readableEnded) source.destroy(new Error('The upload was cut off.'));
@@ -518,6 +522,7 @@ export async function open(
 
 /** Removes a resource (the sharer, moderators, admins), then its bytes. */
 export async function remove(actor: Actor, resourceId: string, via: Via = 'app'): Promise<void> {
+	if (!isUuid(resourceId)) throw notFound();
 	const [row] = await withUser(
 		actor,
 		(tx) => tx<{ blobKey: string | null }[]>`

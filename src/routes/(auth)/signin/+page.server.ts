@@ -1,6 +1,6 @@
 import { redirect } from '@sveltejs/kit';
 import * as accounts from '$lib/server/auth/accounts';
-import { setSessionCookie } from '$lib/server/auth/session';
+import { DEVICE_COOKIE, setDeviceCookie, setSessionCookie } from '$lib/server/auth/session';
 import { DomainError } from '$lib/server/errors';
 import { formFailure, formValues } from '$lib/server/forms';
 import { safeRedirectTarget } from '$lib/server/guards';
@@ -18,7 +18,8 @@ export const actions: Actions = {
 		try {
 			signedIn = await accounts.signIn(
 				{ email: values.email, password: String(data.get('password') ?? '') },
-				getClientAddress()
+				getClientAddress(),
+				{ deviceToken: cookies.get(DEVICE_COOKIE) }
 			);
 		} catch (error) {
 			if (error instanceof DomainError && error.retryAfterSeconds) {
@@ -26,12 +27,9 @@ export const actions: Actions = {
 			}
 			return formFailure(error, values);
 		}
-		setSessionCookie(
-			cookies,
-			signedIn.token,
-			signedIn.session.expiresAt,
-			url.protocol === 'https:'
-		);
+		const secure = url.protocol === 'https:';
+		setSessionCookie(cookies, signedIn.token, signedIn.session.expiresAt, secure);
+		setDeviceCookie(cookies, signedIn.deviceToken, secure);
 		redirect(303, safeRedirectTarget(url.searchParams.get('redirectTo')));
 	}
 };

@@ -1,15 +1,18 @@
 import * as accounts from '$lib/server/auth/accounts';
-import { setSessionCookie } from '$lib/server/auth/session';
+import { DEVICE_COOKIE, setDeviceCookie, setSessionCookie } from '$lib/server/auth/session';
 import { methodNotAllowed, publicEndpoint, readJson } from '$lib/server/api/respond';
 
 /** Signs in with email and password (throttled per account and per address) and sets the session cookie. */
 export const POST = publicEndpoint(
 	async (event) => {
-		const { user, token, session } = await accounts.signIn(
+		const { user, token, session, deviceToken } = await accounts.signIn(
 			await readJson(event),
-			event.getClientAddress()
+			event.getClientAddress(),
+			{ deviceToken: event.cookies.get(DEVICE_COOKIE) }
 		);
-		setSessionCookie(event.cookies, token, session.expiresAt, event.url.protocol === 'https:');
+		const secure = event.url.protocol === 'https:';
+		setSessionCookie(event.cookies, token, session.expiresAt, secure);
+		setDeviceCookie(event.cookies, deviceToken, secure);
 		return { user, expiresAt: session.expiresAt };
 	},
 	{ status: 201 }
