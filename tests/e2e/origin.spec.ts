@@ -16,7 +16,12 @@ let evil: Server;
 let evilOrigin: string;
 
 /** The attacker's page: it fires the write as soon as it loads and says when the fetch settled. */
-function attackPage(target: string) {
+function attackPage(target: string, form: boolean) {
+	if (form) {
+		return `<!doctype html><title>Win a prize</title>
+		<form method="post" action="${target}"><input name="name" value="Hijacked"></form>
+		<script>document.forms[0].submit();</script>`;
+	}
 	return `<!doctype html><title>Win a prize</title><script>
 		fetch(${JSON.stringify(target)}, { method: 'POST', credentials: 'include', mode: 'no-cors' })
 			.then(() => { document.title = 'sent'; }, () => { document.title = 'failed'; });
@@ -35,8 +40,9 @@ test.beforeAll(async () => {
 		extraHTTPHeaders: { authorization: `Bearer ${secret}` }
 	});
 	evil = createServer((req, res) => {
-		const target = new URL(req.url ?? '/', 'http://x').searchParams.get('target') ?? '';
-		res.writeHead(200, { 'content-type': 'text/html' }).end(attackPage(target));
+		const query = new URL(req.url ?? '/', 'http://x').searchParams;
+		const page = attackPage(query.get('target') ?? '', query.has('form'));
+		res.writeHead(200, { 'content-type': 'text/html' }).end(page);
 	});
 	await new Promise<void>((resolve) => evil.listen(0, '127.0.0.1', resolve));
 	evilOrigin = `http://127.0.0.1:${(evil.address() as AddressInfo).port}`;
@@ -92,4 +98,29 @@ test('a page on another port cannot make a signed-in learner leave a group; the 
 	);
 	expect(status).toBe(204);
 	expect(await isMember(group.id)).toBe(false);
+});
+
+test("a form on another port cannot post to a form action with the learner's session", async ({
+	page
+}) => {
+	const signedIn = await page.request.post('/api/v1/sessions', { data: MAYA });
+	expect(signedIn.status()).toBe(201);
+	// "Sign out everywhere" would end every session of hers.
+	const target = `${baseURL}/settings?/signOutEverywhere`;
+	const refused = page.waitForResponse((response) => response.url() === target);
+	await page.goto(`${evilOrigin}/?form&target=${encodeURIComponent(target)}`);
+	expect((await refused).status()).toBe(403);
+	expect((await page.request.get('/api/v1/me')).status()).toBe(200);
+});
+
+test("a mail program's one-click unsubscribe (a form POST with no Origin) reaches the link's action", async () => {
+	// RFC 8058: the mail program posts List-Unsubscribe=One-Click to the link, from no page at all.
+	// An unknown token reaches the action and gets its 404; the origin check would have said 403.
+	const mailer = await request.newContext({ baseURL });
+	const response = await mailer.post(`/unsubscribe/${'x'.repeat(43)}`, {
+		form: { 'List-Unsubscribe': 'One-Click' }
+	});
+	expect(response.status()).toBe(404);
+	expect(await response.text()).toContain('This unsubscribe link is not valid');
+	await mailer.dispose();
 });
