@@ -8,7 +8,7 @@ import {
 	validateSessionToken
 } from '$lib/server/auth/session';
 import { attachSocketServer, closeSocketServer } from '$lib/server/realtime/server';
-import { startJobs, stopJobs } from '$lib/server/jobs';
+import { startJobs, stopJobs } from '$lib/server/background';
 import { closePool, DATABASE_DOWN_MESSAGE, isConnectionFailure } from '$lib/server/db';
 import { closeListener } from '$lib/server/db/listen';
 import { maxUploadBytes } from '$lib/server/resources';

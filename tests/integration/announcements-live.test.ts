@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnnouncementPayload } from '$lib/realtime/events';
 import * as announcements from '$lib/server/announcements';
-import { startJobs, stopJobs } from '$lib/server/jobs';
+import { startJobs, stopJobs } from '$lib/server/background';
 import { groupCast, type Cast } from './group-cast';
 import { actor } from './helpers';
 import { collect, connectAs, next, pause, startServer, type Client } from './realtime-helpers';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as announcements from '$lib/server/announcements';
 import { resetTransport } from '$lib/server/email';
-import { startJobs, stopJobs } from '$lib/server/jobs';
+import { startJobs, stopJobs } from '$lib/server/background';
 import { groupCast, type Cast } from './group-cast';
 import { actor, createUser, ownerDb } from './helpers';
 import { startSink, unfold } from './smtp-sink';

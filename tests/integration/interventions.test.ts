@@ -7,7 +7,7 @@ import * as groups from '$lib/server/groups';
 import * as learnerGroups from '$lib/server/learner-groups';
 import * as interventions from '$lib/server/learner-groups/interventions';
 import * as progress from '$lib/server/progress';
-import { setRefreshScheduler } from '$lib/server/progress/changes';
+import { setRefreshScheduler } from '$lib/server/learner-groups/freshness';
 import {
 	actor,
 	addOrganisationMember,

@@ -3,7 +3,7 @@ import * as cohorts from '$lib/server/cohorts';
 import * as groups from '$lib/server/groups';
 import * as learnerGroups from '$lib/server/learner-groups';
 import * as progress from '$lib/server/progress';
-import { listenForFactChanges, setRefreshScheduler } from '$lib/server/progress/changes';
+import { listenForFactChanges, setRefreshScheduler } from '$lib/server/learner-groups/freshness';
 import {
 	actor,
 	addOrganisationMember,

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as cohorts from '$lib/server/cohorts';
 import * as learnerGroups from '$lib/server/learner-groups';
 import * as progress from '$lib/server/progress';
-import { listenForFactChanges, setRefreshScheduler } from '$lib/server/progress/changes';
+import { listenForFactChanges, setRefreshScheduler } from '$lib/server/learner-groups/freshness';
 import {
 	actor,
 	addOrganisationMember,

@@ -8,7 +8,7 @@ import {
 	refreshQueue
 } from '$lib/server/learner-groups/jobs';
 import * as progress from '$lib/server/progress';
-import { listenForFactChanges } from '$lib/server/progress/changes';
+import { listenForFactChanges } from '$lib/server/learner-groups/freshness';
 import {
 	actor,
 	addOrganisationMember,

@@ -4,7 +4,7 @@ import { resetTransport } from '$lib/server/email';
 import * as groups from '$lib/server/groups';
 import * as learnerGroups from '$lib/server/learner-groups';
 import * as progress from '$lib/server/progress';
-import { listenForFactChanges, setRefreshScheduler } from '$lib/server/progress/changes';
+import { listenForFactChanges, setRefreshScheduler } from '$lib/server/learner-groups/freshness';
 import {
 	actor,
 	addOrganisationMember,

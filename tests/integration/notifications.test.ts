@@ -3,13 +3,13 @@ import * as announcements from '$lib/server/announcements';
 import * as chat from '$lib/server/chat';
 import { resetTransport } from '$lib/server/email';
 import * as groups from '$lib/server/groups';
-import { startJobs, stopJobs } from '$lib/server/jobs';
+import { startJobs, stopJobs } from '$lib/server/background';
 import * as learnerGroups from '$lib/server/learner-groups';
 import * as memberships from '$lib/server/memberships';
 import * as requests from '$lib/server/memberships/requests';
 import * as notifications from '$lib/server/notifications';
 import * as progress from '$lib/server/progress';
-import { setRefreshScheduler } from '$lib/server/progress/changes';
+import { setRefreshScheduler } from '$lib/server/learner-groups/freshness';
 import { groupCast, type Cast } from './group-cast';
 import {
 	actor,

@@ -1,62 +1,17 @@
 /** The socket contract, shared by the server and the browser through `import type`. */
+import type {
+	Channel,
+	CatchUp,
+	CourseMessagePayload,
+	Message,
+	NotificationItem,
+	Person,
+	Reaction
+} from './types';
+
+export type * from './types';
+
 export type ReadyPayload = { userId: string; displayName: string };
-
-export type Person = { id: string; displayName: string };
-
-/** One emoji on one message. `userIds` lets every receiver of a broadcast work out `mine`. */
-export type Reaction = { emoji: string; count: number; mine: boolean; userIds: string[] };
-
-export type Attachment = { id: string; filename: string; contentType: string; size: number };
-
-export type Message = {
-	id: string;
-	channelId: string;
-	groupId: string;
-	/** Gap-free per channel; a deleted message keeps its seq (deletedAt set, body empty). */
-	seq: number;
-	author: Person;
-	clientId: string;
-	body: string;
-	attachment: Attachment | null;
-	reactions: Reaction[];
-	editedAt: string | null;
-	deletedAt: string | null;
-	createdAt: string;
-};
-
-/**
- * What a client missed: the messages after its last seq (a page at a time), and, when it sent
- * afterChange, the messages up to that seq changed since (edited, deleted, reactions), with the
- * channel's change number to send next time. `resync`: too many changes, reload the newest page.
- */
-export type CatchUp = {
-	messages: Message[];
-	hasMore: boolean;
-	changed: Message[];
-	lastChange: number;
-	resync: boolean;
-};
-
-export type Channel = {
-	id: string;
-	groupId: string;
-	name: string;
-	kind: 'chat' | 'announcements';
-	archivedAt: string | null;
-	lastSeq: number;
-	/** How many edits, deletions and reaction changes the channel has had (catch-up cursor). */
-	lastChange: number;
-	/** The reader's position; 0 before they read anything. */
-	lastReadSeq: number;
-	/** Messages after lastReadSeq by other people, not deleted. */
-	unread: number;
-	/** Mentions of the reader after lastReadSeq. */
-	mentions: number;
-	/** Whether the reader may post here now (member, messaging on, not archived; announcements: leaders and admins). */
-	canPost: boolean;
-	/** Whether the reader may add, archive and moderate in this group. */
-	canModerate: boolean;
-};
 
 /** A minimal announcement as pushed live; the announcements module owns the full shape. */
 export type AnnouncementPayload = {
@@ -84,38 +39,6 @@ export type SendInput = {
 
 /** Completions or activities changed in these courses: dashboards showing them reload. */
 export type ProgressChangedPayload = { courseIds: string[] };
-
-/**
- * A message from a course team to the learner groups the receiver is in, as it reaches them: the
- * course, the sender and the text, never the (hidden) learner group's id or name.
- */
-export type CourseMessagePayload = {
-	/** The intervention's id (what `/api/v1/me/interventions` lists and marks seen). */
-	id: string;
-	announcementId: string | null;
-	courseId: string;
-	courseCode: string;
-	courseName: string;
-	sentByName: string | null;
-	subject: string;
-	body: string;
-	createdAt: string;
-};
-
-/** One entry of a person's notification inbox (`/api/v1/me/notifications` lists the same). */
-export type NotificationItem = {
-	id: string;
-	kind: string;
-	title: string;
-	summary: string;
-	/** Where it happened, a path in the app. */
-	link: string;
-	actor: Person | null;
-	groupId: string | null;
-	courseId: string | null;
-	createdAt: string;
-	readAt: string | null;
-};
 
 export interface ServerToClientEvents {
 	ready: (payload: ReadyPayload) => void;

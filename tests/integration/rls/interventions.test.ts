@@ -5,7 +5,7 @@ import * as learnerGroups from '$lib/server/learner-groups';
 import * as interventions from '$lib/server/learner-groups/interventions';
 import * as memberships from '$lib/server/memberships';
 import * as progress from '$lib/server/progress';
-import { setRefreshScheduler } from '$lib/server/progress/changes';
+import { setRefreshScheduler } from '$lib/server/learner-groups/freshness';
 import {
 	actor,
 	addOrganisationMember,

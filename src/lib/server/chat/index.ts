@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import type { Attachment, CatchUp, Channel, Message, Person, Reaction } from '$lib/realtime/events';
+import type { Attachment, CatchUp, Channel, Message, Person, Reaction } from '$lib/realtime/types';
 import {
 	asService,
 	isPgError,
@@ -16,7 +16,7 @@ import { isUuid, parse } from '$lib/server/validate';
 import * as schemas from '$lib/schemas/chat';
 import { RateLimiter } from './rate-limit';
 
-export type { Channel, Message, Reaction } from '$lib/realtime/events';
+export type { Channel, Message, Reaction } from '$lib/realtime/types';
 
 /** Sends per person: a burst, then a steady rate (decisions.md, Chat rate limit). */
 export const sendLimiter = new RateLimiter(

@@ -5,7 +5,7 @@ import { send as sendEmail } from '$lib/server/email';
 import { notFound } from '$lib/server/errors';
 import { emitToUsers } from '$lib/server/realtime/notify';
 import { isUuid, parse } from '$lib/server/validate';
-import type { CourseMessagePayload } from '$lib/realtime/events';
+import type { CourseMessagePayload } from '$lib/realtime/types';
 import { uuid } from '$lib/schemas/common';
 import * as schemas from '$lib/schemas/learner-groups';
 

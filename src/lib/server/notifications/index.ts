@@ -1,4 +1,4 @@
-import type { NotificationItem } from '$lib/realtime/events';
+import type { NotificationItem } from '$lib/realtime/types';
 import {
 	choicesFor,
 	DELIVERY_LABELS,

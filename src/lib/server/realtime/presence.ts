@@ -1,4 +1,4 @@
-import type { Person } from '$lib/realtime/events';
+import type { Person } from '$lib/realtime/types';
 import { emitToGroup } from './emit';
 import type { TesseraIo } from './server';
 

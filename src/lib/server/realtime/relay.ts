@@ -1,4 +1,4 @@
-import type { Message } from '$lib/realtime/events';
+import type { Message } from '$lib/realtime/types';
 import * as chat from '$lib/server/chat';
 import { listen } from '$lib/server/db/listen';
 import type { TesseraIo } from './server';

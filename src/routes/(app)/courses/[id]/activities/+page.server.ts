@@ -4,7 +4,7 @@ import * as groups from '$lib/server/groups';
 import * as learnerGroups from '$lib/server/learner-groups';
 import * as interventions from '$lib/server/learner-groups/interventions';
 import * as progress from '$lib/server/progress';
-import { activityInputFrom } from '$lib/components/progress/activity-form';
+import { activityInputFrom } from '$lib/schemas/activity-form';
 import { formFailure, formValues } from '$lib/server/forms';
 import { orErrorPage, requireUser } from '$lib/server/guards';
 import type { Actions, PageServerLoad } from './$types';

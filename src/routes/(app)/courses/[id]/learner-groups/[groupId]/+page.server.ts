@@ -1,6 +1,6 @@
 import { error, redirect } from '@sveltejs/kit';
 import * as learnerGroups from '$lib/server/learner-groups';
-import { learnerGroupInputFrom } from '$lib/components/progress/learner-group-form';
+import { learnerGroupInputFrom } from '$lib/schemas/learner-group-form';
 import { NOT_FOUND_MESSAGE } from '$lib/server/errors';
 import { formFailure, formValues } from '$lib/server/forms';
 import { orErrorPage, requireUser } from '$lib/server/guards';

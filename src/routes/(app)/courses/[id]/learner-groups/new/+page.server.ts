@@ -1,6 +1,6 @@
 import { redirect } from '@sveltejs/kit';
 import * as learnerGroups from '$lib/server/learner-groups';
-import { learnerGroupInputFrom } from '$lib/components/progress/learner-group-form';
+import { learnerGroupInputFrom } from '$lib/schemas/learner-group-form';
 import { DomainError } from '$lib/server/errors';
 import { formFailure } from '$lib/server/forms';
 import { requireUser } from '$lib/server/guards';

@@ -2,7 +2,7 @@ import * as announcements from '$lib/server/announcements';
 import * as learnerGroupJobs from '$lib/server/learner-groups/jobs';
 import * as notifications from '$lib/server/notifications';
 import * as resources from '$lib/server/resources';
-import { schedule, type JobHandler, type QueueDefinition } from './boss';
+import { schedule, type JobHandler, type QueueDefinition } from '$lib/server/jobs';
 
 /**
  * The queues this app works, each with its handler: add one entry per queue. Handlers live in
