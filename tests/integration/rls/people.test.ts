@@ -26,6 +26,9 @@ beforeAll(async () => {
 	const db = ownerDb();
 	await db`insert into public.sessions (id, user_id, expires_at) values (${hex()}, ${cast.learner.id}, now() + interval '1 day')`;
 	await db`insert into public.sign_in_throttle (key, failures) values (${'email:' + cast.learner.email}, 2)`;
+	await db`
+		insert into public.pending_sign_ups (token_hash, email, display_name, password_hash, expires_at)
+		values (${hex()}, ${`pending-${hex().slice(0, 8)}@example.test`}, 'Pending Person', 'x', now() + interval '1 day')`;
 	[{ id: learnerTokenId }] = await db`
 		insert into public.api_tokens (user_id, name, token_hash) values (${cast.learner.id}, 'laptop', ${hex()}) returning id`;
 	[{ id: fellowTokenId }] = await db`
@@ -192,6 +195,13 @@ describe('secrets only the system reads', () => {
 			insert: `insert into public.sign_in_throttle (key) values ('ip:1.2.3.4')`,
 			update: 'update public.sign_in_throttle set locked_until = null, failures = 0',
 			delete: 'delete from public.sign_in_throttle'
+		},
+		// A sign-up waiting for its link: who asked, and the hash of their chosen password.
+		pending_sign_ups: {
+			select: 'select * from public.pending_sign_ups',
+			insert: `insert into public.pending_sign_ups (token_hash, email, display_name, password_hash, expires_at) values (repeat('b', 64), 'forged@example.test', 'Forged', 'x', now() + interval '1 day')`,
+			update: `update public.pending_sign_ups set expires_at = now() + interval '10 years'`,
+			delete: 'delete from public.pending_sign_ups'
 		}
 	} as const;
 	for (const [table, operations] of Object.entries(statements)) {
