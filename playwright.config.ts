@@ -5,6 +5,9 @@ process.env.E2E_PORT ??= String(4100 + Math.floor(Math.random() * 800));
 const PORT = Number(process.env.E2E_PORT);
 const DATA_DIR = `.data/e2e-${PORT}`;
 export const baseURL = `http://127.0.0.1:${PORT}`;
+// The app's mail goes to a real SMTP sink (tests/e2e/mail-sink.js); tests read it over HTTP.
+const SMTP_PORT = PORT + 1000;
+export const mailSinkURL = `http://127.0.0.1:${PORT + 2000}`;
 
 /** End-to-end tests drive the built production server (`node server.js`) in Debian's Chromium. */
 export default defineConfig({
@@ -29,20 +32,31 @@ export default defineConfig({
 		}
 	},
 	projects: [{ name: 'chromium', use: { browserName: 'chromium' } }],
-	webServer: {
-		// A fresh embedded Postgres with the demo seed, every run.
-		command: `rm -rf ${DATA_DIR} && node server.js`,
-		url: `${baseURL}/healthz`,
-		reuseExistingServer: false,
-		// SIGTERM lets server.js stop its embedded Postgres instead of orphaning it.
-		gracefulShutdown: { signal: 'SIGTERM', timeout: 15_000 },
-		timeout: 120_000,
-		stdout: 'pipe',
-		env: {
-			TESSERA_DATA_DIR: DATA_DIR,
-			PORT: String(PORT),
-			HOST: '127.0.0.1',
-			SEED_DEMO: 'true'
+	webServer: [
+		{
+			command: 'node tests/e2e/mail-sink.js',
+			url: `${mailSinkURL}/healthz`,
+			reuseExistingServer: false,
+			gracefulShutdown: { signal: 'SIGTERM', timeout: 5_000 },
+			timeout: 30_000,
+			env: { MAIL_SINK_SMTP_PORT: String(SMTP_PORT), MAIL_SINK_HTTP_PORT: String(PORT + 2000) }
+		},
+		{
+			// A fresh embedded Postgres with the demo seed, every run.
+			command: `rm -rf ${DATA_DIR} && node server.js`,
+			url: `${baseURL}/healthz`,
+			reuseExistingServer: false,
+			// SIGTERM lets server.js stop its embedded Postgres instead of orphaning it.
+			gracefulShutdown: { signal: 'SIGTERM', timeout: 15_000 },
+			timeout: 120_000,
+			stdout: 'pipe',
+			env: {
+				TESSERA_DATA_DIR: DATA_DIR,
+				PORT: String(PORT),
+				HOST: '127.0.0.1',
+				SEED_DEMO: 'true',
+				SMTP_URL: `smtp://127.0.0.1:${SMTP_PORT}`
+			}
 		}
-	}
+	]
 });

@@ -1,7 +1,7 @@
--- People and sessions: accounts, password hashes, sessions, the sign-in throttle, known devices
--- and personal access tokens. Hashes, sessions, the throttle and known devices are service-only
--- (RLS forced, no policies, no grants to anon or authenticated): sign-in and session checks are
--- system work.
+-- People and sessions: accounts, password hashes, sessions, pending sign-ups, the sign-in throttle,
+-- known devices and personal access tokens. Hashes, sessions, pending sign-ups, the throttle and
+-- known devices are service-only (RLS forced, no policies, no grants to anon or authenticated):
+-- sign-in, sign-up and session checks are system work.
 
 -- Triggers, in firing order (before statement, before row, after row, after statement; by name
 -- within each; deferred constraint triggers at commit):
@@ -10,6 +10,7 @@
 --     users_rename_messages: after update, each row
 --   public.user_passwords: none
 --   public.sessions: none
+--   public.pending_sign_ups: none
 --   public.sign_in_throttle: none
 --   public.known_devices: none
 --   public.api_tokens: none
@@ -63,6 +64,22 @@ alter table public.sessions enable row level security;
 alter table public.sessions force row level security;
 revoke all on table public.sessions from anon, authenticated, service_role;
 grant insert, select, update, delete on table public.sessions to service_role;
+
+-- A sign-up waiting for its email link (issue 11: sign-up never tells whether an email has an
+-- account). token_hash is the SHA-256 (hex) of the emailed token; the row is deleted when used.
+create table public.pending_sign_ups (
+  token_hash text primary key check (length(token_hash) = 64),
+  email text not null check (email = lower(email) and length(email) between 3 and 254),
+  display_name text not null check (length(btrim(display_name)) between 1 and 100),
+  password_hash text not null,
+  created_at timestamptz not null default now(),
+  expires_at timestamptz not null
+);
+create index pending_sign_ups_email_idx on public.pending_sign_ups (email);
+alter table public.pending_sign_ups enable row level security;
+alter table public.pending_sign_ups force row level security;
+revoke all on table public.pending_sign_ups from anon, authenticated, service_role;
+grant insert, select, update, delete on table public.pending_sign_ups to service_role;
 
 -- Failed sign-ins per key ('pair:<email>|<ip>', 'email:<email>', 'ip:<ip>'); locked_until is when
 -- the next attempt is allowed, a wait that doubles (src/lib/server/auth/throttle.ts).

@@ -1,4 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
+import { mailSinkURL } from '../../playwright.config';
 
 const ADMIN = { email: 'admin@tessera.test', password: 'demo-admin-2026' };
 const LEARNER = { email: 'maya.zhang36@learners.test', password: 'demo-pass-2026' };
@@ -10,6 +11,30 @@ async function signIn(page: Page, account: { email: string; password: string }) 
 	await page.getByLabel('Password').fill(account.password);
 	await page.getByRole('button', { name: 'Sign in' }).click();
 	await expect(page).toHaveURL('/');
+}
+
+/** What the app's SMTP sink received for an address (raw messages, soft line breaks joined). */
+async function mailTo(page: Page, email: string): Promise<string[]> {
+	const response = await page.request.get(
+		`${mailSinkURL}/messages?to=${encodeURIComponent(email)}`
+	);
+	const messages = (await response.json()) as Array<{ raw: string }>;
+	return messages.map((mail) => mail.raw.replace(/=\r?\n/g, ''));
+}
+
+/** The sign-up link emailed to an address. */
+async function signUpLink(page: Page, email: string): Promise<string> {
+	let link = '';
+	await expect
+		.poll(async () => {
+			const found = (await mailTo(page, email))
+				.map((raw) => raw.match(/https?:\/\/[^\s"<>]+\/signup\/confirm\/[a-z0-9]+/)?.[0])
+				.find(Boolean);
+			link = found ?? '';
+			return link;
+		})
+		.not.toBe('');
+	return link;
 }
 
 async function signOut(page: Page) {
@@ -29,10 +54,37 @@ test('a new user signs up, and an admin sets up a course and enrols people from 
 	await page.getByLabel('Display name').fill('Robin Example');
 	await page.getByLabel('Password').fill('plum lantern orbit meadow');
 	await page.getByRole('button', { name: 'Create account' }).click();
+	// Issue 11: the same answer whether or not the email has an account; the link comes by email.
+	await expect(
+		page.getByText('Check your email: we sent a link to finish signing up.')
+	).toBeVisible();
+	await expect(page.getByRole('button', { name: 'Sign out' })).toHaveCount(0);
+	const link = await signUpLink(page, `robin.${stamp}@example.test`);
+	await page.goto(link);
+	// Opening the link (as a mail scanner would) creates nothing; the button does.
+	await expect(page.getByText(`robin.${stamp}@example.test`)).toBeVisible();
+	await page.getByRole('button', { name: 'Create my account' }).click();
 	await expect(page).toHaveURL('/');
 	await expect(page.getByRole('heading', { name: 'Hello, Robin' })).toBeVisible();
 	await expect(page.getByText('You are not enrolled in any course yet.')).toBeVisible();
 	await signOut(page);
+	// The link worked once.
+	await page.goto(link);
+	await expect(page.getByText(/expired or was already used/)).toBeVisible();
+	await expect(page.getByRole('button', { name: 'Create my account' })).toHaveCount(0);
+
+	// Signing up again with the same email gets the very same answer; the email says why.
+	await page.goto('/signup');
+	await page.getByLabel('Email').fill(`robin.${stamp}@example.test`);
+	await page.getByLabel('Display name').fill('Robin Again');
+	await page.getByLabel('Password').fill('another lantern phrase');
+	await page.getByRole('button', { name: 'Create account' }).click();
+	await expect(
+		page.getByText('Check your email: we sent a link to finish signing up.')
+	).toBeVisible();
+	await expect
+		.poll(async () => (await mailTo(page, `robin.${stamp}@example.test`)).at(-1) ?? '')
+		.toContain('You already have a Tessera account');
 
 	await signIn(page, ADMIN);
 	await page.goto('/organisations');

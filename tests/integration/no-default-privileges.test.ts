@@ -19,7 +19,10 @@ import * as enrolments from '$lib/server/enrolments';
 import * as groups from '$lib/server/groups';
 import * as memberships from '$lib/server/memberships';
 import * as organisations from '$lib/server/organisations';
+import { resetTransport } from '$lib/server/email';
 import { closeAdmin } from './helpers';
+import { signUpThroughLink } from './signup-link';
+import { startSink } from './smtp-sink';
 
 // A Supabase project created without default privileges for new objects (the CLI's default for
 // new projects): nothing the migrations create is granted to anon, authenticated or
@@ -40,7 +43,12 @@ const API_DEFAULTS = `
 	                                 defaclobjtype, defaclacl::text) order by 1), '{}') as defaults
 	from pg_default_acl`;
 
+let sink: Awaited<ReturnType<typeof startSink>>;
+
 beforeAll(async () => {
+	sink = await startSink();
+	process.env.SMTP_URL = `smtp://127.0.0.1:${sink.port}`;
+	resetTransport();
 	const server = postgres(serverUrl, { max: 1, onnotice: () => {} });
 	await server.unsafe(`create database ${database}`);
 	await server.end();
@@ -63,6 +71,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+	delete process.env.SMTP_URL;
+	resetTransport();
+	await sink?.close();
 	await closePool();
 	await closeAdmin();
 	process.env.TESSERA_APP_DATABASE_URL = previousAppUrl;
@@ -83,7 +94,7 @@ describe('a database without default privileges', () => {
 			displayName: 'First Admin',
 			password: PASSWORD
 		});
-		const signedUp = await accounts.signUp({
+		const signedUp = await signUpThroughLink(sink.inbox, {
 			email: `learner-${tag}@example.test`,
 			displayName: 'New Learner',
 			password: PASSWORD

@@ -27,6 +27,9 @@ beforeAll(async () => {
 	await db`insert into public.sessions (id, user_id, expires_at) values (${hex()}, ${cast.learner.id}, now() + interval '1 day')`;
 	await db`insert into public.sign_in_throttle (key, failures) values (${'email:' + cast.learner.email}, 2)`;
 	await db`insert into public.known_devices (token_hash, user_id) values (${'c'.repeat(64)}, ${cast.learner.id})`;
+	await db`
+		insert into public.pending_sign_ups (token_hash, email, display_name, password_hash, expires_at)
+		values (${hex()}, ${`pending-${hex().slice(0, 8)}@example.test`}, 'Pending Person', 'x', now() + interval '1 day')`;
 	[{ id: learnerTokenId }] = await db`
 		insert into public.api_tokens (user_id, name, token_hash) values (${cast.learner.id}, 'laptop', ${hex()}) returning id`;
 	[{ id: fellowTokenId }] = await db`
@@ -199,6 +202,13 @@ describe('secrets only the system reads', () => {
 			insert: `insert into public.known_devices (token_hash, user_id) values (repeat('b', 64), gen_random_uuid())`,
 			update: `update public.known_devices set last_used_at = now()`,
 			delete: 'delete from public.known_devices'
+		},
+		// A sign-up waiting for its link: who asked, and the hash of their chosen password.
+		pending_sign_ups: {
+			select: 'select * from public.pending_sign_ups',
+			insert: `insert into public.pending_sign_ups (token_hash, email, display_name, password_hash, expires_at) values (repeat('b', 64), 'forged@example.test', 'Forged', 'x', now() + interval '1 day')`,
+			update: `update public.pending_sign_ups set expires_at = now() + interval '10 years'`,
+			delete: 'delete from public.pending_sign_ups'
 		}
 	} as const;
 	for (const [table, operations] of Object.entries(statements)) {

@@ -1,4 +1,5 @@
-import { asService, isPgError, PG, withUser, type Actor } from '$lib/server/db';
+import { asService, withUser, type Actor } from '$lib/server/db';
+import { alreadyHaveAccountEmail, send, signUpLinkEmail } from '$lib/server/email';
 import { DomainError, invalid } from '$lib/server/errors';
 import { closeSocketsOfSessions, closeSocketsOfUser } from '$lib/server/realtime/revoke';
 import { parse } from '$lib/server/validate';
@@ -10,6 +11,7 @@ import {
 	invalidateUserSessions,
 	type SessionUser
 } from './session';
+import { countSignUpAttempt } from './signup-throttle';
 import {
 	clearFailures,
 	isKnownDevice,
@@ -17,6 +19,7 @@ import {
 	rememberDevice,
 	secondsUntilAllowed
 } from './throttle';
+import { generateToken, hashToken } from './token';
 
 const WRONG_CREDENTIALS = 'That email and password do not match an account.';
 
@@ -35,31 +38,99 @@ function toSessionUser(row: UserRow): SessionUser {
 	};
 }
 
-export async function signUp(input: unknown) {
+/** The one answer to every sign-up that passes validation, whether or not the email has an account. */
+export const SIGN_UP_SENT = 'Check your email: we sent a link to finish signing up.';
+const LINK_INVALID = 'This link has expired or was already used. Sign up again to get a new one.';
+const PENDING_HOURS = 24;
+
+/**
+ * Starts a sign-up. The answer never says whether the email already has an account (issue 11):
+ * a new email gets a confirmation link (the account is created when the link is followed), a known
+ * one gets "you already have an account". Both paths hash the password and send one email, so
+ * they take about as long; attempts are throttled per email and per address.
+ */
+export async function signUp(
+	input: unknown,
+	{ ip, origin }: { ip: string; origin: string }
+): Promise<{ message: string }> {
 	const { email, displayName, password } = parse(schemas.signUp, input);
 	const weakness = passwordWeakness(password, email);
 	if (weakness) throw invalid(weakness, [{ path: 'password', message: weakness }]);
-	const passwordHash = await hashPassword(password);
-	try {
-		return await asService(async (tx) => {
-			const [user] = await tx<UserRow[]>`
-				insert into public.users (email, display_name) values (${email}, ${displayName})
-				returning id, email, display_name, platform_role`;
-			await tx`insert into public.user_passwords (user_id, hash) values (${user.id}, ${passwordHash})`;
-			const { token, session } = await createSession(tx, user.id);
-			return { user: toSessionUser(user), token, session };
-		});
-	} catch (error) {
-		if (isPgError(error, PG.uniqueViolation)) {
-			throw new DomainError(
-				409,
-				'email_taken',
-				'An account with this email already exists. Sign in instead.',
-				[{ path: 'email', message: 'An account with this email already exists.' }]
-			);
-		}
-		throw error;
+	const wait = await asService((tx) => countSignUpAttempt(tx, { email, ip }));
+	if (wait > 0) {
+		const minutes = Math.ceil(wait / 60);
+		throw new DomainError(
+			429,
+			'too_many_attempts',
+			`Too many sign-up attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
+			[],
+			wait
+		);
 	}
+	const passwordHash = await hashPassword(password);
+	const token = generateToken();
+	const mail = await asService(async (tx) => {
+		const [existing] = await tx<
+			{ id: string }[]
+		>`select id from public.users where email = ${email}`;
+		if (existing) return alreadyHaveAccountEmail({ to: email, origin });
+		await tx`delete from public.pending_sign_ups where email = ${email} and expires_at <= now()`;
+		const [row] = await tx<{ expires_at: Date }[]>`
+			insert into public.pending_sign_ups (token_hash, email, display_name, password_hash, expires_at)
+			values (${hashToken(token)}, ${email}, ${displayName}, ${passwordHash},
+			        now() + make_interval(hours => ${PENDING_HOURS}))
+			returning expires_at`;
+		return signUpLinkEmail({
+			to: email,
+			link: `${origin}/signup/confirm/${token}`,
+			expiresAt: row.expires_at
+		});
+	});
+	// Sent after the commit. A failure is logged, not shown: showing it on one path only would
+	// tell which path was taken, and the person can simply try again.
+	try {
+		await send(mail);
+	} catch (error) {
+		console.error('The sign-up email could not be sent', error);
+	}
+	return { message: SIGN_UP_SENT };
+}
+
+/** The email a still-valid sign-up link was sent to (the confirm page shows it), or null. */
+export async function pendingSignUp(token: string): Promise<{ email: string } | null> {
+	const [row] = await asService(
+		(tx) => tx<{ email: string }[]>`
+			select email from public.pending_sign_ups
+			where token_hash = ${hashToken(token)} and expires_at > now()`
+	);
+	return row ?? null;
+}
+
+/**
+ * Follows a sign-up link: creates the account and signs the person in. The link works once; an
+ * expired or used link, or one for an email that meanwhile got an account, creates nothing.
+ */
+export async function confirmSignUp(token: string) {
+	const created = await asService(async (tx) => {
+		const [pending] = await tx<
+			{ email: string; display_name: string; password_hash: string; live: boolean }[]
+		>`
+			delete from public.pending_sign_ups where token_hash = ${hashToken(token)}
+			returning email, display_name, password_hash, expires_at > now() as live`;
+		if (!pending?.live) return null;
+		// Any other link for this email is void once the account exists.
+		await tx`delete from public.pending_sign_ups where email = ${pending.email}`;
+		const [user] = await tx<UserRow[]>`
+			insert into public.users (email, display_name) values (${pending.email}, ${pending.display_name})
+			on conflict (email) do nothing
+			returning id, email, display_name, platform_role`;
+		if (!user) return null;
+		await tx`insert into public.user_passwords (user_id, hash) values (${user.id}, ${pending.password_hash})`;
+		const { token: sessionToken, session } = await createSession(tx, user.id);
+		return { user: toSessionUser(user), token: sessionToken, session };
+	});
+	if (!created) throw new DomainError(400, 'link_invalid', LINK_INVALID);
+	return created;
 }
 
 /**

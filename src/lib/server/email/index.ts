@@ -101,3 +101,39 @@ export function enrolmentInvitationEmail({
 			`The link works until ${escapeHtml(until)}, once.</p>`
 	};
 }
+
+/** The link that finishes a sign-up (the account is created when it is followed). */
+export function signUpLinkEmail({
+	to,
+	link,
+	expiresAt
+}: {
+	to: string;
+	link: string;
+	expiresAt: Date;
+}): Email {
+	const until = expiresAt.toUTCString();
+	return {
+		to,
+		subject: 'Finish signing up to Tessera',
+		text: `Someone (we hope you) asked to create a Tessera account for this email address.\n\nFinish signing up here: ${link}\n\nThe link works once, until ${until}. If it was not you, ignore this email: no account is created.`,
+		html:
+			`<p>Someone (we hope you) asked to create a Tessera account for this email address.</p>` +
+			`<p><a href="${escapeHtml(link)}">Finish signing up</a></p>` +
+			`<p>The link works once, until ${escapeHtml(until)}. If it was not you, ignore this email: no account is created.</p>`
+	};
+}
+
+/** Sent instead of a sign-up link when the email already has an account; nothing changes. */
+export function alreadyHaveAccountEmail({ to, origin }: { to: string; origin: string }): Email {
+	const signIn = `${origin}/signin`;
+	return {
+		to,
+		subject: 'You already have a Tessera account',
+		text: `Someone (we hope you) tried to sign up to Tessera with this email address, but you already have an account.\n\nSign in here: ${signIn}\n\nForgot your password? Ask your organisation's admin for help. If it was not you, ignore this email: nothing changed.`,
+		html:
+			`<p>Someone (we hope you) tried to sign up to Tessera with this email address, but you already have an account.</p>` +
+			`<p><a href="${escapeHtml(signIn)}">Sign in</a></p>` +
+			`<p>Forgot your password? Ask your organisation's admin for help. If it was not you, ignore this email: nothing changed.</p>`
+	};
+}

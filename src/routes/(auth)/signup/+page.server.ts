@@ -1,6 +1,5 @@
 import { redirect } from '@sveltejs/kit';
 import * as accounts from '$lib/server/auth/accounts';
-import { setSessionCookie } from '$lib/server/auth/session';
 import { formFailure, formValues } from '$lib/server/forms';
 import { safeRedirectTarget } from '$lib/server/guards';
 import type { Actions, PageServerLoad } from './$types';
@@ -10,21 +9,18 @@ export const load: PageServerLoad = ({ locals, url }) => {
 };
 
 export const actions: Actions = {
-	default: async ({ request, cookies, url }) => {
+	// The same answer whether or not the email has an account (issue 11); the email says which.
+	default: async ({ request, url, getClientAddress }) => {
 		const data = await request.formData();
 		const values = formValues(data, ['email', 'displayName']);
-		let signedUp;
 		try {
-			signedUp = await accounts.signUp({ ...values, password: String(data.get('password') ?? '') });
+			const { message } = await accounts.signUp(
+				{ ...values, password: String(data.get('password') ?? '') },
+				{ ip: getClientAddress(), origin: url.origin }
+			);
+			return { sent: true, message, values: { email: values.email } };
 		} catch (error) {
 			return formFailure(error, values);
 		}
-		setSessionCookie(
-			cookies,
-			signedUp.token,
-			signedUp.session.expiresAt,
-			url.protocol === 'https:'
-		);
-		redirect(303, safeRedirectTarget(url.searchParams.get('redirectTo')));
 	}
 };
