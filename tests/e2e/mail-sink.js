@@ -6,6 +6,7 @@ import { SMTPServer } from 'smtp-server';
 
 const smtpPort = Number(process.env.MAIL_SINK_SMTP_PORT);
 const httpPort = Number(process.env.MAIL_SINK_HTTP_PORT);
+/** @type {{ to: string[], raw: string }[]} */
 const inbox = [];
 
 const smtp = new SMTPServer({

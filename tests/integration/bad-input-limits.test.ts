@@ -155,7 +155,10 @@ describe('names nobody can read', () => {
 			);
 			const before = await counts();
 			const error = await accounts
-				.signUp({ email: 'zw@example.test', displayName: name, password: 'plum orbit canvas' })
+				.signUp(
+					{ email: 'zw@example.test', displayName: name, password: 'plum orbit canvas' },
+					{ ip: '203.0.113.9', origin: 'https://tessera.example' }
+				)
 				.catch((caught: unknown) => caught);
 			expect(error).toBeInstanceOf(DomainError);
 			expect((error as DomainError).message).toMatch(message);
