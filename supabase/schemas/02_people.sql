@@ -107,7 +107,7 @@ create index known_devices_user_id_idx on public.known_devices (user_id);
 alter table public.known_devices enable row level security;
 alter table public.known_devices force row level security;
 revoke all on table public.known_devices from anon, authenticated, service_role;
-grant all on table public.known_devices to service_role;
+grant select, insert, update, delete on table public.known_devices to service_role;
 
 -- Personal access tokens for the JSON API; token_hash is the SHA-256 (hex) of the token.
 create table public.api_tokens (
