@@ -38,7 +38,7 @@ function translate(error: unknown): never {
 	if (isPgError(error, PG.checkViolation) && error.hint === 'exclusive_grouping') {
 		throw new DomainError(409, 'exclusive_grouping', error.message);
 	}
-	// The scope trigger (migration 20261122009650): someone outside the organisation or course.
+	// The scope trigger (supabase/schemas/05_memberships.sql): someone outside the organisation or course.
 	if (isPgError(error, PG.checkViolation) && error.hint === 'outside_scope') {
 		throw new DomainError(409, 'outside_scope', error.message);
 	}

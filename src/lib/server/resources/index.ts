@@ -414,8 +414,9 @@ export async function upload(
 	const spooled = path.join(spoolDir(), `${id}.upload`);
 	const inspector = new Inspector(limit, () => (limit < maxBytes ? quotaFull() : tooLarge()));
 	let stored = false;
+	const spool = createWriteStream(spooled, { flags: 'wx' });
 	try {
-		await pipeline(source, inspector, createWriteStream(spooled, { flags: 'wx' }));
+		await pipeline(source, inspector, spool);
 		if (inspector.size === 0) throw new DomainError(400, 'empty_file', 'The file is empty.');
 		let sniffed: Sniffed;
 		try {
@@ -463,6 +464,9 @@ export async function upload(
 		if (error instanceof DomainError) throw error;
 		translateWriteError(error);
 	} finally {
+		// A source that failed at once fails the pipeline before the file is even opened: wait for
+		// the spool to close, or the removal runs first and the open creates the file afterwards.
+		if (!spool.closed) await new Promise((resolve) => spool.once('close', resolve));
 		await rm(spooled, { force: true });
 	}
 }
