@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { mailSinkURL } from '../../playwright.config';
+import { mailTo, signUpLink } from './mail';
 
 const ADMIN = { email: 'admin@tessera.test', password: 'demo-admin-2026' };
 const LEARNER = { email: 'maya.zhang36@learners.test', password: 'demo-pass-2026' };
@@ -11,30 +11,6 @@ async function signIn(page: Page, account: { email: string; password: string }) 
 	await page.getByLabel('Password').fill(account.password);
 	await page.getByRole('button', { name: 'Sign in' }).click();
 	await expect(page).toHaveURL('/');
-}
-
-/** What the app's SMTP sink received for an address (raw messages, soft line breaks joined). */
-async function mailTo(page: Page, email: string): Promise<string[]> {
-	const response = await page.request.get(
-		`${mailSinkURL}/messages?to=${encodeURIComponent(email)}`
-	);
-	const messages = (await response.json()) as Array<{ raw: string }>;
-	return messages.map((mail) => mail.raw.replace(/=\r?\n/g, ''));
-}
-
-/** The sign-up link emailed to an address. */
-async function signUpLink(page: Page, email: string): Promise<string> {
-	let link = '';
-	await expect
-		.poll(async () => {
-			const found = (await mailTo(page, email))
-				.map((raw) => raw.match(/https?:\/\/[^\s"<>]+\/signup\/confirm\/[a-z0-9]+/)?.[0])
-				.find(Boolean);
-			link = found ?? '';
-			return link;
-		})
-		.not.toBe('');
-	return link;
 }
 
 async function signOut(page: Page) {

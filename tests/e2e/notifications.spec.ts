@@ -1,4 +1,5 @@
 import { expect, test, type Browser, type Page } from '@playwright/test';
+import { signUpLink } from './mail';
 
 const PASSWORD = 'demo-pass-2026';
 const ADMIN = { email: 'olivia.grant@northfield.test', password: PASSWORD };
@@ -109,6 +110,8 @@ test('a new person sees a clear empty state and an empty bell', async ({ page })
 	await page.getByLabel('Display name').fill('Quinn Example');
 	await page.getByLabel('Password').fill('plum lantern orbit meadow');
 	await page.getByRole('button', { name: 'Create account' }).click();
+	await page.goto(await signUpLink(page, `quinn.${stamp}@example.test`));
+	await page.getByRole('button', { name: 'Create my account' }).click();
 	await expect(page).toHaveURL('/');
 	await expect(page.getByTestId('notification-bell')).toHaveAttribute(
 		'aria-label',

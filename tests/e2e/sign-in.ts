@@ -7,7 +7,9 @@ import { expect, type Page } from '@playwright/test';
  * did not always finish.
  */
 export async function signIn(page: Page, account: { email: string; password: string }) {
-	const response = await page.request.post('/api/v1/sessions', { data: account });
+	const response = await page.request.post('/api/v1/sessions', {
+		data: { email: account.email, password: account.password }
+	});
 	expect(response.status(), await response.text()).toBe(201);
 	await page.goto('/');
 }
