@@ -3909,10 +3909,10 @@ revoke all on function private.message_reactions_changed() from public, anon, au
 
 -- Why the current user may not post in a channel, or null if they may. The system (no auth.uid())
 -- is held only to the channel's own state. The send trigger turns the reason into its error, the
--- insert policy and the app's "can post" flag ask can_post_in. Takes the channel's row, so a
+-- insert policy and the app's "can post" flag ask can_post_in (or, with the row, can_post_in_row), so a
 -- statement that has just created the channel can ask too. Granted to no one: the send trigger
 -- and can_post_in (both definer) call it; callers get only can_post_in's yes or no.
-create or replace function private.post_refusal(channel public.channels) returns text
+create or replace function private.post_refusal_for_row(channel public.channels) returns text
 language plpgsql stable security definer set search_path = ''
 as $$
 declare
@@ -3940,20 +3940,20 @@ begin
   return null;
 end
 $$;
-revoke all on function private.post_refusal(channel public.channels) from public, anon, authenticated, service_role;
+revoke all on function private.post_refusal_for_row(channel public.channels) from public, anon, authenticated, service_role;
 
 create or replace function private.post_refusal(target uuid) returns text
 language sql stable security definer set search_path = ''
 as $$
-  select private.post_refusal((select c from public.channels c where c.id = target))
+  select private.post_refusal_for_row((select c from public.channels c where c.id = target))
 $$;
 revoke all on function private.post_refusal(target uuid) from public, anon, authenticated, service_role;
 
-create or replace function private.can_post_in(channel public.channels) returns boolean
+create or replace function private.can_post_in_row(channel public.channels) returns boolean
 language sql stable security definer set search_path = ''
-as $$ select private.post_refusal(channel) is null $$;
-revoke all on function private.can_post_in(channel public.channels) from public, anon, authenticated, service_role;
-grant execute on function private.can_post_in(channel public.channels) to authenticated, service_role;
+as $$ select private.post_refusal_for_row(channel) is null $$;
+revoke all on function private.can_post_in_row(channel public.channels) from public, anon, authenticated, service_role;
+grant execute on function private.can_post_in_row(channel public.channels) to authenticated, service_role;
 
 create or replace function private.can_post_in(target uuid) returns boolean
 language sql stable security definer set search_path = ''

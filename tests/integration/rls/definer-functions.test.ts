@@ -129,7 +129,7 @@ function pgArray(values: string[]): string {
 
 /** The arguments each function is called with: the course, group, link and people of others. */
 const ARGUMENTS: Record<string, (c: Cast) => (string | null)[]> = {
-	'private.can_post_in(channels)': (c) => [c.channelRow],
+	'private.can_post_in_row(channels)': (c) => [c.channelRow],
 	'private.can_post_in(uuid)': (c) => [c.channelId],
 	'private.can_chat_in(uuid)': (c) => [c.groupId],
 	'private.course_median_progress(uuid[])': (c) => [pgArray([c.course.id])],
@@ -238,7 +238,7 @@ describe('every reviewed security definer function, called by outsiders', () => 
 describe('the same functions answer insiders, so the outsider checks can see a leak', () => {
 	const insiderCalls: [string, () => Actor, (answer: string, locks: number) => void][] = [
 		[
-			'private.can_post_in(channels)',
+			'private.can_post_in_row(channels)',
 			() => actor(cast.learner),
 			(answer) => expect(answer).toContain('true')
 		],
@@ -330,7 +330,7 @@ describe('the side doors that were open', () => {
 		['private.reads_chat_only_in(uuid)', (c) => [c.groupId]],
 		// Who may post, with its reason: only a yes or no (can_post_in) is anyone's to ask.
 		['private.post_refusal(uuid)', (c) => [c.channelId]],
-		['private.post_refusal(channels)', (c) => [c.channelRow]]
+		['private.post_refusal_for_row(channels)', (c) => [c.channelRow]]
 	];
 	for (const [signature, args] of doors) {
 		for (const [label, who] of [

@@ -88,7 +88,7 @@ export const DEFINER_REVIEW: readonly DefinerReview[] = [
 		reason: 'answers only whether the caller may chat in the group'
 	},
 	{
-		signature: 'private.can_post_in(channels)',
+		signature: 'private.can_post_in_row(channels)',
 		roles: USER,
 		kind: 'checks',
 		reason:

@@ -140,7 +140,7 @@ const channelColumns = (tx: Tx, userId: string) => tx`
 	 where mm.user_id = ${userId}::uuid and mm.channel_id = c.id and mm.seq > coalesce(r.last_read_seq, 0)) as mentions,
 	-- The send trigger's and the insert policy's own rule (a visible-mode reader sees other course
 	-- groups' channels but posts only in their own).
-	private.can_post_in(c::public.channels) as "canPost",
+	private.can_post_in_row(c::public.channels) as "canPost",
 	c.group_id = any((select public.may_moderate_groups(array[c.group_id]))::uuid[]) as "canModerate"`;
 
 function toChannel(row: ChannelRow): Channel {
