@@ -23,6 +23,11 @@ export class TimeoutError extends Error {
 	}
 }
 
+/** A failed request (timeout, offline) in words for people. */
+export function errorText(error: unknown): string {
+	return error instanceof Error ? error.message : 'Something went wrong.';
+}
+
 /**
  * One Socket.IO connection for the page, authenticated by the session cookie. Socket.IO
  * reconnects by itself after a network drop or a server restart; `onConnect` listeners run on the

@@ -462,11 +462,11 @@ export async function upload(
 				.catch((cleanup) => console.error(`Could not remove blob ${key}`, cleanup));
 		}
 		if (error instanceof DomainError) throw error;
-		translateWriteError(error);
+		return translateWriteError(error);
 	} finally {
 		// A source that failed at once fails the pipeline before the file is even opened: wait for
 		// the spool to close, or the removal runs first and the open creates the file afterwards.
-		if (!spool.closed) await new Promise((resolve) => spool.once('close', resolve));
+		if (!spool.closed) await new Promise<void>((resolve) => spool.once('close', () => resolve()));
 		await rm(spooled, { force: true });
 	}
 }
