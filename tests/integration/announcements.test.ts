@@ -247,6 +247,128 @@ describe('scheduling and pinning', () => {
 		});
 	});
 
+	it('lets permitted people edit one that has gone out, which members then see marked edited', async () => {
+		const posted = await announcements.create(actor(cast.leaderH), cast.H.id, {
+			title: 'Trip on Friday',
+			body: 'Meet at **9:00** by the gate.'
+		});
+		expect(posted.editedAt).toBeNull();
+		for (const outsider of [cast.learnerH, cast.leaderG, cast.learnerG]) {
+			await expect(
+				announcements.edit(actor(outsider), posted.id, { body: 'Cancelled.' })
+			).rejects.toMatchObject({ status: 404 });
+		}
+		const edited = await announcements.edit(actor(cast.leaderH), posted.id, {
+			body: 'Meet at **8:30** by the gate.'
+		});
+		expect(edited).toMatchObject({
+			title: 'Trip on Friday',
+			body: 'Meet at **8:30** by the gate.'
+		});
+		expect(edited.editedAt).toBeInstanceOf(Date);
+		const seen = await announcements.get(actor(cast.learnerH), posted.id);
+		expect(seen).toMatchObject({ body: 'Meet at **8:30** by the gate.' });
+		expect(seen.editedAt?.toISOString()).toBe(edited.editedAt?.toISOString());
+		// Pinning is not an edit of what it says.
+		const [row] =
+			await ownerDb()`select edited_at from public.announcements where id = ${posted.id}`;
+		await announcements.edit(actor(cast.leaderH), posted.id, { pinned: true });
+		const [after] =
+			await ownerDb()`select edited_at, pinned from public.announcements where id = ${posted.id}`;
+		expect(after).toEqual({ edited_at: row.edited_at, pinned: true });
+		// It has gone out: no new time, and nothing else in the refused edit is stored.
+		await expect(
+			announcements.edit(actor(cast.leaderH), posted.id, {
+				title: 'Moved',
+				publishAt: new Date(Date.now() + 3_600_000).toISOString()
+			})
+		).rejects.toMatchObject({ status: 409, code: 'published' });
+		expect((await announcements.get(actor(cast.leaderH), posted.id)).title).toBe('Trip on Friday');
+	});
+
+	it('refuses an empty edit, unknown fields and unreadable titles, changing nothing', async () => {
+		const posted = await announcements.create(actor(cast.leaderH), cast.H.id, {
+			title: 'Stays as it is',
+			body: 'Unchanged.'
+		});
+		for (const input of [
+			{},
+			{ title: '' },
+			{ title: '\u200b\u200b' },
+			{ body: ' ' },
+			{ title: 'x', author_id: cast.leaderG.id },
+			{ pinned: 'yes' },
+			{ publishAt: 'tomorrow' },
+			{ body: 'x'.repeat(10_001) }
+		]) {
+			await expect(announcements.edit(actor(cast.leaderH), posted.id, input)).rejects.toMatchObject(
+				{ status: 400 }
+			);
+		}
+		const [row] = await ownerDb()`
+			select title, body, edited_at, author_id from public.announcements where id = ${posted.id}`;
+		expect(row).toEqual({
+			title: 'Stays as it is',
+			body: 'Unchanged.',
+			edited_at: null,
+			author_id: cast.leaderH.id
+		});
+	});
+
+	it('reschedules a scheduled announcement, earlier or later, and publishes it at the new time', async () => {
+		const posted = await announcements.create(actor(cast.leaderH), cast.H.id, {
+			title: 'Rescheduled news',
+			body: 'Not yet.',
+			publishAt: new Date(Date.now() + 3_600_000).toISOString()
+		});
+		await expect(
+			announcements.edit(actor(cast.leaderH), posted.id, {
+				publishAt: new Date(Date.now() - 3_600_000).toISOString()
+			})
+		).rejects.toMatchObject({ status: 400 });
+		await expect(
+			announcements.edit(actor(cast.leaderH), posted.id, {
+				publishAt: new Date(Date.now() + 400 * 86_400_000).toISOString()
+			})
+		).rejects.toMatchObject({ status: 400 });
+		// Edited before it goes out: not marked edited.
+		const earlier = await announcements.edit(actor(cast.leaderH), posted.id, {
+			title: 'Rescheduled news, sooner',
+			publishAt: new Date(Date.now() + 1500).toISOString()
+		});
+		expect(earlier).toMatchObject({ scheduled: true, editedAt: null });
+		expect(
+			(await announcements.list(actor(cast.learnerH), cast.H.id)).items.map((i) => i.id)
+		).not.toContain(posted.id);
+		// The job for the new, earlier time publishes it (the one for the old time would wait an hour).
+		const published = await waitFor(async () => {
+			const [row] =
+				await ownerDb()`select published_at from public.announcements where id = ${posted.id}`;
+			return row.published_at ?? undefined;
+		});
+		expect(published).toBeInstanceOf(Date);
+		await waitFor(() =>
+			inboxFor(cast.learnerH.email, 'Rescheduled news, sooner').length ? true : undefined
+		);
+	});
+
+	it('emails an announcement as formatted text, with the markdown kept in the plain part', async () => {
+		await announcements.create(
+			actor(cast.leaderH),
+			cast.H.id,
+			{ title: 'Formatted', body: 'Bring **boots** and read [the map](https://maps.example/x).' },
+			'app',
+			{ origin: 'https://tessera.example' }
+		);
+		await waitFor(() => (inboxFor(cast.learnerH.email, 'Formatted').length ? true : undefined));
+		const [mail] = inboxFor(cast.learnerH.email, 'Formatted');
+		const raw = unfold(mail.raw);
+		expect(raw).toContain('<strong>boots</strong>');
+		// Quoted-printable writes = as =3D.
+		expect(raw.replace(/=3D/g, '=')).toContain('<a href="https://maps.example/x">the map</a>');
+		expect(raw).toContain('Bring **boots** and read [the map](https://maps.example/x).');
+	});
+
 	it('pages back through the feed', async () => {
 		const [{ id: group }] = await ownerDb()<{ id: string }[]>`
 			insert into public.groups (scope, organisation_id, name) values ('organisation', ${cast.org.id}, 'Paging')

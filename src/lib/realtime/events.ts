@@ -25,6 +25,14 @@ export type AnnouncementPayload = {
 	[key: string]: unknown;
 };
 
+export type AnnouncementEdited = {
+	id: string;
+	groupId: string;
+	title: string;
+	body: string;
+	editedAt: string | null;
+};
+
 export type ErrorBody = { code: string; message: string; retryAfterMs?: number };
 export type Failure = { ok: false; error: ErrorBody };
 export type Result<T extends object = object> = ({ ok: true } & T) | Failure;
@@ -57,6 +65,8 @@ export interface ServerToClientEvents {
 	'channel:updated': (channel: Channel) => void;
 	mention: (payload: { channelId: string; messageId: string; from: Person }) => void;
 	'announcement:new': (announcement: AnnouncementPayload) => void;
+	/** An announcement that has gone out was edited: its new title and text. */
+	'announcement:updated': (payload: AnnouncementEdited) => void;
 	'course-message:new': (message: CourseMessagePayload) => void;
 	'group:revoked': (payload: { groupId: string }) => void;
 	/** A new notification for this person, with their unread count after it. */

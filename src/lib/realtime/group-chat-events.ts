@@ -75,6 +75,12 @@ export function listenToGroup(chat: GroupChat): (() => void)[] {
 		if (!chat.feedOpen) chat.unseenAnnouncements += 1;
 		chat.announcement = `New announcement: ${announcement.title}`;
 	});
+	on('announcement:updated', (edited) => {
+		chat.announcementEdits = { ...chat.announcementEdits, [edited.id]: edited };
+		chat.announcements = chat.announcements.map((a) =>
+			a.id === edited.id ? { ...a, title: edited.title, body: edited.body } : a
+		);
+	});
 	on('group:revoked', ({ groupId }) => {
 		if (groupId === chat.groupId) chat.revoked = true;
 	});

@@ -2,7 +2,14 @@ import { plainText } from '$lib/chat-format';
 import { errorText, type Connection } from './connection.svelte';
 import { ChannelView, pageVisible } from './channel-view.svelte';
 import { catchUp, loadNewest, loadOlder } from './catch-up';
-import type { AnnouncementPayload, Attachment, Channel, Message, Person } from './events';
+import type {
+	AnnouncementEdited,
+	AnnouncementPayload,
+	Attachment,
+	Channel,
+	Message,
+	Person
+} from './events';
 import { listenToGroup } from './group-chat-events';
 import { Outbox } from './outbox';
 
@@ -34,6 +41,8 @@ export class GroupChat {
 	names = $state.raw<string[]>([]);
 	/** Announcements that arrived live while this page was open, newest first. */
 	announcements = $state.raw<AnnouncementPayload[]>([]);
+	/** Announcements edited while this page was open, by id: the feed shows the new version. */
+	announcementEdits = $state.raw<Record<string, AnnouncementEdited>>({});
 	/** Announcements by others since the feed was last open (the sidebar's badge). */
 	unseenAnnouncements = $state(0);
 	/** Whether the announcements feed is on screen now. */

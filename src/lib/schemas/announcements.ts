@@ -31,20 +31,24 @@ const publishAt = v.optional(
 	null
 );
 
+const title = v.pipe(
+	v.string('Give the announcement a title.'),
+	v.trim(),
+	v.nonEmpty('Give the announcement a title.'),
+	v.maxLength(200, 'Use at most 200 characters for the title.'),
+	readableName
+);
+
+const body = v.pipe(
+	v.string('Write the announcement.'),
+	v.trim(),
+	v.nonEmpty('Write the announcement.'),
+	v.maxLength(10000, 'Use at most 10,000 characters for an announcement.')
+);
+
 export const announcementCreate = v.strictObject({
-	title: v.pipe(
-		v.string('Give the announcement a title.'),
-		v.trim(),
-		v.nonEmpty('Give the announcement a title.'),
-		v.maxLength(200, 'Use at most 200 characters for the title.'),
-		readableName
-	),
-	body: v.pipe(
-		v.string('Write the announcement.'),
-		v.trim(),
-		v.nonEmpty('Write the announcement.'),
-		v.maxLength(10000, 'Use at most 10,000 characters for an announcement.')
-	),
+	title,
+	body,
 	includeSubgroups: flag,
 	pinned: flag,
 	publishAt
@@ -52,3 +56,26 @@ export const announcementCreate = v.strictObject({
 export type AnnouncementCreate = v.InferOutput<typeof announcementCreate>;
 
 export const announcementPin = v.strictObject({ pinned: flag });
+
+/**
+ * An edit: a new title or text (an announcement that has gone out shows "edited"), for one still
+ * scheduled a new time, and pinned or not. At least one of them.
+ */
+export const announcementEdit = v.pipe(
+	v.strictObject({
+		title: v.optional(title),
+		body: v.optional(body),
+		publishAt: v.optional(
+			v.pipe(
+				publishAt,
+				v.check((date) => date !== null, 'Choose the new publishing time.')
+			)
+		),
+		pinned: v.optional(v.boolean('Send pinned as true or false.'))
+	}),
+	v.check(
+		(edit) => Object.values(edit).some((value) => value !== undefined),
+		'Send a new title, body, publishAt or pinned.'
+	)
+);
+export type AnnouncementEdit = v.InferOutput<typeof announcementEdit>;

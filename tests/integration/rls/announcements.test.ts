@@ -143,6 +143,67 @@ describe('announcements', () => {
 		cast: getCast,
 		table: 'announcements',
 		kind: 'update',
+		action: 'edit the title and text of G’s announcement',
+		allowed: ANNOUNCERS_OF_G,
+		denied: { anon: { code: '42501' } },
+		statement: () => (tx) =>
+			tx`update public.announcements set title = 'Changed', body = 'Changed.' where id = ${ids.G}`
+	});
+	changeMatrix({
+		cast: getCast,
+		table: 'announcements',
+		kind: 'update',
+		action: 'reschedule G’s scheduled announcement',
+		allowed: ANNOUNCERS_OF_G,
+		denied: { anon: { code: '42501' } },
+		statement: () => (tx) =>
+			tx`update public.announcements set publish_at = now() + interval '2 days' where id = ${ids['G-later']}`
+	});
+	changeMatrix({
+		cast: getCast,
+		table: 'announcements',
+		kind: 'update',
+		action: 'stamp G’s announcement edited (only the edit check does)',
+		allowed: [],
+		denied: Object.fromEntries(EVERYONE.map((who) => [who, { code: '42501' }])),
+		statement: () => (tx) =>
+			tx`update public.announcements set edited_at = now() - interval '1 year' where id = ${ids.G}`
+	});
+
+	it('stamps an edit of a published announcement, and refuses to reschedule it or to go back in time', async () => {
+		const [published] = await ownerDb()<{ id: string }[]>`
+			insert into public.announcements (group_id, author_id, title, body, published_at)
+			values (${cast.groups.G}, ${cast.people.orgAdmin.id}, 'Out already', 'body', now())
+			returning id`;
+		try {
+			for (const [id, at, hint] of [
+				[published.id, "now() + interval '1 day'", 'published'],
+				[ids['G-later'], "now() - interval '1 minute'", 'past']
+			] as const) {
+				const outcome = await withUser(actorOf(cast, 'leaderG'), (tx) =>
+					tx.unsafe(`update public.announcements set publish_at = ${at} where id = $1`, [id])
+				).catch((error: { code: string; hint: string }) => ({
+					code: error.code,
+					hint: error.hint
+				}));
+				expect(outcome).toEqual({ code: '23514', hint });
+			}
+			const [stamped] = await withUser(
+				actorOf(cast, 'leaderG'),
+				(tx) => tx<{ edited: boolean }[]>`
+					update public.announcements set body = 'Edited.' where id = ${published.id}
+					returning edited_at is not null as edited`
+			);
+			expect(stamped).toEqual({ edited: true });
+		} finally {
+			await ownerDb()`delete from public.announcements where id = ${published.id}`;
+		}
+	});
+
+	changeMatrix({
+		cast: getCast,
+		table: 'announcements',
+		kind: 'update',
 		action: 'move G’s announcement to H or mark it published',
 		allowed: [],
 		denied: Object.fromEntries(EVERYONE.map((who) => [who, { code: '42501' }])),

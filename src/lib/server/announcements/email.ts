@@ -1,5 +1,6 @@
 import { asService } from '$lib/server/db';
 import { send, type Email } from '$lib/server/email';
+import { escapeHtml, markdownToHtml } from '$lib/server/email/markdown';
 
 type Recipient = { id: string; email: string };
 type Details = {
@@ -77,13 +78,10 @@ export async function fanOut(
 	}
 }
 
-const escapeHtml = (text: string) =>
-	text.replace(
-		/[&<>"']/g,
-		(c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!
-	);
-
-/** The email for one recipient: the announcement as text (and as escaped HTML), with a link back. */
+/**
+ * The email for one recipient: the announcement's markdown as formatted HTML (raw HTML in it shown
+ * as text, links only to the web and mail) with the text as written for the plain part, and a link back.
+ */
 export function announcementEmail({
 	to,
 	title,
@@ -103,7 +101,7 @@ export function announcementEmail({
 		text: `${from}:\n\n${title}\n\n${body}\n\n${link ? `Read it on Tessera: ${link}\n\n` : ''}${footer}`,
 		html:
 			`<p>${escapeHtml(from)}:</p><h2>${escapeHtml(title)}</h2>` +
-			`<p>${escapeHtml(body).replace(/\r?\n/g, '<br>')}</p>` +
+			markdownToHtml(body) +
 			(link ? `<p><a href="${escapeHtml(link)}">Read it on Tessera</a></p>` : '') +
 			`<p style="color:#666">${escapeHtml(footer)}</p>`
 	};

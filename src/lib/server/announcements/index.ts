@@ -30,6 +30,8 @@ export type Announcement = {
 	publishedAt: Date | null;
 	pinned: boolean;
 	createdAt: Date;
+	/** When its title or text last changed after it went out (shown as "edited"). */
+	editedAt: Date | null;
 	/** Posted in an ancestor group to its sub-groups too. */
 	fromAncestor: boolean;
 	/** Scheduled for later: only those who may post announcements see it yet. */
@@ -61,7 +63,7 @@ const columns = (tx: Tx, feedGroupId: string | null) => tx`
 	a.id, a.group_id as "groupId", g.name as "groupName",
 	case when u.id is null then null else json_build_object('id', u.id, 'displayName', u.display_name) end as author,
 	a.title, a.body, a.include_subgroups as "includeSubgroups", a.publish_at as "publishAt",
-	a.published_at as "publishedAt", a.pinned, a.created_at as "createdAt",
+	a.published_at as "publishedAt", a.pinned, a.created_at as "createdAt", a.edited_at as "editedAt",
 	${feedGroupId ? tx`a.group_id <> ${feedGroupId}` : tx`false`} as "fromAncestor",
 	a.publish_at > now() as scheduled,
 	exists (select 1 from public.announcement_views w
@@ -340,6 +342,73 @@ export async function setPinned(
 		},
 		via
 	);
+}
+
+/**
+ * Edits an announcement (those who may post in its group): its title and text, while it is still
+ * scheduled its time, and whether it is pinned. Members see an edit of one that has gone out live, marked "edited";
+ * emails already sent stay as they were.
+ */
+export async function edit(
+	actor: Actor,
+	id: string,
+	input: unknown,
+	via: Via = 'app',
+	{ origin }: { origin?: string } = {}
+): Promise<Announcement> {
+	if (!isUuid(id)) throw notFound();
+	const data = parse(schemas.announcementEdit, input);
+	if (data.publishAt && data.publishAt.getTime() > Date.now() + MAX_AHEAD_MS) {
+		throw invalid('Schedule an announcement at most a year ahead.', [
+			{ path: 'publishAt', message: 'Choose a time within the next year.' }
+		]);
+	}
+	let edited: Announcement;
+	try {
+		edited = await withUser(
+			actor,
+			async (tx) => {
+				const changed = await tx`
+					update public.announcements set
+						title = coalesce(${data.title ?? null}, title),
+						body = coalesce(${data.body ?? null}, body),
+						publish_at = coalesce(${data.publishAt ?? null}::timestamptz, publish_at),
+						pinned = coalesce(${data.pinned ?? null}::boolean, pinned)
+					where id = ${id}`;
+				if (changed.count === 0) throw notFound();
+				return (await fetchOne(tx, id))!;
+			},
+			via
+		);
+	} catch (error) {
+		if (isPgError(error, PG.checkViolation) && error.hint === 'published') {
+			throw new DomainError(409, 'published', error.message, [
+				{ path: 'publishAt', message: 'It has gone out already.' }
+			]);
+		}
+		if (isPgError(error, PG.checkViolation) && error.hint === 'past') {
+			throw invalid(error.message, [{ path: 'publishAt', message: 'Choose a time ahead.' }]);
+		}
+		if (isPgError(error, PG.insufficientPrivilege)) throw notFound();
+		throw error;
+	}
+	if (data.publishAt && edited.scheduled) {
+		// The job queued for the old time finds it not yet due and waits again; this one is for an
+		// earlier time (no singleton key: the old job still holds it).
+		await publishQueue
+			.send({ announcementId: id, origin: origin ?? null }, { startAfter: edited.publishAt })
+			.catch((error) => console.error('Announcement publish job not queued', error));
+	}
+	if (edited.publishedAt) {
+		emitToGroup(edited.groupId, 'announcement:updated', {
+			id: edited.id,
+			groupId: edited.groupId,
+			title: edited.title,
+			body: edited.body,
+			editedAt: edited.editedAt?.toISOString() ?? null
+		});
+	}
+	return edited;
 }
 
 /** Deletes an announcement (those who may post in its group). */

@@ -2,7 +2,7 @@ import { encodeBase64urlNoPadding } from '@oslojs/encoding';
 import { KIND_LABELS, type NotificationKind } from '$lib/schemas/notifications';
 import { asService, type Tx } from '$lib/server/db';
 import { send, type Email } from '$lib/server/email';
-import { escapeHtml, markdownToHtml } from './render';
+import { escapeHtml, markdownToHtml } from '$lib/server/email/markdown';
 
 type Due = {
 	id: string;

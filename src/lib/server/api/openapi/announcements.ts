@@ -50,11 +50,13 @@ export const announcementsRoutes: ApiRoute[] = [
 	{
 		method: 'patch',
 		path: '/groups/{id}/announcements/{announcementId}',
-		operationId: 'pinAnnouncement',
-		summary: 'Pin or unpin',
-		body: json(announcementSchemas.announcementPin, { pinned: true }),
+		operationId: 'updateAnnouncement',
+		summary: 'Edit, reschedule, pin or unpin',
+		description:
+			'Any of title, body, publishAt and pinned. A new title or body of an announcement that has gone out is shown with `editedAt` and pushed live (`announcement:updated`); emails already sent stay as they were. Only a scheduled announcement takes a new publishAt (409 `published` otherwise), a time ahead and at most a year away.',
+		body: json(announcementSchemas.announcementEdit, { title: 'Room change: B14', pinned: true }),
 		success: { status: 200, content: 'json' },
-		errors: [400, 401, 404, 415]
+		errors: [400, 401, 404, 409, 415]
 	},
 	{
 		method: 'delete',

@@ -86,6 +86,39 @@ export const actions: Actions = {
 		}
 		return { form: 'item', success: pinned === 'true' ? 'Pinned.' : 'Unpinned.' };
 	},
+	edit: async (event) => {
+		const user = requireUser(event);
+		const values = formValues(await event.request.formData(), [
+			'id',
+			'title',
+			'body',
+			'publishAt',
+			'timezoneOffset'
+		]);
+		try {
+			const edited = await announcements.edit(
+				user,
+				values.id,
+				{
+					title: values.title,
+					body: values.body,
+					...(values.publishAt
+						? { publishAt: publishAtFrom(values.publishAt, values.timezoneOffset) }
+						: {})
+				},
+				'app',
+				{ origin: event.url.origin }
+			);
+			return {
+				form: 'item',
+				success: edited.scheduled
+					? `Saved “${edited.title}”. It goes out at the time shown.`
+					: `Saved “${edited.title}”.`
+			};
+		} catch (error) {
+			return formFailure(error, {}, 'item');
+		}
+	},
 	remove: async (event) => {
 		const user = requireUser(event);
 		const { id } = formValues(await event.request.formData(), ['id']);

@@ -15,10 +15,12 @@ async function announcementOf(event: RequestEvent, user: Actor) {
 
 export const GET = endpoint(async (event, user) => announcementOf(event, user));
 
-/** Pins or unpins: { pinned }. */
+/** Edits, reschedules, pins or unpins: any of { title, body, publishAt, pinned }. */
 export const PATCH = endpoint(async (event, user) => {
 	const current = await announcementOf(event, user);
-	return announcements.setPinned(user, current.id, await readJson(event), 'api');
+	return announcements.edit(user, current.id, await readJson(event), 'api', {
+		origin: event.url.origin
+	});
 });
 
 export const DELETE = endpoint(async (event, user) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { markdownToHtml } from './render';
+import { markdownToHtml } from './markdown';
 
 describe('markdown in notification emails', () => {
 	it('formats emphasis, lists and links', () => {
