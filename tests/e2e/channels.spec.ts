@@ -144,6 +144,20 @@ test('two people chat live, see an announcement arrive, and share a file; outsid
 		).toBeVisible({ timeout: 1000 });
 	}).toPass({ timeout: 10_000 });
 
+	// The leader corrects it; the member, still on the feed, sees the new text marked edited, live.
+	const card = leader.getByRole('article', { name: `Field trip ${stamp}` });
+	await card.getByRole('button', { name: `Edit Field trip ${stamp}` }).click();
+	const editor = card.getByRole('form', { name: `Edit Field trip ${stamp}` });
+	await editor.getByLabel('Message').press('Escape');
+	await expect(editor).toHaveCount(0);
+	await expect(card.getByRole('button', { name: `Edit Field trip ${stamp}` })).toBeFocused();
+	await leader.keyboard.press('Enter');
+	await editor.getByLabel('Message').fill('Meet at the **side gate** at 9.');
+	await editor.getByRole('button', { name: 'Save' }).click();
+	await expect(leader.getByText(`Saved “Field trip ${stamp}”.`)).toBeVisible();
+	await expect(live.locator('strong')).toHaveText('side gate');
+	await expect(live.getByTestId('edited')).toHaveText('edited');
+
 	// The leader uploads a file with a progress bar; the member downloads the same bytes.
 	const content = `Reading list ${stamp}\nChapter 1 to 3.\n`;
 	await leader
