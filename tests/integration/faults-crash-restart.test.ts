@@ -27,7 +27,7 @@ beforeAll(async () => {
 	const group = await groups.create(actor(admin), { organisationId: org.id, name: 'Crashes' });
 	const people = [];
 	for (let i = 0; i < PEOPLE; i++)
-		people.push(await createUser({ name: `Crasher ${i}`, memberOf: org.id }));
+		{people.push(await createUser({ name: `Crasher ${i}`, memberOf: org.id }));}
 	await memberships.add(actor(admin), group.id, { userIds: people.map((p) => p.id) });
 	channelId = (await chat.listChannels(actor(admin), group.id)).find(
 		(c) => c.name === 'general'

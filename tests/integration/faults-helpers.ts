@@ -475,3 +475,38 @@ export function byStatus(results: HttpResult[]): Record<string, number> {
 	for (const result of results) counts[result.status] = (counts[result.status] ?? 0) + 1;
 	return counts;
 }
+
+export type HealthWatch = {
+	/** Stops polling: the last answer, and when /healthz first said all was well after `since`. */
+	stop(): Promise<{ health: Record<string, unknown>; okAfterMs: number | null }>;
+};
+
+/**
+ * Polls /healthz every 100 ms from `since` (the last fault) and notes the first time it answers
+ * `ok` with the LISTEN connection listening again: the listener's recovery time.
+ */
+export function watchHealth(url: string, since: number): HealthWatch {
+	let stopped = false;
+	let okAt: number | null = null;
+	let last: Record<string, unknown> = {};
+	const polling = (async () => {
+		while (!stopped) {
+			try {
+				last = await fetch(`${url}/healthz`).then((r) => r.json());
+				const listener = last.listener as { status?: string } | undefined;
+				if (last.status === 'ok' && listener?.status === 'listening') okAt ??= Date.now();
+				else okAt = null;
+			} catch {
+				okAt = null;
+			}
+			await pause(100);
+		}
+	})();
+	return {
+		async stop() {
+			stopped = true;
+			await polling;
+			return { health: last, okAfterMs: okAt === null ? null : Math.max(0, okAt - since) };
+		}
+	};
+}

@@ -12,7 +12,8 @@ import {
 	contention,
 	httpLoad,
 	settleAll,
-	type HttpResult
+	type HttpResult,
+	watchHealth
 } from './faults-helpers';
 import { pause, signIn } from './realtime-helpers';
 
@@ -36,7 +37,7 @@ beforeAll(async () => {
 	const group = await groups.create(actor(admin), { organisationId: org.id, name: 'Restart' });
 	const people = [];
 	for (let i = 0; i < PEOPLE; i++)
-		people.push(await createUser({ name: `Talker ${i}`, memberOf: org.id }));
+		{people.push(await createUser({ name: `Talker ${i}`, memberOf: org.id }));}
 	await memberships.add(actor(admin), group.id, { userIds: people.map((p) => p.id) });
 	channelId = (await chat.listChannels(actor(admin), group.id)).find(
 		(c) => c.name === 'general'
@@ -85,6 +86,7 @@ describe('a Postgres restart under load', () => {
 		const down = Date.now();
 		await app.restartPostgres();
 		const up = Date.now();
+		const healthWatch = watchHealth(app.url, up);
 		await pause(7000);
 		await http.stop();
 		await load.stop();
@@ -95,7 +97,7 @@ describe('a Postgres restart under load', () => {
 		const timeouts = clients.reduce((n, c) => n + c.timeouts, 0);
 		const messages = await audit(app.adminUrl(), channelId, clients);
 		const unavailable = clients.reduce((n, c) => n + (c.refusals.get('unavailable') ?? 0), 0);
-		const health = await fetch(`${app.url}/healthz`).then((r) => r.json());
+		const { health, okAfterMs: listenerRecoveryMs } = await healthWatch.stop();
 		const slower = contention();
 		console.log(
 			`faults: postgres restart — outage ${up - down} ms; HTTP ${web.requests} requests ` +
@@ -105,6 +107,7 @@ describe('a Postgres restart under load', () => {
 				`${messages.acked} acknowledged, ${messages.lost} lost, ${messages.duplicates} duplicated, ` +
 				`${unavailable} 'unavailable' answers, ${timeouts} unanswered in 5 s (retried), recovery ${chatRecoveryMs} ms, ` +
 				`${clients.reduce((n, c) => n + c.disconnects, 0)} socket disconnects; ` +
+				`/healthz all well (listening again) ${listenerRecoveryMs} ms after; ` +
 				`${app.crashes} crashes, ${app.unhandledErrors().length} unhandled errors; ` +
 				`machine load ×${slower} (bounds stretched by it)`
 		);
@@ -133,5 +136,7 @@ describe('a Postgres restart under load', () => {
 		// Sockets stay connected: the database, not the app, went away.
 		expect(clients.every((c) => c.disconnects === 0)).toBe(true);
 		expect(health).toMatchObject({ status: 'ok', down: [], listener: { status: 'listening' } });
+		expect(listenerRecoveryMs).not.toBeNull();
+		expect(listenerRecoveryMs).toBeLessThan(5000 * slower);
 	}, 120_000);
 });

@@ -13,7 +13,8 @@ import {
 	httpLoad,
 	settleAll,
 	terminateAppConnections,
-	type HttpResult
+	type HttpResult,
+	watchHealth
 } from './faults-helpers';
 import { pause, signIn } from './realtime-helpers';
 
@@ -39,7 +40,7 @@ beforeAll(async () => {
 	const group = await groups.create(actor(admin), { organisationId: org.id, name: 'Terminations' });
 	const people = [];
 	for (let i = 0; i < PEOPLE; i++)
-		people.push(await createUser({ name: `Survivor ${i}`, memberOf: org.id }));
+		{people.push(await createUser({ name: `Survivor ${i}`, memberOf: org.id }));}
 	await memberships.add(actor(admin), group.id, { userIds: people.map((p) => p.id) });
 	channelId = (await chat.listChannels(actor(admin), group.id)).find(
 		(c) => c.name === 'general'
@@ -95,6 +96,7 @@ describe('every app connection terminated, 20 times, under load', () => {
 			await pause(300 + Math.random() * 900);
 		}
 		const last = kills.at(-1)!;
+		const healthWatch = watchHealth(app.url, last);
 		await pause(4000);
 		await http.stop();
 		await load.stop();
@@ -105,7 +107,7 @@ describe('every app connection terminated, 20 times, under load', () => {
 		const timeouts = clients.reduce((n, c) => n + c.timeouts, 0);
 		const messages = await audit(app.adminUrl(), channelId, clients);
 		const unavailable = clients.reduce((n, c) => n + (c.refusals.get('unavailable') ?? 0), 0);
-		const health = await fetch(`${app.url}/healthz`).then((r) => r.json());
+		const { health, okAfterMs: listenerRecoveryMs } = await healthWatch.stop();
 		const slower = contention();
 		console.log(
 			`faults: ${TERMINATIONS} terminations of every app connection (${terminated} backends) — HTTP ` +
@@ -116,6 +118,7 @@ describe('every app connection terminated, 20 times, under load', () => {
 				`${unavailable} 'unavailable' answers, ${timeouts} unanswered in 5 s (retried), ` +
 				`last 'unavailable' ${chatRecoveryMs} ms after the last termination, ` +
 				`${clients.reduce((n, c) => n + c.disconnects, 0)} socket disconnects; ` +
+				`/healthz all well (listening again) ${listenerRecoveryMs} ms after; ` +
 				`${app.crashes} crashes, ${app.unhandledErrors().length} unhandled errors; ` +
 				`machine load ×${slower} (bounds stretched by it)`
 		);
@@ -135,5 +138,7 @@ describe('every app connection terminated, 20 times, under load', () => {
 		expect(clients.every((c) => c.disconnects === 0)).toBe(true);
 		// Everything listens again: the app's LISTEN connection and the socket adapter's.
 		expect(health).toMatchObject({ status: 'ok', down: [], listener: { status: 'listening' } });
+		expect(listenerRecoveryMs).not.toBeNull();
+		expect(listenerRecoveryMs).toBeLessThan(5000 * slower);
 	}, 150_000);
 });

@@ -58,17 +58,21 @@ class Listener {
 		const client = new pg.Client({
 			connectionString: url,
 			application_name: 'tessera-listen',
-			connectionTimeoutMillis: 5000,
+			// A connection attempt that hangs (a backend ended while it started) is given up and retried.
+			connectionTimeoutMillis: 2000,
 			keepAlive: true
 		});
 		let lost = false;
 		const onLost = (error?: Error) => {
 			if (lost) return;
 			lost = true;
+			client.end().catch(() => {});
 			if (this.client === client) this.client = undefined;
+			// A client already replaced (its 'end' came after the next one connected): the current
+			// one listens, nothing is down.
+			else if (this.client) return;
 			this.downSince ??= Date.now();
 			if (error && !this.stopped) console.error('Lost the LISTEN connection:', error.message);
-			client.end().catch(() => {});
 			this.retry();
 		};
 		client.on('error', onLost);
