@@ -1,4 +1,4 @@
-import { expect, request, test, type APIRequestContext } from '@playwright/test';
+import { expect, request, test, type APIRequestContext } from './fixtures';
 import { baseURL } from '../../playwright.config';
 
 // Groups, memberships, invitations and cohort links through /api/v1, as a script would use them.

@@ -1,4 +1,4 @@
-import { expect, request, test, type APIRequestContext } from '@playwright/test';
+import { expect, request, test, type APIRequestContext } from './fixtures';
 import { baseURL } from '../../playwright.config';
 
 // Resources and announcements through /api/v1 on the built server: real HTTP, hooks.server.ts's

@@ -1,4 +1,4 @@
-import { expect, request, test, type APIRequestContext } from '@playwright/test';
+import { expect, request, test, type APIRequestContext } from './fixtures';
 import { request as httpRequest } from 'node:http';
 import { baseURL } from '../../playwright.config';
 

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { expect, test, type Browser } from '@playwright/test';
+import { expect, test, type Browser } from './fixtures';
 import { signIn } from './sign-in';
 
 const PASSWORD = 'demo-pass-2026';
@@ -63,6 +63,12 @@ test('two people chat live, see an announcement arrive, and share a file; outsid
 		leader.getByRole('list', { name: 'Online now' }).getByText(MEMBER.name)
 	).toBeVisible();
 
+	// A keyboard user skips the header and the messages straight to the message box.
+	await member.getByRole('link', { name: 'Skip to the message box' }).focus();
+	await expect(member.getByRole('link', { name: 'Skip to the message box' })).toBeVisible();
+	await member.keyboard.press('Enter');
+	await expect(member.getByLabel('Message #general')).toBeFocused();
+
 	// The leader writes; the member sees it without reloading, formatted and with no HTML run.
 	const leaderLog = leader.getByRole('log', { name: 'Messages in #general' });
 	const memberLog = member.getByRole('log', { name: 'Messages in #general' });
@@ -111,8 +117,15 @@ test('two people chat live, see an announcement arrive, and share a file; outsid
 	const edited = leaderLog.getByTestId('message').filter({ hasText: `Thanks a lot ${stamp}` });
 	await expect(edited).toContainText('(edited)');
 
-	// The leader removes the member's message; it goes for the member too, its place kept.
-	await edited.getByRole('button', { name: `Delete ${MEMBER.name}'s message` }).click();
+	// The leader removes the member's message; it goes for the member too, its place kept. Escape
+	// first backs out of the question and gives the focus back to the Delete button.
+	const deleteButton = edited.getByRole('button', { name: `Delete ${MEMBER.name}'s message` });
+	await deleteButton.click();
+	await expect(edited.getByRole('group', { name: 'Confirm delete' })).toBeVisible();
+	await leader.keyboard.press('Escape');
+	await expect(edited.getByRole('group', { name: 'Confirm delete' })).toHaveCount(0);
+	await expect(deleteButton).toBeFocused();
+	await leader.keyboard.press('Enter');
 	await edited.getByRole('button', { name: 'Delete', exact: true }).click();
 	await expect(memberLog.getByText('This message was deleted.')).toBeVisible();
 	await expect(memberLog.getByText(`Thanks a lot ${stamp}`)).toHaveCount(0);

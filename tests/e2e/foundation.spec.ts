@@ -1,4 +1,4 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Page } from './fixtures';
 import { mailTo, signUpLink } from './mail';
 
 const ADMIN = { email: 'admin@tessera.test', password: 'demo-admin-2026' };

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { signIn } from './sign-in';
 
 const ADMIN = { email: 'olivia.grant@northfield.test', password: 'demo-pass-2026' };

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { expect, request, test, type APIRequestContext } from '@playwright/test';
+import { expect, request, test, type APIRequestContext } from './fixtures';
 import { baseURL } from '../../playwright.config';
 
 // A page on another port of the same host is same-site: the browser sends the SameSite=Lax

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { signIn } from './sign-in';
 
 // Ines Moreau teaches BIO101 in the demo seed; every demo learner's password is the same.

@@ -477,7 +477,10 @@ export function byStatus(results: HttpResult[]): Record<string, number> {
 }
 
 export type HealthWatch = {
-	/** Stops polling: the last answer, and when /healthz first said all was well after `since`. */
+	/**
+	 * Polls on until /healthz is all well or the recovery bound has passed (5 s after `since`,
+	 * stretched by the machine's load), then stops: the last answer, and when it was first all well.
+	 */
 	stop(): Promise<{ health: Record<string, unknown>; okAfterMs: number | null }>;
 };
 
@@ -504,6 +507,7 @@ export function watchHealth(url: string, since: number): HealthWatch {
 	})();
 	return {
 		async stop() {
+			while (okAt === null && Date.now() < since + 5000 * contention()) await pause(100);
 			stopped = true;
 			await polling;
 			return { health: last, okAfterMs: okAt === null ? null : Math.max(0, okAt - since) };

@@ -39,8 +39,9 @@ beforeAll(async () => {
 	await addOrganisationMember(org.id, admin.id, 'admin');
 	const group = await groups.create(actor(admin), { organisationId: org.id, name: 'Terminations' });
 	const people = [];
-	for (let i = 0; i < PEOPLE; i++)
-		{people.push(await createUser({ name: `Survivor ${i}`, memberOf: org.id }));}
+	for (let i = 0; i < PEOPLE; i++) {
+		people.push(await createUser({ name: `Survivor ${i}`, memberOf: org.id }));
+	}
 	await memberships.add(actor(admin), group.id, { userIds: people.map((p) => p.id) });
 	channelId = (await chat.listChannels(actor(admin), group.id)).find(
 		(c) => c.name === 'general'

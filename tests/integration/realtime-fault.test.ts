@@ -108,7 +108,9 @@ class ChatClient {
 				});
 				if (!answer) break;
 				if (!answer.ok) {
-					if (answer.error.code === 'rate_limited') {
+					// Both say "try again" (a restarted server may not reach its database yet), as the
+					// browser's outbox does.
+					if (answer.error.code === 'rate_limited' || answer.error.code === 'unavailable') {
 						await pause(answer.error.retryAfterMs ?? 500);
 						continue;
 					}
