@@ -1,7 +1,7 @@
 import { expect, test } from './fixtures';
 
 // Every test's pages are scanned by axe (tests/e2e/fixtures.ts). This shows the scan would notice.
-test('the axe check of every visited page notices a serious problem', async ({
+test('the axe check of every visited page notices poor contrast and a name that differs from its label', async ({
 	page,
 	accessibility
 }) => {
@@ -13,9 +13,16 @@ test('the axe check of every visited page notices a serious problem', async ({
 		faint.textContent = 'Barely readable';
 		faint.style.cssText = 'color:#d4d4d4;background:#ffffff;font-size:12px';
 		document.body.prepend(faint);
+		// A button whose spoken name does not contain what it shows (WCAG 2.5.3).
+		const misnamed = document.createElement('button');
+		misnamed.textContent = 'Take out';
+		misnamed.setAttribute('aria-label', 'Remove the group');
+		document.body.prepend(misnamed);
 	});
 	await accessibility.scan(page);
-	expect(accessibility.findings.map((finding) => finding.rule)).toContain('color-contrast');
+	const rules = accessibility.findings.map((finding) => finding.rule);
+	expect(rules).toContain('color-contrast');
+	expect(rules).toContain('label-content-name-mismatch');
 	// Planted by this test: not a finding against the app.
 	accessibility.findings.length = 0;
 });

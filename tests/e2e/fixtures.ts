@@ -67,7 +67,11 @@ class AccessibilityWatch {
 		let timer: ReturnType<typeof setTimeout> | undefined;
 		try {
 			const results = await Promise.race([
-				new AxeBuilder({ page }).withTags(TAGS).analyze(),
+				new AxeBuilder({ page })
+					.withTags(TAGS)
+					// WCAG 2.5.3 Label in Name: still marked experimental in axe, so off unless asked.
+					.options({ rules: { 'label-content-name-mismatch': { enabled: true } } })
+					.analyze(),
 				new Promise<never>((_, reject) => {
 					timer = setTimeout(() => reject(new Error('Scan abandoned: Target busy')), SCAN_LIMIT_MS);
 				})
