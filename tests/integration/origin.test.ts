@@ -112,13 +112,17 @@ describe('writes from another origin', () => {
 		}
 	});
 
-	it('refuses a write to a page endpoint outside /api with a plain-text 403', async () => {
+	it('refuses a write to a page endpoint outside /api with a small 403 page saying why', async () => {
 		const response = await handle({
 			event: hookEvent(`/groups/${groupId}/resources/upload`, { origin: 'http://evil.test' }),
 			resolve: async () => new Response('reached the route')
 		});
 		expect(response.status).toBe(403);
-		expect(await response.text()).toContain('another site');
+		expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
+		const page = await response.text();
+		expect(page).toContain('another site');
+		expect(page).toContain('<html lang="en">');
+		expect(page).toContain('<title>Refused · Tessera</title>');
 	});
 
 	it('lets reads from another origin through (they change nothing)', async () => {

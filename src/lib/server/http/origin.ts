@@ -20,7 +20,10 @@ export function isCrossOriginWrite(event: RequestEvent): boolean {
 	return site !== null && site !== 'same-origin' && site !== 'none';
 }
 
-/** The 403 for a write from another origin, JSON under /api like every other API error. */
+/**
+ * The 403 for a write from another origin: JSON under /api like every other API error, else a
+ * small page (a forged form lands the person on it, so it says what happened and where to go).
+ */
 export function crossOriginRefusal(event: RequestEvent): Response {
 	const message =
 		'This request came from another site. Use Tessera itself, or a personal access token for scripts.';
@@ -29,5 +32,11 @@ export function crossOriginRefusal(event: RequestEvent): Response {
 				{ error: { code: 'cross_origin', message, issues: [] } },
 				{ status: 403, headers: { vary: 'origin' } }
 			)
-		: new Response(message, { status: 403 });
+		: new Response(
+				'<!doctype html><html lang="en"><head><meta charset="utf-8">' +
+					'<meta name="viewport" content="width=device-width, initial-scale=1">' +
+					'<title>Refused · Tessera</title></head><body style="font-family:system-ui,sans-serif;margin:2rem">' +
+					`<main><h1>Refused</h1><p>${message}</p><p><a href="/">Go to Tessera</a></p></main></body></html>`,
+				{ status: 403, headers: { 'content-type': 'text/html; charset=utf-8' } }
+			);
 }
