@@ -16,7 +16,7 @@ export default defineConfig({
 	workers: 1,
 	retries: 0,
 	// The longest tests drive two or three browsers through many pages, each page's first visit
-	// scanned by axe: on a 2-core machine under a load of 10 they passed in 60-75 s.
+	// scanned by axe: on 2 cores beside other work they took up to 60 s, and one timed out there.
 	timeout: 120_000,
 	reporter: process.env.CI ? [['list']] : [['list']],
 	use: {
