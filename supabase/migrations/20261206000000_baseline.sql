@@ -3013,7 +3013,6 @@ create policy "course managers take groups out of groupings"
 -- Triggers, in firing order (before statement, before row, after row, after statement; by name
 -- within each; deferred constraint triggers at commit):
 --   public.announcements:
---     announcements_edit_check: before update, each row
 --     announcements_learner_group_check: before insert, each row
 --     announcements_audit: after insert or update or delete, each row [12_audit.sql]
 --     announcements_notify_insert: after insert, each row [13_notifications.sql]
@@ -3045,10 +3044,7 @@ create table public.announcements (
   -- Set by the publishing job once the announcement has gone out live and to email.
   published_at timestamptz,
   pinned boolean not null default false,
-  created_at timestamptz not null default now(),
-  -- When its title or text last changed after it went out (members see "edited"); set by the
-  -- edit check, never by a client.
-  edited_at timestamptz
+  created_at timestamptz not null default now()
 );
 create index announcements_author_idx on public.announcements (author_id);
 create index announcements_due_idx on public.announcements (publish_at) where published_at is null;
@@ -3059,7 +3055,7 @@ revoke all on table public.announcements from anon, authenticated, service_role;
 grant insert, select, delete on table public.announcements to anon;
 grant insert, select, delete on table public.announcements to authenticated;
 grant insert, select, update, delete on table public.announcements to service_role;
-grant update (title, body, pinned, publish_at) on table public.announcements to authenticated;
+grant update (title, body, pinned) on table public.announcements to authenticated;
 
 create table public.announcement_views (
   announcement_id uuid not null references public.announcements (id) on delete cascade,
@@ -3163,35 +3159,6 @@ begin
 end
 $$;
 revoke all on function private.announcements_intervention_link_check() from public, anon, authenticated, service_role;
-
--- Edits by people (the publishing job runs as the system and is not checked): a change of title or
--- text after publishing is stamped edited; only a scheduled announcement is rescheduled, to a time
--- ahead (the job publishing it reads publish_at again and waits for the new time).
-create or replace function private.announcements_edit_check() returns trigger
-language plpgsql security definer set search_path = ''
-as $$
-begin
-  if auth.uid() is null then
-    return new;
-  end if;
-  if new.publish_at is distinct from old.publish_at then
-    if old.published_at is not null then
-      raise exception 'This announcement has gone out already; it cannot be rescheduled.'
-        using errcode = 'check_violation', hint = 'published';
-    end if;
-    if new.publish_at < now() then
-      raise exception 'Reschedule to a time ahead, or post it now.'
-        using errcode = 'check_violation', hint = 'past';
-    end if;
-  end if;
-  if old.published_at is not null
-     and (new.title is distinct from old.title or new.body is distinct from old.body) then
-    new.edited_at := now();
-  end if;
-  return new;
-end
-$$;
-revoke all on function private.announcements_edit_check() from public, anon, authenticated, service_role;
 
 create or replace function private.announcements_learner_group_check() returns trigger
 language plpgsql security definer set search_path = ''
@@ -3401,9 +3368,6 @@ grant execute on function public.may_announce_in(ids uuid[]) to anon, authentica
 create constraint trigger announcements_intervention_link after insert on public.announcements
   deferrable initially deferred
   for each row execute function private.announcements_intervention_link_check();
-
-create trigger announcements_edit_check before update on public.announcements
-  for each row execute function private.announcements_edit_check();
 
 create trigger announcements_learner_group_check before insert on public.announcements
   for each row execute function private.announcements_learner_group_check();
