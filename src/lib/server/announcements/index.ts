@@ -145,6 +145,15 @@ export async function get(actor: Actor, id: string): Promise<Announcement> {
 const PAST_SLACK_MS = 5 * 60 * 1000;
 const MAX_AHEAD_MS = 366 * 24 * 60 * 60 * 1000;
 
+/** Posting and rescheduling both stop at a year ahead. */
+function refuseTooFarAhead(publishAt: Date | null | undefined, now = Date.now()) {
+	if (publishAt && publishAt.getTime() > now + MAX_AHEAD_MS) {
+		throw invalid('Schedule an announcement at most a year ahead.', [
+			{ path: 'publishAt', message: 'Choose a time within the next year.' }
+		]);
+	}
+}
+
 /**
  * Posts an announcement (admins, and leaders where the group lets them). Without publishAt, or
  * with one now or just past, it goes out at once; otherwise at publishAt, by a job.
@@ -163,11 +172,7 @@ export async function create(
 			{ path: 'publishAt', message: 'Choose a time in the future, or leave it empty.' }
 		]);
 	}
-	if (data.publishAt && data.publishAt.getTime() > now + MAX_AHEAD_MS) {
-		throw invalid('Schedule an announcement at most a year ahead.', [
-			{ path: 'publishAt', message: 'Choose a time within the next year.' }
-		]);
-	}
+	refuseTooFarAhead(data.publishAt, now);
 	const scheduled = data.publishAt !== null && data.publishAt.getTime() > now;
 	let created: Announcement;
 	try {
@@ -331,17 +336,8 @@ export async function setPinned(
 	input: unknown,
 	via: Via = 'app'
 ): Promise<Announcement> {
-	if (!isUuid(id)) throw notFound();
 	const { pinned } = parse(schemas.announcementPin, input);
-	return withUser(
-		actor,
-		async (tx) => {
-			const changed = await tx`update public.announcements set pinned = ${pinned} where id = ${id}`;
-			if (changed.count === 0) throw notFound();
-			return (await fetchOne(tx, id))!;
-		},
-		via
-	);
+	return edit(actor, id, { pinned }, via);
 }
 
 /**
@@ -358,11 +354,7 @@ export async function edit(
 ): Promise<Announcement> {
 	if (!isUuid(id)) throw notFound();
 	const data = parse(schemas.announcementEdit, input);
-	if (data.publishAt && data.publishAt.getTime() > Date.now() + MAX_AHEAD_MS) {
-		throw invalid('Schedule an announcement at most a year ahead.', [
-			{ path: 'publishAt', message: 'Choose a time within the next year.' }
-		]);
-	}
+	refuseTooFarAhead(data.publishAt);
 	let edited: Announcement;
 	try {
 		edited = await withUser(
