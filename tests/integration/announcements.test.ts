@@ -121,6 +121,23 @@ describe('posting', () => {
 		expect(inboxFor(cast.orgAdmin.email, 'Exam timetable')).toEqual([]);
 	});
 
+	it('emails the audience it had when published, not someone who joined before a late fan-out ran', async () => {
+		const posted = await announcements.create(actor(cast.leaderH), cast.H.id, {
+			title: 'Late fan-out',
+			body: 'For the members of today.'
+		});
+		const latecomer = await createUser({ name: 'Latecomer Lee' });
+		await ownerDb()`
+			insert into public.group_members (group_id, user_id, role, source)
+			values (${cast.H.id}, ${latecomer.id}, 'member', 'manual')`;
+		// The job's run and this one: either may come after the latecomer joined.
+		await announcements.emailAudience({ announcementId: posted.id });
+		await waitFor(() => (inboxFor(cast.learnerH.email, 'Late fan-out').length ? true : undefined));
+		expect(await announcements.emailAudience({ announcementId: posted.id })).toBe(0);
+		await new Promise((resolve) => setTimeout(resolve, 500));
+		expect(inboxFor(latecomer.email, 'Late fan-out')).toEqual([]);
+	});
+
 	it('lets only admins and permitted leaders post, and refuses bad input, storing nothing', async () => {
 		const count = async () =>
 			(await ownerDb()`select count(*)::int as n from public.announcements`)[0].n;

@@ -14,9 +14,9 @@ type Details = {
 const BATCH = 100;
 
 /**
- * Emails an announcement to its audience (private.announcement_audience: the group's members, or
- * its whole subtree's when it goes to sub-groups too, except its author and disabled accounts) who
- * want announcements by email at once (the "email me announcements" setting and the
+ * Emails an announcement to its audience as it was when published (private.announcement_audience:
+ * the group's members, or its whole subtree's when it goes to sub-groups too, except its author
+ * and disabled accounts; those its notification went to) who want announcements by email at once (the "email me announcements" setting and the
  * notification preference); never for a learner group's announcements (interventions email their own). Each recipient is claimed (a delivery row) before the email goes and released if
  * sending fails, so a retried or concurrent job carries on where the other stopped and nobody
  * gets it twice; a crash between claim and send costs that one person the email. Returns how many were sent.
@@ -45,8 +45,12 @@ export async function fanOut(
 				from private.announcement_audience(${announcementId}) as audience(id)
 				join public.users u on u.id = audience.id
 				where u.email_announcements
-				  -- The notification preference: "email at once" (a digest or in-app only is not this email).
-				  and private.notification_delivery(u.id, 'announcement') = 'email'
+				  -- Told when it was published (its notification, which records the preference then:
+				  -- "email at once"). Someone who joined since is not emailed by a late or retried job.
+				  and exists (
+				    select 1 from public.notifications n
+				    where n.user_id = u.id and n.kind = 'announcement' and n.subject_id = ${announcementId}
+				      and n.delivery = 'email')
 				  and not exists (
 				    select 1 from public.announcement_deliveries d
 				    where d.announcement_id = ${announcementId} and d.user_id = u.id)
