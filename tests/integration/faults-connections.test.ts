@@ -122,6 +122,35 @@ describe('the LISTEN connection', () => {
 	});
 });
 
+describe('the LISTEN connection, ended again and again while it reconnects', () => {
+	const unlisten: (() => Promise<void>)[] = [];
+	afterAll(async () => {
+		for (const stop of unlisten) await stop();
+	});
+
+	it('listens again in the end, however the endings fall (during connect, during LISTEN, after)', async () => {
+		const heard: string[] = [];
+		unlisten.push(await listen('tessera_fault_storm', (payload) => heard.push(payload)));
+		// For three seconds every backend of the listener is ended as soon as it is seen, so some
+		// endings land while it is connecting or sending LISTEN again.
+		const until = Date.now() + 3000;
+		let ended = 0;
+		while (Date.now() < until) {
+			ended += await terminate('tessera-listen');
+			await pause(5 + Math.random() * 40);
+		}
+		expect(ended).toBeGreaterThan(1);
+		// The last ending may reach the client just after it says it listens: asked again until heard
+		// (a notification sent while it is down is the channels' catch-up's job, tested above).
+		await waitFor(async () => {
+			if (listenerState().status !== 'listening') return false;
+			await ownerDb()`select pg_notify('tessera_fault_storm', 'after the storm')`;
+			await pause(200);
+			return heard.includes('after the storm');
+		}, 20_000);
+	});
+});
+
 describe('the socket adapter', () => {
 	it('survives its LISTEN client being ended (57P01) and listens again', async () => {
 		const server = await startServer();

@@ -23,10 +23,14 @@ function appDatabaseUrl() {
 	return url;
 }
 
+/** The size of the pool as it was made (DATABASE_POOL_SIZE, 10 by default). */
+let poolSize = 10;
+
 /** The pool of the app's login role, which owns nothing and can only act through withUser/asService. */
 export function pool(): postgres.Sql {
+	if (!store[POOL]) poolSize = Number(process.env.DATABASE_POOL_SIZE ?? 10);
 	store[POOL] ??= postgres(appDatabaseUrl(), {
-		max: Number(process.env.DATABASE_POOL_SIZE ?? 10),
+		max: poolSize,
 		idle_timeout: 30,
 		// A database that does not answer fails a request in seconds (503), not after the default 30 s.
 		connect_timeout: Number(process.env.DATABASE_CONNECT_TIMEOUT ?? 2),
@@ -125,19 +129,38 @@ const DIED_IN_USE = new Set([
 	'57P01'
 ]);
 
+/** Connections of the pool reserved by transactions now (released ones are not counted). */
+let reserved = 0;
+
 /**
  * A connection of the pool, within 2 s in all (then 503 with Retry-After): while the database is
  * known to be down, one try of 1.5 s; otherwise a try of 1.5 s and a second of 0.5 s, because
  * postgres.js drops a waiting reservation when the connection it was handed to closes first
  * (terminated backends), and asking again gets a fresh connection at once.
+ *
+ * One case waits longer: every connection of the pool is reserved and nothing has failed for
+ * want of the database. That is a queue behind working transactions, not an outage, and on a
+ * loaded machine it may last seconds; it is waited out (in tries of 1.5 s, for the reason above)
+ * for up to DATABASE_QUEUE_TIMEOUT_MS (10 s). A fresh-clone CI run beside busy processes saw 2 s
+ * refuse work the database would have done. Once a transaction fails for want of the database,
+ * the waiting stops and the 503 comes at once.
  */
 async function reserve(): Promise<postgres.ReservedSql> {
 	if (downSince !== null) return reserveWithin(1500);
+	const deadline = Date.now() + Number(process.env.DATABASE_QUEUE_TIMEOUT_MS ?? 10_000);
 	try {
 		return await reserveWithin(1500);
 	} catch {
-		return reserveWithin(500);
+		// Asked again below.
 	}
+	while (reserved >= poolSize && downSince === null && Date.now() < deadline) {
+		try {
+			return await reserveWithin(Math.min(1500, Math.max(1, deadline - Date.now())));
+		} catch {
+			// Still queued, or the database went away meanwhile: the loop's condition decides.
+		}
+	}
+	return reserveWithin(500);
 }
 
 async function reserveWithin(ms: number): Promise<postgres.ReservedSql> {
@@ -167,6 +190,7 @@ async function attempt<T>(
 	readOnly: boolean
 ): Promise<T> {
 	const connection = await reserve();
+	reserved += 1;
 	let released = false;
 	let onLost: (error: unknown) => void = noop;
 	const closed = new Promise<never>((_, reject) => (onLost = reject));
@@ -180,6 +204,7 @@ async function attempt<T>(
 	const release = () => {
 		if (released) return;
 		released = true;
+		reserved -= 1;
 		// A closed connection is already back in the pool's closed queue; releasing it would put it
 		// among the open ones, and the next query on it would crash the process.
 		if (!lost.value) connection.release();

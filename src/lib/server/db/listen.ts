@@ -58,8 +58,10 @@ class Listener {
 		const client = new pg.Client({
 			connectionString: url,
 			application_name: 'tessera-listen',
-			// A connection attempt that hangs (a backend ended while it started) is given up and retried.
-			connectionTimeoutMillis: 2000,
+			// A connection attempt that hangs (a backend ended while it started) is given up and retried,
+			// each time with longer to finish (2, 4, 8 s): on a loaded machine a connection can take
+			// more than 2 s to start, and a fixed limit might never let one through.
+			connectionTimeoutMillis: Math.min(2000 * 2 ** this.attempt, 8000),
 			keepAlive: true
 		});
 		let lost = false;
@@ -90,6 +92,10 @@ class Listener {
 		} catch (error) {
 			this.connecting = undefined;
 			onLost();
+			// When the connection was lost during LISTEN, onLost ran while this attempt was still under
+			// way and its retry was refused (one attempt at a time); without this one, the listener
+			// stayed down for good (a fresh-clone CI run saw /healthz say "reconnecting" for minutes).
+			this.retry();
 			throw error;
 		}
 		if (this.stopped) {
