@@ -5,11 +5,23 @@ import { browserFor, groupWithLeaderAndMember, LEADER, MEMBER, PHONE } from './p
 // before a byte is sent; uploaded with progress into the group's resources ("Shared in chat");
 // shown to the other browser as an inline preview; the resources list updates live.
 
-// A real 2×2 PNG.
-const PNG = Buffer.from(
-	'iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP8z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==',
-	'base64'
-);
+/** A real 160×90 PNG, drawn by the browser (a blue sky over green hills). */
+async function picture(page: Page): Promise<Buffer> {
+	const base64 = await page.evaluate(async () => {
+		const canvas = new OffscreenCanvas(160, 90);
+		const context = canvas.getContext('2d')!;
+		context.fillStyle = '#7dd3fc';
+		context.fillRect(0, 0, 160, 90);
+		context.fillStyle = '#16a34a';
+		context.beginPath();
+		context.ellipse(50, 95, 80, 40, 0, 0, Math.PI * 2);
+		context.ellipse(130, 100, 70, 45, 0, 0, Math.PI * 2);
+		context.fill();
+		const bytes = new Uint8Array(await (await canvas.convertToBlob()).arrayBuffer());
+		return btoa(String.fromCharCode(...bytes));
+	});
+	return Buffer.from(base64, 'base64');
+}
 
 /** Drops a file on the composer the way a desktop drag does (a DataTransfer carrying Files). */
 async function dropFile(page: Page, name: string, bytes: Buffer, type: string) {
@@ -80,6 +92,7 @@ for (const [size, viewport] of [
 		);
 		expect(uploads).toEqual([]);
 
+		const PNG = await picture(member);
 		// An image dropped on the composer uploads, shows a preview and goes with the message.
 		await dropFile(member, `map-${stamp}.png`, PNG, 'image/png');
 		await expect(member.getByText(`Attached: map-${stamp}.png`)).toBeVisible();
@@ -97,7 +110,7 @@ for (const [size, viewport] of [
 		await expect(image).toBeVisible();
 		await expect
 			.poll(() => image.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth))
-			.toBe(2);
+			.toBe(160);
 
 		// The leader's library page, open all along, lists it in "Shared in chat" without a reload.
 		const shared = library.getByTestId('resource').filter({ hasText: `map-${stamp}.png` });
