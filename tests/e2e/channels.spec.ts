@@ -1,45 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { expect, test, type Browser } from './fixtures';
-import { signIn } from './sign-in';
+import { expect, test } from './fixtures';
+import { ADMIN, browserFor, groupWithLeaderAndMember, LEADER, MEMBER } from './people';
 
-const PASSWORD = 'demo-pass-2026';
-const ADMIN = { email: 'olivia.grant@northfield.test', password: PASSWORD };
-// Seeded Northfield learners: a leader, a member, and someone in neither.
-const LEADER = { email: 'nora.nowak2@learners.test', password: PASSWORD, name: 'Nora Nowak' };
-const MEMBER = { email: 'maya.zhang36@learners.test', password: PASSWORD, name: 'Maya Zhang' };
-const OUTSIDER = { email: 'elias.byrne1@learners.test', password: PASSWORD };
-
-async function browserFor(browser: Browser, account: { email: string; password: string }) {
-	const context = await browser.newContext();
-	const page = await context.newPage();
-	await signIn(page, account);
-	return page;
-}
-
-/** A fresh group with a leader and a member, made through the JSON API by an organisation admin. */
-async function groupWithLeaderAndMember(browser: Browser, name: string) {
-	const admin = await browserFor(browser, ADMIN);
-	const organisations = await (await admin.request.get('/api/v1/organisations')).json();
-	const northfield = (organisations.items ?? organisations).find(
-		(organisation: { slug: string }) => organisation.slug === 'northfield'
-	);
-	const created = await admin.request.post('/api/v1/groups', {
-		data: { organisationId: northfield.id, name, kind: 'study group' }
-	});
-	expect(created.status()).toBe(201);
-	const { id } = await created.json();
-	for (const [account, role] of [
-		[LEADER, 'leader'],
-		[MEMBER, 'member']
-	] as const) {
-		const added = await admin.request.post(`/api/v1/groups/${id}/members`, {
-			data: { emails: [account.email], role }
-		});
-		expect((await added.json()).errors).toEqual([]);
-	}
-	await admin.context().close();
-	return id as string;
-}
+const OUTSIDER = { email: 'elias.byrne1@learners.test', password: 'demo-pass-2026' };
 
 test('two people chat live, see an announcement arrive, and share a file; outsiders get 404', async ({
 	browser

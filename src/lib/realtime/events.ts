@@ -69,6 +69,12 @@ export interface ServerToClientEvents {
 	'announcement:updated': (payload: AnnouncementEdited) => void;
 	'course-message:new': (message: CourseMessagePayload) => void;
 	'group:revoked': (payload: { groupId: string }) => void;
+	/** The group's library changed (a file or link added, changed or removed): read it again. */
+	'resources:changed': (payload: {
+		groupId: string;
+		resourceId: string;
+		change: 'added' | 'updated' | 'removed';
+	}) => void;
 	/** A new notification for this person, with their unread count after it. */
 	'notification:new': (payload: { notification: NotificationItem; unread: number }) => void;
 	/** Notifications marked read on one of this person's devices ('all', or the ids). */

@@ -6,7 +6,7 @@ const TYPING_SHOWN_MS = 5000;
 
 /**
  * What the server pushes to one group's page: new, edited and deleted messages, reactions,
- * typing, presence, channel changes, mentions, announcements and a revoked membership. Returns
+ * typing, presence, channel changes, mentions, announcements, library changes and a revoked membership. Returns
  * the functions that stop listening.
  */
 export function listenToGroup(chat: GroupChat): (() => void)[] {
@@ -83,6 +83,9 @@ export function listenToGroup(chat: GroupChat): (() => void)[] {
 	});
 	on('group:revoked', ({ groupId }) => {
 		if (groupId === chat.groupId) chat.revoked = true;
+	});
+	on('resources:changed', ({ groupId }) => {
+		if (groupId === chat.groupId) chat.libraryVersion += 1;
 	});
 	return offs;
 }

@@ -49,6 +49,8 @@ export class GroupChat {
 	feedOpen = $state(false);
 	/** Set when the server says this person is no longer in the group. */
 	revoked = $state(false);
+	/** Goes up each time the group's library changes (resources pages read it again). */
+	libraryVersion = $state(0);
 	/** The last thing to read out to screen readers (new messages in the open channel). */
 	announcement = $state('');
 	searchResults = $state.raw<Message[] | null>(null);

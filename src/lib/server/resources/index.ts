@@ -18,6 +18,7 @@ import {
 	type Via
 } from '$lib/server/db';
 import { defineQueue } from '$lib/server/jobs/boss';
+import { emitToGroup } from '$lib/server/realtime/emit';
 import { DomainError, notFound } from '$lib/server/errors';
 import { isUuid, parse } from '$lib/server/validate';
 import * as schemas from '$lib/schemas/resources';
@@ -30,9 +31,9 @@ import {
 	SniffError,
 	SNIFF_BYTES,
 	type Sniffed
-} from './sniff';
+} from '$lib/files/sniff';
 
-export { attachmentDisposition } from './sniff';
+export { attachmentDisposition } from '$lib/files/sniff';
 
 export type Resource = {
 	id: string;
@@ -102,6 +103,19 @@ function translateWriteError(error: unknown): never {
 	throw error;
 }
 
+/** Tells the group's open pages that its library changed (ids only; they read it back as themselves). */
+function told<T extends { id: string; groupId: string }>(
+	resource: T,
+	change: 'added' | 'updated' | 'removed'
+): T {
+	emitToGroup(resource.groupId, 'resources:changed', {
+		groupId: resource.groupId,
+		resourceId: resource.id,
+		change
+	});
+	return resource;
+}
+
 /** The group's library: its resources (filtered by folder, tag or a search), folders, tags, storage. */
 export async function list(actor: Actor, groupId: string, query: unknown = {}): Promise<Library> {
 	const filter = parse(schemas.resourceQuery, query);
@@ -161,6 +175,26 @@ async function fetchOne(tx: Tx, resourceId: string): Promise<Resource> {
 	return withPreview(row);
 }
 
+/** What one upload may be in this group: the file limit and the storage used and left. */
+export async function storage(
+	actor: Actor,
+	groupId: string
+): Promise<Library['storage'] & { remainingBytes: number; maxUploadBytes: number }> {
+	requireSignedIn(actor);
+	return readAs(actor, async (tx) => {
+		await requireAccess(tx, 'group.read', groupId);
+		const [row] = await tx<Library['storage'][]>`
+			select used_bytes::float8 as "usedBytes", quota_bytes::float8 as "quotaBytes"
+			from public.group_storage where group_id = ${groupId}`;
+		const used = row ?? { usedBytes: 0, quotaBytes: DEFAULT_QUOTA_BYTES };
+		return {
+			...used,
+			remainingBytes: Math.max(0, used.quotaBytes - used.usedBytes),
+			maxUploadBytes: maxUploadBytes()
+		};
+	});
+}
+
 export const quotaInput = v.strictObject({
 	quotaBytes: v.pipe(
 		v.number('quotaBytes must be a number of bytes.'),
@@ -217,7 +251,7 @@ export async function createLink(
 				return fetchOne(tx, row.id);
 			},
 			via
-		);
+		).then((link) => told(link, 'added'));
 	} catch (error) {
 		translateWriteError(error);
 	}
@@ -243,7 +277,7 @@ export async function update(
 				return fetchOne(tx, resourceId);
 			},
 			via
-		);
+		).then((resource) => told(resource, 'updated'));
 	} catch (error) {
 		translateWriteError(error);
 	}
@@ -450,7 +484,7 @@ export async function upload(
 			via
 		);
 		stored = false;
-		return resource;
+		return told(resource, 'added');
 	} catch (error) {
 		input.body.unpipe(source);
 		await drain(input.body);
@@ -529,11 +563,13 @@ export async function remove(actor: Actor, resourceId: string, via: Via = 'app')
 	if (!isUuid(resourceId)) throw notFound();
 	const [row] = await withUser(
 		actor,
-		(tx) => tx<{ blobKey: string | null }[]>`
-			delete from public.resources where id = ${resourceId} returning blob_key as "blobKey"`,
+		(tx) => tx<{ blobKey: string | null; groupId: string }[]>`
+			delete from public.resources where id = ${resourceId}
+			returning blob_key as "blobKey", group_id as "groupId"`,
 		via
 	).catch((error) => translateWriteError(error));
 	if (!row) throw notFound();
+	told({ id: resourceId, groupId: row.groupId }, 'removed');
 	// The delete queued the key (private.blob_deletions); if this fails, the cleanup job retries.
 	if (row.blobKey) await deleteBlobs([row.blobKey]).catch(() => {});
 }

@@ -47,6 +47,16 @@ export const resourcesRoutes: ApiRoute[] = [
 		errors: [400, 401, 404, 413, 415]
 	},
 	{
+		method: 'get',
+		path: '/groups/{id}/resources/storage',
+		operationId: 'getStorage',
+		summary: 'The group’s storage: used, quota, left, and the largest file one upload may carry',
+		description:
+			'Readers of the group ask this before uploading (the chat composer does), so a file too large is refused before its bytes are sent.',
+		success: { status: 200, content: 'json' },
+		errors: [401, 404]
+	},
+	{
 		method: 'put',
 		path: '/groups/{id}/resources/storage',
 		operationId: 'setStorageQuota',

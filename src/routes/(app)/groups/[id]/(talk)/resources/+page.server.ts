@@ -6,6 +6,8 @@ import type { Actions, PageServerLoad } from './$types';
 /** The group's library; files are uploaded to ./upload (streamed), links through ?/link. */
 export const load: PageServerLoad = async (event) => {
 	const user = requireUser(event);
+	// Read again when the group's library changes live (resources:changed over the socket).
+	event.depends('app:resources');
 	const { group } = await event.parent();
 	const params = event.url.searchParams;
 	const filters = {

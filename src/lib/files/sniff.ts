@@ -1,4 +1,7 @@
 /**
+ * Shared by the server (which decides) and the browser (which refuses a bad file before sending
+ * its bytes), so both apply the same rules.
+ *
  * What a file is, by its bytes (magic numbers), against an allowlist. The name's extension must
  * agree with the content, so a script renamed .png, or a PNG renamed .html, is refused. Web pages,
  * SVG and XML are refused outright: a browser may run the scripts inside them.
@@ -210,7 +213,7 @@ export function safeFilename(name: string): string {
 			'The file name may not contain folders (/, \\ or ..) or control characters.'
 		);
 	}
-	if (Buffer.byteLength(trimmed) > 255) {
+	if (new TextEncoder().encode(trimmed).length > 255) {
 		throw new SniffError('unknown_type', 'The file name is too long (at most 255 bytes).');
 	}
 	return trimmed;
