@@ -6,7 +6,10 @@
 import type { Person } from '$lib/realtime/types';
 
 export function foldMention(text: string): string {
-	return text.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
+	return text
+		.normalize('NFD')
+		.replace(/[\u0300-\u036f]/g, '')
+		.toLowerCase();
 }
 
 /** The `@` query being typed at the caret: where its `@` is and what follows it, or null. */

@@ -26,7 +26,12 @@ export class Outbox {
 		this.#onDelivered = onDelivered;
 	}
 
-	send(channel: ChannelView, body: string, attachment: Attachment | null) {
+	send(
+		channel: ChannelView,
+		body: string,
+		attachment: Attachment | null,
+		thread: { rootId: string; alsoInChannel: boolean } | null = null
+	) {
 		const pending: PendingMessage = {
 			clientId: crypto.randomUUID(),
 			channelId: channel.id,
@@ -34,10 +39,12 @@ export class Outbox {
 			attachment,
 			createdAt: nowIso(),
 			status: 'sending',
-			error: null
+			error: null,
+			threadRootId: thread?.rootId ?? null,
+			alsoInChannel: thread?.alsoInChannel ?? false
 		};
 		channel.pending.push(pending);
-		channel.dividerAfter = null;
+		if (!thread) channel.dividerAfter = null;
 		this.save();
 		void this.#deliver(channel, pending.clientId);
 	}
@@ -96,7 +103,9 @@ export class Outbox {
 					channelId: pending.channelId,
 					clientId: pending.clientId,
 					body: pending.body,
-					attachmentId: pending.attachment?.id ?? null
+					attachmentId: pending.attachment?.id ?? null,
+					threadRootId: pending.threadRootId ?? null,
+					alsoInChannel: pending.alsoInChannel ?? false
 				});
 				if (result.ok) {
 					channel.take([result.message]);
