@@ -110,7 +110,7 @@ for (const [device, viewport] of [
 		await expect(sent).toBeVisible();
 		await expect(panel.getByTestId('thread-count')).toHaveText('1 reply');
 		// The learner follows the thread they replied in.
-		await expect(panel.getByTestId('thread-follow')).toHaveText('Unfollow this thread');
+		await expect(panel.getByTestId('thread-follow')).toHaveAccessibleName('Unfollow this thread');
 		// Only in the thread: the channel shows the count, not the reply.
 		await expect(root.getByTestId('thread-summary')).toContainText('1 reply');
 		await learner.screenshot({ path: `test-results/thread-panel-${device}.png` });
@@ -132,7 +132,9 @@ for (const [device, viewport] of [
 		await expect(
 			leaderPanel.getByTestId('message').filter({ hasText: 'see page 12.' })
 		).toBeVisible();
-		await expect(leaderPanel.getByTestId('thread-follow')).toHaveText('Unfollow this thread');
+		await expect(leaderPanel.getByTestId('thread-follow')).toHaveAccessibleName(
+			'Unfollow this thread'
+		);
 		// No sideways overflow on the phone.
 		const overflow = await learner.evaluate(
 			() => document.documentElement.scrollWidth - document.documentElement.clientWidth

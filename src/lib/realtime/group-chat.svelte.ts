@@ -82,7 +82,13 @@ export class GroupChat {
 			connection,
 			`tessera:outbox:${options.me.id}:${options.groupId}`,
 			() => this.channels,
-			(channel) => this.markReadIfActive(channel)
+			(channel, message) => {
+				this.markReadIfActive(channel);
+				// Replying follows the thread (the server's rule): the panel says so at once.
+				if (this.thread && message.threadRootId === this.thread.rootId) {
+					this.thread.following = true;
+				}
+			}
 		);
 		this.channels = options.channels.map((info) => this.viewOf(info));
 		this.names = options.names ?? [];

@@ -1,5 +1,5 @@
 import { TimeoutError, type Connection } from './connection.svelte';
-import type { Attachment } from './events';
+import type { Attachment, Message } from './events';
 import type { ChannelView, PendingMessage } from './channel-view.svelte';
 import { backoff, nowIso } from './timeline';
 
@@ -12,13 +12,13 @@ export class Outbox {
 	readonly #connection: Connection;
 	readonly #key: string;
 	readonly #channels: () => ChannelView[];
-	readonly #onDelivered: (channel: ChannelView) => void;
+	readonly #onDelivered: (channel: ChannelView, message: Message) => void;
 
 	constructor(
 		connection: Connection,
 		key: string,
 		channels: () => ChannelView[],
-		onDelivered: (channel: ChannelView) => void
+		onDelivered: (channel: ChannelView, message: Message) => void
 	) {
 		this.#connection = connection;
 		this.#key = key;
@@ -109,7 +109,7 @@ export class Outbox {
 				});
 				if (result.ok) {
 					channel.take([result.message]);
-					this.#onDelivered(channel);
+					this.#onDelivered(channel, result.message);
 					this.save();
 					return;
 				}
