@@ -4,6 +4,8 @@
  * (text is always escaped by Svelte); no HTML from a message is ever interpreted. `toHtml` renders
  * the same nodes as escaped HTML for places that need a string (tests, email).
  */
+import { foldMention } from './mention-match';
+
 export type Inline =
 	| { type: 'text'; text: string }
 	| { type: 'strong'; children: Inline[] }
@@ -31,7 +33,7 @@ export function formatMessage(body: string, options: FormatOptions = {}): Inline
 	const names = [...new Set(options.names ?? [])]
 		.filter((name) => name.trim())
 		.sort((a, b) => b.length - a.length);
-	const context = { names, me: options.me?.toLocaleLowerCase() };
+	const context = { names, me: options.me === undefined ? undefined : foldMention(options.me) };
 	const nodes: Inline[] = [];
 	const lines = body.replace(/\r\n?/g, '\n').split('\n');
 	lines.forEach((line, index) => {
@@ -108,7 +110,7 @@ function inline(text: string, context: Context, depth: number): Inline[] {
 				nodes.push({
 					type: 'mention',
 					name: mention,
-					self: mention.toLocaleLowerCase() === context.me
+					self: foldMention(mention) === context.me
 				});
 				i += mention.length + 1;
 				continue;
@@ -174,11 +176,11 @@ function count(text: string, char: string) {
 	return n;
 }
 
-/** A known display name (longest first, any case) or a single word after `@`. */
+/** A known display name (longest first, any case or accents) or a single word after `@`. */
 function mentionAt(text: string, at: number, context: Context): string | null {
-	const rest = text.slice(at, at + 200).toLocaleLowerCase();
 	for (const name of context.names) {
-		if (rest.startsWith(name.toLocaleLowerCase()) && !isWord(text[at + name.length])) {
+		const candidate = text.slice(at, at + name.length);
+		if (foldMention(candidate) === foldMention(name) && !isWord(text[at + name.length])) {
 			return text.slice(at, at + name.length);
 		}
 	}

@@ -12,9 +12,12 @@
 --     messages_before_insert: before insert, each row
 --     messages_before_update: before update, each row
 --     messages_check_attachment: before insert or update, each row
+--     messages_check_thread: before insert, each row
 --     messages_count_change: before update, each row
 --     messages_notify: after insert, each row
 --     messages_record_mentions: after insert, each row
+--     messages_thread_follow: after insert or update, each row
+--     messages_thread_reply_notify: after insert or update, each row [13_notifications.sql]
 --     messages_update_mentions: after update, each row
 --   public.message_reactions:
 --     message_reactions_before_insert: before insert, each row
@@ -22,8 +25,11 @@
 --     message_reactions_changed_insert: after insert, each statement
 --   public.channel_reads: none
 --   public.mentions:
+--     mentions_follow_thread: after insert, each row
 --     mentions_notify_delete: after delete, each row [13_notifications.sql]
 --     mentions_notify_insert: after insert, each row [13_notifications.sql]
+--   public.thread_follows:
+--     thread_follows_before_insert: before insert, each row
 --   private.socket_io_attachments: none
 
 set check_function_bodies = off;
@@ -75,10 +81,18 @@ create table public.messages (
   -- The channel's change number of this message's last edit, deletion or reaction (0: none),
   -- so catch-up returns what changed since a client's number.
   change_seq bigint not null default 0,
+  -- A thread reply: the top-level message of the same channel it answers (threads do not nest;
+  -- messages_check_thread), and whether it was also sent to the channel. A reply takes the
+  -- channel's next seq like any message, so catch-up, edits and reactions work unchanged.
+  thread_root_id uuid references public.messages (id) on delete cascade,
+  also_in_channel boolean not null default false,
   unique (channel_id, seq),
   unique (author_id, client_id),
-  check (deleted_at is not null or char_length(btrim(body)) >= 1)
+  check (deleted_at is not null or char_length(btrim(body)) >= 1),
+  check (thread_root_id is not null or not also_in_channel),
+  check (thread_root_id is distinct from id)
 );
+create index messages_thread_idx on public.messages (thread_root_id, seq) where thread_root_id is not null;
 create index messages_attachment_idx on public.messages (attachment_resource_id) where attachment_resource_id is not null;
 create index messages_channel_change_idx on public.messages (channel_id, change_seq) where change_seq > 0;
 create index messages_group_idx on public.messages (group_id);
@@ -317,23 +331,39 @@ revoke all on function private.groups_ensure_channels() from public, anon, authe
 
 -- Mentions follow edits: an edit that adds "@Name" mentions that person (and the app tells
 -- them), one that removes it takes the mention back, and a deletion takes them all back. One
--- definition of who a body mentions.
+-- definition of who a body mentions: names match without case or accents ("@ines moreau" is Inès
+-- Moreau; the composer's picker folds the same way, src/lib/mention-match.ts), the longest name
+-- at a place wins, and "@channel" from someone who may use it (private.may_mention_channel)
+-- mentions everyone in the group's chat; from anyone else it is plain text.
 create or replace function private.mentioned_user_ids(body text, chat_group uuid, author uuid) returns uuid[]
 language sql stable security definer set search_path = ''
 as $$
-  with candidates as (
-    select u.id, char_length(u.display_name) as len, p.at
+  with folded as (select private.fold_mention_text(body) as text),
+  candidates as (
+    select u.id, char_length(private.fold_mention_text(u.display_name)) as len, p.at
     from public.users u
-    cross join lateral (select position(lower('@' || u.display_name) in lower(body)) as at) p
+    cross join folded f
+    cross join lateral (select position('@' || private.fold_mention_text(u.display_name) in f.text) as at) p
     where position('@' in body) > 0
       and u.id in (select private.chat_participant_ids(chat_group))
       and u.disabled_at is null
       and p.at > 0
-      and substr(lower(body), p.at + 1 + char_length(u.display_name), 1) !~ '[[:alnum:]_]'
+      and substr(f.text, p.at + 1 + char_length(private.fold_mention_text(u.display_name)), 1) !~ '[[:alnum:]_]'
+  ),
+  everyone as (
+    select p.id from private.chat_participant_ids(chat_group) as p(id)
+    join public.users u on u.id = p.id and u.disabled_at is null
+    cross join folded f
+    where f.text ~ '(^|[^[:alnum:]_])@channel([^[:alnum:]_]|$)'
+      and author is not distinct from auth.uid() and private.may_mention_channel(chat_group)
   )
-  select coalesce(array_agg(c.id), '{}') from candidates c
-  where c.id is distinct from author
-    and not exists (select 1 from candidates longer where longer.at = c.at and longer.len > c.len)
+  select coalesce(array_agg(distinct m.id), '{}') from (
+    select c.id from candidates c
+    where not exists (select 1 from candidates longer where longer.at = c.at and longer.len > c.len)
+    union
+    select e.id from everyone e
+  ) m
+  where m.id is distinct from author
 $$;
 revoke all on function private.mentioned_user_ids(body text, chat_group uuid, author uuid) from public, anon, authenticated, service_role;
 
@@ -553,7 +583,8 @@ begin
   payload := json_build_object(
     'id', new.id, 'channelId', new.channel_id, 'groupId', new.group_id, 'seq', new.seq,
     'author', json_build_object('id', new.author_id, 'displayName', new.author_name),
-    'clientId', new.client_id, 'body', new.body, 'createdAt', new.created_at
+    'clientId', new.client_id, 'body', new.body, 'createdAt', new.created_at,
+    'threadRootId', new.thread_root_id, 'alsoInChannel', new.also_in_channel
   )::text;
   if octet_length(payload) > 7900 or new.attachment_resource_id is not null then
     payload := json_build_object('fetch', new.id, 'groupId', new.group_id)::text;
@@ -797,3 +828,176 @@ create policy "people in a group's chat see its reactions"
     (select private.is_platform_admin())
     or group_id = any ((select private.chat_readable_group_ids_array())::uuid[])
   );
+
+-- Threads -----------------------------------------------------------------------------------------
+-- A reply answers a top-level message of its channel (public.messages.thread_root_id). Who reads
+-- and posts replies is who reads and posts in the channel: replies are messages, under the same
+-- policies. People follow a thread (docs/decisions.md, "Threads"): automatically when they write
+-- its root, reply in it or are mentioned in it; by hand with Follow/Unfollow (following = false
+-- remembers an unfollow, which only their next reply or mention undoes). Followers are told of
+-- replies (13_notifications.sql, messages_thread_reply_notify).
+create table public.thread_follows (
+  root_id uuid not null references public.messages (id) on delete cascade,
+  user_id uuid not null references public.users (id) on delete cascade,
+  -- Copied from the root by thread_follows_before_insert, so policies read it without a join.
+  group_id uuid not null references public.groups (id) on delete cascade,
+  following boolean not null default true,
+  updated_at timestamptz not null default now(),
+  primary key (root_id, user_id)
+);
+create index thread_follows_user_idx on public.thread_follows (user_id);
+create index thread_follows_group_idx on public.thread_follows (group_id);
+alter table public.thread_follows enable row level security;
+alter table public.thread_follows force row level security;
+revoke all on table public.thread_follows from anon, authenticated, service_role;
+grant select on table public.thread_follows to anon;
+grant select, insert on table public.thread_follows to authenticated;
+grant update (following, updated_at) on table public.thread_follows to authenticated;
+grant select, insert, update, delete on table public.thread_follows to service_role;
+
+-- Case and accents folded the same way as the composer's picker: NFD, combining marks dropped,
+-- lower case ("Inès" and "INES" are both "ines").
+create or replace function private.fold_mention_text(value text) returns text
+language sql immutable security definer set search_path = ''
+as $$ select lower(regexp_replace(normalize(value, nfd), '[\u0300-\u036f]', '', 'g')) $$;
+revoke all on function private.fold_mention_text(value text) from public, anon, authenticated, service_role;
+
+-- "@channel" tells everyone in a group's chat: for its leaders (of it or an ancestor), its staff
+-- and admins; a learner's "@channel" is plain text.
+create or replace function private.may_mention_channel(target uuid) returns boolean
+language sql stable security definer set search_path = ''
+as $$
+  select auth.uid() is not null
+    and (target = any (private.staff_group_ids_array()) or private.is_platform_admin())
+$$;
+revoke all on function private.may_mention_channel(target uuid) from public, anon, authenticated, service_role;
+grant execute on function private.may_mention_channel(target uuid) to authenticated, service_role;
+
+-- The people the caller may mention in a channel (its group's chat participants, active accounts),
+-- for the composer's picker: nobody for a channel whose group the caller does not chat in.
+create or replace function private.mentionable_people(target_channel uuid)
+returns table (id uuid, display_name text)
+language sql stable security definer set search_path = ''
+as $$
+  select u.id, u.display_name
+  from public.channels c
+  cross join lateral private.chat_participant_ids(c.group_id) as p(id)
+  join public.users u on u.id = p.id and u.disabled_at is null
+  where c.id = target_channel and (private.can_chat_in(c.group_id) or private.is_platform_admin())
+  order by u.display_name, u.id
+$$;
+revoke all on function private.mentionable_people(target_channel uuid) from public, anon, authenticated, service_role;
+grant execute on function private.mentionable_people(target_channel uuid) to authenticated, service_role;
+
+-- Threads do not nest: a reply's root is a top-level, undeleted message of the same channel.
+-- Runs after messages_before_insert (by name), which has refused people who may not post.
+create or replace function private.messages_check_thread() returns trigger
+language plpgsql security definer set search_path = ''
+as $$
+declare
+  root public.messages;
+begin
+  -- An anonymous insert is refused by the policies; it learns nothing about the root here.
+  if new.thread_root_id is null or auth.role() = 'anon' then
+    return new;
+  end if;
+  select * into root from public.messages where id = new.thread_root_id;
+  if not found or root.channel_id <> new.channel_id then
+    raise exception 'This thread does not exist in this channel.' using errcode = '23503', hint = 'thread_not_found';
+  end if;
+  if root.thread_root_id is not null then
+    raise exception 'Reply in the thread itself: a reply cannot have a thread of its own.'
+      using errcode = '23514', hint = 'thread_nested';
+  end if;
+  if root.deleted_at is not null then
+    raise exception 'This message was deleted: its thread takes no new replies.' using errcode = '23514', hint = 'thread_closed';
+  end if;
+  return new;
+end
+$$;
+revoke all on function private.messages_check_thread() from public, anon, authenticated, service_role;
+
+-- A reply makes its author follow the thread (again, after an unfollow), and the root's author and
+-- the people the root mentions follow it unless they unfollowed; a new or deleted reply changes its
+-- root (reply count), so catch-up returns the root again.
+create or replace function private.messages_thread_follow() returns trigger
+language plpgsql security definer set search_path = ''
+as $$
+begin
+  if tg_op = 'INSERT' and new.author_id is not null then
+    insert into public.thread_follows (root_id, user_id, group_id)
+    values (new.thread_root_id, new.author_id, new.group_id)
+    on conflict (root_id, user_id) do update set following = true, updated_at = now()
+    where not public.thread_follows.following;
+    insert into public.thread_follows (root_id, user_id, group_id)
+    select r.id, r.author_id, r.group_id from public.messages r
+    where r.id = new.thread_root_id and r.author_id is not null
+    union
+    select mm.message_id, mm.user_id, new.group_id from public.mentions mm
+    where mm.message_id = new.thread_root_id
+    on conflict do nothing;
+  end if;
+  -- change_seq + 1 only marks the row; messages_count_change gives it the channel's number.
+  update public.messages set change_seq = change_seq + 1
+  where id = new.thread_root_id and deleted_at is null;
+  return null;
+end
+$$;
+revoke all on function private.messages_thread_follow() from public, anon, authenticated, service_role;
+
+-- Being mentioned in a reply (when it is sent, or by an edit) follows its thread.
+create or replace function private.mentions_follow_thread() returns trigger
+language plpgsql security definer set search_path = ''
+as $$
+begin
+  insert into public.thread_follows (root_id, user_id, group_id)
+  select m.thread_root_id, new.user_id, m.group_id from public.messages m
+  where m.id = new.message_id and m.thread_root_id is not null
+  on conflict (root_id, user_id) do update set following = true, updated_at = now()
+  where not public.thread_follows.following;
+  return null;
+end
+$$;
+revoke all on function private.mentions_follow_thread() from public, anon, authenticated, service_role;
+
+-- A follow is of a root message, in the root's group.
+create or replace function private.thread_follows_before_insert() returns trigger
+language plpgsql security definer set search_path = ''
+as $$
+begin
+  select m.group_id into new.group_id from public.messages m
+  where m.id = new.root_id and m.thread_root_id is null;
+  if new.group_id is null then
+    raise exception 'This thread does not exist.' using errcode = '23503', hint = 'thread_not_found';
+  end if;
+  new.updated_at := now();
+  return new;
+end
+$$;
+revoke all on function private.thread_follows_before_insert() from public, anon, authenticated, service_role;
+
+create trigger messages_check_thread before insert on public.messages
+  for each row execute function private.messages_check_thread();
+
+-- After messages_record_mentions (by name): the root's mentions are recorded by then.
+create trigger messages_thread_follow after insert or update of deleted_at on public.messages
+  for each row when (new.thread_root_id is not null) execute function private.messages_thread_follow();
+
+create trigger mentions_follow_thread after insert on public.mentions
+  for each row execute function private.mentions_follow_thread();
+
+create trigger thread_follows_before_insert before insert on public.thread_follows
+  for each row execute function private.thread_follows_before_insert();
+
+create policy "people see the threads they follow"
+  on public.thread_follows for select to authenticated
+  using (user_id = (select auth.uid()));
+
+create policy "people follow threads they can read"
+  on public.thread_follows for insert to authenticated
+  with check (user_id = (select auth.uid()) and root_id in (select id from public.messages));
+
+create policy "people follow and unfollow threads they can read"
+  on public.thread_follows for update to authenticated
+  using (user_id = (select auth.uid()))
+  with check (user_id = (select auth.uid()) and root_id in (select id from public.messages));

@@ -17,6 +17,7 @@
 --   private.notification_digests: none
 -- Triggers defined here on other areas' tables (listed at the top of their files):
 --   public.mentions: mentions_notify_insert, mentions_notify_delete
+--   public.messages: messages_thread_reply_notify
 --   public.announcements: announcements_notify_insert, announcements_notify_publish
 --   public.group_members: group_members_notify_added, group_members_notify_removed
 --   public.group_join_requests: group_join_requests_notify_decided
@@ -210,7 +211,7 @@ begin
   select new.user_id, 'mention',
          left(coalesce(u.display_name, 'Someone') || ' mentioned you in #' || ch.name || ' · ' || g.name, 300),
          left(msg.body, 280),
-         '/groups/' || ch.group_id || '/channels/' || ch.id,
+         '/groups/' || ch.group_id || '/channels/' || ch.id || coalesce('?thread=' || msg.thread_root_id, ''),
          new.from_user_id, ch.group_id, g.course_id, new.message_id
   from public.channels ch
   join public.groups g on g.id = ch.group_id
@@ -222,6 +223,38 @@ begin
 end
 $$;
 revoke all on function private.mentions_notify() from public, anon, authenticated, service_role;
+
+-- A reply in a thread tells its followers (thread_follows, 09_channels.sql) who still take part in
+-- the group's chat, except its author and the people it mentions (told by their mention); a
+-- deleted reply takes its notifications back.
+create or replace function private.messages_thread_reply_notify() returns trigger
+language plpgsql security definer set search_path = ''
+as $$
+begin
+  if tg_op = 'UPDATE' then
+    if new.deleted_at is not null and old.deleted_at is null then
+      delete from public.notifications n where n.kind = 'thread_reply' and n.subject_id = new.id;
+    end if;
+    return null;
+  end if;
+  insert into public.notifications (user_id, kind, title, summary, link, actor_id, group_id, course_id, subject_id)
+  select f.user_id, 'thread_reply',
+         left(coalesce(nullif(new.author_name, ''), 'Someone') || ' replied in a thread in #' || ch.name || ' · ' || g.name, 300),
+         left(new.body, 280),
+         '/groups/' || g.id || '/channels/' || ch.id || '?thread=' || new.thread_root_id,
+         new.author_id, g.id, g.course_id, new.id
+  from public.thread_follows f
+  join public.channels ch on ch.id = new.channel_id
+  join public.groups g on g.id = new.group_id
+  join public.users u on u.id = f.user_id and u.disabled_at is null
+  where f.root_id = new.thread_root_id and f.following
+    and f.user_id in (select private.chat_participant_ids(new.group_id))
+    and not exists (select 1 from public.mentions mm where mm.message_id = new.id and mm.user_id = f.user_id)
+  on conflict do nothing;
+  return null;
+end
+$$;
+revoke all on function private.messages_thread_reply_notify() from public, anon, authenticated, service_role;
 
 -- Once an announcement is published (at once, or by the publishing job when its time comes), its
 -- audience is told. Learner groups' announcements are course messages, told by their recipients.
@@ -359,6 +392,10 @@ create trigger mentions_notify_insert after insert on public.mentions
 
 create trigger mentions_notify_delete after delete on public.mentions
   for each row execute function private.mentions_notify();
+
+-- After messages_thread_follow (by name): the reply's author and the root's follow by then.
+create trigger messages_thread_reply_notify after insert or update of deleted_at on public.messages
+  for each row when (new.thread_root_id is not null) execute function private.messages_thread_reply_notify();
 
 create trigger announcements_notify_insert after insert on public.announcements
   for each row when (new.published_at is not null) execute function private.announcements_notify();

@@ -1,5 +1,5 @@
 import { SvelteMap } from 'svelte/reactivity';
-import type { Attachment, Channel, Message, Person, Reaction } from './events';
+import type { Attachment, Channel, Message, Person, Reaction, ThreadSummary } from './events';
 import { lastSeqOf, markDeleted, mergeMessages, withReactions } from './timeline';
 
 /** A message the server has not acknowledged yet, shown greyed until it is. */
@@ -11,6 +11,9 @@ export type PendingMessage = {
 	createdAt: string;
 	status: 'sending' | 'failed';
 	error: string | null;
+	/** A thread reply: the message it answers, and whether it also goes to the channel. */
+	threadRootId?: string | null;
+	alsoInChannel?: boolean;
 };
 
 /** One channel as this browser knows it: a window of messages around the newest, and the reader's place. */
@@ -64,6 +67,21 @@ export class ChannelView {
 
 	markDeleted(messageId: string) {
 		this.messages = markDeleted(this.messages, messageId);
+	}
+
+	/** A thread's reply count and last reply, on its root if this view holds it. */
+	summarise(summary: ThreadSummary) {
+		if (!this.messages.some((message) => message.id === summary.rootId)) return;
+		this.messages = this.messages.map((message) =>
+			message.id === summary.rootId
+				? { ...message, replyCount: summary.replyCount, lastReplyAt: summary.lastReplyAt }
+				: message
+		);
+	}
+
+	/** What the channel's timeline shows: its messages and replies also sent to it. */
+	get shown(): Message[] {
+		return this.messages.filter((message) => !message.threadRootId || message.alsoInChannel);
 	}
 
 	/** The message's reactions as the server counts them; `mine` is worked out for `viewerId`. */

@@ -3,10 +3,12 @@ import type {
 	Channel,
 	CatchUp,
 	CourseMessagePayload,
+	Mentionable,
 	Message,
 	NotificationItem,
 	Person,
-	Reaction
+	Reaction,
+	ThreadSummary
 } from './types';
 
 export type * from './types';
@@ -43,6 +45,8 @@ export type SendInput = {
 	clientId: string;
 	body: string;
 	attachmentId?: string | null;
+	threadRootId?: string | null;
+	alsoInChannel?: boolean;
 };
 
 /** Completions or activities changed in these courses: dashboards showing them reload. */
@@ -61,6 +65,8 @@ export interface ServerToClientEvents {
 	}) => void;
 	typing: (payload: { channelId: string; user: Person }) => void;
 	presence: (payload: { groupId: string; online: Person[] }) => void;
+	/** A reply came or went: the thread's count and last reply now. */
+	'thread:updated': (payload: ThreadSummary) => void;
 	'channel:created': (channel: Channel) => void;
 	'channel:updated': (channel: Channel) => void;
 	mention: (payload: { channelId: string; messageId: string; from: Person }) => void;
@@ -106,6 +112,20 @@ export interface ClientToServerEvents {
 		ack: Ack<{ messages: Message[] }>
 	) => void;
 	'channel:read': (input: { channelId: string; seq: number }, ack: Ack) => void;
+	/** A thread: its root, replies after afterSeq, and whether the caller follows it. */
+	'thread:open': (
+		input: { rootId: string; afterSeq?: number },
+		ack: Ack<{ root: Message; replies: Message[]; hasMore: boolean; following: boolean }>
+	) => void;
+	'thread:follow': (
+		input: { rootId: string; following: boolean },
+		ack: Ack<{ rootId: string; following: boolean }>
+	) => void;
+	/** The people the caller may mention in a channel, and whether @channel is theirs to use. */
+	'channel:mentionables': (
+		input: { channelId: string },
+		ack: Ack<{ people: Mentionable[]; canMentionChannel: boolean }>
+	) => void;
 	typing: (input: { channelId: string }) => void;
 	'presence:list': (input: { groupId: string }, ack: Ack<{ online: Person[] }>) => void;
 }

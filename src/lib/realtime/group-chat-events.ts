@@ -30,12 +30,19 @@ export function listenToGroup(chat: GroupChat): (() => void)[] {
 	on('message:updated', (message) => {
 		const channel = chat.channel(message.channelId);
 		if (channel?.loaded) channel.take([message]);
+		chat.thread?.take([message]);
 	});
 	on('message:deleted', ({ channelId, id }) => {
 		chat.channel(channelId)?.markDeleted(id);
+		chat.thread?.markDeleted(id);
 	});
 	on('reaction:updated', ({ channelId, messageId, reactions }) => {
 		chat.channel(channelId)?.setReactions(messageId, reactions, chat.me.id);
+		chat.thread?.setReactions(messageId, reactions, chat.me.id);
+	});
+	on('thread:updated', (summary) => {
+		chat.channel(summary.channelId)?.summarise(summary);
+		chat.thread?.summarise(summary);
 	});
 	on('typing', ({ channelId, user }) => {
 		if (user.id === chat.me.id) return;

@@ -7,13 +7,16 @@ import type {
 	AnnouncementPayload,
 	Attachment,
 	Channel,
+	Mentionable,
 	Message,
 	Person
 } from './events';
 import { listenToGroup } from './group-chat-events';
 import { Outbox } from './outbox';
+import { ThreadView } from './thread-view.svelte';
 
 export { ChannelView, type PendingMessage } from './channel-view.svelte';
+export { ThreadView } from './thread-view.svelte';
 
 const TYPING_SENT_EVERY_MS = 3000;
 
@@ -58,6 +61,14 @@ export class GroupChat {
 	searchError = $state<string | null>(null);
 	/** The latest error from an action (edit, delete, react), for the page to show. */
 	lastError = $state<string | null>(null);
+	/** The thread open beside (or, on a phone, over) the channel. */
+	thread = $state<ThreadView | null>(null);
+	/** Who may be mentioned, per channel, as the server lists them (read once per channel). */
+	// eslint-disable-next-line svelte/prefer-svelte-reactivity -- a request cache, never rendered
+	#mentionables = new Map<
+		string,
+		Promise<{ people: Mentionable[]; canMentionChannel: boolean } | null>
+	>();
 
 	readonly connection: Connection;
 	readonly #outbox: Outbox;
@@ -73,7 +84,13 @@ export class GroupChat {
 			connection,
 			`tessera:outbox:${options.me.id}:${options.groupId}`,
 			() => this.channels,
-			(channel) => this.markReadIfActive(channel)
+			(channel, message) => {
+				this.markReadIfActive(channel);
+				// Replying follows the thread (the server's rule): the panel says so at once.
+				if (this.thread && message.threadRootId === this.thread.rootId) {
+					this.thread.following = true;
+				}
+			}
 		);
 		this.channels = options.channels.map((info) => this.viewOf(info));
 		this.names = options.names ?? [];
@@ -156,9 +173,73 @@ export class GroupChat {
 		if (channel.id === this.activeId && pageVisible()) this.markRead(channel);
 	}
 
-	send(channelId: string, body: string, attachment: Attachment | null = null) {
+	send(
+		channelId: string,
+		body: string,
+		attachment: Attachment | null = null,
+		thread: { rootId: string; alsoInChannel: boolean } | null = null
+	) {
 		const channel = this.channel(channelId);
-		if (channel) this.#outbox.send(channel, body, attachment);
+		if (channel) this.#outbox.send(channel, body, attachment, thread);
+	}
+
+	/** Opens a thread: its root and replies from the server, and whether the reader follows it. */
+	async openThread(channelId: string, rootId: string) {
+		const channel = this.channel(channelId);
+		if (!channel) return;
+		if (this.thread?.rootId === rootId) return;
+		const held = channel.messages.find((message) => message.id === rootId) ?? null;
+		const thread = new ThreadView(channel, rootId, held);
+		this.thread = thread;
+		await this.#loadThread(thread);
+	}
+
+	closeThread() {
+		this.thread = null;
+	}
+
+	async #loadThread(thread: ThreadView) {
+		thread.loading = true;
+		thread.error = null;
+		try {
+			await this.connection.whenConnected();
+			const result = await this.connection.request('thread:open', { rootId: thread.rootId });
+			if (!result.ok) {
+				thread.error = result.error.message;
+				return;
+			}
+			thread.root = result.root;
+			thread.loaded = result.replies;
+			thread.following = result.following;
+		} catch (error) {
+			thread.error = errorText(error);
+		} finally {
+			thread.loading = false;
+		}
+	}
+
+	async follow(thread: ThreadView, following: boolean) {
+		const result = await this.#act(() =>
+			this.connection.request('thread:follow', { rootId: thread.rootId, following })
+		);
+		if (result?.ok) thread.following = result.following;
+	}
+
+	/** The people the reader may mention in a channel (asked once per channel and page). */
+	mentionables(channelId: string) {
+		let known = this.#mentionables.get(channelId);
+		if (!known) {
+			known = this.connection
+				.whenConnected()
+				.then(() => this.connection.request('channel:mentionables', { channelId }))
+				.then((result) => (result.ok ? result : null))
+				.catch(() => null);
+			this.#mentionables.set(channelId, known);
+			void known.then((result) => {
+				if (!result) this.#mentionables.delete(channelId);
+			});
+		}
+		return known;
 	}
 
 	retry(channelId: string, clientId: string) {
@@ -175,7 +256,10 @@ export class GroupChat {
 		const result = await this.#act(() =>
 			this.connection.request('message:edit', { messageId: message.id, body })
 		);
-		if (result?.ok) this.channel(message.channelId)?.take([result.message]);
+		if (result?.ok) {
+			this.channel(message.channelId)?.take([result.message]);
+			this.thread?.take([result.message]);
+		}
 		return !!result?.ok;
 	}
 
@@ -183,7 +267,10 @@ export class GroupChat {
 		const result = await this.#act(() =>
 			this.connection.request('message:delete', { messageId: message.id })
 		);
-		if (result?.ok) this.channel(message.channelId)?.markDeleted(message.id);
+		if (result?.ok) {
+			this.channel(message.channelId)?.markDeleted(message.id);
+			this.thread?.markDeleted(message.id);
+		}
 		return !!result?.ok;
 	}
 
@@ -193,6 +280,7 @@ export class GroupChat {
 		);
 		if (result?.ok) {
 			this.channel(message.channelId)?.setReactions(message.id, result.reactions, this.me.id);
+			this.thread?.setReactions(message.id, result.reactions, this.me.id);
 		}
 	}
 
@@ -230,8 +318,13 @@ export class GroupChat {
 
 	/** New messages by others: read at once in the open, visible channel, else counted as unread. */
 	countUnread(channel: ChannelView, fresh: Message[]) {
+		// A reply only in its thread is not news in the channel (its followers are notified).
 		const others = fresh.filter(
-			(m) => m.author.id !== this.me.id && !m.deletedAt && m.seq > channel.info.lastReadSeq
+			(m) =>
+				m.author.id !== this.me.id &&
+				!m.deletedAt &&
+				m.seq > channel.info.lastReadSeq &&
+				(!m.threadRootId || m.alsoInChannel)
 		);
 		if (others.length === 0) return;
 		if (channel.id === this.activeId && pageVisible()) {
@@ -276,6 +369,7 @@ export class GroupChat {
 				if (result.ok) this.online = result.online;
 			})
 			.catch(() => {});
+		if (!first && this.thread) void this.#loadThread(this.thread);
 		await Promise.all(
 			this.channels.map(async (channel) => {
 				if (!channel.loaded) {

@@ -1,5 +1,5 @@
 import { TimeoutError, type Connection } from './connection.svelte';
-import type { Attachment } from './events';
+import type { Attachment, Message } from './events';
 import type { ChannelView, PendingMessage } from './channel-view.svelte';
 import { backoff, nowIso } from './timeline';
 
@@ -12,13 +12,13 @@ export class Outbox {
 	readonly #connection: Connection;
 	readonly #key: string;
 	readonly #channels: () => ChannelView[];
-	readonly #onDelivered: (channel: ChannelView) => void;
+	readonly #onDelivered: (channel: ChannelView, message: Message) => void;
 
 	constructor(
 		connection: Connection,
 		key: string,
 		channels: () => ChannelView[],
-		onDelivered: (channel: ChannelView) => void
+		onDelivered: (channel: ChannelView, message: Message) => void
 	) {
 		this.#connection = connection;
 		this.#key = key;
@@ -26,7 +26,12 @@ export class Outbox {
 		this.#onDelivered = onDelivered;
 	}
 
-	send(channel: ChannelView, body: string, attachment: Attachment | null) {
+	send(
+		channel: ChannelView,
+		body: string,
+		attachment: Attachment | null,
+		thread: { rootId: string; alsoInChannel: boolean } | null = null
+	) {
 		const pending: PendingMessage = {
 			clientId: crypto.randomUUID(),
 			channelId: channel.id,
@@ -34,10 +39,12 @@ export class Outbox {
 			attachment,
 			createdAt: nowIso(),
 			status: 'sending',
-			error: null
+			error: null,
+			threadRootId: thread?.rootId ?? null,
+			alsoInChannel: thread?.alsoInChannel ?? false
 		};
 		channel.pending.push(pending);
-		channel.dividerAfter = null;
+		if (!thread) channel.dividerAfter = null;
 		this.save();
 		void this.#deliver(channel, pending.clientId);
 	}
@@ -96,11 +103,13 @@ export class Outbox {
 					channelId: pending.channelId,
 					clientId: pending.clientId,
 					body: pending.body,
-					attachmentId: pending.attachment?.id ?? null
+					attachmentId: pending.attachment?.id ?? null,
+					threadRootId: pending.threadRootId ?? null,
+					alsoInChannel: pending.alsoInChannel ?? false
 				});
 				if (result.ok) {
 					channel.take([result.message]);
-					this.#onDelivered(channel);
+					this.#onDelivered(channel, result.message);
 					this.save();
 					return;
 				}

@@ -26,6 +26,10 @@ function message(seq: number, extra: Partial<Message> = {}): Message {
 		editedAt: null,
 		deletedAt: null,
 		createdAt: new Date(2026, 10, 22, 10, 0, seq).toISOString(),
+		threadRootId: null,
+		alsoInChannel: false,
+		replyCount: 0,
+		lastReplyAt: null,
 		...extra
 	};
 }

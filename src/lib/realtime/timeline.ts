@@ -24,10 +24,16 @@ export function mergeMessages(
 function newer(known: Message, incoming: Message): Message {
 	if (known.deletedAt && !incoming.deletedAt) return known;
 	if (incoming.deletedAt && !known.deletedAt) return incoming;
+	// An older text may come with newer reactions and thread counts: keep those.
+	const current = {
+		reactions: incoming.reactions,
+		replyCount: incoming.replyCount,
+		lastReplyAt: incoming.lastReplyAt
+	};
 	if (known.editedAt && incoming.editedAt && known.editedAt > incoming.editedAt) {
-		return { ...known, reactions: incoming.reactions };
+		return { ...known, ...current };
 	}
-	if (known.editedAt && !incoming.editedAt) return { ...known, reactions: incoming.reactions };
+	if (known.editedAt && !incoming.editedAt) return { ...known, ...current };
 	return incoming;
 }
 

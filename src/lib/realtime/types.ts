@@ -24,7 +24,25 @@ export type Message = {
 	editedAt: string | null;
 	deletedAt: string | null;
 	createdAt: string;
+	/** A thread reply: the top-level message it answers; null for a message of the channel. */
+	threadRootId: string | null;
+	/** A thread reply also shown in the channel ("also send to #channel"). */
+	alsoInChannel: boolean;
+	/** Replies in this message's thread (not deleted), and when the last one was written. */
+	replyCount: number;
+	lastReplyAt: string | null;
 };
+
+/** A thread's reply count and last reply time as they are now (pushed when a reply comes or goes). */
+export type ThreadSummary = {
+	channelId: string;
+	rootId: string;
+	replyCount: number;
+	lastReplyAt: string | null;
+};
+
+/** Someone the reader may mention in a channel. */
+export type Mentionable = Person;
 
 /**
  * What a client missed: the messages after its last seq (a page at a time), and, when it sent

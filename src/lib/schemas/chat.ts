@@ -27,7 +27,50 @@ export const send = v.object({
 	channelId: id('channel'),
 	clientId: id('client message'),
 	body,
-	attachmentId: v.optional(v.nullable(uuid), null)
+	attachmentId: v.optional(v.nullable(uuid), null),
+	/** A reply in the thread of this top-level message of the same channel. */
+	threadRootId: v.optional(v.nullable(id('thread')), null),
+	/** A reply also shown in the channel. */
+	alsoInChannel: v.optional(v.boolean('Say whether to also send the reply to the channel.'), false)
+});
+
+/** A thread's replies after `afterSeq` (0: from its first), a page at a time. */
+export const thread = v.object({
+	rootId: id('thread'),
+	afterSeq: v.optional(seq, 0),
+	limit: v.optional(
+		v.pipe(
+			v.number('The limit must be a number.'),
+			v.integer('The limit must be a whole number.'),
+			v.minValue(1, 'The limit is at least 1.'),
+			v.maxValue(200, 'The limit is at most 200.')
+		),
+		200
+	)
+});
+
+export const follow = v.object({
+	rootId: id('thread'),
+	following: v.boolean('Say whether to follow the thread (true or false).')
+});
+
+const numberParam = (label: string, max: number) =>
+	v.pipe(
+		v.string(),
+		v.regex(/^\d+$/, `${label} must be a whole number.`),
+		v.transform(Number),
+		v.maxValue(max, `${label} is at most ${max}.`)
+	);
+
+/** The query of `GET /api/v1/messages/{id}/replies`. */
+export const threadQuery = v.strictObject({
+	afterSeq: v.optional(numberParam('afterSeq', Number.MAX_SAFE_INTEGER)),
+	limit: v.optional(numberParam('limit', 200))
+});
+
+/** The body of `PUT /api/v1/messages/{id}/follow`. */
+export const followBody = v.strictObject({
+	following: v.boolean('Say whether to follow the thread (true or false).')
 });
 
 export const edit = v.object({ messageId: id('message'), body });

@@ -132,6 +132,8 @@ const ARGUMENTS: Record<string, (c: Cast) => (string | null)[]> = {
 	'private.can_post_in_row(channels)': (c) => [c.channelRow],
 	'private.can_post_in(uuid)': (c) => [c.channelId],
 	'private.can_chat_in(uuid)': (c) => [c.groupId],
+	'private.may_mention_channel(uuid)': (c) => [c.groupId],
+	'private.mentionable_people(uuid)': (c) => [c.channelId],
 	'private.course_median_progress(uuid[])': (c) => [pgArray([c.course.id])],
 	'private.lock_signup_group(uuid)': (c) => [c.groupId],
 	'private.open_restricted_activities(uuid[], uuid[])': (c) => [
@@ -250,6 +252,16 @@ describe('the same functions answer insiders, so the outsider checks can see a l
 		[
 			'private.can_chat_in(uuid)',
 			() => actor(cast.learner),
+			(answer) => expect(answer).toContain('true')
+		],
+		[
+			'private.mentionable_people(uuid)',
+			() => actor(cast.learner),
+			(answer) => expect(answer).toContain(cast.learner.id)
+		],
+		[
+			'private.may_mention_channel(uuid)',
+			() => actor(cast.instructor),
 			(answer) => expect(answer).toContain('true')
 		],
 		[

@@ -102,6 +102,19 @@ export const DEFINER_REVIEW: readonly DefinerReview[] = [
 			'answers only whether the caller may post in the channel (no for a channel of a group they are not in)'
 	},
 	{
+		signature: 'private.may_mention_channel(uuid)',
+		roles: USER,
+		kind: 'checks',
+		reason: 'answers only whether the caller may use @channel in the group'
+	},
+	{
+		signature: 'private.mentionable_people(uuid)',
+		roles: USER,
+		kind: 'checks',
+		reason:
+			'the chat participants of a channel whose group the caller chats in (nobody otherwise), for the mention picker'
+	},
+	{
 		signature: 'private.course_median_progress(uuid[])',
 		roles: USER,
 		kind: 'checks',

@@ -15,7 +15,8 @@ const channelColumns = (tx: Tx, userId: string) => tx`
 	coalesce(r.last_read_seq, 0)::float8 as "lastReadSeq",
 	(select count(*)::int from public.messages m
 	 where m.channel_id = c.id and m.seq > coalesce(r.last_read_seq, 0)
-	   and m.author_id is distinct from ${userId}::uuid and m.deleted_at is null) as unread,
+	   and m.author_id is distinct from ${userId}::uuid and m.deleted_at is null
+	   and (m.thread_root_id is null or m.also_in_channel)) as unread,
 	(select count(*)::int from public.mentions mm
 	 where mm.user_id = ${userId}::uuid and mm.channel_id = c.id and mm.seq > coalesce(r.last_read_seq, 0)) as mentions,
 	-- The send trigger's and the insert policy's own rule (a visible-mode reader sees other course

@@ -6,6 +6,7 @@ import { emitToGroup, emitToUser } from '$lib/server/realtime/emit';
 import { parse } from '$lib/server/validate';
 import * as schemas from '$lib/schemas/chat';
 import { requireActor, toMessages, messageColumns, type MessageRow } from './rows';
+import { summaryOf } from './threads';
 
 /** Authors edit their own messages (not deleted ones). */
 export async function edit(actor: Actor, input: unknown, via: Via = 'app'): Promise<Message> {
@@ -64,9 +65,18 @@ export async function remove(
 			if (current.deletedAt) {
 				throw new DomainError(409, 'message_deleted', 'This message was already deleted.');
 			}
-			const [row] = await tx<{ channelId: string; groupId: string; id: string; seq: number }[]>`
+			const [row] = await tx<
+				{
+					channelId: string;
+					groupId: string;
+					id: string;
+					seq: number;
+					threadRootId: string | null;
+				}[]
+			>`
 				update public.messages set deleted_at = now() where id = ${messageId}
-				returning channel_id as "channelId", group_id as "groupId", id, seq::float8 as seq`;
+				returning channel_id as "channelId", group_id as "groupId", id, seq::float8 as seq,
+				          thread_root_id as "threadRootId"`;
 			if (!row) {
 				throw new DomainError(
 					403,
@@ -74,11 +84,15 @@ export async function remove(
 					'You can delete your own messages; leaders delete any in the groups they moderate.'
 				);
 			}
-			return row;
+			const thread = row?.threadRootId
+				? await summaryOf(tx, row.threadRootId, row.channelId)
+				: undefined;
+			return { ...row, thread };
 		},
 		via
 	);
 	const payload = { channelId: removed.channelId, id: removed.id, seq: removed.seq };
 	emitToGroup(removed.groupId, 'message:deleted', payload);
+	if (removed.thread) emitToGroup(removed.groupId, 'thread:updated', removed.thread);
 	return payload;
 }

@@ -8,3 +8,4 @@ export * from './read';
 export * from './send';
 export * from './edit';
 export * from './reactions';
+export * from './threads';

@@ -26,6 +26,7 @@ export async function history(
 		const rows = await tx<MessageRow[]>`
 			select ${messageColumns(tx)} from public.messages m
 			where m.channel_id = ${channelId} ${beforeSeq === null ? tx`` : tx`and m.seq < ${beforeSeq}`}
+			  and (m.thread_root_id is null or m.also_in_channel)
 			order by m.seq desc limit ${limit + 1}`;
 		const hasMore = rows.length > limit;
 		const page = rows.slice(0, limit).reverse();

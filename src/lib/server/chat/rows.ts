@@ -16,13 +16,22 @@ export type MessageRow = {
 	editedAt: Date | null;
 	deletedAt: Date | null;
 	createdAt: Date;
+	threadRootId: string | null;
+	alsoInChannel: boolean;
+	replyCount: number;
+	lastReplyAt: Date | null;
 };
 
 export const messageColumns = (tx: Tx) => tx`
 	m.id, m.channel_id as "channelId", m.group_id as "groupId", m.seq::float8 as seq,
 	m.author_id as "authorId", m.author_name as "authorName", m.client_id as "clientId", m.body,
 	m.attachment_resource_id as "attachmentId", m.edited_at as "editedAt",
-	m.deleted_at as "deletedAt", m.created_at as "createdAt"`;
+	m.deleted_at as "deletedAt", m.created_at as "createdAt",
+	m.thread_root_id as "threadRootId", m.also_in_channel as "alsoInChannel",
+	(select count(*)::int from public.messages r
+	 where r.thread_root_id = m.id and r.deleted_at is null) as "replyCount",
+	(select max(r.created_at) from public.messages r
+	 where r.thread_root_id = m.id and r.deleted_at is null) as "lastReplyAt"`;
 
 export function requireActor(actor: Actor): NonNullable<Actor> {
 	if (!actor) throw new DomainError(401, 'unauthenticated', 'Sign in first.');
@@ -97,7 +106,11 @@ export function toMessage(
 		reactions,
 		editedAt: row.editedAt?.toISOString() ?? null,
 		deletedAt: row.deletedAt?.toISOString() ?? null,
-		createdAt: row.createdAt.toISOString()
+		createdAt: row.createdAt.toISOString(),
+		threadRootId: row.threadRootId,
+		alsoInChannel: row.alsoInChannel,
+		replyCount: row.replyCount ?? 0,
+		lastReplyAt: row.lastReplyAt?.toISOString() ?? null
 	};
 }
 

@@ -1,13 +1,14 @@
 /** Sending a message: the rate limit, idempotent retries by client id, attachments inside the group. */
 import * as v from 'valibot';
-import type { Message, Person } from '$lib/realtime/types';
+import type { Message, Person, ThreadSummary } from '$lib/realtime/types';
 import { isPgError, PG, readAs, withUser, type Actor, type Tx, type Via } from '$lib/server/db';
 import { DomainError, notFound } from '$lib/server/errors';
-import { emitToUser } from '$lib/server/realtime/emit';
+import { emitToGroup, emitToUser } from '$lib/server/realtime/emit';
 import { parse } from '$lib/server/validate';
 import * as schemas from '$lib/schemas/chat';
 import { RateLimiter } from './rate-limit';
 import { requireActor, toMessage, toMessages, messageColumns, type MessageRow } from './rows';
+import { summaryOf } from './threads';
 
 /** Sends per person: a burst, then a steady rate (decisions.md, Chat rate limit). */
 export const sendLimiter = new RateLimiter(
@@ -23,6 +24,15 @@ function translateSendError(error: unknown): never {
 			error.where?.includes('messages_check_attachment'))
 	) {
 		throw attachmentRefused();
+	}
+	if (isPgError(error, PG.foreignKeyViolation) && error.hint === 'thread_not_found') {
+		throw new DomainError(404, 'not_found', error.message);
+	}
+	if (
+		isPgError(error, PG.checkViolation) &&
+		(error.hint === 'thread_nested' || error.hint === 'thread_closed')
+	) {
+		throw new DomainError(409, error.hint, error.message);
 	}
 	if (isPgError(error, PG.foreignKeyViolation) || isPgError(error, PG.insufficientPrivilege)) {
 		if (error.hint === 'announcers_only' || error.hint === 'readers_only') {
@@ -47,7 +57,13 @@ function rateLimited(retryAfterMs: number): DomainError {
 	);
 }
 
-export type SendResult = { message: Message; created: boolean; mentioned: string[] };
+export type SendResult = {
+	message: Message;
+	created: boolean;
+	mentioned: string[];
+	/** For a new reply: its thread's count and last reply, pushed to the group. */
+	thread?: ThreadSummary;
+};
 
 /**
  * Stores a message under RLS and broadcasts it after commit. The channel's next seq is taken in
@@ -65,8 +81,10 @@ export async function send(actor: Actor, input: unknown, via: Via = 'app'): Prom
 			user,
 			async (tx) => {
 				const inserted = await tx<MessageRow[]>`
-					insert into public.messages as m (channel_id, author_id, client_id, body, attachment_resource_id)
-					values (${data.channelId}, ${user.id}, ${data.clientId}, ${data.body}, ${data.attachmentId})
+					insert into public.messages as m (channel_id, author_id, client_id, body, attachment_resource_id,
+					                                  thread_root_id, also_in_channel)
+					values (${data.channelId}, ${user.id}, ${data.clientId}, ${data.body}, ${data.attachmentId},
+					        ${data.threadRootId}, ${data.threadRootId ? data.alsoInChannel : false})
 					returning ${messageColumns(tx)}`;
 				const row = inserted[0] ?? (await storedByClientId(tx, user.id, data.clientId));
 				if (!row) throw notFound();
@@ -92,7 +110,10 @@ export async function send(actor: Actor, input: unknown, via: Via = 'app'): Prom
 				const message = row.attachmentId
 					? (await toMessages(tx, [row], user.id))[0]
 					: toMessage(row);
-				return { message, created: true, mentioned };
+				const thread = row.threadRootId
+					? await summaryOf(tx, row.threadRootId, row.channelId)
+					: undefined;
+				return { message, created: true, mentioned, thread };
 			},
 			via
 		);
@@ -106,6 +127,7 @@ export async function send(actor: Actor, input: unknown, via: Via = 'app'): Prom
 		return result;
 	}
 	// 'message:new' goes out from the database at commit (realtime/relay.ts), in seq order.
+	if (result.thread) emitToGroup(result.message.groupId, 'thread:updated', result.thread);
 	const from: Person = result.message.author;
 	for (const userId of result.mentioned) {
 		emitToUser(userId, 'mention', {

@@ -112,6 +112,12 @@ export function registerHandlers(io: TesseraIo, socket: TesseraSocket) {
 	answer(socket, 'channel:history', (input) => chat.history(actor, input));
 	answer(socket, 'channel:search', (input) => chat.search(actor, input));
 	answer(socket, 'channel:read', async (input) => chat.markRead(actor, input));
+	answer(socket, 'thread:open', (input) => chat.thread(actor, input));
+	answer(socket, 'thread:follow', (input) => chat.follow(actor, input, 'socket'));
+	answer(socket, 'channel:mentionables', async (input) => {
+		const { channelId } = parse(schemas.channelRef, input);
+		return chat.mentionables(actor, channelId);
+	});
 	answer(socket, 'presence:list', async (input) => {
 		const { groupId } = parse(schemas.groupRef, input);
 		if (!socket.rooms.has(`group:${groupId}`)) {

@@ -5,7 +5,20 @@ import type { TesseraIo } from './server';
 
 type Notification =
 	| { fetch: string; groupId: string }
-	| (Omit<Message, 'author' | 'attachment' | 'reactions' | 'editedAt' | 'deletedAt'> & {
+	| (Omit<
+			Message,
+			| 'author'
+			| 'attachment'
+			| 'reactions'
+			| 'editedAt'
+			| 'deletedAt'
+			| 'replyCount'
+			| 'lastReplyAt'
+			| 'threadRootId'
+			| 'alsoInChannel'
+	  > & {
+			threadRootId?: string | null;
+			alsoInChannel?: boolean;
 			author: { id: string | null; displayName: string };
 	  });
 
@@ -112,6 +125,10 @@ function toMessage(data: Exclude<Notification, { fetch: string }>): Message {
 		reactions: [],
 		editedAt: null,
 		deletedAt: null,
-		createdAt: new Date(data.createdAt).toISOString()
+		createdAt: new Date(data.createdAt).toISOString(),
+		threadRootId: data.threadRootId ?? null,
+		alsoInChannel: data.alsoInChannel ?? false,
+		replyCount: 0,
+		lastReplyAt: null
 	};
 }

@@ -21,6 +21,7 @@ import { notificationsRoutes } from './notifications';
 import { organisationsRoutes } from './organisations';
 import { progressRoutes } from './progress';
 import { resourcesRoutes } from './resources';
+import { threadsRoutes } from './threads';
 
 export type { ApiRoute } from './route';
 
@@ -39,7 +40,8 @@ export const apiAreas: Record<string, ApiRoute[]> = {
 	progress: progressRoutes,
 	'learner-groups': learnerGroupsRoutes,
 	dashboard: dashboardRoutes,
-	notifications: notificationsRoutes
+	notifications: notificationsRoutes,
+	threads: threadsRoutes
 };
 
 export const apiRoutes: ApiRoute[] = Object.values(apiAreas).flat();
