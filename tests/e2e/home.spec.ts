@@ -91,7 +91,7 @@ test('home says what is new and where, and opening a group lands in its conversa
 	const member = await browserFor(browser, MEMBER);
 	const unread = member.getByTestId('home-unread-group').filter({ hasText: name });
 	await expect(unread).toContainText('1 unread message · 1 mention');
-	await expect(unread.getByRole('link', { name: /#general/ })).toHaveAttribute(
+	await expect(unread.getByRole('link', { name: /^general/ })).toHaveAttribute(
 		'href',
 		new RegExp(`/groups/${groupId}/channels/`)
 	);

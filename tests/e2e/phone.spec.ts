@@ -12,6 +12,7 @@ const STUDY_CIRCLE = '00000000-0000-4000-c000-000000000001';
 const MAYA_ID = '00000000-0000-4000-9000-000000000036';
 
 const ROLES = {
+	'platform admin': { email: 'admin@tessera.test', password: 'demo-admin-2026' },
 	admin: { email: 'olivia.grant@northfield.test', password: PASSWORD },
 	leader: { email: 'ines.moreau@northfield.test', password: PASSWORD },
 	learner: { email: 'maya.zhang36@learners.test', password: PASSWORD }
@@ -38,6 +39,7 @@ const COMMON = [
 ];
 
 const PAGES: Record<keyof typeof ROLES, string[]> = {
+	'platform admin': [...COMMON, '/organisations/harbour', course('/groups/overview')],
 	admin: [
 		...COMMON,
 		'/organisations/northfield/groups',

@@ -68,7 +68,8 @@ export type HomeSummary = {
 	groups: HomeGroup[];
 	mentions: HomeMention[];
 	announcements: HomeAnnouncement[];
-	activities: HomeActivity[];
+	/** Null for people who are not an active learner in any course (nothing can be due from them). */
+	activities: HomeActivity[] | null;
 	/** Null for people who run nothing; otherwise what waits for them (possibly nothing). */
 	waiting: { joinRequests: HomeJoinRequests[]; imports: HomeImport[] } | null;
 };
@@ -153,7 +154,12 @@ export function summary(actor: NonNullable<Actor>): Promise<HomeSummary> {
 
 		// A learner's own open activities with a due date that has passed or comes within a week;
 		// RLS leaves out activities restricted to groups they are not in.
-		const activities = await tx<HomeActivity[]>`
+		const [{ learns }] = await tx<{ learns: boolean }[]>`
+			select exists (select 1 from public.enrolments e where e.user_id = ${me}
+			               and e.role = 'learner' and e.status = 'active') as learns`;
+		const activities = !learns
+			? null
+			: await tx<HomeActivity[]>`
 			select a.id, a.title, a.course_id as "courseId", co.code as "courseCode", a.due_at as "dueAt",
 			       a.due_at < now() as overdue
 			from public.activities a
