@@ -173,12 +173,14 @@ export function summary(actor: NonNullable<Actor>): Promise<HomeSummary> {
 			order by a.due_at, lower(a.title)
 			limit 8`;
 
-		const [{ runsSomething }] = await tx<{ runsSomething: boolean }[]>`
-			select (select private.is_platform_admin())
-			    or exists (select 1 from public.organisation_members om
-			               where om.user_id = ${me} and om.role = 'admin')
-			    or exists (select 1 from public.current_memberships m
-			               where m.user_id = ${me} and m.role = 'leader') as "runsSomething"`;
+		// Who runs something: a platform admin, an organisation's admin or a group's leader.
+		const [roles] = await tx<{ platformAdmin: boolean; orgAdmin: boolean; leader: boolean }[]>`
+			select (select private.is_platform_admin()) as "platformAdmin",
+			       exists (select 1 from public.organisation_members om
+			               where om.user_id = ${me} and om.role = 'admin') as "orgAdmin",
+			       exists (select 1 from public.current_memberships m
+			               where m.user_id = ${me} and m.role = 'leader') as leader`;
+		const runsSomething = roles.platformAdmin || roles.orgAdmin || roles.leader;
 		if (!runsSomething) {
 			return { groups: withTotals(groups), mentions, announcements, activities, waiting: null };
 		}
