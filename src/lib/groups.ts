@@ -76,3 +76,18 @@ export function subtreeIds<T extends { id: string; parentId: string | null }>(
 	}
 	return found;
 }
+
+/**
+ * Where opening a group lands: its conversation for the people who may read its channels
+ * (members, leaders, its managers), else its members page. The channels page opens `general`.
+ */
+export function groupHref(group: {
+	id: string;
+	isMember?: boolean;
+	isLeader?: boolean;
+	canManage?: boolean;
+}): `/groups/${string}` {
+	return group.isMember || group.isLeader || group.canManage
+		? `/groups/${group.id}/channels`
+		: `/groups/${group.id}`;
+}

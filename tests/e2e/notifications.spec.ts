@@ -74,8 +74,14 @@ for (const [device, viewport] of [
 			`New notification: ${LEADER.name} added you to Robotics ${stamp}`
 		);
 
-		// The bell opens the inbox; the notification links to the group.
-		await learner.getByRole('link', { name: /^Notifications, \d+ unread$/ }).click();
+		// The bell opens the latest notifications; "See all" opens the inbox, which links to the group.
+		await learner.getByRole('button', { name: /^Notifications, \d+ unread$/ }).click();
+		await expect(
+			learner
+				.getByTestId('popover-notification')
+				.filter({ hasText: `added you to Robotics ${stamp}` })
+		).toHaveAttribute('data-unread', 'true');
+		await learner.getByRole('link', { name: 'See all' }).click();
 		await expect(learner.getByRole('heading', { level: 1, name: 'Notifications' })).toBeVisible();
 		const item = learner
 			.getByTestId('notification')
@@ -119,6 +125,8 @@ test('a new person sees a clear empty state and an empty bell', async ({ page })
 	);
 	await expect(page.getByTestId('notification-count')).toHaveCount(0);
 	await page.getByTestId('notification-bell').click();
+	await expect(page.getByTestId('notification-popover')).toContainText('You are all caught up');
+	await page.getByRole('link', { name: 'See all' }).click();
 	await expect(page.getByTestId('notifications-empty')).toContainText('You are all caught up.');
 	await expect(page.getByRole('button', { name: 'Mark all read' })).toHaveCount(0);
 
