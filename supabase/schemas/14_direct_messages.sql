@@ -2,7 +2,8 @@
 -- channel of kind 'direct' that belongs to no group (09_channels.sql), so its messages, reactions,
 -- read positions, edits, deletions, catch-up and the socket relay are the group channels' own; this
 -- file adds who is in it, who may message whom, and the policies that let the people in a
--- conversation (and nobody else, not even a platform admin) read and write it.
+-- conversation read and write it. Platform admins read every channel's messages (09_channels.sql)
+-- and so every conversation's too, as the platform's operators; they do not post in them.
 --
 -- Who may message whom is one rule, private.may_message_between: people who share a non-hidden
 -- group or a course; leaders and the people in the groups they lead; course staff and their
@@ -247,11 +248,11 @@ create trigger messages_notify_direct after insert on public.messages
 
 create policy "people see their conversations"
   on public.conversations for select to authenticated
-  using (channel_id = any ((select private.conversation_ids_array())::uuid[]));
+  using ((select private.is_platform_admin()) or channel_id = any ((select private.conversation_ids_array())::uuid[]));
 
 create policy "people see who is in their conversations"
   on public.conversation_members for select to authenticated
-  using (channel_id = any ((select private.conversation_ids_array())::uuid[]));
+  using ((select private.is_platform_admin()) or channel_id = any ((select private.conversation_ids_array())::uuid[]));
 
 create policy "people see the channels of their conversations"
   on public.channels for select to authenticated

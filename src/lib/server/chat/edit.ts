@@ -2,7 +2,7 @@
 import type { Message } from '$lib/realtime/types';
 import { withUser, type Actor, type Via } from '$lib/server/db';
 import { DomainError, notFound } from '$lib/server/errors';
-import { emitToGroup, emitToUser } from '$lib/server/realtime/emit';
+import { emitToChannel, emitToUser } from '$lib/server/realtime/emit';
 import { parse } from '$lib/server/validate';
 import * as schemas from '$lib/schemas/chat';
 import { requireActor, toMessages, messageColumns, type MessageRow } from './rows';
@@ -36,7 +36,7 @@ export async function edit(actor: Actor, input: unknown, via: Via = 'app'): Prom
 		},
 		via
 	);
-	emitToGroup(edited.message.groupId, 'message:updated', edited.message);
+	emitToChannel(edited.message, 'message:updated', edited.message);
 	for (const userId of edited.mentioned) {
 		emitToUser(userId, 'mention', {
 			channelId: edited.message.channelId,
@@ -64,7 +64,7 @@ export async function remove(
 			if (current.deletedAt) {
 				throw new DomainError(409, 'message_deleted', 'This message was already deleted.');
 			}
-			const [row] = await tx<{ channelId: string; groupId: string; id: string; seq: number }[]>`
+			const [row] = await tx<{ channelId: string; groupId: string | null; id: string; seq: number }[]>`
 				update public.messages set deleted_at = now() where id = ${messageId}
 				returning channel_id as "channelId", group_id as "groupId", id, seq::float8 as seq`;
 			if (!row) {
@@ -79,6 +79,6 @@ export async function remove(
 		via
 	);
 	const payload = { channelId: removed.channelId, id: removed.id, seq: removed.seq };
-	emitToGroup(removed.groupId, 'message:deleted', payload);
+	emitToChannel(removed, 'message:deleted', payload);
 	return payload;
 }

@@ -25,7 +25,7 @@ function translateSendError(error: unknown): never {
 		throw attachmentRefused();
 	}
 	if (isPgError(error, PG.foreignKeyViolation) || isPgError(error, PG.insufficientPrivilege)) {
-		if (error.hint === 'announcers_only' || error.hint === 'readers_only') {
+		if (['announcers_only', 'readers_only', 'not_allowed'].includes(error.hint ?? '')) {
 			throw new DomainError(403, 'forbidden', error.message);
 		}
 		throw notFound();
@@ -81,7 +81,7 @@ export async function send(actor: Actor, input: unknown, via: Via = 'app'): Prom
 					const [message] = await toMessages(tx, [row], user.id);
 					return { message, created: false, mentioned: [] };
 				}
-				if (data.attachmentId) await requireAttachment(tx, data.attachmentId, row.groupId);
+				if (data.attachmentId) await requireAttachment(tx, data.attachmentId, row.groupId ?? '');
 				const mentioned = data.body.includes('@')
 					? (
 							await tx<{ userId: string }[]>`

@@ -13,6 +13,7 @@ import { cohortsRoutes } from './cohorts';
 import { courseGroupsRoutes } from './course-groups';
 import { coursesRoutes } from './courses';
 import { dashboardRoutes } from './dashboard';
+import { directMessagesRoutes } from './direct-messages';
 import { enrolmentsRoutes } from './enrolments';
 import { groupsRoutes } from './groups';
 import { learnerGroupsRoutes } from './learner-groups';
@@ -39,7 +40,8 @@ export const apiAreas: Record<string, ApiRoute[]> = {
 	progress: progressRoutes,
 	'learner-groups': learnerGroupsRoutes,
 	dashboard: dashboardRoutes,
-	notifications: notificationsRoutes
+	notifications: notificationsRoutes,
+	'direct messages': directMessagesRoutes
 };
 
 export const apiRoutes: ApiRoute[] = Object.values(apiAreas).flat();

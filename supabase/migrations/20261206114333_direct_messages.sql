@@ -378,7 +378,7 @@ using (((kind = 'direct'::text) AND (id = ANY (( SELECT private.conversation_ids
   as permissive
   for select
   to authenticated
-using ((channel_id = ANY (( SELECT private.conversation_ids_array() AS conversation_ids_array)::uuid[])));
+using ((( SELECT private.is_platform_admin() AS is_platform_admin) OR (channel_id = ANY (( SELECT private.conversation_ids_array() AS conversation_ids_array)::uuid[]))));
 
 
 
@@ -387,7 +387,7 @@ using ((channel_id = ANY (( SELECT private.conversation_ids_array() AS conversat
   as permissive
   for select
   to authenticated
-using ((channel_id = ANY (( SELECT private.conversation_ids_array() AS conversation_ids_array)::uuid[])));
+using ((( SELECT private.is_platform_admin() AS is_platform_admin) OR (channel_id = ANY (( SELECT private.conversation_ids_array() AS conversation_ids_array)::uuid[]))));
 
 
 
