@@ -73,6 +73,8 @@ export type CourseMessagePayload = {
 	courseId: string;
 	courseCode: string;
 	courseName: string;
+	/** The sender, whom the learner may answer by direct message. */
+	sentById?: string | null;
 	sentByName: string | null;
 	subject: string;
 	body: string;

@@ -7,6 +7,7 @@
  */
 import type { Channel, Message, Person } from '$lib/realtime/types';
 import * as chat from '$lib/server/chat';
+import * as notifications from '$lib/server/notifications';
 import { isPgError, PG, readAs, withUser, type Actor, type Via } from '$lib/server/db';
 import { DomainError, invalid, notFound } from '$lib/server/errors';
 import { isUuid, parse } from '$lib/server/validate';
@@ -163,8 +164,8 @@ export async function history(
 	query: unknown
 ): Promise<{ messages: Message[]; hasMore: boolean }> {
 	const user = requireUser(actor);
-	if (!isUuid(id)) throw notFound();
 	const { before, limit } = parse(schemas.historyQuery, query);
+	if (!isUuid(id)) throw notFound();
 	await requireConversation(user, id);
 	return chat.history(user, { channelId: id, beforeSeq: before ?? null, limit: limit ?? 50 });
 }
@@ -177,8 +178,8 @@ export async function send(
 	via: Via = 'api'
 ): Promise<{ message: Message; created: boolean }> {
 	const user = requireUser(actor);
-	if (!isUuid(id)) throw notFound();
 	const data = parse(schemas.send, input);
+	if (!isUuid(id)) throw notFound();
 	await requireConversation(user, id);
 	const { message, created } = await chat.send(
 		user,
@@ -200,4 +201,19 @@ async function requireConversation(user: NonNullable<Actor>, id: string) {
 /** A client id for a message sent from a form without JavaScript. */
 export function newClientId(): string {
 	return randomUUID();
+}
+
+/** The actor's unread direct-message notifications of one conversation, marked read (opening it reads them). */
+export async function markNotificationsRead(actor: Actor, id: string): Promise<void> {
+	const user = requireUser(actor);
+	if (!isUuid(id)) return;
+	const rows = await readAs(
+		user,
+		(tx) => tx<{ id: string }[]>`
+		select id from public.notifications
+		where user_id = ${user.id} and kind = 'direct_message' and read_at is null
+		  and link = ${`/messages/${id}`}
+		limit 200`
+	);
+	if (rows.length > 0) await notifications.markRead(user, { ids: rows.map((row) => row.id) });
 }
