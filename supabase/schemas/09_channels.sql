@@ -762,7 +762,7 @@ create policy "people in a group's chat react as themselves"
   on public.message_reactions for insert to authenticated
   with check (
     user_id = (select auth.uid())
-    and ((select private.is_platform_admin()) or group_id = any ((select private.chat_group_ids_array())::uuid[]))
+    and ((group_id is not null and (select private.is_platform_admin())) or group_id = any ((select private.chat_group_ids_array())::uuid[]))
   );
 
 create policy "people take back their own reactions"
