@@ -78,6 +78,7 @@ for (const [device, viewport] of [
 		const row = learner.getByRole('link', { name: new RegExp(answer) });
 		await expect(row).toBeVisible();
 		await noSidewaysScroll(learner);
+		await learner.screenshot({ path: `test-results/direct-messages-list-${device}.png` });
 
 		await leader.context().close();
 		await learner.context().close();
