@@ -12,7 +12,6 @@ import { isPgError, PG, readAs, withUser, type Actor, type Via } from '$lib/serv
 import { DomainError, invalid, notFound } from '$lib/server/errors';
 import { isUuid, parse } from '$lib/server/validate';
 import * as schemas from '$lib/schemas/direct-messages';
-import { randomUUID } from 'node:crypto';
 
 export type ConversationSummary = {
 	id: string;
@@ -196,11 +195,6 @@ async function requireConversation(user: NonNullable<Actor>, id: string) {
 		select channel_id as id from public.conversations where channel_id = ${id}`
 	);
 	if (!row) throw notFound();
-}
-
-/** A client id for a message sent from a form without JavaScript. */
-export function newClientId(): string {
-	return randomUUID();
 }
 
 /** The actor's unread direct-message notifications of one conversation, marked read (opening it reads them). */
