@@ -31,6 +31,9 @@ create table public.organisations (
   name text not null check (length(btrim(name)) between 1 and 200),
   slug text not null unique check (slug ~ '^[a-z0-9]+(-[a-z0-9]+)*$' and length(slug) <= 64),
   description text not null default '' check (length(description) <= 5000),
+  -- Whether learners may start direct messages with other learners they share a group or course
+  -- with (staff, leaders and admins always may): private.may_message_between, 14_direct_messages.sql.
+  learners_message_learners boolean not null default true,
   created_by uuid references public.users (id) on delete set null,
   created_at timestamptz not null default now()
 );
@@ -41,7 +44,7 @@ grant insert, select, delete on table public.organisations to anon;
 grant insert, select, delete on table public.organisations to authenticated;
 grant insert, select, update, delete on table public.organisations to service_role;
 grant update (name, slug, description) on table public.organisations to anon;
-grant update (name, slug, description) on table public.organisations to authenticated;
+grant update (name, slug, description, learners_message_learners) on table public.organisations to authenticated;
 
 create table public.organisation_members (
   organisation_id uuid not null references public.organisations (id) on delete cascade,

@@ -15,6 +15,7 @@
 --     messages_check_thread: before insert, each row
 --     messages_count_change: before update, each row
 --     messages_notify: after insert, each row
+--     messages_notify_direct: after insert, each row [14_direct_messages.sql]
 --     messages_record_mentions: after insert, each row
 --     messages_thread_follow: after insert or update, each row
 --     messages_thread_reply_notify: after insert or update, each row [13_notifications.sql]
@@ -37,9 +38,10 @@ set check_function_bodies = off;
 -- Channels ----------------------------------------------------------------------------------------
 create table public.channels (
   id uuid primary key default gen_random_uuid(),
-  group_id uuid not null references public.groups (id) on delete cascade,
+  -- A direct conversation's channel belongs to no group (14_direct_messages.sql).
+  group_id uuid references public.groups (id) on delete cascade,
   name text not null check (name ~ '^[a-z0-9][a-z0-9_-]{0,39}$'),
-  kind text not null default 'chat' check (kind in ('chat', 'announcements')),
+  kind text not null default 'chat' check (kind in ('chat', 'announcements', 'direct')),
   archived_at timestamptz,
   created_by uuid references public.users (id) on delete set null,
   created_at timestamptz not null default now(),
@@ -47,7 +49,8 @@ create table public.channels (
   -- deletions, reactions), both taken under the channel's row lock.
   last_seq bigint not null default 0 check (last_seq >= 0),
   last_change bigint not null default 0 check (last_change >= 0),
-  unique (group_id, name)
+  unique (group_id, name),
+  check ((kind = 'direct') = (group_id is null))
 );
 -- One announcements channel per group.
 create unique index channels_one_announcements_idx on public.channels (group_id) where kind = 'announcements';
@@ -63,8 +66,9 @@ grant update (name, archived_at) on table public.channels to authenticated;
 create table public.messages (
   id uuid primary key default gen_random_uuid(),
   channel_id uuid not null references public.channels (id) on delete cascade,
-  -- Copied from the channel by the insert trigger, so policies read it without a join.
-  group_id uuid not null references public.groups (id) on delete cascade,
+  -- Copied from the channel by the insert trigger, so policies read it without a join (null in a
+  -- direct conversation).
+  group_id uuid references public.groups (id) on delete cascade,
   seq bigint not null,
   author_id uuid references public.users (id) on delete set null,
   -- The author's name when read: kept in step with users.display_name by a trigger, so members
@@ -110,7 +114,7 @@ create table public.message_reactions (
   message_id uuid not null references public.messages (id) on delete cascade,
   user_id uuid not null references public.users (id) on delete cascade,
   emoji text not null check (char_length(emoji) between 1 and 16 and emoji !~ '\s'),
-  group_id uuid not null references public.groups (id) on delete cascade,
+  group_id uuid references public.groups (id) on delete cascade,
   created_at timestamptz not null default now(),
   primary key (message_id, user_id, emoji)
 );
@@ -420,6 +424,9 @@ begin
   if channel.id is null then
     return 'not_found';
   end if;
+  if channel.kind = 'direct' then
+    return private.direct_post_refusal(channel.id);
+  end if;
   if auth.uid() is not null and not private.can_chat_in(channel.group_id) then
     -- Someone outside the group learns nothing about its channels, not even that one is closed;
     -- a reader of a visible-mode course is told they only read here.
@@ -501,6 +508,8 @@ begin
       raise exception 'Messaging is turned off in this group.' using errcode = '23514', hint = 'channel_closed';
     when 'announcers_only' then
       raise exception 'Only leaders and admins post in announcements.' using errcode = '42501', hint = 'announcers_only';
+    when 'not_allowed' then
+      raise exception 'You can no longer message everyone in this conversation.' using errcode = '42501', hint = 'not_allowed';
     else
       null;
   end case;
@@ -784,7 +793,7 @@ create policy "people in a group's chat react as themselves"
   on public.message_reactions for insert to authenticated
   with check (
     user_id = (select auth.uid())
-    and ((select private.is_platform_admin()) or group_id = any ((select private.chat_group_ids_array())::uuid[]))
+    and ((group_id is not null and (select private.is_platform_admin())) or group_id = any ((select private.chat_group_ids_array())::uuid[]))
   );
 
 create policy "people take back their own reactions"

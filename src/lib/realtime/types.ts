@@ -13,7 +13,8 @@ export type Attachment = { id: string; filename: string; contentType: string; si
 export type Message = {
 	id: string;
 	channelId: string;
-	groupId: string;
+	/** Null in a direct conversation (its channel belongs to no group). */
+	groupId: string | null;
 	/** Gap-free per channel; a deleted message keeps its seq (deletedAt set, body empty). */
 	seq: number;
 	author: Person;
@@ -59,9 +60,10 @@ export type CatchUp = {
 
 export type Channel = {
 	id: string;
-	groupId: string;
+	/** Null for a direct conversation. */
+	groupId: string | null;
 	name: string;
-	kind: 'chat' | 'announcements';
+	kind: 'chat' | 'announcements' | 'direct';
 	archivedAt: string | null;
 	lastSeq: number;
 	/** How many edits, deletions and reaction changes the channel has had (catch-up cursor). */
@@ -89,6 +91,8 @@ export type CourseMessagePayload = {
 	courseId: string;
 	courseCode: string;
 	courseName: string;
+	/** The sender, whom the learner may answer by direct message. */
+	sentById?: string | null;
 	sentByName: string | null;
 	subject: string;
 	body: string;

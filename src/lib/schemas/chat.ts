@@ -7,9 +7,12 @@ export const MAX_PAGE = 100;
 const id = (label: string) =>
 	v.pipe(v.string(`Give the ${label} id.`), v.uuid(`That is not a valid ${label} id.`));
 
+/** A character that shows: not space, not a format character (zero-width space, joiners, BOM), not a blank filler. */
+const VISIBLE = /[^\s\p{Cf}\p{Z}\u115F\u1160\u2800\u3164\uFFA0]/u;
+
 export const body = v.pipe(
 	v.string('Write a message.'),
-	v.check((text) => text.trim().length > 0, 'Write a message: it is empty.'),
+	v.check((text) => VISIBLE.test(text), 'Write a message: it is empty.'),
 	v.check(
 		(text) => [...text].length <= MAX_MESSAGE_LENGTH,
 		`A message is at most ${MAX_MESSAGE_LENGTH.toLocaleString('en')} characters.`

@@ -27,6 +27,11 @@ export const organisationCreate = v.strictObject({
 	)
 });
 
+/** `{ "learnersMessageLearners": false }`: learner-to-learner direct messages on or off. */
+export const organisationMessaging = v.strictObject({
+	learnersMessageLearners: v.boolean('Send learnersMessageLearners as true or false.')
+});
+
 export const organisationMemberAdd = v.strictObject({
 	email,
 	role: v.optional(v.picklist(['admin', 'member'], 'The role must be admin or member.'), 'member')

@@ -134,6 +134,8 @@ const ARGUMENTS: Record<string, (c: Cast) => (string | null)[]> = {
 	'private.can_chat_in(uuid)': (c) => [c.groupId],
 	'private.may_mention_channel(uuid)': (c) => [c.groupId],
 	'private.mentionable_people(uuid)': (c) => [c.channelId],
+	'private.messageable_ids(uuid[])': (c) => [pgArray([c.learner.id, c.instructor.id, c.fellow.id])],
+	'private.start_conversation(uuid[])': (c) => [pgArray([c.learner.id, c.instructor.id])],
 	'private.course_median_progress(uuid[])': (c) => [pgArray([c.course.id])],
 	'private.lock_signup_group(uuid)': (c) => [c.groupId],
 	'private.open_restricted_activities(uuid[], uuid[])': (c) => [
@@ -221,7 +223,7 @@ describe('every reviewed security definer function, called by outsiders', () => 
 				it(`${people ? 'reveals, locks and changes nothing for' : 'is refused to'} ${label}`, async () => {
 					const before = await everything();
 					const outcome = withUser(outsider(), call(entry.signature, argumentsOf(entry.signature)));
-					if (!people) {
+					if (!people || entry.refusesOutsiders) {
 						await expect(outcome).rejects.toMatchObject({ code: '42501' });
 					} else {
 						const { answer, locks } = await outcome;
@@ -263,6 +265,19 @@ describe('the same functions answer insiders, so the outsider checks can see a l
 			'private.may_mention_channel(uuid)',
 			() => actor(cast.instructor),
 			(answer) => expect(answer).toContain('true')
+		],
+		[
+			'private.messageable_ids(uuid[])',
+			() => actor(cast.learner),
+			(answer) => expect(answer).toContain(cast.instructor.id)
+		],
+		[
+			'private.start_conversation(uuid[])',
+			() => actor(cast.learner),
+			(answer, locks) => {
+				expect(JSON.parse(answer)).toHaveLength(1);
+				expect(locks).toBeGreaterThan(0);
+			}
 		],
 		[
 			'private.course_median_progress(uuid[])',

@@ -15,6 +15,8 @@ export type DefinerReview = {
 	roles: readonly ('authenticated' | 'service_role')[];
 	kind: 'caller' | 'checks' | 'system';
 	reason: string;
+	/** Raises 42501 for a caller it refuses (rather than answering no). */
+	refusesOutsiders?: true;
 };
 
 const USER = ['authenticated', 'service_role'] as const;
@@ -74,6 +76,21 @@ export const DEFINER_REVIEW: readonly DefinerReview[] = [
 	callerSet('private.visible_mode_course_ids_array()', 'courses in visible group mode'),
 	callerSet('private.visible_user_ids()', 'visible people'),
 	callerSet('private.chat_rooms()', 'chat rooms and when their memberships next change'),
+	callerSet('private.conversation_ids_array()', 'direct conversations'),
+	{
+		signature: 'private.messageable_ids(uuid[])',
+		roles: USER,
+		kind: 'checks',
+		reason: 'of the people named, those the caller may message (nobody, for an outsider)'
+	},
+	{
+		signature: 'private.start_conversation(uuid[])',
+		roles: USER,
+		kind: 'checks',
+		reason:
+			'opens a conversation of the caller only, with people the caller may message; refuses otherwise',
+		refusesOutsiders: true
+	},
 	{
 		signature: 'private.activity_allowed_groups()',
 		roles: USER,

@@ -2,7 +2,7 @@
 import type { Channel } from '$lib/realtime/types';
 import { isPgError, PG, readAs, withUser, type Actor, type Tx, type Via } from '$lib/server/db';
 import { DomainError, notFound } from '$lib/server/errors';
-import { emitToGroup } from '$lib/server/realtime/emit';
+import { emitToChannel, emitToGroup } from '$lib/server/realtime/emit';
 import { isUuid, parse } from '$lib/server/validate';
 import * as schemas from '$lib/schemas/chat';
 import { requireActor } from './rows';
@@ -60,13 +60,16 @@ export async function getChannel(actor: Actor, channelId: string): Promise<Chann
 	return toChannel(row);
 }
 
-/** The group of a channel the actor may read (cached by the socket layer: a channel never moves). */
-export async function channelGroup(actor: Actor, channelId: string): Promise<string> {
+/**
+ * The group of a channel the actor may read, null for a direct conversation (cached by the socket
+ * layer: a channel never moves).
+ */
+export async function channelGroup(actor: Actor, channelId: string): Promise<string | null> {
 	const user = requireActor(actor);
 	if (!isUuid(channelId)) throw notFound();
 	const [row] = await readAs(
 		user,
-		(tx) => tx<{ groupId: string }[]>`
+		(tx) => tx<{ groupId: string | null }[]>`
 			select group_id as "groupId" from public.channels where id = ${channelId}`
 	);
 	if (!row) throw notFound();
@@ -155,7 +158,7 @@ export async function archiveChannel(
 		},
 		via
 	);
-	emitToGroup(channel.groupId, 'channel:updated', {
+	emitToChannel({ groupId: channel.groupId, channelId: channel.id }, 'channel:updated', {
 		...channel,
 		lastReadSeq: 0,
 		unread: 0,

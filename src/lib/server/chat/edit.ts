@@ -2,7 +2,7 @@
 import type { Message } from '$lib/realtime/types';
 import { withUser, type Actor, type Via } from '$lib/server/db';
 import { DomainError, notFound } from '$lib/server/errors';
-import { emitToGroup, emitToUser } from '$lib/server/realtime/emit';
+import { emitToChannel, emitToUser } from '$lib/server/realtime/emit';
 import { parse } from '$lib/server/validate';
 import * as schemas from '$lib/schemas/chat';
 import { requireActor, toMessages, messageColumns, type MessageRow } from './rows';
@@ -37,7 +37,7 @@ export async function edit(actor: Actor, input: unknown, via: Via = 'app'): Prom
 		},
 		via
 	);
-	emitToGroup(edited.message.groupId, 'message:updated', edited.message);
+	emitToChannel(edited.message, 'message:updated', edited.message);
 	for (const userId of edited.mentioned) {
 		emitToUser(userId, 'mention', {
 			channelId: edited.message.channelId,
@@ -68,7 +68,7 @@ export async function remove(
 			const [row] = await tx<
 				{
 					channelId: string;
-					groupId: string;
+					groupId: string | null;
 					id: string;
 					seq: number;
 					threadRootId: string | null;
@@ -92,7 +92,7 @@ export async function remove(
 		via
 	);
 	const payload = { channelId: removed.channelId, id: removed.id, seq: removed.seq };
-	emitToGroup(removed.groupId, 'message:deleted', payload);
-	if (removed.thread) emitToGroup(removed.groupId, 'thread:updated', removed.thread);
+	emitToChannel(removed, 'message:deleted', payload);
+	if (removed.thread) emitToChannel(removed, 'thread:updated', removed.thread);
 	return payload;
 }

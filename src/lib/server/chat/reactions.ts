@@ -2,7 +2,7 @@
 import type { Reaction } from '$lib/realtime/types';
 import { isPgError, PG, withUser, type Actor, type Via } from '$lib/server/db';
 import { DomainError, notFound } from '$lib/server/errors';
-import { emitToGroup } from '$lib/server/realtime/emit';
+import { emitToChannel } from '$lib/server/realtime/emit';
 import { parse } from '$lib/server/validate';
 import * as schemas from '$lib/schemas/chat';
 import { reactionsOf, requireActor } from './rows';
@@ -18,7 +18,9 @@ export async function react(
 	const result = await withUser(
 		user,
 		async (tx) => {
-			const [target] = await tx<{ channelId: string; groupId: string; deletedAt: Date | null }[]>`
+			const [target] = await tx<
+				{ channelId: string; groupId: string | null; deletedAt: Date | null }[]
+			>`
 				select channel_id as "channelId", group_id as "groupId", deleted_at as "deletedAt"
 				from public.messages where id = ${messageId}`;
 			if (!target) throw notFound();
@@ -60,7 +62,7 @@ export async function react(
 		}
 		throw error;
 	});
-	emitToGroup(result.groupId, 'reaction:updated', {
+	emitToChannel(result, 'reaction:updated', {
 		channelId: result.channelId,
 		messageId,
 		reactions: result.reactions.map((reaction) => ({ ...reaction, mine: false }))

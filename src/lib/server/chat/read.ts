@@ -98,19 +98,23 @@ export async function messageForBroadcast(messageId: string): Promise<Message | 
 }
 
 /**
- * Messages of these groups stored since `since`, by channel and seq, read by the system: what the
- * relay broadcasts again after its LISTEN connection came back (realtime/relay.ts).
+ * Messages of these groups (and direct conversations) stored since `since`, by channel and seq,
+ * read by the system: what the relay broadcasts again after its LISTEN connection came back
+ * (realtime/relay.ts).
  */
 export async function recentForBroadcast(
 	groupIds: string[],
 	since: Date,
-	limit = 5000
+	limit = 5000,
+	conversationIds: string[] = []
 ): Promise<Message[]> {
-	if (groupIds.length === 0) return [];
+	if (groupIds.length === 0 && conversationIds.length === 0) return [];
 	return asService(async (tx) => {
 		const rows = await tx<MessageRow[]>`
 			select ${messageColumns(tx)} from public.messages m
-			where m.group_id = any(${groupIds}::uuid[]) and m.created_at >= ${since}
+			where (m.group_id = any(${groupIds}::uuid[])
+			       or (m.group_id is null and m.channel_id = any(${conversationIds}::uuid[])))
+			  and m.created_at >= ${since}
 			order by m.channel_id, m.seq limit ${limit}`;
 		return toMessages(tx, rows, '');
 	});

@@ -6,7 +6,7 @@ import { DomainError, notFound } from '$lib/server/errors';
 export type MessageRow = {
 	id: string;
 	channelId: string;
-	groupId: string;
+	groupId: string | null;
 	seq: number;
 	authorId: string | null;
 	authorName: string;

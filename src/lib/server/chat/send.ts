@@ -3,7 +3,7 @@ import * as v from 'valibot';
 import type { Message, Person, ThreadSummary } from '$lib/realtime/types';
 import { isPgError, PG, readAs, withUser, type Actor, type Tx, type Via } from '$lib/server/db';
 import { DomainError, notFound } from '$lib/server/errors';
-import { emitToGroup, emitToUser } from '$lib/server/realtime/emit';
+import { emitToChannel, emitToGroup, emitToUser } from '$lib/server/realtime/emit';
 import { parse } from '$lib/server/validate';
 import * as schemas from '$lib/schemas/chat';
 import { RateLimiter } from './rate-limit';
@@ -35,7 +35,7 @@ function translateSendError(error: unknown): never {
 		throw new DomainError(409, error.hint, error.message);
 	}
 	if (isPgError(error, PG.foreignKeyViolation) || isPgError(error, PG.insufficientPrivilege)) {
-		if (error.hint === 'announcers_only' || error.hint === 'readers_only') {
+		if (['announcers_only', 'readers_only', 'not_allowed'].includes(error.hint ?? '')) {
 			throw new DomainError(403, 'forbidden', error.message);
 		}
 		throw notFound();
@@ -99,7 +99,7 @@ export async function send(actor: Actor, input: unknown, via: Via = 'app'): Prom
 					const [message] = await toMessages(tx, [row], user.id);
 					return { message, created: false, mentioned: [] };
 				}
-				if (data.attachmentId) await requireAttachment(tx, data.attachmentId, row.groupId);
+				if (data.attachmentId) await requireAttachment(tx, data.attachmentId, row.groupId ?? '');
 				const mentioned = data.body.includes('@')
 					? (
 							await tx<{ userId: string }[]>`
@@ -127,7 +127,7 @@ export async function send(actor: Actor, input: unknown, via: Via = 'app'): Prom
 		return result;
 	}
 	// 'message:new' goes out from the database at commit (realtime/relay.ts), in seq order.
-	if (result.thread) emitToGroup(result.message.groupId, 'thread:updated', result.thread);
+	if (result.thread) emitToChannel(result.message, 'thread:updated', result.thread);
 	const from: Person = result.message.author;
 	for (const userId of result.mentioned) {
 		emitToUser(userId, 'mention', {

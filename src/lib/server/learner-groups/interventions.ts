@@ -35,6 +35,8 @@ export type ReceivedIntervention = {
 	courseId: string;
 	courseCode: string;
 	courseName: string;
+	/** The sender, whom a learner answers by direct message ("Reply"). */
+	sentById: string | null;
 	sentByName: string | null;
 	subject: string;
 	body: string;
@@ -103,6 +105,7 @@ export async function send(
 				courseId: group.courseId,
 				courseCode: group.code,
 				courseName: group.name,
+				sentById: actor.id,
 				sentByName: row.sentByName,
 				subject: data.subject,
 				body: data.body,
@@ -195,6 +198,7 @@ export function inbox(
 		(tx) => tx<ReceivedIntervention[]>`
 			select i.id, i.announcement_id as "announcementId",
 			       i.course_id as "courseId", c.code as "courseCode", c.name as "courseName",
+			       i.sent_by as "sentById",
 			       (select u.display_name from public.users u where u.id = i.sent_by) as "sentByName",
 			       i.subject, i.body,
 			       case when i.announcement_id is null then null else ${seenBy(tx, actor.id)} end as seen,

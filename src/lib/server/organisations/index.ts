@@ -13,6 +13,8 @@ export type Organisation = {
 	name: string;
 	slug: string;
 	description: string;
+	/** Whether learners may direct-message other learners (staff, leaders and admins always may). */
+	learnersMessageLearners: boolean;
 	createdAt: Date;
 	courseCount: number;
 	memberCount: number;
@@ -28,7 +30,8 @@ export type OrganisationMember = {
 };
 
 const organisationColumns = (tx: Parameters<Parameters<typeof withUser>[1]>[0]) => tx`
-	o.id, o.name, o.slug, o.description, o.created_at as "createdAt",
+	o.id, o.name, o.slug, o.description, o.learners_message_learners as "learnersMessageLearners",
+	o.created_at as "createdAt",
 	(select count(*)::int from public.courses c where c.organisation_id = o.id) as "courseCount",
 	(select count(*)::int from public.organisation_members m where m.organisation_id = o.id) as "memberCount",
 	(select m.role from public.organisation_members m
@@ -124,6 +127,28 @@ export async function update(
 		}
 		throw error;
 	}
+}
+
+/** Organisation admins turn learner-to-learner direct messages on or off (the database's rule reads it). */
+export async function setMessaging(
+	actor: Actor,
+	organisationId: string,
+	input: unknown,
+	via: Via = 'app'
+): Promise<{ learnersMessageLearners: boolean }> {
+	const data = parse(schemas.organisationMessaging, input);
+	if (!isUuid(organisationId)) throw notFound();
+	await withUser(
+		actor,
+		async (tx) => {
+			await requireAccess(tx, 'organisation.manage', organisationId);
+			await tx`
+				update public.organisations set learners_message_learners = ${data.learnersMessageLearners}
+				where id = ${organisationId}`;
+		},
+		via
+	);
+	return data;
 }
 
 export function listMembers(actor: Actor, organisationId: string): Promise<OrganisationMember[]> {

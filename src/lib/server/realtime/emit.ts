@@ -14,6 +14,22 @@ export function emitToGroup<E extends keyof ServerToClientEvents>(
 	emitToRoom(`group:${groupId}`, event, args);
 }
 
+/**
+ * To everyone reading a channel: its group's room, or a direct conversation's own room
+ * (`conversation:<channel id>`, joined by its members).
+ */
+export function emitToChannel<E extends keyof ServerToClientEvents>(
+	channel: { groupId: string | null; channelId: string },
+	event: E,
+	...args: Parameters<ServerToClientEvents[E]>
+) {
+	emitToRoom(channelRoom(channel), event, args);
+}
+
+export function channelRoom(channel: { groupId: string | null; channelId: string }): string {
+	return channel.groupId ? `group:${channel.groupId}` : `conversation:${channel.channelId}`;
+}
+
 export function emitToUser<E extends keyof ServerToClientEvents>(
 	userId: string,
 	event: E,

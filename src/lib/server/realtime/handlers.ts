@@ -5,6 +5,7 @@ import { isConnectionFailure } from '$lib/server/db';
 import { DomainError, NOT_FOUND_MESSAGE } from '$lib/server/errors';
 import { parse } from '$lib/server/validate';
 import * as schemas from '$lib/schemas/chat';
+import { channelRoom } from './emit';
 import { onlineIn } from './presence';
 import type { TesseraIo, TesseraSocket } from './server';
 
@@ -20,8 +21,8 @@ const TYPING_EVERY_MS = 2000;
 /** When each person last announced typing in a channel, from any of their sockets. */
 const lastTyping = new Map<string, number>();
 
-/** A channel never changes group, so the mapping is cached; access is still checked per event. */
-const channelGroups = new Map<string, string>();
+/** A channel never changes room, so the mapping is cached; access is still checked per event. */
+const channelRooms = new Map<string, string>();
 
 export function toErrorBody(error: unknown): ErrorBody {
 	if (error instanceof DomainError) {
@@ -79,18 +80,18 @@ export function registerHandlers(io: TesseraIo, socket: TesseraSocket) {
 		void event;
 	});
 
-	/** The group of a channel the person may read now (their socket is in its room). */
-	async function groupOfReadable(channelId: string): Promise<string> {
-		let groupId = channelGroups.get(channelId);
-		if (!groupId) {
-			groupId = await chat.channelGroup(actor, channelId);
-			if (channelGroups.size > 100_000) channelGroups.clear();
-			channelGroups.set(channelId, groupId);
+	/** The room of a channel the person may read now (their socket is in it). */
+	async function roomOfReadable(channelId: string): Promise<string> {
+		let room = channelRooms.get(channelId);
+		if (!room) {
+			room = channelRoom({ groupId: await chat.channelGroup(actor, channelId), channelId });
+			if (channelRooms.size > 100_000) channelRooms.clear();
+			channelRooms.set(channelId, room);
 		}
-		if (!socket.rooms.has(`group:${groupId}`)) {
+		if (!socket.rooms.has(room)) {
 			throw new DomainError(404, 'not_found', NOT_FOUND_MESSAGE);
 		}
-		return groupId;
+		return room;
 	}
 
 	// One socket's sends are stored in the order it sent them (a person typing fast keeps order).
@@ -133,8 +134,8 @@ export function registerHandlers(io: TesseraIo, socket: TesseraSocket) {
 		if (now - (lastTyping.get(key) ?? 0) < TYPING_EVERY_MS) return {};
 		lastTyping.set(key, now);
 		if (lastTyping.size > 100_000) lastTyping.clear();
-		const groupId = await groupOfReadable(channelId);
-		socket.to(`group:${groupId}`).emit('typing', { channelId, user: { id: userId, displayName } });
+		const room = await roomOfReadable(channelId);
+		socket.to(room).emit('typing', { channelId, user: { id: userId, displayName } });
 		return {};
 	});
 }

@@ -1,10 +1,11 @@
 import type { Message } from '$lib/realtime/types';
 import * as chat from '$lib/server/chat';
 import { listen } from '$lib/server/db/listen';
+import { channelRoom } from './emit';
 import type { TesseraIo } from './server';
 
 type Notification =
-	| { fetch: string; groupId: string }
+	| { fetch: string; groupId: string | null }
 	| (Omit<
 			Message,
 			| 'author'
@@ -59,7 +60,7 @@ export class MessageRelay {
 		if (message.seq <= last) return;
 		if (this.lastSeq.size > 100_000) this.lastSeq.clear();
 		this.lastSeq.set(message.channelId, message.seq);
-		this.io.local.to(`group:${message.groupId}`).emit('message:new', message);
+		this.io.local.to(channelRoom(message)).emit('message:new', message);
 	}
 
 	/** Runs `task` after everything queued, holding back live notifications meanwhile. */
@@ -74,14 +75,18 @@ export class MessageRelay {
 	}
 
 	private catchUp(downSince: Date, attempt = 0) {
-		const groupIds = [...this.io.of('/').adapter.rooms.keys()]
+		const rooms = [...this.io.of('/').adapter.rooms.keys()];
+		const groupIds = rooms
 			.filter((room) => room.startsWith('group:'))
 			.map((room) => room.slice('group:'.length));
+		const conversationIds = rooms
+			.filter((room) => room.startsWith('conversation:'))
+			.map((room) => room.slice('conversation:'.length));
 		const since = new Date(downSince.getTime() - CATCHUP_MARGIN_MS);
 		this.enqueue(async () => {
 			let missed: Message[];
 			try {
-				missed = await chat.recentForBroadcast(groupIds, since);
+				missed = await chat.recentForBroadcast(groupIds, since, 5000, conversationIds);
 			} catch (error) {
 				// The database went away again: the next reconnect catches up, or this retry does.
 				if (attempt < 10) setTimeout(() => this.catchUp(downSince, attempt + 1), 1000).unref();

@@ -5,16 +5,28 @@ import { schedulePresence } from './presence';
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-/** The groups whose rooms a person joins (the RLS helper of the chat policies), and when that next changes. */
-export async function roomsOf(
-	userId: string
-): Promise<{ groupIds: string[]; nextChange: Date | null }> {
+type Rooms = { groupIds: string[]; conversationIds: string[]; nextChange: Date | null };
+
+/**
+ * The groups whose rooms a person joins (the RLS helper of the chat policies), their direct
+ * conversations, and when that next changes.
+ */
+export async function roomsOf(userId: string): Promise<Rooms> {
 	const [row] = await readAs(
 		{ id: userId },
-		(tx) => tx<{ groupIds: string[]; nextChange: Date | null }[]>`
-			select group_ids::text[] as "groupIds", next_change as "nextChange" from private.chat_rooms()`
+		(tx) => tx<Rooms[]>`
+			select group_ids::text[] as "groupIds", next_change as "nextChange",
+			       private.conversation_ids_array()::text[] as "conversationIds"
+			from private.chat_rooms()`
 	);
-	return row ?? { groupIds: [], nextChange: null };
+	return row ?? { groupIds: [], conversationIds: [], nextChange: null };
+}
+
+function roomNames({ groupIds, conversationIds }: Rooms): string[] {
+	return [
+		...groupIds.map((id) => `group:${id}`),
+		...conversationIds.map((id) => `conversation:${id}`)
+	];
 }
 
 /**
@@ -73,9 +85,10 @@ export class RoomKeeper {
 
 	/** Joins a new socket to its rooms; resolves once it is in them. */
 	async join(socket: TesseraSocket) {
-		const { groupIds, nextChange } = await roomsOf(socket.data.userId);
+		const rooms = await roomsOf(socket.data.userId);
+		const { groupIds, nextChange } = rooms;
 		if (socket.disconnected) return;
-		await socket.join(groupIds.map((id) => `group:${id}`));
+		await socket.join(roomNames(rooms));
 		this.schedule(socket.data.userId, nextChange);
 		for (const id of groupIds) schedulePresence(this.io, id);
 	}
@@ -103,11 +116,13 @@ export class RoomKeeper {
 
 	private async apply(userId: string) {
 		if (this.sockets(userId).length === 0 || this.stopped) return;
-		const { groupIds, nextChange } = await roomsOf(userId);
-		const allowed = new Set(groupIds.map((id) => `group:${id}`));
+		const rooms = await roomsOf(userId);
+		const { nextChange } = rooms;
+		const allowed = new Set(roomNames(rooms));
 		const changed = new Set<string>();
 		for (const socket of this.sockets(userId)) {
 			for (const room of socket.rooms) {
+				if (room.startsWith('conversation:') && !allowed.has(room)) await socket.leave(room);
 				if (room.startsWith('group:') && !allowed.has(room)) {
 					await socket.leave(room);
 					const groupId = room.slice('group:'.length);
@@ -118,7 +133,9 @@ export class RoomKeeper {
 			const missing = [...allowed].filter((room) => !socket.rooms.has(room));
 			if (missing.length > 0) {
 				await socket.join(missing);
-				for (const room of missing) changed.add(room.slice('group:'.length));
+				for (const room of missing) {
+					if (room.startsWith('group:')) changed.add(room.slice('group:'.length));
+				}
 			}
 		}
 		this.schedule(userId, nextChange);

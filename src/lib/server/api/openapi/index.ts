@@ -13,6 +13,7 @@ import { cohortsRoutes } from './cohorts';
 import { courseGroupsRoutes } from './course-groups';
 import { coursesRoutes } from './courses';
 import { dashboardRoutes } from './dashboard';
+import { directMessagesRoutes } from './direct-messages';
 import { enrolmentsRoutes } from './enrolments';
 import { groupsRoutes } from './groups';
 import { learnerGroupsRoutes } from './learner-groups';
@@ -41,7 +42,8 @@ export const apiAreas: Record<string, ApiRoute[]> = {
 	'learner-groups': learnerGroupsRoutes,
 	dashboard: dashboardRoutes,
 	notifications: notificationsRoutes,
-	threads: threadsRoutes
+	threads: threadsRoutes,
+	'direct messages': directMessagesRoutes
 };
 
 export const apiRoutes: ApiRoute[] = Object.values(apiAreas).flat();

@@ -1,6 +1,7 @@
 import { fail } from '@sveltejs/kit';
 import * as courseGroups from '$lib/server/course-groups';
 import * as courses from '$lib/server/courses';
+import * as directMessages from '$lib/server/direct-messages';
 import * as enrolments from '$lib/server/enrolments';
 import * as groups from '$lib/server/groups';
 import * as interventions from '$lib/server/learner-groups/interventions';
@@ -38,10 +39,15 @@ export const load: PageServerLoad = async (event) => {
 		course.myRole === 'learner' ? courseGroups.signupView(user, course.id) : Promise.resolve([]),
 		course.myRole === 'learner' ? interventions.unseenCount(user, course.id) : Promise.resolve(0)
 	]);
+	const messageable = await directMessages.messageable(
+		user,
+		participants.participants.map((participant) => participant.userId)
+	);
 	return {
 		course,
 		can,
 		participants,
+		messageable: [...messageable],
 		filters: {
 			search: String(query.search ?? ''),
 			role: String(query.role ?? ''),

@@ -1,4 +1,5 @@
 import { redirect } from '@sveltejs/kit';
+import * as directMessages from '$lib/server/direct-messages';
 import * as memberships from '$lib/server/memberships';
 import * as users from '$lib/server/users';
 import { endOfDay } from '$lib/server/groups/forms';
@@ -24,7 +25,11 @@ export const load: PageServerLoad = async (event) => {
 		orErrorPage(memberships.list(user, group.id, filters)),
 		find ? users.search(user, find) : Promise.resolve(null)
 	]);
-	return { members, filters, find, found };
+	const messageable = await directMessages.messageable(
+		user,
+		members.map((member) => member.userId)
+	);
+	return { members, filters, find, found, messageable: [...messageable] };
 };
 
 export const actions: Actions = {

@@ -46,6 +46,22 @@ export const actions: Actions = {
 		}
 		return { form: 'addMember', success: `${values.email} is now a ${values.role || 'member'}.` };
 	},
+	messaging: async (event) => {
+		const user = requireUser(event);
+		const on = (await event.request.formData()).get('learnersMessageLearners') === 'on';
+		try {
+			const organisation = await organisations.get(user, event.params.slug);
+			await organisations.setMessaging(user, organisation.id, { learnersMessageLearners: on });
+		} catch (error) {
+			return formFailure(error, {}, 'messaging');
+		}
+		return {
+			form: 'messaging',
+			success: on
+				? 'Learners may message other learners.'
+				: 'Learners now message only staff and leaders.'
+		};
+	},
 	removeMember: async (event) => {
 		const user = requireUser(event);
 		const values = formValues(await event.request.formData(), ['userId', 'displayName']);
