@@ -3,7 +3,7 @@ import * as v from 'valibot';
 import type { Message, Person, ThreadSummary } from '$lib/realtime/types';
 import { isPgError, PG, readAs, withUser, type Actor, type Tx, type Via } from '$lib/server/db';
 import { DomainError, notFound } from '$lib/server/errors';
-import { emitToChannel, emitToGroup, emitToUser } from '$lib/server/realtime/emit';
+import { emitToChannel, emitToUser } from '$lib/server/realtime/emit';
 import { parse } from '$lib/server/validate';
 import * as schemas from '$lib/schemas/chat';
 import { RateLimiter } from './rate-limit';
