@@ -1,63 +1,19 @@
-import { expect, test, type Page } from './fixtures';
-import { browserFor, groupWithLeaderAndMember, LEADER, MEMBER, PHONE } from './people';
+import { dropFile, openGeneral, pasteFile, picture } from './chat';
+import { expect, test } from './fixtures';
+import {
+	browserFor,
+	groupWithLeaderAndMember,
+	LEADER,
+	MEMBER,
+	noSidewaysScroll,
+	SIZES
+} from './people';
 
 // Files from the device in the chat composer: dropped, pasted or picked; checked in the browser
 // before a byte is sent; uploaded with progress into the group's resources ("Shared in chat");
 // shown to the other browser as an inline preview; the resources list updates live.
 
-/** A real 160×90 PNG, drawn by the browser (a blue sky over green hills). */
-async function picture(page: Page): Promise<Buffer> {
-	const base64 = await page.evaluate(async () => {
-		const canvas = new OffscreenCanvas(160, 90);
-		const context = canvas.getContext('2d')!;
-		context.fillStyle = '#7dd3fc';
-		context.fillRect(0, 0, 160, 90);
-		context.fillStyle = '#16a34a';
-		context.beginPath();
-		context.ellipse(50, 95, 80, 40, 0, 0, Math.PI * 2);
-		context.ellipse(130, 100, 70, 45, 0, 0, Math.PI * 2);
-		context.fill();
-		const bytes = new Uint8Array(await (await canvas.convertToBlob()).arrayBuffer());
-		return btoa(String.fromCharCode(...bytes));
-	});
-	return Buffer.from(base64, 'base64');
-}
-
-/** Drops a file on the composer the way a desktop drag does (a DataTransfer carrying Files). */
-async function dropFile(page: Page, name: string, bytes: Buffer, type: string) {
-	const transfer = await page.evaluateHandle(
-		({ name, base64, type }) => {
-			const data = Uint8Array.from(atob(base64), (char) => char.charCodeAt(0));
-			const transfer = new DataTransfer();
-			transfer.items.add(new File([data], name, { type }));
-			return transfer;
-		},
-		{ name, base64: bytes.toString('base64'), type }
-	);
-	const composer = page.getByTestId('composer');
-	await composer.dispatchEvent('dragenter', { dataTransfer: transfer });
-	await composer.dispatchEvent('dragover', { dataTransfer: transfer });
-	await expect(composer.getByText('Drop to share in #general')).toBeVisible();
-	await composer.dispatchEvent('drop', { dataTransfer: transfer });
-}
-
-/** Pastes a file into the message box, as copying an image and pressing Ctrl+V does. */
-async function pasteFile(page: Page, name: string, bytes: Buffer, type: string) {
-	await page.getByLabel('Message #general').evaluate(
-		(box, { name, base64, type }) => {
-			const data = Uint8Array.from(atob(base64), (char) => char.charCodeAt(0));
-			const transfer = new DataTransfer();
-			transfer.items.add(new File([data], name, { type }));
-			box.dispatchEvent(new ClipboardEvent('paste', { clipboardData: transfer, bubbles: true }));
-		},
-		{ name, base64: bytes.toString('base64'), type }
-	);
-}
-
-for (const [size, viewport] of [
-	['desktop', undefined],
-	['phone', PHONE]
-] as const) {
+for (const [size, viewport] of SIZES) {
 	test(`files from the device reach the chat with a preview and the library live (${size})`, async ({
 		browser
 	}) => {
@@ -66,10 +22,7 @@ for (const [size, viewport] of [
 		const member = await browserFor(browser, MEMBER, viewport);
 		const leader = await browserFor(browser, LEADER, viewport);
 		const library = await leader.context().newPage();
-		for (const page of [member, leader]) {
-			await page.goto(`/groups/${groupId}/channels`);
-			await expect(page.getByTestId('connection-status')).toHaveText('Live');
-		}
+		for (const page of [member, leader]) await openGeneral(page, groupId);
 		await library.goto(`/groups/${groupId}/resources`);
 		await expect(library.getByText('No resources yet')).toBeVisible();
 
@@ -132,14 +85,8 @@ for (const [size, viewport] of [
 			library.getByTestId('resource').filter({ hasText: `screenshot-${stamp}` })
 		).toBeVisible();
 
-		// On a phone nothing spills sideways.
-		if (viewport) {
-			for (const page of [member, leader]) {
-				expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
-					viewport.width
-				);
-			}
-		}
+		// Nothing spills sideways, on a phone least of all.
+		for (const page of [member, leader]) await noSidewaysScroll(page);
 		await member.screenshot({ path: `test-results/chat-files-${size}.png` });
 	});
 }

@@ -1,41 +1,14 @@
-import { expect, test, type Browser, type Page } from './fixtures';
+import { expect, test } from './fixtures';
+import {
+	browserFor,
+	INSTRUCTOR as LEADER,
+	MEMBER as LEARNER,
+	noSidewaysScroll,
+	SIZES,
+	STUDY_CIRCLE as groupId
+} from './people';
 
-const PASSWORD = 'demo-pass-2026';
-const LEADER = { email: 'ines.moreau@northfield.test', password: PASSWORD };
-const LEARNER = { email: 'maya.zhang36@learners.test', password: PASSWORD, name: 'Maya Zhang' };
-/** The demo's BIO101 Study Circle (supabase/seed.sql): Inès leads it, Maya is in it. */
-const groupId = '00000000-0000-4000-c000-000000000001';
-
-async function signIn(page: Page, account: { email: string; password: string }) {
-	await page.goto('/signin');
-	await page.getByLabel('Email').fill(account.email);
-	await page.getByLabel('Password').fill(account.password);
-	await page.getByRole('button', { name: 'Sign in' }).click();
-	await expect(page).toHaveURL('/');
-}
-
-async function browserFor(
-	browser: Browser,
-	account: { email: string; password: string },
-	viewport: { width: number; height: number }
-) {
-	const context = await browser.newContext({ viewport });
-	const page = await context.newPage();
-	await signIn(page, account);
-	return page;
-}
-
-async function noSidewaysScroll(page: Page) {
-	const overflow = await page.evaluate(
-		() => document.documentElement.scrollWidth - document.documentElement.clientWidth
-	);
-	expect(overflow).toBeLessThanOrEqual(0);
-}
-
-for (const [device, viewport] of [
-	['desktop', { width: 1280, height: 800 }],
-	['phone', { width: 390, height: 844 }]
-] as const) {
+for (const [device, viewport] of SIZES) {
 	test(`a leader messages a learner from the dashboard; the learner sees it live and answers (${device})`, async ({
 		browser
 	}) => {

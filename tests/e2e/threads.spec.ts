@@ -1,70 +1,26 @@
-import { expect, test, type Browser, type Page } from './fixtures';
-import { signIn } from './sign-in';
+import { expect, test } from './fixtures';
+import { openGeneral, unreadOnBell } from './chat';
+import {
+	browserFor,
+	groupWithLeaderAndMember,
+	INSTRUCTOR as LEADER,
+	MEMBER as LEARNER,
+	noSidewaysScroll,
+	SIZES
+} from './people';
 
-const PASSWORD = 'demo-pass-2026';
-const ADMIN = { email: 'olivia.grant@northfield.test', password: PASSWORD };
-// Inès Moreau (an instructor in the demo) leads the group; Maya Zhang is a learner in it.
-const LEADER = { email: 'ines.moreau@northfield.test', password: PASSWORD, name: 'Inès Moreau' };
-const LEARNER = { email: 'maya.zhang36@learners.test', password: PASSWORD, name: 'Maya Zhang' };
-
-async function browserFor(
-	browser: Browser,
-	account: { email: string; password: string },
-	viewport: { width: number; height: number }
-) {
-	const context = await browser.newContext({ viewport });
-	const page = await context.newPage();
-	await signIn(page, account);
-	return page;
-}
-
-async function groupFor(browser: Browser, name: string) {
-	const admin = await browserFor(browser, ADMIN, { width: 1280, height: 800 });
-	const organisations = await (await admin.request.get('/api/v1/organisations')).json();
-	const northfield = (organisations.items ?? organisations).find(
-		(organisation: { slug: string }) => organisation.slug === 'northfield'
-	);
-	const created = await admin.request.post('/api/v1/groups', {
-		data: { organisationId: northfield.id, name, kind: 'study group' }
-	});
-	expect(created.status()).toBe(201);
-	const { id } = await created.json();
-	for (const [account, role] of [
-		[LEADER, 'leader'],
-		[LEARNER, 'member']
-	] as const) {
-		const added = await admin.request.post(`/api/v1/groups/${id}/members`, {
-			data: { emails: [account.email], role }
-		});
-		expect((await added.json()).errors).toEqual([]);
-	}
-	await admin.context().close();
-	return id as string;
-}
-
-/** The bell's number as people read it: from its accessible name. */
-async function unreadOnBell(page: Page): Promise<number> {
-	const label = (await page.getByTestId('notification-bell').getAttribute('aria-label')) ?? '';
-	const match = label.match(/(\d+) unread/);
-	return match ? Number(match[1]) : 0;
-}
-
-async function openGeneral(page: Page, groupId: string) {
-	await page.goto(`/groups/${groupId}/channels`);
-	await expect(page.getByRole('heading', { level: 2, name: 'general' })).toBeVisible();
-	await expect(page.getByTestId('connection-status')).toHaveText('Live');
-}
-
-for (const [device, viewport] of [
-	['desktop', { width: 1280, height: 800 }],
-	['phone', { width: 390, height: 844 }]
-] as const) {
+for (const [device, viewport] of SIZES) {
 	test(`a learner mentions the leader in a thread reply with the keyboard; the leader sees the reply count and the bell count up live (${device})`, async ({
 		browser,
 		accessibility
 	}) => {
 		const stamp = Date.now().toString(36);
-		const groupId = await groupFor(browser, `Reading circle ${device} ${stamp}`);
+		const groupId = await groupWithLeaderAndMember(
+			browser,
+			`Reading circle ${device} ${stamp}`,
+			LEADER,
+			LEARNER
+		);
 		const leader = await browserFor(browser, LEADER, viewport);
 		const learner = await browserFor(browser, LEARNER, viewport);
 		await openGeneral(leader, groupId);
@@ -136,10 +92,7 @@ for (const [device, viewport] of [
 			'Unfollow this thread'
 		);
 		// No sideways overflow on the phone.
-		const overflow = await learner.evaluate(
-			() => document.documentElement.scrollWidth - document.documentElement.clientWidth
-		);
-		expect(overflow).toBeLessThanOrEqual(0);
+		await noSidewaysScroll(learner);
 		// Escape closes the thread.
 		await leader.keyboard.press('Escape');
 		await expect(leaderPanel).toBeHidden();
