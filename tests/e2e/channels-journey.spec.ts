@@ -42,6 +42,9 @@ for (const [device, viewport] of SIZES) {
 		await learner.keyboard.type(`: is part 2 due Friday? ${stamp}`);
 		await learner.keyboard.press('Enter');
 		await expect(panel.getByTestId('thread-count')).toHaveText('1 reply');
+		// On a phone the thread fills the screen: the learner closes it to get back to the rest.
+		await panel.getByRole('button', { name: 'Close the thread' }).click();
+		await expect(panel).toBeHidden();
 
 		// The leader's bell counts the mention without a reload.
 		await expect.poll(() => unreadOnBell(leader)).toBe(bellBefore + 1);
