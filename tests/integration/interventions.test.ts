@@ -163,6 +163,8 @@ describe('sending an intervention', () => {
 			courseId: course.id,
 			courseCode: course.code,
 			courseName: `Course ${course.code}`,
+			// Who sent it, so the learner can answer in a direct message (issue 14 §3).
+			sentById: instructor.id,
 			sentByName: 'Ines Instructor',
 			subject: 'Live: catch up',
 			body: 'Office hours today at 4.',
