@@ -35,8 +35,15 @@ class Listener {
 		const known = this.channels.get(name);
 		if (known) known.push(channel);
 		else this.channels.set(name, [channel]);
-		if (this.client && !known) await this.client.query(`listen ${pg.escapeIdentifier(name)}`);
-		else await this.ready();
+		if (this.client && !known) {
+			const client = this.client;
+			await client.query(`listen ${pg.escapeIdentifier(name)}`).catch(() => {
+				// The connection broke and has not said so yet: end it. Its 'end' reconnects, and the next
+				// connection listens on every channel, this one included (a fresh-clone CI run beside busy
+				// loops saw this refusal end a server's start).
+				client.end().catch(() => {});
+			});
+		} else await this.ready();
 		return async () => {
 			const left = (this.channels.get(name) ?? []).filter((c) => c !== channel);
 			if (left.length > 0) return void this.channels.set(name, left);
