@@ -391,6 +391,11 @@ test('openapi.json describes exactly the implemented paths', async () => {
 	expect(document.openapi).toMatch(/^3\.1\./);
 	expect(Object.keys(document.paths).sort()).toEqual(
 		[
+			'/channels/{id}/mentionables',
+			'/conversations',
+			'/conversations/{id}/messages',
+			'/messages/{id}/follow',
+			'/messages/{id}/replies',
 			'/me',
 			'/sessions',
 			'/sessions/current',
