@@ -101,5 +101,5 @@ describe('an app killed with SIGKILL and started again, ten times', () => {
 		// Only the kills ended the process.
 		expect(app.crashes).toBe(0);
 		expect(app.output).toContain('left running by a Tessera process that ended');
-	}, 400_000);
+	}, 500_000);
 });

@@ -359,8 +359,14 @@ export function chatLoad(clients: ChatClient[], everyMs: number) {
 	};
 }
 
-/** Waits until every client has sent its outbox and caught up (or throws after `ms`). */
-export async function settleAll(clients: ChatClient[], ms = 60_000) {
+/**
+ * Waits until every client has sent its outbox and caught up (or throws after `ms`: a minute,
+ * longer on a loaded machine, which sends an outage's backlog more slowly; at most 150 s).
+ */
+export async function settleAll(
+	clients: ChatClient[],
+	ms = Math.min(60_000 * contention(), 150_000)
+) {
 	const deadline = Date.now() + ms;
 	for (;;) {
 		await Promise.all(clients.map((client) => client.settle()));
