@@ -12,11 +12,13 @@
 --     messages_before_insert: before insert, each row
 --     messages_before_update: before update, each row
 --     messages_check_attachment: before insert or update, each row
+--     messages_check_file: before insert or update, each row [14_direct_messages.sql]
 --     messages_check_thread: before insert, each row
 --     messages_count_change: before update, each row
 --     messages_notify: after insert, each row
 --     messages_notify_direct: after insert, each row [14_direct_messages.sql]
 --     messages_record_mentions: after insert, each row
+--     messages_remove_file: after update, each row [14_direct_messages.sql]
 --     messages_thread_follow: after insert or update, each row
 --     messages_thread_reply_notify: after insert or update, each row [13_notifications.sql]
 --     messages_update_mentions: after update, each row
@@ -78,6 +80,8 @@ create table public.messages (
   body text not null check (char_length(body) <= 4000),
   attachment_resource_id uuid
     constraint messages_attachment_resource_fkey references public.resources (id) on delete set null,
+  -- A file sent in a direct conversation (its foreign key: 14_direct_messages.sql).
+  attachment_file_id uuid,
   edited_at timestamptz,
   deleted_at timestamptz,
   created_at timestamptz not null default now(),
@@ -339,17 +343,24 @@ revoke all on function private.groups_ensure_channels() from public, anon, authe
 -- Moreau; the composer's picker folds the same way, src/lib/mention-match.ts), the longest name
 -- at a place wins, and "@channel" from someone who may use it (private.may_mention_channel)
 -- mentions everyone in the group's chat; from anyone else it is plain text.
-create or replace function private.mentioned_user_ids(body text, chat_group uuid, author uuid) returns uuid[]
+create or replace function private.mentioned_user_ids(body text, chat_group uuid, author uuid, chat_channel uuid) returns uuid[]
 language sql stable security definer set search_path = ''
 as $$
   with folded as (select private.fold_mention_text(body) as text),
+  -- A group's chat participants; in a direct conversation (no group), the people in it.
+  participants as (
+    select p.id from private.chat_participant_ids(chat_group) as p(id) where chat_group is not null
+    union
+    select m.user_id from public.conversation_members m
+    where chat_group is null and m.channel_id = chat_channel
+  ),
   candidates as (
     select u.id, char_length(private.fold_mention_text(u.display_name)) as len, p.at
     from public.users u
     cross join folded f
     cross join lateral (select position('@' || private.fold_mention_text(u.display_name) in f.text) as at) p
     where position('@' in body) > 0
-      and u.id in (select private.chat_participant_ids(chat_group))
+      and u.id in (select participants.id from participants)
       and u.disabled_at is null
       and p.at > 0
       and substr(f.text, p.at + 1 + char_length(private.fold_mention_text(u.display_name)), 1) !~ '[[:alnum:]_]'
@@ -369,7 +380,7 @@ as $$
   ) m
   where m.id is distinct from author
 $$;
-revoke all on function private.mentioned_user_ids(body text, chat_group uuid, author uuid) from public, anon, authenticated, service_role;
+revoke all on function private.mentioned_user_ids(body text, chat_group uuid, author uuid, chat_channel uuid) from public, anon, authenticated, service_role;
 
 create or replace function private.message_reactions_before_insert() returns trigger
 language plpgsql security definer set search_path = ''
@@ -536,6 +547,8 @@ begin
   if new.deleted_at is not null then
     new.body := '';
     new.attachment_resource_id := null;
+    -- A conversation's file goes with its message (14_direct_messages.sql).
+    new.attachment_file_id := null;
     return new;
   end if;
   if new.body is distinct from old.body then
@@ -595,7 +608,8 @@ begin
     'clientId', new.client_id, 'body', new.body, 'createdAt', new.created_at,
     'threadRootId', new.thread_root_id, 'alsoInChannel', new.also_in_channel
   )::text;
-  if octet_length(payload) > 7900 or new.attachment_resource_id is not null then
+  if octet_length(payload) > 7900 or new.attachment_resource_id is not null
+     or new.attachment_file_id is not null then
     payload := json_build_object('fetch', new.id, 'groupId', new.group_id)::text;
   end if;
   perform pg_notify('tessera_messages', payload);
@@ -613,7 +627,7 @@ begin
   end if;
   insert into public.mentions (message_id, user_id, channel_id, seq, from_user_id)
   select new.id, m, new.channel_id, new.seq, new.author_id
-  from unnest(private.mentioned_user_ids(new.body, new.group_id, new.author_id)) m
+  from unnest(private.mentioned_user_ids(new.body, new.group_id, new.author_id, new.channel_id)) m
   on conflict do nothing;
   return null;
 end
@@ -630,7 +644,7 @@ begin
     return null;
   end if;
   now_mentioned := case when new.deleted_at is null
-    then private.mentioned_user_ids(new.body, new.group_id, new.author_id) else '{}' end;
+    then private.mentioned_user_ids(new.body, new.group_id, new.author_id, new.channel_id) else '{}' end;
   delete from public.mentions where message_id = new.id and not (user_id = any (now_mentioned));
   insert into public.mentions (message_id, user_id, channel_id, seq, from_user_id)
   select new.id, m, new.channel_id, new.seq, new.author_id from unnest(now_mentioned) m
@@ -882,17 +896,26 @@ $$;
 revoke all on function private.may_mention_channel(target uuid) from public, anon, authenticated, service_role;
 grant execute on function private.may_mention_channel(target uuid) to authenticated, service_role;
 
--- The people the caller may mention in a channel (its group's chat participants, active accounts),
--- for the composer's picker: nobody for a channel whose group the caller does not chat in.
+-- The people the caller may mention in a channel (its group's chat participants, or the people in
+-- a conversation of theirs; active accounts), for the composer's picker: nobody for a channel the
+-- caller does not chat in.
 create or replace function private.mentionable_people(target_channel uuid)
 returns table (id uuid, display_name text)
 language sql stable security definer set search_path = ''
 as $$
-  select u.id, u.display_name
-  from public.channels c
-  cross join lateral private.chat_participant_ids(c.group_id) as p(id)
+  select u.id, u.display_name from (
+    select p.id
+    from public.channels c
+    cross join lateral private.chat_participant_ids(c.group_id) as p(id)
+    where c.id = target_channel and c.group_id is not null
+      and (private.can_chat_in(c.group_id) or private.is_platform_admin())
+    union
+    select m.user_id from public.conversation_members m
+    where m.channel_id = target_channel
+      and exists (select 1 from public.conversation_members me
+                  where me.channel_id = target_channel and me.user_id = auth.uid())
+  ) p
   join public.users u on u.id = p.id and u.disabled_at is null
-  where c.id = target_channel and (private.can_chat_in(c.group_id) or private.is_platform_admin())
   order by u.display_name, u.id
 $$;
 revoke all on function private.mentionable_people(target_channel uuid) from public, anon, authenticated, service_role;

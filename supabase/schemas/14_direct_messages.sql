@@ -16,8 +16,11 @@
 -- within each; deferred constraint triggers at commit):
 --   public.conversations: none
 --   public.conversation_members: none
+--   public.conversation_files:
+--     conversation_files_before_insert: before insert, each row
+--     conversation_files_queue_blob_deletion: after delete, each row
 -- Triggers defined here on other areas' tables (listed at the top of their files):
---   public.messages: messages_notify_direct
+--   public.messages: messages_check_file, messages_notify_direct, messages_remove_file
 
 set check_function_bodies = off;
 
@@ -49,6 +52,34 @@ alter table public.conversation_members force row level security;
 revoke all on table public.conversation_members from anon, authenticated, service_role;
 grant select on table public.conversation_members to authenticated;
 grant select, insert, update, delete on table public.conversation_members to service_role;
+
+-- Files sent in conversations --------------------------------------------------------------------
+-- A conversation has no group and so no library: a file sent in one is kept here, readable by the
+-- people in it, counted against the conversation's storage (private.conversation_storage), and
+-- removed with its message. A file uploaded but never sent is removed after a day
+-- (private.remove_unsent_conversation_files, from the blob cleanup job).
+create table public.conversation_files (
+  id uuid primary key default gen_random_uuid(),
+  channel_id uuid not null references public.conversations (channel_id) on delete cascade,
+  blob_key text not null unique,
+  filename text not null check (length(filename) between 1 and 255),
+  content_type text not null check (length(content_type) between 3 and 100),
+  size_bytes bigint not null check (size_bytes >= 0),
+  added_by uuid references public.users (id) on delete set null,
+  created_at timestamptz not null default now(),
+  check (blob_key = 'c/' || channel_id::text || '/' || id::text)
+);
+create index conversation_files_added_by_idx on public.conversation_files (added_by);
+create index conversation_files_channel_idx on public.conversation_files (channel_id, created_at);
+alter table public.conversation_files enable row level security;
+alter table public.conversation_files force row level security;
+revoke all on table public.conversation_files from anon, authenticated, service_role;
+grant select, insert, delete on table public.conversation_files to authenticated;
+grant select, insert, update, delete on table public.conversation_files to service_role;
+
+alter table public.messages add constraint messages_attachment_file_fkey
+  foreign key (attachment_file_id) references public.conversation_files (id) on delete set null;
+create index messages_attachment_file_idx on public.messages (attachment_file_id) where attachment_file_id is not null;
 
 -- Functions ---------------------------------------------------------------------------------------
 
@@ -147,6 +178,44 @@ $$;
 revoke all on function private.messageable_ids(people uuid[]) from public, anon, authenticated, service_role;
 grant execute on function private.messageable_ids(people uuid[]) to authenticated, service_role;
 
+-- The people the caller may message whose name contains `query` (folded as mentions are: "ines"
+-- finds Inès), at most 20, for "New conversation": drawn from the caller's groups, the groups
+-- they lead, their courses and the organisations they administer, then kept only where the rule
+-- itself says yes. Names only: nobody's email.
+create or replace function private.messageable_people(query text)
+returns table (id uuid, display_name text)
+language sql stable security definer set search_path = ''
+as $$
+  with candidates as (
+    select y.user_id as id from public.effective_members x
+    join public.effective_members y on y.group_id = x.group_id
+    where x.user_id = auth.uid()
+    union
+    select m.user_id from public.current_memberships l
+    join public.group_closure c on c.ancestor_id = l.group_id
+    join public.current_memberships m on m.group_id = c.descendant_id
+    where l.user_id = auth.uid() and l.role = 'leader'
+    union
+    select y.user_id from public.enrolments x
+    join public.enrolments y on y.course_id = x.course_id
+    where x.user_id = auth.uid() and x.status = 'active' and y.status = 'active'
+    union
+    select y.user_id from public.organisation_members x
+    join public.organisation_members y on y.organisation_id = x.organisation_id
+    where x.user_id = auth.uid() and x.role = 'admin'
+  )
+  select u.id, u.display_name
+  from candidates c join public.users u on u.id = c.id
+  where auth.uid() is not null and u.id <> auth.uid() and u.disabled_at is null
+    and char_length(btrim(query)) between 1 and 100
+    and position(private.fold_mention_text(btrim(query)) in private.fold_mention_text(u.display_name)) > 0
+    and private.may_message_between(auth.uid(), u.id)
+  order by u.display_name, u.id
+  limit 20
+$$;
+revoke all on function private.messageable_people(query text) from public, anon, authenticated, service_role;
+grant execute on function private.messageable_people(query text) to authenticated, service_role;
+
 -- Why the caller may not post in a direct conversation, or null if they may: they must be in it,
 -- and still allowed to message every other active member (read by post_refusal_for_row).
 create or replace function private.direct_post_refusal(target uuid) returns text
@@ -239,7 +308,100 @@ end
 $$;
 revoke all on function private.messages_notify_direct() from public, anon, authenticated, service_role;
 
+-- A conversation's storage: what its files may take in all (256 MiB) and what they take now (0
+-- for a conversation the caller is not in).
+create or replace function private.conversation_storage(target uuid, out quota_bytes bigint, out used_bytes bigint)
+language sql stable security definer set search_path = ''
+as $$
+  select 268435456::bigint,
+         coalesce((select sum(f.size_bytes) from public.conversation_files f
+                   where f.channel_id = target
+                     and (auth.uid() is null or target = any (private.conversation_ids_array()))), 0)::bigint
+$$;
+revoke all on function private.conversation_storage(target uuid, OUT quota_bytes bigint, OUT used_bytes bigint) from public, anon, authenticated, service_role;
+grant execute on function private.conversation_storage(target uuid, OUT quota_bytes bigint, OUT used_bytes bigint) to authenticated, service_role;
+
+-- A file is added by someone who may post in the conversation, as themselves, within its storage.
+-- The conversation's row is locked, so two uploads into one conversation queue here and the
+-- second sees the first's bytes.
+create or replace function private.conversation_files_before_insert() returns trigger
+language plpgsql security definer set search_path = ''
+as $$
+declare
+  storage record;
+begin
+  if auth.uid() is not null and (
+    new.added_by is distinct from auth.uid() or private.direct_post_refusal(new.channel_id) is not null
+  ) then
+    raise exception 'You cannot send files in this conversation.' using errcode = '42501', hint = 'not_allowed';
+  end if;
+  perform 1 from public.conversations c where c.channel_id = new.channel_id for update;
+  select * into storage from private.conversation_storage(new.channel_id);
+  if storage.used_bytes + new.size_bytes > storage.quota_bytes then
+    raise exception 'The conversation''s file storage is full.' using errcode = '23514', hint = 'quota_exceeded';
+  end if;
+  return new;
+end
+$$;
+revoke all on function private.conversation_files_before_insert() from public, anon, authenticated, service_role;
+
+-- A message in a conversation attaches only a file of that conversation (a group's message only a
+-- resource of its group: messages_check_attachment, 09_channels.sql).
+create or replace function private.messages_check_file() returns trigger
+language plpgsql security definer set search_path = ''
+as $$
+begin
+  if new.attachment_file_id is not null and not exists (
+    select 1 from public.conversation_files f
+    where f.id = new.attachment_file_id and f.channel_id = new.channel_id
+  ) then
+    raise exception 'The attachment is not a file of this conversation.' using errcode = '23503';
+  end if;
+  return new;
+end
+$$;
+revoke all on function private.messages_check_file() from public, anon, authenticated, service_role;
+
+-- Deleting a message deletes the file it carried (a conversation keeps no library).
+create or replace function private.messages_remove_file() returns trigger
+language plpgsql security definer set search_path = ''
+as $$
+begin
+  delete from public.conversation_files f where f.id = old.attachment_file_id;
+  return null;
+end
+$$;
+revoke all on function private.messages_remove_file() from public, anon, authenticated, service_role;
+
+-- Files uploaded but never sent, a day on (called by the blob cleanup job; system only).
+create or replace function private.remove_unsent_conversation_files() returns integer
+language sql volatile security definer set search_path = ''
+as $$
+  with gone as (
+    delete from public.conversation_files f
+    where f.created_at < now() - interval '1 day'
+      and not exists (select 1 from public.messages m where m.attachment_file_id = f.id)
+    returning 1
+  )
+  select count(*)::int from gone
+$$;
+revoke all on function private.remove_unsent_conversation_files() from public, anon, authenticated, service_role;
+grant execute on function private.remove_unsent_conversation_files() to service_role;
+
 -- Triggers ----------------------------------------------------------------------------------------
+
+create trigger conversation_files_before_insert before insert on public.conversation_files
+  for each row execute function private.conversation_files_before_insert();
+
+create trigger conversation_files_queue_blob_deletion after delete on public.conversation_files
+  for each row execute function private.resources_queue_blob_deletion();
+
+create trigger messages_check_file before insert or update of attachment_file_id on public.messages
+  for each row execute function private.messages_check_file();
+
+create trigger messages_remove_file after update of deleted_at on public.messages
+  for each row when (old.attachment_file_id is not null and new.deleted_at is not null)
+  execute function private.messages_remove_file();
 
 create trigger messages_notify_direct after insert on public.messages
   for each row when (new.group_id is null) execute function private.messages_notify_direct();
@@ -287,4 +449,22 @@ create policy "people react as themselves in conversations they may post in"
   with check (
     group_id is null and user_id = (select auth.uid())
     and (select private.can_post_in(m.channel_id) from public.messages m where m.id = message_id)
+  );
+
+create policy "people see the files of their conversations"
+  on public.conversation_files for select to authenticated
+  using (channel_id = any ((select private.conversation_ids_array())::uuid[]));
+
+create policy "people send files as themselves in their conversations"
+  on public.conversation_files for insert to authenticated
+  with check (
+    added_by = (select auth.uid())
+    and channel_id = any ((select private.conversation_ids_array())::uuid[])
+  );
+
+create policy "people delete the files they sent"
+  on public.conversation_files for delete to authenticated
+  using (
+    added_by = (select auth.uid())
+    and channel_id = any ((select private.conversation_ids_array())::uuid[])
   );

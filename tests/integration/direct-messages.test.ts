@@ -261,13 +261,21 @@ describe('bad input', () => {
 				directMessages.send(actor(cast.learner), id, { clientId: randomUUID(), body })
 			).rejects.toMatchObject({ status: 400 });
 		}
+		// An attachment that is no file of this conversation, and a field nobody knows.
 		await expect(
 			directMessages.send(actor(cast.learner), id, {
 				clientId: randomUUID(),
 				body: 'Hi',
 				attachmentId: randomUUID()
 			})
-		).rejects.toMatchObject({ status: 400, message: expect.stringContaining('attachmentId') });
+		).rejects.toMatchObject({ status: 400, message: expect.stringContaining('conversation') });
+		await expect(
+			directMessages.send(actor(cast.learner), id, {
+				clientId: randomUUID(),
+				body: 'Hi',
+				colour: 'red'
+			})
+		).rejects.toMatchObject({ status: 400, message: expect.stringContaining('colour') });
 		// Emoji and accents are words too.
 		const ok = await directMessages.send(actor(cast.learner), id, {
 			clientId: randomUUID(),

@@ -8,8 +8,15 @@ export function formatBytes(bytes: number): string {
 	return `${(bytes / 1024 / 1024 / 1024).toFixed(2)} GB`;
 }
 
-/** What one upload may be: the server's per-file limit and the group's storage left. */
-export type UploadLimits = { maxBytes: number; remainingBytes: number };
+/**
+ * What one upload may be: the server's per-file limit and the storage left where it goes (a
+ * group's library, or a conversation: `owner` names it in refusals).
+ */
+export type UploadLimits = {
+	maxBytes: number;
+	remainingBytes: number;
+	owner?: 'group' | 'conversation';
+};
 
 /** Where files shared from the chat composer land in the group's resources. */
 export const CHAT_FOLDER = 'Shared in chat';
@@ -21,7 +28,7 @@ export function sizeProblem(file: { size: number }, limits: UploadLimits): strin
 		return `The file is ${formatBytes(file.size)}: upload at most ${formatBytes(limits.maxBytes)}.`;
 	}
 	if (file.size > limits.remainingBytes) {
-		return `The group has ${formatBytes(Math.max(0, limits.remainingBytes))} of storage left; this file is ${formatBytes(file.size)}.`;
+		return `The ${limits.owner ?? 'group'} has ${formatBytes(Math.max(0, limits.remainingBytes))} of storage left; this file is ${formatBytes(file.size)}.`;
 	}
 	return null;
 }

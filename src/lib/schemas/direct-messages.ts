@@ -31,10 +31,20 @@ export const send = v.strictObject(
 			v.string('Give a client id (a UUID you make) so a retry is not stored twice.'),
 			v.uuid('The client id must be a UUID.')
 		),
-		body
+		body,
+		/** A file uploaded into the conversation (POST …/files) to send with the message. */
+		attachmentId: v.optional(
+			v.nullable(
+				v.pipe(
+					v.string('Give the attachment as the id of a file uploaded to this conversation.'),
+					v.uuid('The attachment id must be a UUID.')
+				)
+			),
+			null
+		)
 	},
 	(issue) =>
-		`Unknown field "${String(issue.path?.at(-1)?.key ?? '')}": send clientId and body (attachments are not supported in direct messages).`
+		`Unknown field "${String(issue.path?.at(-1)?.key ?? '')}": send clientId, body and optionally attachmentId.`
 );
 
 /** `?before=<seq>&limit=` for a page of history. */
@@ -53,6 +63,20 @@ export const historyQuery = v.object({
 			v.transform(Number),
 			v.minValue(1, 'limit is a whole number from 1 to 100.'),
 			v.maxValue(100, 'limit is a whole number from 1 to 100.')
+		)
+	)
+});
+
+/** `?q=`: part of a name (1 to 100 characters), for the "New conversation" search. */
+export const contactsQuery = v.object({
+	q: v.pipe(
+		v.string('Type part of a name to search for (q).'),
+		v.trim(),
+		v.minLength(1, 'Type part of a name to search for (q).'),
+		v.maxLength(100, 'Search with at most 100 characters.'),
+		v.check(
+			(value) => /[\p{L}\p{N}]/u.test(value),
+			'Type part of a name to search for (q): letters or digits.'
 		)
 	)
 });

@@ -136,6 +136,8 @@ const ARGUMENTS: Record<string, (c: Cast) => (string | null)[]> = {
 	'private.mentionable_people(uuid)': (c) => [c.channelId],
 	'private.messageable_ids(uuid[])': (c) => [pgArray([c.learner.id, c.instructor.id, c.fellow.id])],
 	'private.start_conversation(uuid[])': (c) => [pgArray([c.learner.id, c.instructor.id])],
+	'private.conversation_storage(uuid)': (c) => [c.channelId],
+	'private.messageable_people(text)': () => ['Fellow'],
 	'private.course_median_progress(uuid[])': (c) => [pgArray([c.course.id])],
 	'private.lock_signup_group(uuid)': (c) => [c.groupId],
 	'private.open_restricted_activities(uuid[], uuid[])': (c) => [
@@ -270,6 +272,11 @@ describe('the same functions answer insiders, so the outsider checks can see a l
 			'private.messageable_ids(uuid[])',
 			() => actor(cast.learner),
 			(answer) => expect(answer).toContain(cast.instructor.id)
+		],
+		[
+			'private.messageable_people(text)',
+			() => actor(cast.learner),
+			(answer) => expect(answer).toContain(cast.fellow.id)
 		],
 		[
 			'private.start_conversation(uuid[])',

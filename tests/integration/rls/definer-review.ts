@@ -84,6 +84,19 @@ export const DEFINER_REVIEW: readonly DefinerReview[] = [
 		reason: 'of the people named, those the caller may message (nobody, for an outsider)'
 	},
 	{
+		signature: 'private.conversation_storage(uuid)',
+		roles: USER,
+		kind: 'checks',
+		reason: 'the storage used by a conversation the caller is in (0 for any other), and its quota'
+	},
+	{
+		signature: 'private.messageable_people(text)',
+		roles: USER,
+		kind: 'checks',
+		reason:
+			'names and ids of the people the caller may message whose name matches (nobody, for an outsider)'
+	},
+	{
 		signature: 'private.start_conversation(uuid[])',
 		roles: USER,
 		kind: 'checks',
@@ -179,6 +192,12 @@ export const DEFINER_REVIEW: readonly DefinerReview[] = [
 		roles: USER,
 		kind: 'checks',
 		reason: 'of the people named, those the caller can already see whom the group’s scope takes'
+	},
+	{
+		signature: 'private.remove_unsent_conversation_files()',
+		roles: SYSTEM,
+		kind: 'system',
+		reason: 'files uploaded to conversations a day ago and never sent, for the blob cleanup job'
 	},
 	{
 		signature: 'private.admits_to_course(uuid, uuid)',

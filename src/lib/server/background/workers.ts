@@ -2,6 +2,7 @@ import * as announcements from '$lib/server/announcements';
 import * as learnerGroupJobs from '$lib/server/learner-groups/jobs';
 import * as notifications from '$lib/server/notifications';
 import * as resources from '$lib/server/resources';
+import * as conversationFiles from '$lib/server/direct-messages/files';
 import { schedule, type JobHandler, type QueueDefinition } from '$lib/server/jobs';
 
 /**
@@ -35,6 +36,8 @@ export const workers: WorkerEntry[] = [
 	{
 		queue: resources.blobCleanupQueue,
 		handler: async () => {
+			// Files uploaded to conversations and never sent go first; their bytes are queued.
+			await conversationFiles.removeUnsent();
 			await resources.removeQueuedBlobs();
 		},
 		schedules: [() => schedule(resources.blobCleanupQueue, '* * * * *', {})]

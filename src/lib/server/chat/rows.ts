@@ -25,7 +25,7 @@ export type MessageRow = {
 export const messageColumns = (tx: Tx) => tx`
 	m.id, m.channel_id as "channelId", m.group_id as "groupId", m.seq::float8 as seq,
 	m.author_id as "authorId", m.author_name as "authorName", m.client_id as "clientId", m.body,
-	m.attachment_resource_id as "attachmentId", m.edited_at as "editedAt",
+	coalesce(m.attachment_resource_id, m.attachment_file_id) as "attachmentId", m.edited_at as "editedAt",
 	m.deleted_at as "deletedAt", m.created_at as "createdAt",
 	m.thread_root_id as "threadRootId", m.also_in_channel as "alsoInChannel",
 	(select count(*)::int from public.messages r
@@ -63,14 +63,20 @@ export async function reactionsOf(
 	return byMessage;
 }
 
-/** Attached resources the viewer may read; resources live in their own module's table. */
+/**
+ * Attachments the viewer may read: a group's resources (their own module's table), or files sent
+ * in a direct conversation.
+ */
 async function attachmentsOf(tx: Tx, ids: string[]): Promise<Map<string, Attachment>> {
 	const byId = new Map<string, Attachment>();
 	if (ids.length === 0) return byId;
 	const rows = await tx<Attachment[]>`
 		select id, coalesce(filename, title) as filename, coalesce(content_type, 'text/uri-list') as "contentType",
 		       coalesce(size_bytes, 0)::float8 as size
-		from public.resources where id = any(${ids}::uuid[])`;
+		from public.resources where id = any(${ids}::uuid[])
+		union all
+		select id, filename, content_type, size_bytes::float8
+		from public.conversation_files where id = any(${ids}::uuid[])`;
 	for (const row of rows) byId.set(row.id, row);
 	return byId;
 }

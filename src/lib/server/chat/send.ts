@@ -21,7 +21,9 @@ function translateSendError(error: unknown): never {
 	if (
 		isPgError(error, PG.foreignKeyViolation) &&
 		(error.constraint_name === 'messages_attachment_resource_fkey' ||
-			error.where?.includes('messages_check_attachment'))
+			error.constraint_name === 'messages_attachment_file_fkey' ||
+			error.where?.includes('messages_check_attachment') ||
+			error.where?.includes('messages_check_file'))
 	) {
 		throw attachmentRefused();
 	}
@@ -80,10 +82,13 @@ export async function send(actor: Actor, input: unknown, via: Via = 'app'): Prom
 		result = await withUser(
 			user,
 			async (tx) => {
+				// A group's message attaches one of its resources; a conversation's, one of its files.
+				const direct = data.attachmentId ? await isConversation(tx, data.channelId) : false;
 				const inserted = await tx<MessageRow[]>`
 					insert into public.messages as m (channel_id, author_id, client_id, body, attachment_resource_id,
-					                                  thread_root_id, also_in_channel)
-					values (${data.channelId}, ${user.id}, ${data.clientId}, ${data.body}, ${data.attachmentId},
+					                                  attachment_file_id, thread_root_id, also_in_channel)
+					values (${data.channelId}, ${user.id}, ${data.clientId}, ${data.body},
+					        ${direct ? null : data.attachmentId}, ${direct ? data.attachmentId : null},
 					        ${data.threadRootId}, ${data.threadRootId ? data.alsoInChannel : false})
 					returning ${messageColumns(tx)}`;
 				const row = inserted[0] ?? (await storedByClientId(tx, user.id, data.clientId));
@@ -99,7 +104,7 @@ export async function send(actor: Actor, input: unknown, via: Via = 'app'): Prom
 					const [message] = await toMessages(tx, [row], user.id);
 					return { message, created: false, mentioned: [] };
 				}
-				if (data.attachmentId) await requireAttachment(tx, data.attachmentId, row.groupId ?? '');
+				if (data.attachmentId) await requireAttachment(tx, data.attachmentId, row);
 				const mentioned = data.body.includes('@')
 					? (
 							await tx<{ userId: string }[]>`
@@ -165,10 +170,23 @@ async function storedByClientId(tx: Tx, authorId: string, clientId: string) {
 	return row;
 }
 
-/** An attachment must be a resource of the same group that the author can read. */
-async function requireAttachment(tx: Tx, resourceId: string, groupId: string) {
-	const [row] = await tx<{ id: string }[]>`
-		select id from public.resources where id = ${resourceId} and group_id = ${groupId}`;
+async function isConversation(tx: Tx, channelId: string): Promise<boolean> {
+	const [row] = await tx<{ direct: boolean }[]>`
+		select kind = 'direct' as direct from public.channels where id = ${channelId}`;
+	return row?.direct ?? false;
+}
+
+/**
+ * An attachment must be one the author can read: a resource of the message's group, or a file
+ * of its conversation.
+ */
+async function requireAttachment(tx: Tx, attachmentId: string, message: MessageRow) {
+	const [row] = message.groupId
+		? await tx<{ id: string }[]>`
+			select id from public.resources where id = ${attachmentId} and group_id = ${message.groupId}`
+		: await tx<{ id: string }[]>`
+			select id from public.conversation_files
+			where id = ${attachmentId} and channel_id = ${message.channelId}`;
 	if (!row) throw attachmentRefused();
 }
 
@@ -176,7 +194,12 @@ function attachmentRefused() {
 	return new DomainError(
 		400,
 		'invalid_input',
-		'Attach a file or link from this group’s resources.',
-		[{ path: 'attachmentId', message: 'Not a resource of this group.' }]
+		'Attach a file or link from this group’s resources, or a file sent in this conversation.',
+		[
+			{
+				path: 'attachmentId',
+				message: 'Not a resource of this group or a file of this conversation.'
+			}
+		]
 	);
 }

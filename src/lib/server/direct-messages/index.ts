@@ -156,6 +156,20 @@ export async function messageable(actor: Actor, userIds: string[]): Promise<Set<
 	return new Set(row?.ids ?? []);
 }
 
+/**
+ * People the actor may message whose name contains `q` (folded: "ines" finds Inès), at most 20,
+ * for "New conversation". The database finds them and applies its rule; names only.
+ */
+export async function contacts(actor: Actor, query: unknown): Promise<Person[]> {
+	const user = requireUser(actor);
+	const { q } = parse(schemas.contactsQuery, query);
+	return readAs(
+		user,
+		(tx) => tx<Person[]>`
+		select id, display_name as "displayName" from private.messageable_people(${q})`
+	);
+}
+
 /** A page of a conversation's history (the JSON API; the page itself reads over the socket). */
 export async function history(
 	actor: Actor,
@@ -182,7 +196,7 @@ export async function send(
 	await requireConversation(user, id);
 	const { message, created } = await chat.send(
 		user,
-		{ channelId: id, clientId: data.clientId, body: data.body },
+		{ channelId: id, clientId: data.clientId, body: data.body, attachmentId: data.attachmentId },
 		via
 	);
 	return { message, created };

@@ -3,12 +3,14 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import type { Actor, Via } from '$lib/server/db';
 import { DomainError, invalid } from '$lib/server/errors';
-import { maxUploadBytes, upload, type Resource } from './index';
+import { maxUploadBytes, upload, type Resource, type UploadInput } from './index';
 
 /** Paths whose bodies may be as large as one upload (hooks.server.ts lets them past its 2 MB cap). */
 export const UPLOAD_PATHS = [
 	/^\/api\/v1\/groups\/[^/]+\/resources\/files\/?$/,
-	/^\/groups\/[^/]+\/resources\/upload\/?$/
+	/^\/groups\/[^/]+\/resources\/upload\/?$/,
+	/^\/api\/v1\/conversations\/[^/]+\/files\/?$/,
+	/^\/messages\/[^/]+\/files\/?$/
 ];
 
 /** The most an upload request may carry: the file plus room for the form around it. */
@@ -35,6 +37,15 @@ export async function uploadFromRequest(
 	url: URL,
 	via: Via
 ): Promise<Resource> {
+	return readUpload(request, url, (input) => upload(actor, groupId, input, via));
+}
+
+/** The same reading of a request, handing the upload to `accept` (any place that keeps files). */
+export async function readUpload<T>(
+	request: Request,
+	url: URL,
+	accept: (input: UploadInput) => Promise<T>
+): Promise<T> {
 	const type = request.headers.get('content-type') ?? '';
 	const length = request.headers.get('content-length');
 	const declared = length !== null && /^\d+$/.test(length) ? Number(length) : null;
@@ -52,20 +63,15 @@ export async function uploadFromRequest(
 				return value === null ? [] : [[field, value]];
 			})
 		);
-		return upload(
-			actor,
-			groupId,
-			{
-				filename: url.searchParams.get('filename') ?? '',
-				body: bodyOf(request),
-				declaredSize: declared,
-				details
-			},
-			via
-		);
+		return accept({
+			filename: url.searchParams.get('filename') ?? '',
+			body: bodyOf(request),
+			declaredSize: declared,
+			details
+		});
 	}
 	const body = bodyOf(request);
-	return new Promise<Resource>((resolve, reject) => {
+	return new Promise<T>((resolve, reject) => {
 		let parser: busboy.Busboy;
 		try {
 			parser = busboy({
@@ -91,12 +97,10 @@ export async function uploadFromRequest(
 				return;
 			}
 			started = true;
-			upload(
-				actor,
-				groupId,
-				{ filename: info.filename ?? '', body: stream, details: fields },
-				via
-			).then(resolve, reject);
+			accept({ filename: info.filename ?? '', body: stream, details: fields }).then(
+				resolve,
+				reject
+			);
 		});
 		parser.on('close', () => {
 			if (!started) reject(invalid('Choose a file to upload (a form field named "file").'));

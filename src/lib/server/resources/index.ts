@@ -1,11 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import * as v from 'valibot';
-import { createWriteStream } from 'node:fs';
-import { mkdir, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { PassThrough, Readable, Transform, type TransformCallback } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
 import { requireAccess, requireSignedIn } from '$lib/server/access';
 import {
 	asService,
@@ -22,16 +16,9 @@ import { emitToGroup } from '$lib/server/realtime/emit';
 import { DomainError, notFound } from '$lib/server/errors';
 import { isUuid, parse } from '$lib/server/validate';
 import * as schemas from '$lib/schemas/resources';
-import { BlobNotFoundError, blobStore, readFile } from './blob-store';
-import {
-	attachmentDisposition,
-	PREVIEWABLE,
-	safeFilename,
-	sniff,
-	SniffError,
-	SNIFF_BYTES,
-	type Sniffed
-} from '$lib/files/sniff';
+import { BlobNotFoundError, blobStore } from './blob-store';
+import { attachmentDisposition, PREVIEWABLE } from '$lib/files/sniff';
+import { formatMb, maxUploadBytes, MB, receive, type UploadInput } from './receive';
 
 export { attachmentDisposition } from '$lib/files/sniff';
 
@@ -64,12 +51,7 @@ export type Library = {
 	canModerate: boolean;
 };
 
-const MB = 1024 * 1024;
-/** The largest file one upload may carry (UPLOAD_MAX_BYTES, 25 MB by default). */
-export function maxUploadBytes(): number {
-	const configured = Number(process.env.UPLOAD_MAX_BYTES);
-	return Number.isFinite(configured) && configured > 0 ? configured : 25 * MB;
-}
+export { maxUploadBytes, type UploadInput } from './receive';
 
 /** The quota of a group with no storage row yet (the column's default). */
 const DEFAULT_QUOTA_BYTES = 1024 * MB;
@@ -88,10 +70,6 @@ const withPreview = (row: Row): Resource => ({
 	...row,
 	previewable: row.kind === 'file' && PREVIEWABLE.has(row.contentType ?? '')
 });
-
-function formatMb(bytes: number) {
-	return `${Math.round((bytes / MB) * 10) / 10} MB`;
-}
 
 function translateWriteError(error: unknown): never {
 	if (isPgError(error, PG.checkViolation) && error.hint === 'quota_exceeded') {
@@ -283,104 +261,9 @@ export async function update(
 	}
 }
 
-export type UploadInput = {
-	/** The name the uploader's computer gave the file. */
-	filename: string;
-	/** The bytes, as they arrive. */
-	body: Readable;
-	/** Content-Length when the client sent one: refused early when it is already too large. */
-	declaredSize?: number | null;
-	/** Title, description, folder, tags. */
-	details?: unknown;
-};
-
-/** A stream stage that counts bytes, stops at `limit`, and keeps the first bytes for sniffing. */
-class Inspector extends Transform {
-	size = 0;
-	head = Buffer.alloc(0);
-	private decoder = new TextDecoder('utf-8', { fatal: true });
-	text = true;
-
-	constructor(
-		private readonly limit: number,
-		private readonly tooLarge: () => DomainError
-	) {
-		super();
-	}
-
-	_transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) {
-		this.size += chunk.length;
-		if (this.size > this.limit) {
-			callback(this.tooLarge());
-			return;
-		}
-		if (this.head.length < SNIFF_BYTES) {
-			this.head = Buffer.concat([this.head, chunk.subarray(0, SNIFF_BYTES - this.head.length)]);
-		}
-		if (this.text) {
-			try {
-				this.decoder.decode(chunk, { stream: true });
-				if (chunk.includes(0)) this.text = false;
-			} catch {
-				this.text = false;
-			}
-		}
-		callback(null, chunk);
-	}
-
-	_flush(callback: TransformCallback) {
-		if (this.text) {
-			try {
-				this.decoder.decode();
-			} catch {
-				this.text = false;
-			}
-		}
-		callback();
-	}
-}
-
 /**
- * Reads and discards what is left of a refused upload (bounded by the server's body limit), for
- * at most a few seconds, then gives up on the connection.
- */
-async function drain(body: Readable, timeoutMs = 10_000) {
-	if (body.readableEnded || body.destroyed) return;
-	await new Promise<void>((resolve) => {
-		const timer = setTimeout(() => {
-			body.destroy();
-			resolve();
-		}, timeoutMs);
-		const done = () => {
-			clearTimeout(timer);
-			resolve();
-		};
-		body.once('end', done);
-		body.once('close', done);
-		body.once('error', done);
-		body.resume();
-	});
-}
-
-function spoolDir() {
-	return process.env.UPLOAD_TMP_DIR ?? path.join(tmpdir(), 'tessera-uploads');
-}
-
-function refuse(error: SniffError): DomainError {
-	return new DomainError(
-		error.code === 'extension_mismatch' ? 400 : 415,
-		'unsupported_file',
-		error.message
-	);
-}
-
-/**
- * Stores an uploaded file in the group's library. The upload is checked before anything is
- * stored: the reader may share in the group, the name is safe, the size is within the upload
- * limit and the group's remaining quota (counted as the bytes arrive), and the content is an
- * allowed type matching the name. The bytes are spooled to a temporary file, put in the blob
- * store, and only then is the row inserted (which re-checks the quota under a lock); if any step
- * fails, the blob and the temporary file are removed, so nothing is left half-stored.
+ * Stores an uploaded file in the group's library (receive.ts checks and stores the bytes): the
+ * reader may share in the group, and the file fits in the group's remaining quota.
  */
 export async function upload(
 	actor: Actor,
@@ -388,120 +271,44 @@ export async function upload(
 	input: UploadInput,
 	via: Via = 'app'
 ): Promise<Resource> {
-	// The bytes are taken in from the start, so a client that goes away at any point is noticed.
-	// Piped, not pipelined: a refusal stops storing but lets the rest of the request arrive, so the
-	// client reads a clear answer instead of a reset connection.
-	const source = new PassThrough();
-	// Until the bytes are consumed below (after some awaits), nobody listens on `source`: a client
-	// gone by then must not be an unhandled 'error' event. The error stays on `source.errored`,
-	// and the consumer's pipeline rejects with it.
-	source.on('error', () => {});
-	input.body.on('error', (error) => source.destroy(error));
-	input.body.on('close', () => {
-		if (!input.body.readableEnded) source.destroy(new Error('The upload was cut off.'));
-	});
-	input.body.pipe(source);
-	const refuseEarly = async (error: unknown): Promise<never> => {
-		input.body.unpipe(source);
-		source.destroy();
-		await drain(input.body);
-		throw error;
-	};
-	let details: schemas.FileDetails;
-	let filename: string;
 	try {
-		details = parse(schemas.fileDetails, input.details ?? {});
-		filename = safeFilename(input.filename);
+		return await receive(input, {
+			details: (raw) => parse(schemas.fileDetails, raw),
+			remaining: () =>
+				readAs(actor, async (tx) => {
+					await requireAccess(tx, 'group.read', groupId);
+					const [row] = await tx<{ remaining: number }[]>`
+						select (quota_bytes - used_bytes)::float8 as remaining from public.group_storage
+						where group_id = ${groupId}`;
+					return row?.remaining ?? DEFAULT_QUOTA_BYTES;
+				}),
+			key: (id) => `g/${groupId}/${id}`,
+			full: (remaining) =>
+				new DomainError(
+					413,
+					'quota_exceeded',
+					`The group's file storage is full: ${formatMb(remaining)} left. Delete files the group no longer needs, or ask an admin for more space.`
+				),
+			record: async (file) => {
+				const resource = await withUser(
+					actor,
+					async (tx) => {
+						await tx`
+							insert into public.resources (id, group_id, kind, title, description, folder, tags, blob_key,
+							                              filename, content_type, size_bytes, added_by)
+							values (${file.id}, ${groupId}, 'file', ${file.details.title || file.filename.slice(0, 200)},
+							        ${file.details.description}, ${file.details.folder}, ${file.details.tags}, ${file.key},
+							        ${file.filename}, ${file.contentType}, ${file.size}, ${actor!.id})`;
+						return fetchOne(tx, file.id);
+					},
+					via
+				);
+				return told(resource, 'added');
+			}
+		});
 	} catch (error) {
-		return refuseEarly(
-			error instanceof SniffError ? new DomainError(400, 'unsafe_filename', error.message) : error
-		);
-	}
-	const maxBytes = maxUploadBytes();
-	const remaining = await readAs(actor, async (tx) => {
-		await requireAccess(tx, 'group.read', groupId);
-		const [row] = await tx<{ remaining: number }[]>`
-			select (quota_bytes - used_bytes)::float8 as remaining from public.group_storage
-			where group_id = ${groupId}`;
-		return row?.remaining ?? DEFAULT_QUOTA_BYTES;
-	}).catch(refuseEarly);
-	const tooLarge = () =>
-		new DomainError(
-			413,
-			'too_large',
-			`The file is too large: upload at most ${formatMb(maxBytes)}.`
-		);
-	const quotaFull = () =>
-		new DomainError(
-			413,
-			'quota_exceeded',
-			`The group's file storage is full: ${formatMb(Math.max(0, remaining))} left. Delete files the group no longer needs, or ask an admin for more space.`
-		);
-	const limit = Math.min(maxBytes, Math.max(0, remaining));
-	if (input.declaredSize != null && input.declaredSize > limit) {
-		return refuseEarly(input.declaredSize > maxBytes ? tooLarge() : quotaFull());
-	}
-
-	const id = randomUUID();
-	const key = `g/${groupId}/${id}`;
-	await mkdir(spoolDir(), { recursive: true });
-	const spooled = path.join(spoolDir(), `${id}.upload`);
-	const inspector = new Inspector(limit, () => (limit < maxBytes ? quotaFull() : tooLarge()));
-	let stored = false;
-	const spool = createWriteStream(spooled, { flags: 'wx' });
-	try {
-		await pipeline(source, inspector, spool);
-		if (inspector.size === 0) throw new DomainError(400, 'empty_file', 'The file is empty.');
-		let sniffed: Sniffed;
-		try {
-			sniffed = sniff(new Uint8Array(inspector.head), filename);
-		} catch (error) {
-			if (error instanceof SniffError) throw refuse(error);
-			throw error;
-		}
-		if (sniffed.family === 'text' && !inspector.text) {
-			throw new DomainError(
-				415,
-				'unsupported_file',
-				'The file starts as text but is not valid UTF-8 text throughout. Save it as UTF-8, or share it as a ZIP.'
-			);
-		}
-		const size = (await stat(spooled)).size;
-		const store = await blobStore();
-		await store.put(key, readFile(spooled), { size, contentType: sniffed.contentType });
-		stored = true;
-		const resource = await withUser(
-			actor,
-			async (tx) => {
-				await tx`
-					insert into public.resources (id, group_id, kind, title, description, folder, tags, blob_key,
-					                              filename, content_type, size_bytes, added_by)
-					values (${id}, ${groupId}, 'file', ${details.title || filename.slice(0, 200)}, ${details.description},
-					        ${details.folder}, ${details.tags}, ${key}, ${filename}, ${sniffed.contentType}, ${size},
-					        ${actor!.id})`;
-				return fetchOne(tx, id);
-			},
-			via
-		);
-		stored = false;
-		return told(resource, 'added');
-	} catch (error) {
-		input.body.unpipe(source);
-		await drain(input.body);
-		if (stored) {
-			await (
-				await blobStore()
-			)
-				.delete(key)
-				.catch((cleanup) => console.error(`Could not remove blob ${key}`, cleanup));
-		}
 		if (error instanceof DomainError) throw error;
 		return translateWriteError(error);
-	} finally {
-		// A source that failed at once fails the pipeline before the file is even opened: wait for
-		// the spool to close, or the removal runs first and the open creates the file afterwards.
-		if (!spool.closed) await new Promise<void>((resolve) => spool.once('close', () => resolve()));
-		await rm(spooled, { force: true });
 	}
 }
 
@@ -540,21 +347,30 @@ export async function open(
 		if (error instanceof BlobNotFoundError) throw notFound();
 		throw error;
 	}
-	const contentType = resource.contentType!.startsWith('text/')
-		? `${resource.contentType}; charset=utf-8`
-		: resource.contentType!;
 	return {
 		resource: withPreview(resource),
 		body,
-		headers: {
-			'content-type': contentType,
-			'content-length': String(resource.size),
-			'content-disposition': attachmentDisposition(resource.filename!),
-			'x-content-type-options': 'nosniff',
-			'content-security-policy': "default-src 'none'; sandbox",
-			'cross-origin-resource-policy': 'same-origin',
-			'cache-control': 'private, no-store'
-		}
+		headers: downloadHeaders(resource.filename!, resource.contentType!, resource.size!)
+	};
+}
+
+/**
+ * A stored file's download headers: always an attachment, with the type found at upload, nosniff,
+ * and a sandbox CSP in case a browser renders it anyway.
+ */
+export function downloadHeaders(
+	filename: string,
+	contentType: string,
+	size: number
+): Record<string, string> {
+	return {
+		'content-type': contentType.startsWith('text/') ? `${contentType}; charset=utf-8` : contentType,
+		'content-length': String(size),
+		'content-disposition': attachmentDisposition(filename),
+		'x-content-type-options': 'nosniff',
+		'content-security-policy': "default-src 'none'; sandbox",
+		'cross-origin-resource-policy': 'same-origin',
+		'cache-control': 'private, no-store'
 	};
 }
 
@@ -605,7 +421,7 @@ export async function removeQueuedBlobs(limit = 500): Promise<number> {
 export const blobCleanupQueue = defineQueue<object>({ name: 'blob-cleanup', policy: 'singleton' });
 
 /** A download as a web Response (routes share it). */
-export function downloadResponse(download: Download): Response {
+export function downloadResponse(download: Pick<Download, 'body' | 'headers'>): Response {
 	return new Response(Readable.toWeb(download.body) as ReadableStream, {
 		headers: download.headers
 	});
