@@ -5,6 +5,15 @@ import { escapeHtml, formatMessage, plainText, toHtml } from './chat-format';
 const html = (body: string, options = {}) => toHtml(formatMessage(body, options));
 
 describe('formatMessage', () => {
+	it('knows the reader’s own full name even when the names list leaves them out', () => {
+		expect(
+			formatMessage('@Maya Zhang here is the plan', { names: ['Inès Moreau'], me: 'Maya Zhang' })
+		).toEqual([
+			{ type: 'mention', name: 'Maya Zhang', self: true },
+			{ type: 'text', text: ' here is the plan' }
+		]);
+	});
+
 	it('renders bold, italic, code and line breaks', () => {
 		expect(html('**bold** and _italic_ and `code`\nnext line')).toBe(
 			'<strong>bold</strong> and <em>italic</em> and <code>code</code><br>next line'

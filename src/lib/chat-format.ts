@@ -30,7 +30,8 @@ const MENTION_AT = /[\p{L}\p{N}][\p{L}\p{N}._'-]*/uy;
 const TRAILING = /[.,;:!?'"*_\]}]$/;
 
 export function formatMessage(body: string, options: FormatOptions = {}): Inline[] {
-	const names = [...new Set(options.names ?? [])]
+	// The reader is a known name too: a conversation lists only the other people.
+	const names = [...new Set([...(options.names ?? []), ...(options.me ? [options.me] : [])])]
 		.filter((name) => name.trim())
 		.sort((a, b) => b.length - a.length);
 	const context = { names, me: options.me === undefined ? undefined : foldMention(options.me) };

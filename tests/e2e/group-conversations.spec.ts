@@ -70,7 +70,7 @@ for (const [device, viewport] of SIZES) {
 		// Maya sees it live: the text, the mention of her, the picture inline, and the file downloads.
 		const message = maya.getByRole('log').getByTestId('message').filter({ hasText: stamp });
 		await expect(message).toBeVisible({ timeout: 10_000 });
-		await expect(message).toContainText(`@${MEMBER.name}`);
+		await expect(message.getByTestId('mention-of-me')).toHaveText(`@${MEMBER.name}`);
 		const image = message.getByAltText(`Attached image: plan-${stamp}.png`);
 		await expect(image).toBeVisible();
 		await expect.poll(() => image.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(160);
