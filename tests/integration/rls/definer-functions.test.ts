@@ -137,6 +137,7 @@ const ARGUMENTS: Record<string, (c: Cast) => (string | null)[]> = {
 	'private.messageable_ids(uuid[])': (c) => [pgArray([c.learner.id, c.instructor.id, c.fellow.id])],
 	'private.start_conversation(uuid[])': (c) => [pgArray([c.learner.id, c.instructor.id])],
 	'private.course_median_progress(uuid[])': (c) => [pgArray([c.course.id])],
+	'private.course_participants_in_group(uuid, uuid)': (c) => [c.course.id, c.cohortId],
 	'private.lock_signup_group(uuid)': (c) => [c.groupId],
 	'private.open_restricted_activities(uuid[], uuid[])': (c) => [
 		pgArray([c.course.id]),
