@@ -11,15 +11,18 @@ export const load: PageServerLoad = async (event) => {
 	const user = requireUser(event);
 	requireCourseManager((await event.parent()).course);
 	const courseId = event.params.id;
-	const [courseGroupTree, groupings, links] = await Promise.all([
+	const [courseGroupTree, groupings, cohortList] = await Promise.all([
 		orErrorPage(groups.tree(user, { courseId })),
 		orErrorPage(courseGroups.listGroupings(user, courseId)),
-		orErrorPage(cohorts.listForCourse(user, courseId))
+		orErrorPage(cohorts.cohortsFor(user, courseId))
 	]);
 	return {
 		groupOptions: courseGroupTree.map(({ id, name }) => ({ id, name })),
 		groupingOptions: groupings.map(({ id, name }) => ({ id, name })),
-		cohortOptions: links.map(({ groupId, groupName }) => ({ id: groupId, name: groupName }))
+		cohortOptions: cohortList.map(({ id, name, depth, scope }) => ({
+			id,
+			name: `${'— '.repeat(depth)}${name}${scope === 'platform' ? ' (platform)' : ''}`
+		}))
 	};
 };
 
