@@ -97,7 +97,7 @@ test('staff link two cohorts in one step, then place one link’s people in a ne
 	await cohorts.getByLabel('Place its people in').selectOption('new');
 	await cohorts.getByRole('button', { name: 'Save the link' }).click();
 	await expect(
-		cohorts.getByText(`Saved the link of ${names[0]}: 1 people, placed in ${names[0]} cohort.`)
+		cohorts.getByText(`Saved the link of ${names[0]} (1 enrolled), placed in ${names[0]} cohort.`)
 	).toBeVisible();
 	await expect(cohorts.getByRole('link', { name: `${names[0]} cohort` })).toBeVisible();
 	await admin.context().close();

@@ -49,11 +49,17 @@ async function sourcePeople(tx: Tx, courseId: string, options: schemas.AutoCreat
 			join public.effective_members m on m.group_id = gg.group_id
 			where gg.grouping_id = ${source.groupingId})`;
 	} else {
-		// Any group of the organisation or the platform the caller can see: the course's
-		// participants in it, read through a helper, since its member list may be closed to them.
+		// A cohort linked to the course, or any group of the organisation or the platform the
+		// caller can see: the course's participants in it, read through a helper, since its member
+		// list may be closed to them.
 		const [cohort] = await tx`
-			select 1 from public.groups
-			where id = ${source.cohortId} and (course_id is null or course_id <> ${courseId})`;
+			select 1 where exists (
+				select 1 from public.course_group_links
+				where course_id = ${courseId} and group_id = ${source.cohortId}
+			) or exists (
+				select 1 from public.groups
+				where id = ${source.cohortId} and (course_id is null or course_id <> ${courseId})
+			)`;
 		if (!cohort) {
 			throw new DomainError(400, 'invalid_source', 'Choose a cohort you can see.');
 		}

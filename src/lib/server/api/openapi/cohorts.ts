@@ -22,7 +22,14 @@ export const cohortsRoutes: ApiRoute[] = [
 		body: json(
 			groupSchemas.courseLinkCreate,
 			{ groupId: exampleId(1), courseRole: 'learner', target: '', removalPolicy: 'suspend' },
-			{ document: v.union([groupSchemas.courseLinkCreate, groupSchemas.courseLinksCreate]) }
+			{
+				// One closed object for both forms: groupId (one link) or groupIds (several).
+				document: v.strictObject({
+					...groupSchemas.courseLinkCreate.entries,
+					groupId: v.optional(groupSchemas.courseLinkCreate.entries.groupId),
+					groupIds: v.optional(groupSchemas.courseLinksCreate.entries.groupIds)
+				})
+			}
 		),
 		success: { status: 201, content: 'json' },
 		errors: [400, 401, 404, 409, 415]

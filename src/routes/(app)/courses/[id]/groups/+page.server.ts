@@ -61,7 +61,7 @@ export const actions: Actions = {
 				: 'placed in no course group';
 			return {
 				form: 'links',
-				success: `Saved the link of ${updated.groupName}: ${updated.enrolled} people, ${placed}.`
+				success: `Saved the link of ${updated.groupName} (${updated.enrolled} enrolled), ${placed}.`
 			};
 		} catch (error) {
 			return formFailure(error, values, 'links');

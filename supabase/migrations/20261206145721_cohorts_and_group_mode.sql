@@ -70,10 +70,15 @@ AS $function$
   select e.user_id from public.enrolments e
   where e.course_id = target_course
     and ((select private.is_platform_admin()) or target_course in (select private.managed_course_ids()))
-    and exists (
-      select 1 from public.groups g join public.courses c on c.id = target_course
-      where g.id = cohort and (g.scope = 'platform' or g.organisation_id = c.organisation_id)
-        and ((select private.is_platform_admin()) or g.id in (select private.visible_group_ids()))
+    and (
+      exists (
+        select 1 from public.course_group_links l where l.course_id = target_course and l.group_id = cohort
+      )
+      or exists (
+        select 1 from public.groups g join public.courses c on c.id = target_course
+        where g.id = cohort and (g.scope = 'platform' or g.organisation_id = c.organisation_id)
+          and ((select private.is_platform_admin()) or g.id in (select private.visible_group_ids()))
+      )
     )
     and exists (
       select 1 from public.group_closure gc
