@@ -443,18 +443,21 @@ create policy "course staff see who each link enrols"
   on public.course_link_members for select to authenticated
   using ((select private.is_platform_admin()) or course_id in (select private.staffed_course_ids()));
 
+-- A link places people only in a group of its own course, whoever makes it: the trigger that
+-- follows a new target writes memberships as the system.
 create policy "course managers link groups they can see"
   on public.course_group_links for insert to authenticated
   with check (
-    (select private.is_platform_admin())
-    or (
-      group_id = any (public.may_link_to_course(course_id, array[group_id]))
-      and (
-        target_group_id is null
-        or target_group_id in (
-          select g.id from public.groups g
-          where g.course_id = course_group_links.course_id and g.id in (select private.managed_group_ids())
-        )
+    (
+      (select private.is_platform_admin())
+      or group_id = any (public.may_link_to_course(course_id, array[group_id]))
+    )
+    and (
+      target_group_id is null
+      or target_group_id in (
+        select g.id from public.groups g
+        where g.course_id = course_group_links.course_id
+          and ((select private.is_platform_admin()) or g.id in (select private.managed_group_ids()))
       )
     )
   );
@@ -463,15 +466,13 @@ create policy "course managers change cohort links"
   on public.course_group_links for update to authenticated
   using ((select private.is_platform_admin()) or course_id in (select private.managed_course_ids()))
   with check (
-    (select private.is_platform_admin())
-    or (
-      course_id in (select private.managed_course_ids())
-      and (
-        target_group_id is null
-        or target_group_id in (
-          select g.id from public.groups g
-          where g.course_id = course_group_links.course_id and g.id in (select private.managed_group_ids())
-        )
+    ((select private.is_platform_admin()) or course_id in (select private.managed_course_ids()))
+    and (
+      target_group_id is null
+      or target_group_id in (
+        select g.id from public.groups g
+        where g.course_id = course_group_links.course_id
+          and ((select private.is_platform_admin()) or g.id in (select private.managed_group_ids()))
       )
     )
   );

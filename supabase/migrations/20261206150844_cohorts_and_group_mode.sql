@@ -6,10 +6,13 @@
 -- and an open group is discoverable by everyone who may join it (joining one answered 404).
 -- Course links: editing a link's target course group or role now changes what the link already
 -- did (course_links_after_update); public.may_link_to_course is the one rule for what a course
--- manager may link (the insert policy and the link form); auto-create draws on any cohort the
+-- manager may link (the insert policy and the link form), and a link's target course group is
+-- always one of its own course's, platform admins' links included; auto-create draws on any cohort the
 -- caller can see through private.course_participants_in_group.
 -- Generated from supabase/schemas/ (`npm run db:diff`); migra leaves out the function privileges,
 -- written at the end by hand.
+
+drop policy "course managers change cohort links" on "public"."course_group_links";
 
 drop policy "course managers link groups they can see" on "public"."course_group_links";
 
@@ -187,14 +190,26 @@ $function$
 ;
 
 
+  create policy "course managers change cohort links"
+  on "public"."course_group_links"
+  as permissive
+  for update
+  to authenticated
+using ((( SELECT private.is_platform_admin() AS is_platform_admin) OR (course_id IN ( SELECT private.managed_course_ids() AS managed_course_ids))))
+with check (((( SELECT private.is_platform_admin() AS is_platform_admin) OR (course_id IN ( SELECT private.managed_course_ids() AS managed_course_ids))) AND ((target_group_id IS NULL) OR (target_group_id IN ( SELECT g.id
+   FROM groups g
+  WHERE ((g.course_id = course_group_links.course_id) AND (( SELECT private.is_platform_admin() AS is_platform_admin) OR (g.id IN ( SELECT private.managed_group_ids() AS managed_group_ids)))))))));
+
+
+
   create policy "course managers link groups they can see"
   on "public"."course_group_links"
   as permissive
   for insert
   to authenticated
-with check ((( SELECT private.is_platform_admin() AS is_platform_admin) OR ((group_id = ANY (may_link_to_course(course_id, ARRAY[group_id]))) AND ((target_group_id IS NULL) OR (target_group_id IN ( SELECT g.id
+with check (((( SELECT private.is_platform_admin() AS is_platform_admin) OR (group_id = ANY (may_link_to_course(course_id, ARRAY[group_id])))) AND ((target_group_id IS NULL) OR (target_group_id IN ( SELECT g.id
    FROM groups g
-  WHERE ((g.course_id = course_group_links.course_id) AND (g.id IN ( SELECT private.managed_group_ids() AS managed_group_ids)))))))));
+  WHERE ((g.course_id = course_group_links.course_id) AND (( SELECT private.is_platform_admin() AS is_platform_admin) OR (g.id IN ( SELECT private.managed_group_ids() AS managed_group_ids)))))))));
 
 
 
