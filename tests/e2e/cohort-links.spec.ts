@@ -100,6 +100,25 @@ test('staff link two cohorts in one step, then place one link’s people in a ne
 		cohorts.getByText(`Saved the link of ${names[0]} (1 enrolled), placed in ${names[0]} cohort.`)
 	).toBeVisible();
 	await expect(cohorts.getByRole('link', { name: `${names[0]} cohort` })).toBeVisible();
+
+	// Auto-create draws on a cohort that is not linked: the course's participants in it.
+	const club = `Reading club ${stamp}`;
+	const made = await admin.request.post('/api/v1/groups', {
+		data: { organisationId, name: club, membershipMode: 'open' }
+	});
+	expect(made.status(), await made.text()).toBe(201);
+	const joined = await admin.request.post(`/api/v1/groups/${(await made.json()).id}/members`, {
+		data: { emails: [MEMBER.email] }
+	});
+	expect((await joined.json()).errors).toEqual([]);
+	await admin.goto(`/courses/${courseId}/groups/auto-create`);
+	await admin.getByLabel('Number of groups').check();
+	await admin.getByLabel('How many groups').fill('1');
+	await admin.getByLabel('Naming scheme').fill(`Circle ${stamp} #`);
+	await admin.getByLabel('Take members from').selectOption({ label: club });
+	await admin.getByRole('button', { name: 'Preview', exact: true }).click();
+	const preview = admin.getByRole('table', { name: 'Groups that would be created' });
+	await expect(preview).toContainText(MEMBER.name);
 	await admin.context().close();
 });
 
