@@ -227,4 +227,4 @@ revoke all on function private.course_links_after_update() from public, anon, au
 revoke all on function private.course_participants_in_group(target_course uuid, cohort uuid) from public, anon, authenticated, service_role;
 grant execute on function private.course_participants_in_group(target_course uuid, cohort uuid) to authenticated, service_role;
 revoke all on function public.may_link_to_course(target_course uuid, ids uuid[]) from public, anon, authenticated, service_role;
-grant execute on function public.may_link_to_course(target_course uuid, ids uuid[]) to anon, authenticated, service_role;
+grant execute on function public.may_link_to_course(target_course uuid, ids uuid[]) to authenticated, service_role;

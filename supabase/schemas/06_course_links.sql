@@ -379,6 +379,7 @@ revoke all on function private.unlink_course_link(target uuid) from public, anon
 -- Which of these groups the current user may link to this course: course managers (and
 -- platform admins) link groups of the course's organisation or the platform whose member list
 -- they may read, never the course's own groups. The insert policy and the link form both ask it.
+-- Not granted to anon: it answers signed-in course managers only, and no policy of anon calls it.
 create or replace function public.may_link_to_course(target_course uuid, ids uuid[]) returns uuid[]
 language plpgsql stable security invoker set search_path = ''
 as $$
@@ -400,7 +401,7 @@ begin
 end
 $$;
 revoke all on function public.may_link_to_course(target_course uuid, ids uuid[]) from public, anon, authenticated, service_role;
-grant execute on function public.may_link_to_course(target_course uuid, ids uuid[]) to anon, authenticated, service_role;
+grant execute on function public.may_link_to_course(target_course uuid, ids uuid[]) to authenticated, service_role;
 
 -- Triggers ----------------------------------------------------------------------------------------
 

@@ -5,9 +5,11 @@ import { ownerDb } from '../helpers';
 import {
 	actorOf,
 	changeMatrix,
+	EVERYONE,
 	groupRlsCast,
-	visibilityMatrix,
-	type GroupCast
+	LABEL,
+	type GroupCast,
+	type Who
 } from './group-matrix';
 
 // Changing a course link's target course group, and which groups a person may link, straight at
@@ -112,49 +114,58 @@ describe('changing a link’s target course group', () => {
 });
 
 describe('which groups a person may link to the course (public.may_link_to_course)', () => {
-	visibilityMatrix({
-		cast: getCast,
-		what: 'groups they may link to C',
-		expected: {
-			anon: [],
-			learnerG: [],
-			learnerG1: [],
-			learnerH: [],
-			leaderG: [],
-			leaderG1: [],
-			leaderH: [],
-			outsider: [],
-			otherOrgAdmin: [],
-			instructor: ['R', 'S', 'P', 'scholars'],
-			orgAdmin: ['G', 'G1', 'G1a', 'H', 'Hid', 'R', 'Hs', 'Hn', 'S', 'Own', 'P', 'Pm', 'scholars'],
-			platformAdmin: [
-				'G',
-				'G1',
-				'G1a',
-				'H',
-				'Hid',
-				'R',
-				'Hs',
-				'Hn',
-				'S',
-				'Own',
-				'P',
-				'Pm',
-				'scholars',
-				'circle'
-			]
-		},
-		visible: async (tx, c) => {
-			const ec = c as EditCast;
-			const names = new Map<string, string>([
-				[ec.scholars, 'scholars'],
-				[ec.circle, 'circle'],
-				[ec.labX, 'labX']
-			]);
-			const ids = [...Object.values(c.groups), ec.scholars, ec.circle, ec.labX];
-			const [{ allowed }] = await tx<{ allowed: string[] }[]>`
+	const expected: Record<Exclude<Who, 'anon'>, string[]> = {
+		learnerG: [],
+		learnerG1: [],
+		learnerH: [],
+		leaderG: [],
+		leaderG1: [],
+		leaderH: [],
+		outsider: [],
+		otherOrgAdmin: [],
+		instructor: ['R', 'S', 'P', 'scholars'],
+		orgAdmin: ['G', 'G1', 'G1a', 'H', 'Hid', 'R', 'Hs', 'Hn', 'S', 'Own', 'P', 'Pm', 'scholars'],
+		platformAdmin: [
+			'G',
+			'G1',
+			'G1a',
+			'H',
+			'Hid',
+			'R',
+			'Hs',
+			'Hn',
+			'S',
+			'Own',
+			'P',
+			'Pm',
+			'scholars',
+			'circle'
+		]
+	};
+	const mayLink = async (tx: Tx, c: GroupCast) => {
+		const ec = c as EditCast;
+		const names = new Map<string, string>([
+			[ec.scholars, 'scholars'],
+			[ec.circle, 'circle'],
+			[ec.labX, 'labX']
+		]);
+		const ids = [...Object.values(c.groups), ec.scholars, ec.circle, ec.labX];
+		const [{ allowed }] = await tx<{ allowed: string[] }[]>`
 				select public.may_link_to_course(${c.course}, ${ids}::uuid[])::text[] as allowed`;
-			return allowed.map((id) => names.get(id) ?? c.name(id));
+		return allowed.map((id) => names.get(id) ?? c.name(id));
+	};
+	for (const who of EVERYONE) {
+		if (who === 'anon') {
+			it('refuses an anonymous visitor the question (not granted to anon)', async () => {
+				await expect(withUser(null, (tx) => mayLink(tx, cast))).rejects.toMatchObject({
+					code: '42501'
+				});
+			});
+			continue;
 		}
-	});
+		it(`lets ${LABEL[who]} link ${expected[who].length === 0 ? 'nothing' : expected[who].join(', ')}`, async () => {
+			const seen = await withUser(actorOf(cast, who), (tx) => mayLink(tx, cast));
+			expect([...seen].sort()).toEqual([...expected[who]].sort());
+		});
+	}
 });
