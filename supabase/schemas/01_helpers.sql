@@ -239,6 +239,7 @@ declare
   uid uuid := auth.uid();
   staff uuid[] := private.staff_group_ids_array();
   visible uuid[] := private.visible_group_ids_array();
+  visible_mode uuid[] := private.visible_mode_course_ids_array();
 begin
   return array(
     select unnest(staff)
@@ -247,6 +248,11 @@ begin
     union
     select m.group_id from public.current_memberships m join public.groups g on g.id = m.group_id
     where m.user_id = uid and g.visibility = 'members'
+    union
+    -- Visible groups mode: the course's participants see who is in each of its groups, unless
+    -- the group narrows that (own: each member sees only themselves; hidden: staff only).
+    select g.id from public.groups g
+    where g.course_id = any (visible_mode) and g.visibility in ('scope', 'members')
   );
 end
 $$;
@@ -373,14 +379,30 @@ declare
   member_of uuid[] := private.member_group_ids_array();
   member_organisations uuid[] := private.member_organisation_ids_array();
   visible_courses uuid[] := private.visible_course_ids_array();
+  separate_courses uuid[] := private.separate_course_ids_array();
+  visible_mode uuid[] := private.visible_mode_course_ids_array();
 begin
   return array(
     select unnest(staff)
     union
     select g.id from public.groups g where g.visibility <> 'hidden' and g.id = any (member_of)
     union
+    -- A `scope` group is seen by everyone in its scope, except that a learner of a course in
+    -- separate groups mode sees only their own course groups (above).
     select g.id from public.groups g
     where g.visibility = 'scope' and (
+      g.scope = 'platform'
+      or (g.scope = 'organisation' and g.organisation_id = any (member_organisations))
+      or (g.scope = 'course' and g.course_id = any (visible_courses) and g.course_id <> all (separate_courses))
+    )
+    union
+    -- Visible groups mode: every non-hidden group of the course.
+    select g.id from public.groups g where g.course_id = any (visible_mode) and g.visibility <> 'hidden'
+    union
+    -- An open group is discoverable by everyone who may join it (its scope's people), unless
+    -- hidden: a hidden group is for its staff and leaders alone.
+    select g.id from public.groups g
+    where g.membership_mode = 'open' and g.visibility <> 'hidden' and (
       g.scope = 'platform'
       or (g.scope = 'organisation' and g.organisation_id = any (member_organisations))
       or (g.scope = 'course' and g.course_id = any (visible_courses))

@@ -72,7 +72,10 @@ create table public.courses (
   description text not null default '' check (length(description) <= 5000),
   created_by uuid references public.users (id) on delete set null,
   created_at timestamptz not null default now(),
-  -- What participants see of the course's groups: none, their own (separate) or all (visible).
+  -- What participants see of the course's groups, a ceiling each group's visibility can only
+  -- lower: none (the groups' own visibility decides), separate (their own groups only) or visible
+  -- (every non-hidden group, with its members): private.visible_group_ids_array and
+  -- private.member_list_group_ids_array, 01_helpers.sql.
   group_mode text not null default 'none' check (group_mode in ('none', 'separate', 'visible')),
   unique (organisation_id, code)
 );

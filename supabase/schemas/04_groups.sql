@@ -424,7 +424,6 @@ create policy "people see the groups their scope, membership or leadership allow
     or course_id in (select private.staffed_course_ids())
     or id in (select private.visible_group_ids())
     or id in (select private.signup_listed_group_ids())
-    or (visibility <> 'hidden' and course_id = any ((select private.visible_mode_course_ids_array())::uuid[]))
   );
 
 -- Policies --------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@
 --   public.course_group_links:
 --     course_group_links_before_delete: before delete, each row
 --     course_group_links_after_insert: after insert, each row
+--     course_group_links_after_update: after update, each row
 --     course_group_links_audit: after insert or update or delete, each row [12_audit.sql]
 --   public.course_link_members: none
 
@@ -70,6 +71,50 @@ begin
 end
 $$;
 revoke all on function private.course_links_after_insert() from public, anon, authenticated, service_role;
+
+-- Editing a link changes what it already did, not only what it does next: a new target course
+-- group takes the link's people (and the old one loses those only this link put there), and a
+-- new course role applies to the enrolments only this link brought.
+create or replace function private.course_links_after_update() returns trigger
+language plpgsql security definer set search_path = ''
+as $$
+declare
+  previous_via text := current_setting('tessera.via', true);
+begin
+  perform set_config('tessera.via', 'link', true);
+  if old.target_group_id is distinct from new.target_group_id then
+    if old.target_group_id is not null then
+      delete from public.group_members gm
+      using public.course_link_members lm
+      where lm.link_id = new.id and gm.group_id = old.target_group_id and gm.user_id = lm.user_id
+        and gm.source = 'sync'
+        and not exists (
+          select 1 from public.course_link_members o join public.course_group_links other on other.id = o.link_id
+          where o.user_id = gm.user_id and other.target_group_id = old.target_group_id and other.id <> new.id
+        );
+    end if;
+    if new.target_group_id is not null then
+      insert into public.group_members (group_id, user_id, role, source)
+      select new.target_group_id, lm.user_id, 'member', 'sync'
+      from public.course_link_members lm where lm.link_id = new.id
+      on conflict (group_id, user_id) do nothing;
+    end if;
+  end if;
+  if old.course_role is distinct from new.course_role then
+    update public.enrolments e set role = new.course_role
+    from public.course_link_members lm
+    where lm.link_id = new.id and e.course_id = new.course_id and e.user_id = lm.user_id
+      and e.source = 'link' and e.role <> new.course_role
+      and not exists (
+        select 1 from public.course_link_members o
+        where o.course_id = new.course_id and o.user_id = lm.user_id and o.link_id <> new.id
+      );
+  end if;
+  perform set_config('tessera.via', coalesce(previous_via, ''), true);
+  return null;
+end
+$$;
+revoke all on function private.course_links_after_update() from public, anon, authenticated, service_role;
 
 create or replace function private.course_links_before_delete() returns trigger
 language plpgsql security definer set search_path = ''
@@ -331,10 +376,41 @@ end
 $$;
 revoke all on function private.unlink_course_link(target uuid) from public, anon, authenticated, service_role;
 
+-- Which of these groups the current user may link to this course: course managers (and
+-- platform admins) link groups of the course's organisation or the platform whose member list
+-- they may read, never the course's own groups. The insert policy and the link form both ask it.
+-- Not granted to anon: it answers signed-in course managers only, and no policy of anon calls it.
+create or replace function public.may_link_to_course(target_course uuid, ids uuid[]) returns uuid[]
+language plpgsql stable security invoker set search_path = ''
+as $$
+begin
+  if auth.uid() is null then
+    return '{}';
+  end if;
+  if not private.is_platform_admin()
+     and target_course not in (select private.managed_course_ids()) then
+    return '{}';
+  end if;
+  return array(
+    select g.id from public.groups g join public.courses c on c.id = target_course
+    where g.id = any (ids)
+      and (g.scope = 'platform' or g.organisation_id = c.organisation_id)
+      and g.course_id is distinct from target_course
+      and (private.is_platform_admin() or g.id in (select private.member_list_group_ids()))
+  );
+end
+$$;
+revoke all on function public.may_link_to_course(target_course uuid, ids uuid[]) from public, anon, authenticated, service_role;
+grant execute on function public.may_link_to_course(target_course uuid, ids uuid[]) to authenticated, service_role;
+
 -- Triggers ----------------------------------------------------------------------------------------
 
 create trigger course_group_links_after_insert after insert on public.course_group_links
   for each row execute function private.course_links_after_insert();
+
+create trigger course_group_links_after_update after update of target_group_id, course_role on public.course_group_links
+  for each row when (old.target_group_id is distinct from new.target_group_id or old.course_role is distinct from new.course_role)
+  execute function private.course_links_after_update();
 
 create trigger course_group_links_before_delete before delete on public.course_group_links
   for each row execute function private.course_links_before_delete();
@@ -368,23 +444,21 @@ create policy "course staff see who each link enrols"
   on public.course_link_members for select to authenticated
   using ((select private.is_platform_admin()) or course_id in (select private.staffed_course_ids()));
 
+-- A link places people only in a group of its own course, whoever makes it: the trigger that
+-- follows a new target writes memberships as the system.
 create policy "course managers link groups they can see"
   on public.course_group_links for insert to authenticated
   with check (
-    (select private.is_platform_admin())
-    or (
-      course_id in (select private.managed_course_ids())
-      and group_id in (select private.member_list_group_ids())
-      and group_id in (
-        select g.id from public.groups g join public.courses c on c.id = course_group_links.course_id
-        where g.scope = 'platform' or g.organisation_id = c.organisation_id
-      )
-      and (
-        target_group_id is null
-        or target_group_id in (
-          select g.id from public.groups g
-          where g.course_id = course_group_links.course_id and g.id in (select private.managed_group_ids())
-        )
+    (
+      (select private.is_platform_admin())
+      or group_id = any (public.may_link_to_course(course_id, array[group_id]))
+    )
+    and (
+      target_group_id is null
+      or target_group_id in (
+        select g.id from public.groups g
+        where g.course_id = course_group_links.course_id
+          and ((select private.is_platform_admin()) or g.id in (select private.managed_group_ids()))
       )
     )
   );
@@ -393,15 +467,13 @@ create policy "course managers change cohort links"
   on public.course_group_links for update to authenticated
   using ((select private.is_platform_admin()) or course_id in (select private.managed_course_ids()))
   with check (
-    (select private.is_platform_admin())
-    or (
-      course_id in (select private.managed_course_ids())
-      and (
-        target_group_id is null
-        or target_group_id in (
-          select g.id from public.groups g
-          where g.course_id = course_group_links.course_id and g.id in (select private.managed_group_ids())
-        )
+    ((select private.is_platform_admin()) or course_id in (select private.managed_course_ids()))
+    and (
+      target_group_id is null
+      or target_group_id in (
+        select g.id from public.groups g
+        where g.course_id = course_group_links.course_id
+          and ((select private.is_platform_admin()) or g.id in (select private.managed_group_ids()))
       )
     )
   );

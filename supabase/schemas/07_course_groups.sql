@@ -400,6 +400,37 @@ $$;
 revoke all on function private.signup_group_places(group_ids uuid[]) from public, anon, authenticated, service_role;
 grant execute on function private.signup_group_places(group_ids uuid[]) to authenticated, service_role;
 
+-- Auto-create from a cohort: the participants of a course the caller manages who are effective
+-- members of a group linked to the course, or of one the caller can see (of the course's
+-- organisation or the platform). The caller may not read that group's member list, so this
+-- tells them, of their own course's participants only, who is in it: what choosing a cohort as
+-- the source needs, and no more.
+create or replace function private.course_participants_in_group(target_course uuid, cohort uuid)
+returns setof uuid
+language sql stable security definer set search_path = ''
+as $$
+  select e.user_id from public.enrolments e
+  where e.course_id = target_course
+    and ((select private.is_platform_admin()) or target_course in (select private.managed_course_ids()))
+    and (
+      exists (
+        select 1 from public.course_group_links l where l.course_id = target_course and l.group_id = cohort
+      )
+      or exists (
+        select 1 from public.groups g join public.courses c on c.id = target_course
+        where g.id = cohort and (g.scope = 'platform' or g.organisation_id = c.organisation_id)
+          and ((select private.is_platform_admin()) or g.id in (select private.visible_group_ids()))
+      )
+    )
+    and exists (
+      select 1 from public.group_closure gc
+      join public.current_memberships m on m.group_id = gc.descendant_id
+      where gc.ancestor_id = cohort and m.user_id = e.user_id
+    )
+$$;
+revoke all on function private.course_participants_in_group(target_course uuid, cohort uuid) from public, anon, authenticated, service_role;
+grant execute on function private.course_participants_in_group(target_course uuid, cohort uuid) to authenticated, service_role;
+
 -- Triggers ----------------------------------------------------------------------------------------
 
 create trigger grouping_groups_after_insert after insert on public.grouping_groups

@@ -60,10 +60,10 @@ test('an admin builds a hierarchy, links it to a course, and a sub-group leader 
 	// Link the top cohort to BIO101.
 	await page.goto(`/courses/${BIO101}`);
 	await page.getByRole('link', { name: 'Groups and cohorts' }).click();
-	await page.getByLabel('Group', { exact: true }).selectOption(topId);
+	await page.getByRole('checkbox', { name: top }).check();
 	await page.getByLabel('Also place them in a course group').selectOption('new');
-	await page.getByRole('button', { name: 'Link group' }).click();
-	await expect(page.getByText(`Linked ${top}: 0 enrolled as learner.`)).toBeVisible();
+	await page.getByRole('button', { name: 'Link groups' }).click();
+	await expect(page.getByText(`Linked ${top} (0 enrolled) as learner.`)).toBeVisible();
 	await expect(page.getByRole('link', { name: `${top} cohort` }).first()).toBeVisible();
 
 	// Someone added to the leaf is enrolled in the course through the top cohort.

@@ -989,7 +989,8 @@ describe('import', () => {
 			'Green,,R1,,'
 		].join('\n');
 		const preview = await courseGroups.previewImport(staff(), course.id, csv);
-		expect(preview.map((r) => [r.line, r.status])).toEqual([
+		expect(preview.ignoredColumns).toEqual([]);
+		expect(preview.rows.map((r) => [r.line, r.status])).toEqual([
 			[2, 'created'],
 			[3, 'created_without_idnumber'],
 			[4, 'error'],
@@ -1000,7 +1001,7 @@ describe('import', () => {
 		const [{ n: before }] =
 			await ownerDb()`select count(*)::int as n from public.groups where course_id = ${course.id}`;
 		expect(before).toBe(1);
-		const report = await courseGroups.applyImport(staff(), course.id, csv);
+		const { rows: report } = await courseGroups.applyImport(staff(), course.id, csv);
 		expect(report[0]).toMatchObject({
 			status: 'created',
 			message: 'Group "Red" with 2 members. Created the grouping "Colours".'
@@ -1032,7 +1033,7 @@ describe('import', () => {
 			exclusive: true
 		});
 		const ada = byName('Ada Lovelace').email;
-		const report = await courseGroups.applyImport(
+		const { rows: report } = await courseGroups.applyImport(
 			staff(),
 			course.id,
 			`groupname,groupingname,members\nS1,Sections,${ada}\nS2,Sections,${ada}\nS3,Sections,`

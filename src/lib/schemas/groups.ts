@@ -158,7 +158,38 @@ export const courseLinkCreate = v.strictObject({
 	)
 });
 
+/** Several groups linked in one step, all or none, with the same role, target and policy. */
+export const courseLinksCreate = v.strictObject({
+	groupIds: v.pipe(
+		v.array(uuid, 'groupIds must be a list of group ids.'),
+		v.minLength(1, 'Choose at least one group.'),
+		v.maxLength(50, 'Link at most 50 groups at a time.')
+	),
+	courseRole: courseLinkCreate.entries.courseRole,
+	target: courseLinkCreate.entries.target,
+	removalPolicy: courseLinkCreate.entries.removalPolicy
+});
+
 export const courseLinkUpdate = v.strictObject({
-	courseRole: v.optional(v.picklist(['learner', 'assistant', 'instructor'])),
-	removalPolicy: v.optional(v.picklist(['suspend', 'unenrol']))
+	courseRole: v.optional(
+		v.picklist(
+			['learner', 'assistant', 'instructor'],
+			'The role must be learner, assistant or instructor.'
+		)
+	),
+	removalPolicy: v.optional(
+		v.picklist(['suspend', 'unenrol'], 'On removal, choose suspend or unenrol.')
+	),
+	/**
+	 * Where the link places its people: an existing course group, 'new' for a new one named
+	 * "<cohort> cohort", or null (or '') for no course group. Left out: unchanged.
+	 */
+	target: v.optional(
+		v.nullable(
+			v.union(
+				[uuid, v.literal('new'), v.literal('')],
+				'The target must be a course group’s id, "new" or null.'
+			)
+		)
+	)
 });

@@ -139,6 +139,7 @@ const ARGUMENTS: Record<string, (c: Cast) => (string | null)[]> = {
 	'private.conversation_storage(uuid)': (c) => [c.channelId],
 	'private.messageable_people(text)': () => ['Fellow'],
 	'private.course_median_progress(uuid[])': (c) => [pgArray([c.course.id])],
+	'private.course_participants_in_group(uuid, uuid)': (c) => [c.course.id, c.cohortId],
 	'private.lock_signup_group(uuid)': (c) => [c.groupId],
 	'private.open_restricted_activities(uuid[], uuid[])': (c) => [
 		pgArray([c.course.id]),

@@ -145,6 +145,13 @@ export const DEFINER_REVIEW: readonly DefinerReview[] = [
 			'the chat participants of a channel whose group the caller chats in (nobody otherwise), for the mention picker'
 	},
 	{
+		signature: 'private.course_participants_in_group(uuid, uuid)',
+		roles: USER,
+		kind: 'checks',
+		reason:
+			'of a course the caller manages, the participants in a group the caller can see (nothing otherwise), for auto-create from a cohort'
+	},
+	{
 		signature: 'private.course_median_progress(uuid[])',
 		roles: USER,
 		kind: 'checks',

@@ -25,17 +25,19 @@ beforeAll(async () => {
 	cast = await groupRlsCast();
 });
 
+// Open groups (P, and Pm whose members only see each other) are discoverable by everyone who may
+// join them: the organisation's people, the instructor of its course included.
 const GROUPS_SEEN: Record<Who, string[]> = {
 	anon: [],
-	learnerG: ['G', 'Own', 'R', 'S', 'P'],
+	learnerG: ['G', 'Own', 'R', 'S', 'P', 'Pm'],
 	// Through G.1 they belong to G too; never to the hidden group they are in.
-	learnerG1: ['G', 'G1', 'R', 'S', 'P'],
-	learnerH: ['H', 'Hs', 'Own', 'P', 'R', 'S'],
-	leaderG: ['G', 'G1', 'G1a', 'Hid', 'R', 'S', 'P'],
-	leaderG1: ['G', 'G1', 'G1a', 'R', 'S', 'P'],
-	leaderH: ['H', 'Hs', 'Hn', 'R', 'S', 'P'],
-	outsider: ['R', 'S', 'P'],
-	instructor: ['R', 'S', 'P'],
+	learnerG1: ['G', 'G1', 'R', 'S', 'P', 'Pm'],
+	learnerH: ['H', 'Hs', 'Own', 'P', 'Pm', 'R', 'S'],
+	leaderG: ['G', 'G1', 'G1a', 'Hid', 'R', 'S', 'P', 'Pm'],
+	leaderG1: ['G', 'G1', 'G1a', 'R', 'S', 'P', 'Pm'],
+	leaderH: ['H', 'Hs', 'Hn', 'R', 'S', 'P', 'Pm'],
+	outsider: ['R', 'S', 'P', 'Pm'],
+	instructor: ['R', 'S', 'P', 'Pm'],
 	otherOrgAdmin: ['F'],
 	orgAdmin: ['G', 'G1', 'G1a', 'Hid', 'R', 'H', 'Hs', 'Hn', 'S', 'Own', 'P', 'Pm'],
 	platformAdmin: ['G', 'G1', 'G1a', 'Hid', 'R', 'H', 'Hs', 'Hn', 'S', 'Own', 'P', 'Pm', 'F']
@@ -541,12 +543,24 @@ describe('group_members', () => {
 			statement: (cast) => (tx) =>
 				tx`insert into public.group_members (group_id, user_id, source) values (${cast.groups.P}, ${cast.people.learnerG1a.id}, 'self')`
 		});
+		// Open, though only its members see who is in it: everyone who may join it finds it.
 		changeMatrix({
 			cast: getCast,
 			table: 'group_members',
 			kind: 'insert',
-			action: 'join an open group they cannot see',
-			allowed: ['orgAdmin', 'platformAdmin'],
+			action: 'join an open group whose member list is closed to them',
+			allowed: [
+				'learnerG',
+				'learnerG1',
+				'learnerH',
+				'leaderG',
+				'leaderG1',
+				'leaderH',
+				'outsider',
+				'instructor',
+				'orgAdmin',
+				'platformAdmin'
+			],
 			statement: join('Pm')
 		});
 		changeMatrix({

@@ -49,16 +49,22 @@ async function sourcePeople(tx: Tx, courseId: string, options: schemas.AutoCreat
 			join public.effective_members m on m.group_id = gg.group_id
 			where gg.grouping_id = ${source.groupingId})`;
 	} else {
-		const [link] = await tx`
-			select 1 from public.course_group_links where course_id = ${courseId} and group_id = ${source.cohortId}`;
-		if (!link) {
-			throw new DomainError(400, 'invalid_source', 'Choose a cohort linked to this course.');
+		// A cohort linked to the course, or any group of the organisation or the platform the
+		// caller can see: the course's participants in it, read through a helper, since its member
+		// list may be closed to them.
+		const [cohort] = await tx`
+			select 1 where exists (
+				select 1 from public.course_group_links
+				where course_id = ${courseId} and group_id = ${source.cohortId}
+			) or exists (
+				select 1 from public.groups
+				where id = ${source.cohortId} and (course_id is null or course_id <> ${courseId})
+			)`;
+		if (!cohort) {
+			throw new DomainError(400, 'invalid_source', 'Choose a cohort you can see.');
 		}
-		// Through the link's own record of who it brings in: course staff may read that, not
-		// necessarily the organisation cohort's member list.
 		from = tx`e.role = 'learner' and e.user_id in (
-			select lm.user_id from public.course_link_members lm join public.course_group_links l on l.id = lm.link_id
-			where l.course_id = ${courseId} and l.group_id = ${source.cohortId})`;
+			select private.course_participants_in_group(${courseId}, ${source.cohortId}))`;
 	}
 	if (typeof ignore === 'object') {
 		const [grouping] = await tx`

@@ -13,12 +13,15 @@ import {
 import { DomainError } from '$lib/server/errors';
 import { parseCsv } from '$lib/server/csv';
 import { email as emailSchema, isReadableName } from '$lib/schemas/common';
+import type { Visibility } from '$lib/server/groups';
 
 export type ImportStatus = 'created' | 'created_without_idnumber' | 'error';
 
 export type ImportRow = {
 	line: number;
 	groupName: string;
+	/** The code of the course the row goes to (the file may name another course per row). */
+	courseCode: string;
 	status: ImportStatus;
 	message: string;
 	/** The new group (apply only). */
@@ -27,8 +30,76 @@ export type ImportRow = {
 	memberCount?: number;
 };
 
+/** A column the import read past, and why. */
+export type IgnoredColumn = { column: string; reason: string };
+
+export type ImportReport = { rows: ImportRow[]; ignoredColumns: IgnoredColumn[] };
+
 export const MAX_IMPORT_ROWS = 1000;
-const COLUMNS = ['groupname', 'description', 'idnumber', 'groupingname', 'members'] as const;
+
+type Field =
+	| 'groupname'
+	| 'description'
+	| 'idnumber'
+	| 'groupingname'
+	| 'members'
+	| 'course'
+	| 'messaging'
+	| 'visibility';
+
+/**
+ * Header names (without case, spaces, hyphens or underscores) and what they fill: Tessera's own,
+ * Moodle's group import (groupidnumber, coursename, enablemessaging, visibility…) and Canvas's
+ * (group_name, group_id, group_category/group set, course_id). Moodle's `idnumber` is the
+ * course's ID number when the file also has `groupidnumber`, the group's otherwise.
+ */
+const SYNONYMS: Record<string, Field> = {
+	groupname: 'groupname',
+	description: 'description',
+	groupdescription: 'description',
+	idnumber: 'idnumber',
+	groupidnumber: 'idnumber',
+	groupid: 'idnumber',
+	groupingname: 'groupingname',
+	grouping: 'groupingname',
+	groupcategory: 'groupingname',
+	groupcategoryname: 'groupingname',
+	categoryname: 'groupingname',
+	groupset: 'groupingname',
+	groupsetname: 'groupingname',
+	members: 'members',
+	coursename: 'course',
+	course: 'course',
+	courseshortname: 'course',
+	coursecode: 'course',
+	courseidnumber: 'course',
+	courseid: 'course',
+	enablemessaging: 'messaging',
+	messaging: 'messaging',
+	messagingenabled: 'messaging',
+	visibility: 'visibility'
+};
+
+/** Columns of Moodle's and Canvas's files that have no counterpart here, with the reason. */
+const NOT_IMPORTED: Record<string, string> = {
+	enrolmentkey: 'group enrolment keys are not imported: set them on the group',
+	picture: 'group pictures are not imported',
+	hidepicture: 'group pictures are not imported',
+	participation: 'Tessera has no participation setting: activities follow the group mode',
+	canvasgroupid: 'Canvas’s own ids are not kept: use group_id for an ID number',
+	groupcategoryid: 'a group set is matched by its name (group_category), not its id',
+	name: 'one row per group: list its people in the members column',
+	canvasuserid: 'one row per group: list its people in the members column',
+	userid: 'one row per group: list its people in the members column',
+	loginid: 'one row per group: list its people in the members column',
+	sections: 'sections are not imported'
+};
+
+const normalise = (name: string) =>
+	name
+		.trim()
+		.toLowerCase()
+		.replace(/[\s_-]+/g, '');
 
 type Parsed = {
 	line: number;
@@ -36,31 +107,42 @@ type Parsed = {
 	description: string;
 	idnumber: string;
 	groupingName: string;
+	course: string;
+	messaging: string;
+	visibility: string;
 	emails: string[];
 };
 
 /**
- * Rows of a group import. The first row names the columns (groupname is required; description,
- * idnumber, groupingname and members are optional, in any order, names without case or spaces).
+ * Rows of a group import. The first row names the columns (groupname is required, the others
+ * optional in any order, Moodle's and Canvas's names accepted); columns it does not use are
+ * listed with the reason. Members are separated by semicolons, commas or spaces.
  */
-export function importRows(csvText: string): Parsed[] {
+export function importRows(csvText: string): { rows: Parsed[]; ignoredColumns: IgnoredColumn[] } {
 	const rows = parseCsv(csvText);
 	if (rows.length === 0) throw new DomainError(400, 'empty_file', 'The file has no rows.');
-	const header = rows[0].cells.map((cell) =>
-		cell
-			.trim()
-			.toLowerCase()
-			.replace(/[\s_-]+/g, '')
-	);
-	const column = Object.fromEntries(COLUMNS.map((name) => [name, header.indexOf(name)])) as Record<
-		(typeof COLUMNS)[number],
-		number
-	>;
-	if (column.groupname < 0) {
+	const header = rows[0].cells.map(normalise);
+	const moodleCourseIdnumber = header.includes('groupidnumber') || header.includes('groupid');
+	const columns = new Map<Field, number[]>();
+	const ignoredColumns: IgnoredColumn[] = [];
+	header.forEach((name, index) => {
+		const original = rows[0].cells[index].trim();
+		if (!name) return;
+		const field = name === 'idnumber' && moodleCourseIdnumber ? 'course' : SYNONYMS[name];
+		if (field) {
+			columns.set(field, [...(columns.get(field) ?? []), index]);
+		} else {
+			ignoredColumns.push({
+				column: original,
+				reason: NOT_IMPORTED[name] ?? 'not a column the import knows'
+			});
+		}
+	});
+	if (!columns.has('groupname')) {
 		throw new DomainError(
 			400,
 			'missing_column',
-			'The first row must name the columns, with at least "groupname" (and optionally description, idnumber, groupingname, members).'
+			'The first row must name the columns, with at least "groupname" (and optionally description, idnumber, groupingname, members, coursename, enablemessaging, visibility).'
 		);
 	}
 	const body = rows.slice(1);
@@ -74,48 +156,119 @@ export function importRows(csvText: string): Parsed[] {
 			`The file has ${body.length} groups; import at most ${MAX_IMPORT_ROWS} at a time.`
 		);
 	}
-	const cell = (cells: string[], index: number) => (index >= 0 ? (cells[index] ?? '').trim() : '');
-	return body.map(({ line, cells }) => ({
-		line,
-		groupName: cell(cells, column.groupname),
-		description: cell(cells, column.description),
-		idnumber: cell(cells, column.idnumber),
-		groupingName: cell(cells, column.groupingname),
-		emails: cell(cells, column.members)
-			.split(/[;\s]+/)
-			.map((token) => token.trim())
-			.filter(Boolean)
-	}));
+	// Where two columns fill one field (coursename and a course ID number), the first filled wins.
+	const cell = (cells: string[], field: Field) =>
+		(columns.get(field) ?? []).map((index) => (cells[index] ?? '').trim()).find(Boolean) ?? '';
+	return {
+		ignoredColumns,
+		rows: body.map(({ line, cells }) => ({
+			line,
+			groupName: cell(cells, 'groupname'),
+			description: cell(cells, 'description'),
+			idnumber: cell(cells, 'idnumber'),
+			groupingName: cell(cells, 'groupingname'),
+			course: cell(cells, 'course'),
+			messaging: cell(cells, 'messaging'),
+			visibility: cell(cells, 'visibility'),
+			emails: cell(cells, 'members')
+				.split(/[;,\s]+/)
+				.map((token) => token.trim())
+				.filter(Boolean)
+		}))
+	};
 }
+
+const YES = new Set(['1', 'yes', 'y', 'true', 'on']);
+const NO = new Set(['0', 'no', 'n', 'false', 'off']);
+
+/** Moodle's visibility numbers (0 all … 3 none) and Tessera's words. */
+const VISIBILITY: Record<string, Visibility> = {
+	'0': 'scope',
+	all: 'scope',
+	scope: 'scope',
+	everyone: 'scope',
+	'1': 'members',
+	members: 'members',
+	'2': 'own',
+	own: 'own',
+	'3': 'hidden',
+	none: 'hidden',
+	hidden: 'hidden'
+};
+
+type Course = { id: string; code: string; organisationId: string };
 
 type Planned = ImportRow & {
 	parsed: Parsed;
+	course: Course | null;
 	keepIdnumber: boolean;
 	userIds: string[];
+	messagingEnabled: boolean;
+	visibility: Visibility;
 };
 
-async function plan(tx: Tx, courseId: string, parsed: Parsed[]): Promise<Planned[]> {
-	const existing = await tx<{ name: string; idnumber: string | null }[]>`
-		select name, idnumber from public.groups where course_id = ${courseId}`;
-	const names = new Set(existing.map((row) => row.name.trim().toLowerCase()));
-	const idnumbers = new Set(existing.flatMap((row) => (row.idnumber ? [row.idnumber] : [])));
+/**
+ * The courses a file's rows go to: the one the import started from, or the course a row names
+ * (by code, without case) among the courses of the same organisation the caller manages. A
+ * course that is not there and one the caller does not manage read the same.
+ */
+async function coursesOf(tx: Tx, startId: string, parsed: Parsed[]) {
+	const [start] = await tx<Course[]>`
+		select id, code, organisation_id as "organisationId" from public.courses where id = ${startId}`;
+	const wanted = [...new Set(parsed.map((row) => row.course.toLowerCase()).filter(Boolean))];
+	const named =
+		wanted.length === 0
+			? []
+			: await tx<Course[]>`
+				select c.id, c.code, c.organisation_id as "organisationId" from public.courses c
+				where c.organisation_id = ${start.organisationId} and lower(c.code) = any(${wanted}::text[])
+				  and c.id = any((select public.may_manage_courses(array(
+				    select id from public.courses where organisation_id = ${start.organisationId})))::uuid[])`;
+	const byCode = new Map(named.map((course) => [course.code.toLowerCase(), course]));
+	return (row: Parsed): Course | null =>
+		row.course ? (byCode.get(row.course.toLowerCase()) ?? null) : start;
+}
+
+async function plan(tx: Tx, startId: string, parsed: Parsed[]): Promise<Planned[]> {
+	const courseOf = await coursesOf(tx, startId, parsed);
+	const courseIds = [
+		...new Set(parsed.map((row) => courseOf(row)?.id).filter((id): id is string => Boolean(id)))
+	];
+	const existing = await tx<{ courseId: string; name: string; idnumber: string | null }[]>`
+		select course_id as "courseId", name, idnumber from public.groups
+		where course_id = any(${courseIds}::uuid[])`;
+	const names = new Set(existing.map((row) => `${row.courseId}:${row.name.trim().toLowerCase()}`));
+	const idnumbers = new Set(
+		existing.flatMap((row) => (row.idnumber ? [`${row.courseId}:${row.idnumber}`] : []))
+	);
 	const allEmails = [
 		...new Set(parsed.flatMap((row) => row.emails.map((email) => email.toLowerCase())))
 	];
-	// Members must be participants of the course: staff see every enrolment of their course.
-	const people = await tx<{ email: string; id: string }[]>`
-		select u.email, u.id from public.enrolments e join public.users u on u.id = e.user_id
-		where e.course_id = ${courseId} and u.email = any(${allEmails}::text[])`;
-	const byEmail = new Map(people.map((row) => [row.email, row.id]));
+	// Members must be participants of the row's course: staff see every enrolment of their course.
+	const people = await tx<{ courseId: string; email: string; id: string }[]>`
+		select e.course_id as "courseId", u.email, u.id from public.enrolments e
+		join public.users u on u.id = e.user_id
+		where e.course_id = any(${courseIds}::uuid[]) and u.email = any(${allEmails}::text[])`;
+	const byEmail = new Map(people.map((row) => [`${row.courseId}:${row.email}`, row.id]));
 	return parsed.map((row): Planned => {
+		const course = courseOf(row);
 		const base = {
 			line: row.line,
 			groupName: row.groupName,
+			courseCode: course?.code ?? row.course,
 			parsed: row,
+			course,
 			keepIdnumber: false,
-			userIds: []
+			userIds: [],
+			messagingEnabled: true,
+			visibility: 'members' as Visibility
 		};
 		const fail = (message: string): Planned => ({ ...base, status: 'error', message });
+		if (!course) {
+			return fail(
+				`No course "${row.course}" that you manage in this organisation: the row is skipped.`
+			);
+		}
 		if (!row.groupName) return fail('The group name is missing.');
 		if (row.groupName.length > 200) return fail('The group name is longer than 200 characters.');
 		if (!isReadableName(row.groupName) || (row.groupingName && !isReadableName(row.groupingName))) {
@@ -131,54 +284,83 @@ async function plan(tx: Tx, courseId: string, parsed: Parsed[]): Promise<Planned
 		if (Object.values(row).join('').includes('\u0000')) {
 			return fail('The row contains a NUL character.');
 		}
-		const key = row.groupName.toLowerCase();
+		const messaging = row.messaging.toLowerCase();
+		if (messaging && !YES.has(messaging) && !NO.has(messaging)) {
+			return fail(`Messaging is "${row.messaging}": write 1 or 0 (yes or no).`);
+		}
+		const visibility = row.visibility ? VISIBILITY[row.visibility.toLowerCase()] : 'members';
+		if (!visibility) {
+			return fail(
+				`The visibility "${row.visibility}" is not one of 0–3 (Moodle's) or scope, members, own, hidden.`
+			);
+		}
+		const here = course.id === startId ? 'this course' : course.code;
+		const key = `${course.id}:${row.groupName.toLowerCase()}`;
 		if (names.has(key)) {
-			return fail(`A group named "${row.groupName}" already exists in this course.`);
+			return fail(`A group named "${row.groupName}" already exists in ${here}.`);
 		}
 		const problems: string[] = [];
 		const userIds: string[] = [];
 		for (const raw of new Set(row.emails.map((email) => email.toLowerCase()))) {
 			const email = v.safeParse(emailSchema, raw);
-			const id = email.success ? byEmail.get(email.output) : undefined;
+			const id = email.success ? byEmail.get(`${course.id}:${email.output}`) : undefined;
 			if (!email.success) problems.push(`"${raw}" is not an email address`);
-			else if (!id) problems.push(`${raw} is not a participant of this course`);
+			else if (!id) problems.push(`${raw} is not a participant of ${here}`);
 			else userIds.push(id);
 		}
 		names.add(key);
 		const memberText =
 			userIds.length > 0 ? ` with ${userIds.length} member${userIds.length === 1 ? '' : 's'}` : '';
 		const skipped = problems.length > 0 ? ` Skipped: ${problems.join('; ')}.` : '';
-		if (row.idnumber && idnumbers.has(row.idnumber)) {
+		const where = course.id === startId ? '' : ` in ${course.code}`;
+		const settings = { messagingEnabled: !NO.has(messaging), visibility };
+		if (row.idnumber && idnumbers.has(`${course.id}:${row.idnumber}`)) {
 			return {
 				...base,
+				...settings,
 				userIds,
 				memberCount: userIds.length,
 				status: 'created_without_idnumber',
-				message: `Group "${row.groupName}"${memberText}, without the idnumber "${row.idnumber}": another group of this course uses it.${skipped}`
+				message: `Group "${row.groupName}"${where}${memberText}, without the idnumber "${row.idnumber}": another group of ${here} uses it.${skipped}`
 			};
 		}
-		if (row.idnumber) idnumbers.add(row.idnumber);
+		if (row.idnumber) idnumbers.add(`${course.id}:${row.idnumber}`);
 		return {
 			...base,
+			...settings,
 			userIds,
 			keepIdnumber: Boolean(row.idnumber),
 			memberCount: userIds.length,
 			status: 'created',
-			message: `Group "${row.groupName}"${memberText}.${skipped}`
+			message: `Group "${row.groupName}"${where}${memberText}.${skipped}`
 		};
 	});
 }
 
 function report(rows: Planned[]): ImportRow[] {
-	return rows.map(({ parsed: _parsed, keepIdnumber: _keep, userIds: _users, ...row }) => row);
+	return rows.map(
+		({
+			parsed: _parsed,
+			course: _course,
+			keepIdnumber: _keep,
+			userIds: _users,
+			messagingEnabled: _messaging,
+			visibility: _visibility,
+			...row
+		}) => row
+	);
 }
 
 /** What an import would do, row by row; nothing is written. */
-export async function previewImport(actor: Actor, courseId: string, csvText: string) {
-	const parsed = importRows(csvText);
+export async function previewImport(
+	actor: Actor,
+	courseId: string,
+	csvText: string
+): Promise<ImportReport> {
+	const { rows: parsed, ignoredColumns } = importRows(csvText);
 	return readAs(actor, async (tx) => {
 		await requireAccess(tx, 'course.manage', courseId);
-		return report(await plan(tx, courseId, parsed));
+		return { rows: report(await plan(tx, courseId, parsed)), ignoredColumns };
 	});
 }
 
@@ -191,30 +373,34 @@ export async function applyImport(
 	courseId: string,
 	csvText: string,
 	via: Via = 'csv'
-): Promise<ImportRow[]> {
-	const parsed = importRows(csvText);
+): Promise<ImportReport> {
+	const { rows: parsed, ignoredColumns } = importRows(csvText);
 	return withUser(
 		actor,
 		async (tx) => {
 			await requireAccess(tx, 'course.manage', courseId);
 			const rows = await plan(tx, courseId, parsed);
-			const [{ organisation_id }] = await tx<{ organisation_id: string }[]>`
-				select organisation_id from public.courses where id = ${courseId}`;
+			const courseIds = [...new Set(rows.flatMap((row) => (row.course ? [row.course.id] : [])))];
+			// Groupings by course and name (lower case).
 			const groupings = new Map(
 				(
-					await tx<{ id: string; name: string }[]>`
-						select id, name from public.groupings where course_id = ${courseId}`
-				).map((row) => [row.name.trim().toLowerCase(), row.id])
+					await tx<{ id: string; courseId: string; name: string }[]>`
+						select id, course_id as "courseId", name from public.groupings
+						where course_id = any(${courseIds}::uuid[])`
+				).map((row) => [`${row.courseId}:${row.name.trim().toLowerCase()}`, row.id])
 			);
 			for (const row of rows) {
-				if (row.status === 'error') continue;
+				if (row.status === 'error' || !row.course) continue;
+				const course = row.course;
 				const groupId = crypto.randomUUID();
 				await tx`savepoint import_row`;
 				try {
 					await tx`
-						insert into public.groups (id, scope, organisation_id, course_id, kind, name, idnumber, description, created_by)
-						values (${groupId}, 'course', ${organisation_id}, ${courseId}, 'group', ${row.groupName},
-						        ${row.keepIdnumber ? row.parsed.idnumber : null}, ${row.parsed.description}, ${actor?.id ?? null})`;
+						insert into public.groups (id, scope, organisation_id, course_id, kind, name, idnumber, description,
+						                           visibility, messaging_enabled, created_by)
+						values (${groupId}, 'course', ${course.organisationId}, ${course.id}, 'group', ${row.groupName},
+						        ${row.keepIdnumber ? row.parsed.idnumber : null}, ${row.parsed.description},
+						        ${row.visibility}, ${row.messagingEnabled}, ${actor?.id ?? null})`;
 					if (row.userIds.length > 0) {
 						await tx`
 							insert into public.group_members (group_id, user_id, role, source, added_by)
@@ -222,13 +408,13 @@ export async function applyImport(
 					}
 					let createdGrouping = '';
 					if (row.parsed.groupingName) {
-						const key = row.parsed.groupingName.toLowerCase();
+						const key = `${course.id}:${row.parsed.groupingName.toLowerCase()}`;
 						let groupingId = groupings.get(key);
 						if (!groupingId) {
 							groupingId = crypto.randomUUID();
 							await tx`
 								insert into public.groupings (id, course_id, name, created_by)
-								values (${groupingId}, ${courseId}, ${row.parsed.groupingName}, ${actor?.id ?? null})`;
+								values (${groupingId}, ${course.id}, ${row.parsed.groupingName}, ${actor?.id ?? null})`;
 							createdGrouping = ` Created the grouping "${row.parsed.groupingName}".`;
 						}
 						await tx`
@@ -250,7 +436,7 @@ export async function applyImport(
 					}
 				}
 			}
-			return report(rows);
+			return { rows: report(rows), ignoredColumns };
 		},
 		via
 	);

@@ -6,5 +6,12 @@ export * from './groupings';
 export * from './auto-create';
 export * from './signup';
 export { translate } from './refusals';
-export { importRows, previewImport, applyImport, type ImportRow } from './import';
+export {
+	importRows,
+	previewImport,
+	applyImport,
+	type ImportRow,
+	type ImportReport,
+	type IgnoredColumn
+} from './import';
 export { overview, overviewCsv, type Overview } from './overview';

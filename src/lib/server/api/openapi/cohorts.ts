@@ -1,3 +1,4 @@
+import * as v from 'valibot';
 import { json, exampleId, type ApiRoute } from './route';
 import * as groupSchemas from '$lib/schemas/groups';
 
@@ -15,12 +16,21 @@ export const cohortsRoutes: ApiRoute[] = [
 		path: '/courses/{id}/links',
 		operationId: 'linkGroupToCourse',
 		summary: 'Link a group (sub-groups included): its members are enrolled now and kept in step',
-		body: json(groupSchemas.courseLinkCreate, {
-			groupId: exampleId(1),
-			courseRole: 'learner',
-			target: '',
-			removalPolicy: 'suspend'
-		}),
+		description:
+			'With `groupIds` instead of `groupId`, links several groups in one step, all or none, and answers `{ items }`. ' +
+			'`target` places the people in a course group: an existing one, `new` (one "<group> cohort" per linked group) or none.',
+		body: json(
+			groupSchemas.courseLinkCreate,
+			{ groupId: exampleId(1), courseRole: 'learner', target: '', removalPolicy: 'suspend' },
+			{
+				// One closed object for both forms: groupId (one link) or groupIds (several).
+				document: v.strictObject({
+					...groupSchemas.courseLinkCreate.entries,
+					groupId: v.optional(groupSchemas.courseLinkCreate.entries.groupId),
+					groupIds: v.optional(groupSchemas.courseLinksCreate.entries.groupIds)
+				})
+			}
+		),
 		success: { status: 201, content: 'json' },
 		errors: [400, 401, 404, 409, 415]
 	},
@@ -36,14 +46,17 @@ export const cohortsRoutes: ApiRoute[] = [
 		method: 'patch',
 		path: '/links/{id}',
 		operationId: 'updateCourseLink',
-		summary: 'Change the course role or the removal policy',
+		summary: 'Change the course role, the removal policy or the target course group',
 		body: json(
 			groupSchemas.courseLinkUpdate,
-			{ removalPolicy: 'unenrol' },
-			{ description: 'Fields left out keep their values.' }
+			{ target: 'new' },
+			{
+				description:
+					'Fields left out keep their values. A new target takes the link’s people at once (the old one loses those only this link placed there); a new role applies to the enrolments only this link brought.'
+			}
 		),
 		success: { status: 200, content: 'json' },
-		errors: [400, 401, 404, 415]
+		errors: [400, 401, 404, 409, 415]
 	},
 	{
 		method: 'delete',

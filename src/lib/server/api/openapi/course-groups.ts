@@ -168,8 +168,11 @@ export const courseGroupsRoutes: ApiRoute[] = [
 		operationId: 'importCourseGroups',
 		summary: 'Create course groups from CSV, with a report per row',
 		description:
-			'A report per row: created, created_without_idnumber (the idnumber is taken) or error. Error rows are skipped; groupings named in groupingname are created when missing; members are emails of course participants separated by ; or spaces.',
-		body: csv('groupname, description, idnumber, groupingname, members'),
+			'A report per row (`rows`: created, created_without_idnumber (the idnumber is taken) or error) and the columns read past (`ignoredColumns`, each with its reason). Error rows are skipped; groupings named in groupingname are created when missing; members are emails of course participants separated by ; , or spaces. ' +
+			"Moodle's and Canvas's column names are accepted: groupidnumber or group_id (the group's ID number; Moodle's idnumber is then the course's), group_category or group set name (the grouping), enablemessaging (1/0), visibility (Moodle's 0–3 or scope, members, own, hidden), and coursename, course_id or a course ID number: the code of another course of the organisation the caller manages, per row (an unknown one is an error row).",
+		body: csv(
+			'groupname, description, idnumber, groupingname, members, coursename, enablemessaging, visibility'
+		),
 		query: input.csvImportQuery,
 		queryNotes: { dryRun: 'true: report only, change nothing.' },
 		success: { status: 200, content: 'json' },

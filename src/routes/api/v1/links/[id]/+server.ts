@@ -4,11 +4,10 @@ import { uuidParam } from '$lib/server/api/input';
 
 export const GET = endpoint(async (event, user) => cohorts.get(user, uuidParam(event, 'id')));
 
-export const PATCH = endpoint(async (event, user) => {
-	const id = uuidParam(event, 'id');
-	await cohorts.update(user, id, await readJson(event), 'api');
-	return cohorts.get(user, id);
-});
+/** Changes the role, removal policy or target course group; what the link did follows. */
+export const PATCH = endpoint(async (event, user) =>
+	cohorts.update(user, uuidParam(event, 'id'), await readJson(event), 'api')
+);
 
 /** Unlinks: only enrolments that came from this link follow its removal policy. */
 export const DELETE = endpoint(async (event, user) => {

@@ -11,15 +11,26 @@ export const load: PageServerLoad = async (event) => {
 	const user = requireUser(event);
 	requireCourseManager((await event.parent()).course);
 	const courseId = event.params.id;
-	const [courseGroupTree, groupings, links] = await Promise.all([
+	const [courseGroupTree, groupings, cohortList, links] = await Promise.all([
 		orErrorPage(groups.tree(user, { courseId })),
 		orErrorPage(courseGroups.listGroupings(user, courseId)),
+		orErrorPage(cohorts.cohortsFor(user, courseId)),
 		orErrorPage(cohorts.listForCourse(user, courseId))
 	]);
+	// Linked cohorts the viewer cannot otherwise see are sources too.
+	const seen = new Set(cohortList.map((cohort) => cohort.id));
+	const linkedOnly = links.filter((link) => !seen.has(link.groupId));
 	return {
 		groupOptions: courseGroupTree.map(({ id, name }) => ({ id, name })),
 		groupingOptions: groupings.map(({ id, name }) => ({ id, name })),
-		cohortOptions: links.map(({ groupId, groupName }) => ({ id: groupId, name: groupName }))
+		cohortOptions: cohortList
+			.map(({ id, name, depth, scope }) => ({
+				id,
+				name: `${'— '.repeat(depth)}${name}${scope === 'platform' ? ' (platform)' : ''}`
+			}))
+			.concat(
+				linkedOnly.map(({ groupId, groupName }) => ({ id: groupId, name: `${groupName} (linked)` }))
+			)
 	};
 };
 

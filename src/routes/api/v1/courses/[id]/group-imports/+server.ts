@@ -3,16 +3,17 @@ import { endpoint, methodNotAllowed } from '$lib/server/api/respond';
 import { readCsvImport, uuidParam } from '$lib/server/api/input';
 
 /**
- * CSV with groupname, description, idnumber, groupingname, members; a report per row. Rows with
- * errors are skipped, the others created; `?dryRun=true` reports without creating.
+ * CSV with groupname, description, idnumber, groupingname, members (and Moodle's and Canvas's
+ * names for them, coursename for other courses); a report per row and the columns it ignored.
+ * Rows with errors are skipped, the others created; `?dryRun=true` reports without creating.
  */
 export const POST = endpoint(async (event, user) => {
 	const id = uuidParam(event, 'id');
 	const { text, dryRun } = await readCsvImport(event);
-	const rows = dryRun
+	const report = dryRun
 		? await courseGroups.previewImport(user, id, text)
 		: await courseGroups.applyImport(user, id, text, 'api');
-	return { applied: !dryRun, rows };
+	return { applied: !dryRun, ...report };
 });
 
 export const fallback = methodNotAllowed(['POST']);

@@ -6,9 +6,19 @@ export const GET = endpoint(async (event, user) => ({
 	items: await cohorts.listForCourse(user, uuidParam(event, 'id'))
 }));
 
-/** Links a group (sub-groups included): its members are enrolled now and kept in step. */
+/**
+ * Links a group (sub-groups included): its members are enrolled now and kept in step. With
+ * `groupIds` instead of `groupId`, links several at once (all or none) and answers `{ items }`.
+ */
 export const POST = endpoint(
-	async (event, user) => cohorts.link(user, uuidParam(event, 'id'), await readJson(event), 'api'),
+	async (event, user) => {
+		const body = await readJson(event);
+		const courseId = uuidParam(event, 'id');
+		if (body && typeof body === 'object' && 'groupIds' in body) {
+			return { items: await cohorts.linkMany(user, courseId, body, 'api') };
+		}
+		return cohorts.link(user, courseId, body, 'api');
+	},
 	{ status: 201 }
 );
 
