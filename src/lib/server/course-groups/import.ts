@@ -104,8 +104,9 @@ async function plan(tx: Tx, courseId: string, parsed: Parsed[]): Promise<Planned
 	];
 	// Members must be participants of the course: staff see every enrolment of their course.
 	const people = await tx<{ email: string; id: string }[]>`
-		select u.email, u.id from public.enrolments e join public.users u on u.id = e.user_id
-		where e.course_id = ${courseId} and u.email = any(${allEmails}::text[])`;
+		select ve.email, u.id from public.enrolments e join public.users u on u.id = e.user_id
+		join private.visible_emails() ve on ve.user_id = u.id
+		where e.course_id = ${courseId} and ve.email = any(${allEmails}::text[])`;
 	const byEmail = new Map(people.map((row) => [row.email, row.id]));
 	return parsed.map((row): Planned => {
 		const base = {

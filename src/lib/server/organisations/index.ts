@@ -155,8 +155,9 @@ export function listMembers(actor: Actor, organisationId: string): Promise<Organ
 	return readAs(actor, async (tx) => {
 		await requireAccess(tx, 'organisation.manage', organisationId);
 		return tx<OrganisationMember[]>`
-			select m.user_id as "userId", u.email, u.display_name as "displayName", m.role, m.added_at as "addedAt"
+			select m.user_id as "userId", ve.email, u.display_name as "displayName", m.role, m.added_at as "addedAt"
 			from public.organisation_members m join public.users u on u.id = m.user_id
+			left join private.visible_emails() ve on ve.user_id = u.id
 			where m.organisation_id = ${organisationId}
 			order by m.role, lower(u.display_name)`;
 	});
