@@ -398,6 +398,8 @@ test('openapi.json describes exactly the implemented paths', async () => {
 			'/messages/{id}/replies',
 			'/me',
 			'/sessions',
+			'/password-resets',
+			'/password-resets/complete',
 			'/sessions/current',
 			'/organisations',
 			'/organisations/{id}',

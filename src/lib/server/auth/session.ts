@@ -85,6 +85,8 @@ export async function validateSession(
 		if (Date.now() - lastSeenAt.getTime() > TOUCH_AFTER_MS) {
 			[{ last_seen_at: lastSeenAt }] = await tx<{ last_seen_at: Date }[]>`
 				update public.sessions set last_seen_at = now() where id = ${id} returning last_seen_at`;
+			// "Last activity" for leaders and staff: at most one write per person every five minutes.
+			await tx`select private.touch_activity(${row.user_id})`;
 		}
 		return {
 			session: { id, userId: row.user_id, expiresAt: row.expires_at, lastSeenAt },

@@ -23,6 +23,31 @@ export const accountsRoutes: ApiRoute[] = [
 		errors: [400, 401, 415, 429]
 	},
 	{
+		method: 'post',
+		path: '/password-resets',
+		operationId: 'requestPasswordReset',
+		summary: 'Ask for a password reset link by email',
+		description:
+			'The same 202 whether or not the email has an account; only an account gets the link (valid one hour, once). Throttled per email and per address: 429 with Retry-After.',
+		public: true,
+		body: json(authSchemas.passwordResetRequest, { email: 'ada@example.com' }),
+		success: { status: 202, content: 'json' },
+		errors: [400, 415, 429]
+	},
+	{
+		method: 'post',
+		path: '/password-resets/complete',
+		operationId: 'completePasswordReset',
+		summary: 'Choose a new password with the emailed token; ends every session of the account',
+		public: true,
+		body: json(authSchemas.passwordResetComplete, {
+			token: 'the token from the emailed link',
+			password: 'saffron lantern quarry'
+		}),
+		success: { status: 200, content: 'json' },
+		errors: [400, 415]
+	},
+	{
 		method: 'delete',
 		path: '/sessions/current',
 		operationId: 'signOut',
