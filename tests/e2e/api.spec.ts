@@ -403,6 +403,7 @@ test('openapi.json describes exactly the implemented paths', async () => {
 			'/sessions/current',
 			'/organisations',
 			'/organisations/{id}',
+			'/organisations/{id}/email-visibility',
 			'/organisations/{id}/members',
 			'/organisations/{id}/members/{userId}',
 			'/organisations/{id}/courses',

@@ -60,7 +60,10 @@ async function resetLink(email: string): Promise<string> {
 
 async function signInWith(user: TestUser, password: string) {
 	try {
-		await accounts.signIn({ email: user.email, password }, `10.9.${Math.floor(Math.random() * 250)}.1`);
+		await accounts.signIn(
+			{ email: user.email, password },
+			`10.9.${Math.floor(Math.random() * 250)}.1`
+		);
 		return true;
 	} catch (error) {
 		if (error instanceof DomainError && error.status === 401) return false;
@@ -137,7 +140,10 @@ describe('password reset', () => {
 	});
 
 	it('throttles per email with a 429 and Retry-After, known and unknown alike', async () => {
-		for (const email of [(await createUser()).email, `ghost-${randomUUID().slice(0, 8)}@example.test`]) {
+		for (const email of [
+			(await createUser()).email,
+			`ghost-${randomUUID().slice(0, 8)}@example.test`
+		]) {
 			const answers = [];
 			for (let i = 0; i < 4; i++) answers.push((await ask(email)).status);
 			expect(answers).toEqual([202, 202, 202, 429]);
