@@ -397,6 +397,7 @@ test('openapi.json describes exactly the implemented paths', async () => {
 			'/messages/{id}/follow',
 			'/messages/{id}/replies',
 			'/me',
+			'/me/browser-time-zone',
 			'/sessions',
 			'/password-resets',
 			'/password-resets/complete',

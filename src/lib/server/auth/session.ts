@@ -9,6 +9,8 @@ export type SessionUser = {
 	email: string;
 	displayName: string;
 	platformRole: 'admin' | 'user';
+	/** The person's IANA time zone, null until chosen (src/lib/time.ts). Sessions carry it. */
+	timeZone?: string | null;
 };
 
 export type Session = { id: string; userId: string; expiresAt: Date; lastSeenAt: Date };
@@ -68,10 +70,11 @@ export async function validateSession(
 				email: string;
 				display_name: string;
 				platform_role: 'admin' | 'user';
+				time_zone: string | null;
 				live: boolean;
 			}[]
 		>`
-			select s.user_id, s.expires_at, s.last_seen_at, u.email, u.display_name, u.platform_role,
+			select s.user_id, s.expires_at, s.last_seen_at, u.email, u.display_name, u.platform_role, u.time_zone,
 			       s.expires_at > now() and s.last_seen_at > now() - make_interval(secs => ${idle})
 			         and u.disabled_at is null as live
 			from public.sessions s join public.users u on u.id = s.user_id
@@ -94,7 +97,8 @@ export async function validateSession(
 				id: row.user_id,
 				email: row.email,
 				displayName: row.display_name,
-				platformRole: row.platform_role
+				platformRole: row.platform_role,
+				timeZone: row.time_zone
 			}
 		};
 	});

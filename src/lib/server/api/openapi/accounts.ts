@@ -1,5 +1,6 @@
 import { json, type ApiRoute } from './route';
 import * as authSchemas from '$lib/schemas/auth';
+import * as peopleSchemas from '$lib/schemas/people';
 
 export const accountsRoutes: ApiRoute[] = [
 	{
@@ -9,6 +10,26 @@ export const accountsRoutes: ApiRoute[] = [
 		summary: 'The caller',
 		success: { status: 200, content: 'json' },
 		errors: [401]
+	},
+	{
+		method: 'patch',
+		path: '/me',
+		operationId: 'updateMe',
+		summary: "Change the caller's own settings (their time zone)",
+		description:
+			'Every date the app shows or reads from a form is in this IANA zone; unknown zones are a 400.',
+		body: json(peopleSchemas.personSettings, { timeZone: 'Europe/Paris' }),
+		success: { status: 200, content: 'json' },
+		errors: [400, 401, 415]
+	},
+	{
+		method: 'put',
+		path: '/me/browser-time-zone',
+		operationId: 'adoptBrowserTimeZone',
+		summary: "Offer the browser's time zone; kept only when the caller has none yet",
+		body: json(peopleSchemas.personSettings, { timeZone: 'America/New_York' }),
+		success: { status: 200, content: 'json' },
+		errors: [400, 401, 415]
 	},
 	{
 		method: 'post',

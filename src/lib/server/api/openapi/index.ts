@@ -158,7 +158,13 @@ function successResponse(route: ApiRoute) {
 	const { status, content } = route.success;
 	const description =
 		route.success.description ??
-		(status === 201 ? 'Created' : status === 204 ? 'Done; no body.' : 'OK');
+		(status === 201
+			? 'Created'
+			: status === 202
+				? 'Accepted'
+				: status === 204
+					? 'Done; no body.'
+					: 'OK');
 	if (status === 204 || !content) return { description };
 	if (content === 'csv') {
 		return {
