@@ -136,3 +136,13 @@ export function fromLocalInput(value: string, zone: string): Date | null {
 	// In a gap: the offset before the transition, which lands after it.
 	return new Date(wall - offsetAt(wall - 86_400_000, zone));
 }
+
+/**
+ * A form field's date-time as ISO: a datetime-local value ("2026-11-30T09:00") or a date alone is
+ * read in the zone; anything else is returned as it is, for the schema to accept (an ISO time with
+ * its offset) or name as wrong.
+ */
+export function localInputToIso(value: string, zone: string): string {
+	if (!LOCAL.test(value.trim())) return value;
+	return fromLocalInput(value, zone)?.toISOString() ?? value;
+}

@@ -8,3 +8,16 @@ import { DEFAULT_TIME_ZONE } from '$lib/time';
 export function personZone(): string {
 	return (page.data as { timeZone?: string }).timeZone ?? DEFAULT_TIME_ZONE;
 }
+
+/**
+ * A formatter like `new Intl.DateTimeFormat('en-GB', options)` whose dates are in the person's
+ * time zone (read at each call, so a change in Settings shows at once).
+ */
+export function zonedFormat(options: Intl.DateTimeFormatOptions) {
+	return {
+		format: (when: Date | string | number) =>
+			new Intl.DateTimeFormat('en-GB', { ...options, timeZone: personZone() }).format(
+				typeof when === 'string' ? Date.parse(when) : when
+			)
+	};
+}
