@@ -106,3 +106,46 @@ test('a person’s time zone: taken from the browser, chosen in Settings, used t
 	await admin.context().close();
 	await page.context().close();
 });
+
+test('learners see other learners’ email addresses only once their organisation allows it', async ({
+	browser
+}) => {
+	const stamp = Date.now().toString(36);
+	const admin = await adminPage(browser);
+	const organisation = await admin.request.post('/api/v1/organisations', {
+		data: { name: `Privacy ${stamp}`, slug: `privacy-${stamp}`, description: '' }
+	});
+	expect(organisation.status(), await organisation.text()).toBe(201);
+	const { id: organisationId, slug } = await organisation.json();
+	const course = await (
+		await admin.request.post(`/api/v1/organisations/${organisationId}/courses`, {
+			data: { code: `PRV${stamp.slice(-4).toUpperCase()}`, name: 'Privacy', description: '' }
+		})
+	).json();
+	const viewer = await newPerson(browser, 'UTC');
+	const other = await newPerson(browser, 'UTC');
+	const enrolled = await admin.request.post(`/api/v1/courses/${course.id}/enrolments`, {
+		data: { userIds: [viewer.id, other.id] }
+	});
+	expect(enrolled.status(), await enrolled.text()).toBeLessThan(300);
+
+	const { page } = viewer;
+	await page.goto(`/courses/${course.id}`);
+	await expect(page.getByText(viewer.email)).toBeVisible();
+	await expect(page.getByText('Zoned Person')).toHaveCount(2);
+	await expect(page.getByText(other.email)).toHaveCount(0);
+
+	await admin.goto(`/organisations/${slug}`);
+	await admin.getByLabel(/Learners see other learners' email addresses/).check();
+	await admin
+		.getByRole('region', { name: 'Email addresses' })
+		.getByRole('button', { name: 'Save' })
+		.click();
+	await expect(admin.getByText("Learners see other learners' email addresses.")).toBeVisible();
+
+	await page.reload();
+	await expect(page.getByText(other.email)).toBeVisible();
+	await admin.context().close();
+	await page.context().close();
+	await other.page.context().close();
+});

@@ -90,7 +90,7 @@ describe('password reset', () => {
 		expect(await signInWith(user, NEW_PASSWORD)).toBe(true);
 
 		const again = await complete(token, 'another long passphrase');
-		expect(again.status).toBe(400);
+		expect(again.status).toBe(410);
 		expect(again.body).toMatchObject({ error: { code: 'link_invalid' } });
 		expect(await signInWith(user, 'another long passphrase')).toBe(false);
 	});
@@ -102,7 +102,7 @@ describe('password reset', () => {
 		await ownerDb()`update public.password_resets set expires_at = now() - interval '1 second'
 			where token_hash = ${hashToken(token)}`;
 		const answer = await complete(token);
-		expect(answer.status).toBe(400);
+		expect(answer.status).toBe(410);
 		expect(answer.body).toMatchObject({ error: { code: 'link_invalid' } });
 		expect(await signInWith(user, FIXTURE_PASSWORD)).toBe(true);
 	});
@@ -158,7 +158,7 @@ describe('password reset', () => {
 		});
 		expect(bad.status).toBe(400);
 		const bogus = await complete('nosuchtoken');
-		expect(bogus.status).toBe(400);
+		expect(bogus.status).toBe(410);
 		expect(bogus.body).toMatchObject({ error: { code: 'link_invalid' } });
 	});
 

@@ -116,7 +116,7 @@ export async function pendingReset(token: string): Promise<{ email: string } | n
 export async function completeReset(input: unknown): Promise<{ message: string }> {
 	const { token, password } = parse(schemas.passwordResetComplete, input);
 	const pending = await pendingReset(token);
-	if (!pending) throw new DomainError(400, 'link_invalid', LINK_INVALID);
+	if (!pending) throw new DomainError(410, 'link_invalid', LINK_INVALID);
 	const weakness = passwordWeakness(password, pending.email);
 	if (weakness) throw invalid(weakness, [{ path: 'password', message: weakness }]);
 	const passwordHash = await hashPassword(password);
@@ -133,7 +133,7 @@ export async function completeReset(input: unknown): Promise<{ message: string }
 		await invalidateUserSessions(tx, used.user_id);
 		return used.user_id;
 	});
-	if (!userId) throw new DomainError(400, 'link_invalid', LINK_INVALID);
+	if (!userId) throw new DomainError(410, 'link_invalid', LINK_INVALID);
 	closeSocketsOfUser(userId);
 	return { message: RESET_DONE };
 }

@@ -66,7 +66,7 @@ export const accountsRoutes: ApiRoute[] = [
 			password: 'saffron lantern quarry'
 		}),
 		success: { status: 200, content: 'json' },
-		errors: [400, 415]
+		errors: [400, 410, 415]
 	},
 	{
 		method: 'delete',

@@ -54,7 +54,7 @@ export type Success = {
 	content?: 'json' | 'csv' | 'file';
 };
 
-export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 410 | 413 | 415 | 422 | 429;
 
 /** A JSON body parsed with `schema`, with a valid example. */
 export function json(
