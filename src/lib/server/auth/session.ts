@@ -37,6 +37,8 @@ export async function createSession(
 		insert into public.sessions (id, user_id, expires_at)
 		values (${id}, ${userId}, now() + make_interval(secs => ${absolute}))
 		returning expires_at, last_seen_at`;
+	// Starting a session (a sign-in, a confirmed sign-up) is activity, like every page after it.
+	await tx`select private.touch_activity(${userId})`;
 	return {
 		token,
 		session: { id, userId, expiresAt: row.expires_at, lastSeenAt: row.last_seen_at }
