@@ -1,6 +1,6 @@
--- People and sessions: accounts, password hashes, sessions, pending sign-ups, the sign-in throttle,
--- known devices and personal access tokens. Hashes, sessions, pending sign-ups, the throttle and
--- known devices are service-only (RLS forced, no policies, no grants to anon or authenticated):
+-- People and sessions: accounts, password hashes, sessions, pending sign-ups, password resets, the
+-- sign-in throttle, known devices and personal access tokens. Hashes, sessions, pending sign-ups,
+-- password resets, the throttle and known devices are service-only (RLS forced, no policies, no grants to anon or authenticated):
 -- sign-in, sign-up and session checks are system work.
 
 -- Triggers, in firing order (before statement, before row, after row, after statement; by name
@@ -14,6 +14,7 @@
 --   public.sign_in_throttle: none
 --   public.known_devices: none
 --   public.api_tokens: none
+--   public.password_resets: none
 
 set check_function_bodies = off;
 
@@ -28,7 +29,10 @@ create table public.users (
   -- Announcement emails (per person; off by default for nobody).
   email_announcements boolean not null default true,
   -- The person's id in an external system (a student number), unique when set.
-  idnumber text check (idnumber is null or length(btrim(idnumber)) between 1 and 100)
+  idnumber text check (idnumber is null or length(btrim(idnumber)) between 1 and 100),
+  -- The person's IANA time zone ('Europe/Paris'): every date is shown and entered in it. Null until
+  -- they choose one or their browser's is taken at their first page (src/lib/time.ts).
+  time_zone text check (time_zone is null or time_zone ~ '^[A-Za-z0-9_+/-]{1,64}$')
 );
 create index users_display_name_idx on public.users (lower(display_name));
 create unique index users_email_key on public.users (email);
@@ -36,8 +40,15 @@ create unique index users_idnumber_key on public.users (idnumber) where idnumber
 alter table public.users enable row level security;
 alter table public.users force row level security;
 revoke all on table public.users from anon, authenticated, service_role;
-grant insert, select, update, delete on table public.users to anon;
-grant insert, select, update, delete on table public.users to authenticated;
+-- The email column is not granted to the API roles: people read addresses through
+-- private.visible_emails(), which says whose they may see (learners see other learners' only where
+-- their organisation allows it).
+grant insert, update, delete on table public.users to anon;
+grant insert, update, delete on table public.users to authenticated;
+grant select (id, display_name, platform_role, disabled_at, created_at, email_announcements, idnumber, time_zone)
+  on table public.users to anon;
+grant select (id, display_name, platform_role, disabled_at, created_at, email_announcements, idnumber, time_zone)
+  on table public.users to authenticated;
 grant insert, select, update, delete on table public.users to service_role;
 
 -- Password hashes are readable by the system only (sign-in runs as service_role).
@@ -80,6 +91,21 @@ alter table public.pending_sign_ups enable row level security;
 alter table public.pending_sign_ups force row level security;
 revoke all on table public.pending_sign_ups from anon, authenticated, service_role;
 grant insert, select, update, delete on table public.pending_sign_ups to service_role;
+
+-- A password reset waiting for its email link. token_hash is the SHA-256 (hex) of the emailed
+-- token; the row is deleted when the link is used (single use), and a reset that goes through
+-- deletes every other link of the person.
+create table public.password_resets (
+  token_hash text primary key check (length(token_hash) = 64),
+  user_id uuid not null references public.users (id) on delete cascade,
+  created_at timestamptz not null default now(),
+  expires_at timestamptz not null
+);
+create index password_resets_user_id_idx on public.password_resets (user_id);
+alter table public.password_resets enable row level security;
+alter table public.password_resets force row level security;
+revoke all on table public.password_resets from anon, authenticated, service_role;
+grant insert, select, update, delete on table public.password_resets to service_role;
 
 -- Failed sign-ins per key ('pair:<email>|<ip>', 'email:<email>', 'ip:<ip>'); locked_until is when
 -- the next attempt is allowed, a wait that doubles (src/lib/server/auth/throttle.ts).
@@ -194,6 +220,67 @@ end
 $$;
 revoke all on function private.visible_user_ids() from public, anon, authenticated, service_role;
 grant execute on function private.visible_user_ids() to authenticated, service_role;
+
+-- Whose email addresses the current user may read, with the address: themselves; everyone, for a
+-- platform admin; for staff, the people they manage (course staff their courses' participants,
+-- organisation admins their organisations' people, leaders and group managers the members of their
+-- groups and those asking to join); for everyone, the learners and members they may see in an
+-- organisation that lets learners see each other's addresses (organisations.learners_see_emails).
+create or replace function private.visible_emails() returns table (user_id uuid, email text)
+language plpgsql stable security definer set search_path = ''
+as $$
+declare
+  uid uuid := auth.uid();
+  staffed uuid[];
+  admin_organisations uuid[];
+  staff_groups uuid[];
+  request_groups uuid[];
+  open_courses uuid[];
+  open_groups uuid[];
+begin
+  if uid is null then
+    return;
+  end if;
+  if private.is_platform_admin() then
+    return query select u.id, u.email from public.users u;
+    return;
+  end if;
+  staffed := private.staffed_course_ids_array();
+  admin_organisations := private.admin_organisation_ids_array();
+  staff_groups := private.staff_group_ids_array();
+  request_groups := private.managed_group_ids_array() || private.leader_managed_group_ids_array();
+  -- Courses and groups the user sees as a participant, in organisations that allow addresses.
+  open_courses := array(
+    select c.id from public.courses c join public.organisations o on o.id = c.organisation_id
+    where o.learners_see_emails and c.id = any (private.visible_course_ids_array()));
+  open_groups := array(
+    select g.id from public.groups g join public.organisations o on o.id = g.organisation_id
+    where o.learners_see_emails and g.id = any (private.member_list_group_ids_array()));
+  return query
+    select u.id, u.email from public.users u
+    where u.id in (
+      select uid
+      union
+      select e.user_id from public.enrolments e where e.course_id = any (staffed)
+      union
+      select m.user_id from public.organisation_members m where m.organisation_id = any (admin_organisations)
+      union
+      select e.user_id from public.enrolments e join public.courses co on co.id = e.course_id
+      where co.organisation_id = any (admin_organisations)
+      union
+      select m.user_id from public.group_members m where m.group_id = any (staff_groups)
+      union
+      select r.user_id from public.group_join_requests r
+      where r.status = 'pending' and r.group_id = any (request_groups)
+      union
+      select e.user_id from public.enrolments e where e.course_id = any (open_courses) and e.status = 'active'
+      union
+      select m.user_id from public.group_members m where m.group_id = any (open_groups)
+    );
+end
+$$;
+revoke all on function private.visible_emails() from public, anon, authenticated, service_role;
+grant execute on function private.visible_emails() to authenticated, service_role;
 
 -- Triggers ----------------------------------------------------------------------------------------
 

@@ -34,6 +34,9 @@ create table public.organisations (
   -- Whether learners may start direct messages with other learners they share a group or course
   -- with (staff, leaders and admins always may): private.may_message_between, 14_direct_messages.sql.
   learners_message_learners boolean not null default true,
+  -- Whether learners see the email addresses of the other learners they may see (staff, leaders
+  -- and admins always do): private.visible_emails, 02_people.sql.
+  learners_see_emails boolean not null default false,
   created_by uuid references public.users (id) on delete set null,
   created_at timestamptz not null default now()
 );
@@ -44,7 +47,7 @@ grant insert, select, delete on table public.organisations to anon;
 grant insert, select, delete on table public.organisations to authenticated;
 grant insert, select, update, delete on table public.organisations to service_role;
 grant update (name, slug, description) on table public.organisations to anon;
-grant update (name, slug, description, learners_message_learners) on table public.organisations to authenticated;
+grant update (name, slug, description, learners_message_learners, learners_see_emails) on table public.organisations to authenticated;
 
 create table public.organisation_members (
   organisation_id uuid not null references public.organisations (id) on delete cascade,

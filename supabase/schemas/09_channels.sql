@@ -22,6 +22,7 @@
 --     messages_thread_follow: after insert or update, each row
 --     messages_thread_reply_notify: after insert or update, each row [13_notifications.sql]
 --     messages_update_mentions: after update, each row
+--     messages_touch_activity: after insert, each statement [10_progress.sql]
 --   public.message_reactions:
 --     message_reactions_before_insert: before insert, each row
 --     message_reactions_changed_delete: after delete, each statement

@@ -29,9 +29,13 @@
 --     learner_events_log_delete: after delete, each statement [11_learner_groups.sql]
 --     learner_events_log_insert: after insert, each statement [11_learner_groups.sql]
 --     learner_events_log_update: after update, each statement [11_learner_groups.sql]
+--     learner_events_touch_activity: after insert, each statement
 --     learner_events_truncate: after truncate, each statement [11_learner_groups.sql]
+--   public.person_activity: none
 --   public.course_progress_settings:
 --     course_progress_settings_audit: after insert or update, each row [12_audit.sql]
+-- Triggers defined here on other areas' tables (listed at the top of their files):
+--   public.messages: messages_touch_activity
 
 set check_function_bodies = off;
 
@@ -157,6 +161,19 @@ revoke all on table public.learner_events from anon, authenticated, service_role
 grant insert, select, delete on table public.learner_events to anon;
 grant insert, select, delete on table public.learner_events to authenticated;
 grant insert, select, update, delete on table public.learner_events to service_role;
+
+-- When each person was last active anywhere (a page, a sign-in, a post, a course view), written by
+-- the system at most once every few minutes per person (private.touch_activity, called by session checks and the
+-- triggers below); "last activity" on dashboards and participant lists reads it.
+create table public.person_activity (
+  user_id uuid primary key references public.users (id) on delete cascade,
+  last_seen_at timestamptz not null default now()
+);
+alter table public.person_activity enable row level security;
+alter table public.person_activity force row level security;
+revoke all on table public.person_activity from anon, authenticated, service_role;
+grant select on table public.person_activity to authenticated;
+grant insert, select, update, delete on table public.person_activity to service_role;
 
 -- Per-course progress settings: learner groups are off until staff or an admin switch them on.
 create table public.course_progress_settings (
@@ -458,7 +475,44 @@ $$;
 revoke all on function private.restricted_activity_stubs(target_course uuid) from public, anon, authenticated, service_role;
 grant execute on function private.restricted_activity_stubs(target_course uuid) to authenticated, service_role;
 
+-- Marks the person active now, unless they already were in the last five minutes (so a busy
+-- person costs one write every five minutes, not one per request). The triggers
+-- learner_events_touch_activity and messages_touch_activity call it through
+-- touch_activity_of_rows; session checks call it too (src/lib/server/auth/session.ts).
+create or replace function private.touch_activity(person uuid) returns void
+language sql security definer set search_path = ''
+as $$
+  insert into public.person_activity as a (user_id, last_seen_at) values (person, now())
+  on conflict (user_id) do update set last_seen_at = now()
+  where a.last_seen_at < now() - interval '5 minutes'
+$$;
+revoke all on function private.touch_activity(person uuid) from public, anon, authenticated, service_role;
+grant execute on function private.touch_activity(person uuid) to service_role;
+
+create or replace function private.touch_activity_of_rows() returns trigger
+language plpgsql security definer set search_path = ''
+as $$
+begin
+  -- tg_argv[0] names the column holding the person ('user_id', 'author_id').
+  perform private.touch_activity(p.id)
+  from (select distinct (to_jsonb(r) ->> tg_argv[0])::uuid as id from new_rows r) p
+  where p.id is not null;
+  return null;
+end
+$$;
+revoke all on function private.touch_activity_of_rows() from public, anon, authenticated, service_role;
+
 -- Triggers ----------------------------------------------------------------------------------------
+
+-- Every learner event (a sign-in, a course view, a post) makes the person active now.
+create trigger learner_events_touch_activity after insert on public.learner_events
+  referencing new table as new_rows for each statement
+  execute function private.touch_activity_of_rows('user_id');
+
+-- So does every message they post (channels, threads, direct messages).
+create trigger messages_touch_activity after insert on public.messages
+  referencing new table as new_rows for each statement
+  execute function private.touch_activity_of_rows('author_id');
 
 create trigger activities_before_write before insert or update on public.activities
   for each row execute function private.activities_before_write();
@@ -470,6 +524,18 @@ create trigger completions_before_write before insert or update on public.comple
   for each row execute function private.completions_before_write();
 
 -- Policies ----------------------------------------------------------------------------------------
+
+create policy "people see when those they follow or teach were last active"
+  on public.person_activity for select to authenticated
+  using (
+    (select private.is_platform_admin())
+    or user_id = (select auth.uid())
+    or user_id in (select private.followed_user_ids())
+    or exists (
+      select 1 from public.enrolments e
+      where e.user_id = person_activity.user_id
+        and e.course_id = any ((select private.staffed_course_ids_array())::uuid[]))
+  );
 
 create policy "participants see the activities open to them and staff and leaders see all"
   on public.activities for select to authenticated

@@ -4,7 +4,11 @@ import type { TestUser } from './helpers';
 // Routes and form actions called as SvelteKit calls them (a RequestEvent with the signed-in user
 // on locals), in-process against the real database: no mock between the handler and Postgres.
 
-export type CallUser = TestUser & { platformRole?: 'admin' | 'user'; sessionId?: string };
+export type CallUser = TestUser & {
+	platformRole?: 'admin' | 'user';
+	sessionId?: string;
+	timeZone?: string | null;
+};
 
 export type Call = {
 	method?: string;
@@ -46,7 +50,8 @@ function requestEvent(call: Call): RequestEvent {
 				id: call.user.id,
 				email: call.user.email,
 				displayName: call.user.displayName,
-				platformRole: call.user.platformRole ?? 'user'
+				platformRole: call.user.platformRole ?? 'user',
+				timeZone: call.user.timeZone ?? null
 			}
 		: null;
 	const session =

@@ -3,6 +3,7 @@ import type { Message } from './events';
 import {
 	backoff,
 	continues,
+	dayLabel,
 	lastSeqOf,
 	markDeleted,
 	mergeMessages,
@@ -94,5 +95,15 @@ describe('timeline helpers', () => {
 		expect(backoff(0)).toBeLessThan(800);
 		expect(backoff(3)).toBeGreaterThanOrEqual(4000);
 		expect(backoff(50)).toBeLessThanOrEqual(10_250);
+	});
+});
+
+describe('dayLabel', () => {
+	it('splits days by the person’s calendar, not the server’s', () => {
+		const now = new Date('2026-12-07T01:00:00Z');
+		expect(dayLabel('2026-12-06T23:30:00Z', now, 'UTC')).toBe('Yesterday');
+		expect(dayLabel('2026-12-06T23:30:00Z', now, 'Pacific/Auckland')).toBe('Today');
+		expect(dayLabel('2026-12-04T12:00:00Z', now, 'UTC')).toBe('Friday 4 December');
+		expect(dayLabel('2025-12-04T12:00:00Z', now, 'UTC')).toBe('Thursday, 4 December 2025');
 	});
 });

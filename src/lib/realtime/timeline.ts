@@ -1,3 +1,4 @@
+import { DEFAULT_TIME_ZONE, toLocalDateInput } from '$lib/time';
 import type { Message } from './events';
 
 /**
@@ -88,19 +89,21 @@ export function backoff(attempt: number): number {
 	return base + Math.floor(Math.random() * 250);
 }
 
-export function dayLabel(iso: string, now = new Date()): string {
+/** "Today", "Yesterday" or the date, by the calendar of the zone (the person's: src/lib/time.ts). */
+export function dayLabel(iso: string, now = new Date(), zone = DEFAULT_TIME_ZONE): string {
 	const date = new Date(iso);
-	const today = new Date(now.getFullYear(), now.getMonth(), now.getDate());
-	const that = new Date(date.getFullYear(), date.getMonth(), date.getDate());
-	const days = Math.round((today.getTime() - that.getTime()) / 86_400_000);
+	const day = toLocalDateInput(date, zone);
+	const today = toLocalDateInput(now, zone);
+	const days = Math.round((Date.parse(today) - Date.parse(day)) / 86_400_000);
 	if (days === 0) return 'Today';
 	if (days === 1) return 'Yesterday';
-	return date.toLocaleDateString(undefined, {
+	return new Intl.DateTimeFormat('en-GB', {
 		weekday: 'long',
 		day: 'numeric',
 		month: 'long',
-		year: date.getFullYear() === now.getFullYear() ? undefined : 'numeric'
-	});
+		year: day.slice(0, 4) === today.slice(0, 4) ? undefined : 'numeric',
+		timeZone: zone
+	}).format(date);
 }
 
 export function nowIso(): string {

@@ -1,5 +1,10 @@
-/** An activity form post as the domain's input: a due date (YYYY-MM-DD) means the end of that day, UTC. */
-export function activityInputFrom(data: FormData) {
+import { DEFAULT_TIME_ZONE, localInputToIso } from '$lib/time';
+
+/**
+ * An activity form post as the domain's input: a due date (YYYY-MM-DD) means 23:59 that day in
+ * the person's time zone.
+ */
+export function activityInputFrom(data: FormData, zone = DEFAULT_TIME_ZONE) {
 	const text = (name: string) => String(data.get(name) ?? '').trim();
 	const values = {
 		title: text('title'),
@@ -18,7 +23,7 @@ export function activityInputFrom(data: FormData) {
 		description: values.description,
 		type: values.type,
 		dueAt: /^\d{4}-\d{2}-\d{2}$/.test(values.dueDate)
-			? `${values.dueDate}T23:59:00Z`
+			? localInputToIso(`${values.dueDate}T23:59`, zone)
 			: values.dueDate || null,
 		selfCompletion: values.selfCompletion === 'on',
 		maxScore: values.maxScore === '' ? null : Number(values.maxScore),

@@ -29,3 +29,14 @@ export const apiTokenCreate = v.strictObject({
 		v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(365, 'Tokens last at most 365 days.'))
 	)
 });
+
+export const passwordResetRequest = v.strictObject({ email });
+
+export const passwordResetComplete = v.strictObject({
+	token: v.pipe(
+		v.string('The link is not complete.'),
+		v.nonEmpty('The link is not complete.'),
+		v.maxLength(100, 'The link is not right.')
+	),
+	password: v.pipe(v.string('Choose a new password.'), v.nonEmpty('Choose a new password.'))
+});

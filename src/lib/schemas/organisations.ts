@@ -32,6 +32,11 @@ export const organisationMessaging = v.strictObject({
 	learnersMessageLearners: v.boolean('Send learnersMessageLearners as true or false.')
 });
 
+/** `{ "learnersSeeEmails": true }`: learners see other learners' email addresses, or not. */
+export const organisationEmailVisibility = v.strictObject({
+	learnersSeeEmails: v.boolean('Send learnersSeeEmails as true or false.')
+});
+
 export const organisationMemberAdd = v.strictObject({
 	email,
 	role: v.optional(v.picklist(['admin', 'member'], 'The role must be admin or member.'), 'member')

@@ -1,7 +1,7 @@
 /** An expected failure with a message a person can act on. Routes and the API turn it into a response. */
 export class DomainError extends Error {
 	constructor(
-		readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429,
+		readonly status: 400 | 401 | 403 | 404 | 409 | 410 | 413 | 415 | 422 | 429,
 		readonly code: string,
 		message: string,
 		readonly issues: Array<{ path?: string; message: string }> = [],

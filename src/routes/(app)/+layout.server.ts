@@ -1,6 +1,7 @@
 import { requireUser } from '$lib/server/guards';
 import * as directMessages from '$lib/server/direct-messages';
 import * as notifications from '$lib/server/notifications';
+import { DEFAULT_TIME_ZONE } from '$lib/time';
 import type { LayoutServerLoad } from './$types';
 
 export const load: LayoutServerLoad = async (event) => {
@@ -9,5 +10,14 @@ export const load: LayoutServerLoad = async (event) => {
 		notifications.unreadCount(user),
 		directMessages.unreadCount(user)
 	]);
-	return { user, unreadNotifications, unreadMessages };
+	// Every date on every page is in this zone (src/lib/time.ts); null until chosen or taken from
+	// the browser at the first page.
+	const chosenTimeZone = user.timeZone ?? null;
+	return {
+		user,
+		unreadNotifications,
+		unreadMessages,
+		timeZone: chosenTimeZone ?? DEFAULT_TIME_ZONE,
+		chosenTimeZone
+	};
 };

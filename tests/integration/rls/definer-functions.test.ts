@@ -153,6 +153,7 @@ const ARGUMENTS: Record<string, (c: Cast) => (string | null)[]> = {
 		c.groupId,
 		pgArray([c.learner.id, c.fellow.id, ...c.linked.map((user) => user.id)])
 	],
+	'private.touch_activity(uuid)': (c) => [c.learner.id],
 	'private.admits_to_course(uuid, uuid)': (c) => [c.orgAdmin.id, c.course.id],
 	'private.announcement_audience(uuid)': (c) => [c.groupId],
 	'private.notification_delivery(uuid, text)': (c) => [c.learner.id, 'mention'],

@@ -75,6 +75,10 @@ export const DEFINER_REVIEW: readonly DefinerReview[] = [
 	callerSet('private.visible_group_ids()', 'visible groups'),
 	callerSet('private.visible_mode_course_ids_array()', 'courses in visible group mode'),
 	callerSet('private.visible_user_ids()', 'visible people'),
+	callerSet(
+		'private.visible_emails()',
+		'readable email addresses (their own, the people they manage, learners where the organisation allows)'
+	),
 	callerSet('private.chat_rooms()', 'chat rooms and when their memberships next change'),
 	callerSet('private.conversation_ids_array()', 'direct conversations'),
 	{
@@ -205,6 +209,12 @@ export const DEFINER_REVIEW: readonly DefinerReview[] = [
 		roles: SYSTEM,
 		kind: 'system',
 		reason: 'files uploaded to conversations a day ago and never sent, for the blob cleanup job'
+	},
+	{
+		signature: 'private.touch_activity(uuid)',
+		roles: SYSTEM,
+		kind: 'system',
+		reason: 'marks a person active (session checks, learner events, posts)'
 	},
 	{
 		signature: 'private.admits_to_course(uuid, uuid)',

@@ -1,4 +1,6 @@
 import { getContext, setContext } from 'svelte';
+import { formatDateTime, formatTime } from '$lib/time';
+import { personZone } from '$lib/zone.svelte';
 import type { GroupChat } from '$lib/realtime/group-chat.svelte';
 
 const KEY = Symbol('group-chat');
@@ -13,13 +15,12 @@ export function getGroupChat(): GroupChat {
 
 export { formatBytes } from '$lib/files/upload';
 
+/** The time of day, in the person's time zone. */
 export function timeOf(iso: string | Date): string {
-	return new Date(iso).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+	return formatTime(iso, personZone());
 }
 
+/** Date and time, in the person's time zone. */
 export function dateTimeOf(iso: string | Date): string {
-	return new Date(iso).toLocaleString(undefined, {
-		dateStyle: 'medium',
-		timeStyle: 'short'
-	});
+	return formatDateTime(iso, personZone());
 }

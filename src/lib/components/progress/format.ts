@@ -1,16 +1,13 @@
-/** Dates and words the progress pages share; UTC-free formatting as the rest of the app does. */
-export const dateFormat = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium' });
-export const dateTimeFormat = new Intl.DateTimeFormat('en-GB', {
-	dateStyle: 'medium',
-	timeStyle: 'short'
-});
+import * as time from '$lib/time';
+import { personZone } from '$lib/zone.svelte';
 
+/** Dates and words the progress pages share; dates in the person's time zone (src/lib/time.ts). */
 export function formatDate(value: Date | string | null | undefined): string {
-	return value ? dateFormat.format(new Date(value)) : '—';
+	return value ? time.formatDate(value, personZone()) : '—';
 }
 
 export function formatDateTime(value: Date | string | null | undefined): string {
-	return value ? dateTimeFormat.format(new Date(value)) : '—';
+	return value ? time.formatDateTime(value, personZone()) : '—';
 }
 
 /** "every hour", "every 90 minutes", "every 2 days". */

@@ -9,6 +9,8 @@ export type SessionUser = {
 	email: string;
 	displayName: string;
 	platformRole: 'admin' | 'user';
+	/** The person's IANA time zone, null until chosen (src/lib/time.ts). Sessions carry it. */
+	timeZone?: string | null;
 };
 
 export type Session = { id: string; userId: string; expiresAt: Date; lastSeenAt: Date };
@@ -35,6 +37,8 @@ export async function createSession(
 		insert into public.sessions (id, user_id, expires_at)
 		values (${id}, ${userId}, now() + make_interval(secs => ${absolute}))
 		returning expires_at, last_seen_at`;
+	// Starting a session (a sign-in, a confirmed sign-up) is activity, like every page after it.
+	await tx`select private.touch_activity(${userId})`;
 	return {
 		token,
 		session: { id, userId, expiresAt: row.expires_at, lastSeenAt: row.last_seen_at }
@@ -68,10 +72,11 @@ export async function validateSession(
 				email: string;
 				display_name: string;
 				platform_role: 'admin' | 'user';
+				time_zone: string | null;
 				live: boolean;
 			}[]
 		>`
-			select s.user_id, s.expires_at, s.last_seen_at, u.email, u.display_name, u.platform_role,
+			select s.user_id, s.expires_at, s.last_seen_at, u.email, u.display_name, u.platform_role, u.time_zone,
 			       s.expires_at > now() and s.last_seen_at > now() - make_interval(secs => ${idle})
 			         and u.disabled_at is null as live
 			from public.sessions s join public.users u on u.id = s.user_id
@@ -85,6 +90,8 @@ export async function validateSession(
 		if (Date.now() - lastSeenAt.getTime() > TOUCH_AFTER_MS) {
 			[{ last_seen_at: lastSeenAt }] = await tx<{ last_seen_at: Date }[]>`
 				update public.sessions set last_seen_at = now() where id = ${id} returning last_seen_at`;
+			// "Last activity" for leaders and staff: at most one write per person every five minutes.
+			await tx`select private.touch_activity(${row.user_id})`;
 		}
 		return {
 			session: { id, userId: row.user_id, expiresAt: row.expires_at, lastSeenAt },
@@ -92,7 +99,8 @@ export async function validateSession(
 				id: row.user_id,
 				email: row.email,
 				displayName: row.display_name,
-				platformRole: row.platform_role
+				platformRole: row.platform_role,
+				timeZone: row.time_zone
 			}
 		};
 	});

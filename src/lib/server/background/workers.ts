@@ -1,4 +1,5 @@
 import * as announcements from '$lib/server/announcements';
+import * as passwordReset from '$lib/server/auth/password-reset';
 import * as learnerGroupJobs from '$lib/server/learner-groups/jobs';
 import * as notifications from '$lib/server/notifications';
 import * as resources from '$lib/server/resources';
@@ -19,6 +20,8 @@ export type WorkerEntry = {
 };
 
 export const workers: WorkerEntry[] = [
+	// Password reset links (issue 13): the request only queues; the job looks the email up.
+	{ queue: passwordReset.resetEmailQueue, handler: passwordReset.sendResetEmail },
 	{ queue: announcements.publishQueue, handler: announcements.publish },
 	{
 		queue: announcements.emailQueue,

@@ -244,11 +244,13 @@ async function plan(tx: Tx, startId: string, parsed: Parsed[]): Promise<Planned[
 	const allEmails = [
 		...new Set(parsed.flatMap((row) => row.emails.map((email) => email.toLowerCase())))
 	];
-	// Members must be participants of the row's course: staff see every enrolment of their course.
+	// Members must be participants of the row's course: staff see every enrolment of their course
+	// (and, through the address rule, the addresses of the people they manage).
 	const people = await tx<{ courseId: string; email: string; id: string }[]>`
-		select e.course_id as "courseId", u.email, u.id from public.enrolments e
+		select e.course_id as "courseId", ve.email, u.id from public.enrolments e
 		join public.users u on u.id = e.user_id
-		where e.course_id = any(${courseIds}::uuid[]) and u.email = any(${allEmails}::text[])`;
+		join private.visible_emails() ve on ve.user_id = u.id
+		where e.course_id = any(${courseIds}::uuid[]) and ve.email = any(${allEmails}::text[])`;
 	const byEmail = new Map(people.map((row) => [`${row.courseId}:${row.email}`, row.id]));
 	return parsed.map((row): Planned => {
 		const course = courseOf(row);

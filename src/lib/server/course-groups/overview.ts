@@ -7,7 +7,7 @@ import * as schemas from '$lib/schemas/course-groups';
 export type OverviewMember = {
 	id: string;
 	displayName: string;
-	email: string;
+	email: string | null;
 	role: 'member' | 'leader';
 };
 export type OverviewGroup = {
@@ -21,7 +21,7 @@ export type Overview = {
 	/** Groups in no grouping. */
 	notInGrouping: OverviewGroup[];
 	/** Active participants in no group of the course (only without a filter). */
-	notInGroup: { id: string; displayName: string; email: string; role: string }[];
+	notInGroup: { id: string; displayName: string; email: string | null; role: string }[];
 };
 
 /**
@@ -41,11 +41,13 @@ export async function overview(
 		// members under "not in a group", which is wrong rather than private.
 		await requireAccess(tx, 'course.staff', courseId);
 		const groups = await tx<(Omit<OverviewGroup, 'members'> & { members: OverviewMember[] })[]>`
+			with emails as materialized (select * from private.visible_emails())
 			select g.id, g.name, g.idnumber,
 			       coalesce((
-			         select json_agg(json_build_object('id', u.id, 'displayName', u.display_name, 'email', u.email, 'role', m.role)
+			         select json_agg(json_build_object('id', u.id, 'displayName', u.display_name, 'email', ve.email, 'role', m.role)
 			                         order by (m.role = 'leader') desc, lower(u.display_name), u.id)
 			         from public.current_memberships m join public.users u on u.id = m.user_id
+			         left join emails ve on ve.user_id = u.id
 			         where m.group_id = g.id
 			       ), '[]'::json) as members
 			from public.groups g
@@ -75,8 +77,9 @@ export async function overview(
 			groupingId || groupId
 				? []
 				: await tx<Overview['notInGroup']>`
-					select u.id, u.display_name as "displayName", u.email, e.role
+					select u.id, u.display_name as "displayName", ve.email, e.role
 					from public.enrolments e join public.users u on u.id = e.user_id
+					left join private.visible_emails() ve on ve.user_id = u.id
 					where e.course_id = ${courseId} and e.status = 'active'
 					  and not exists (
 					    select 1 from public.current_memberships m join public.groups g on g.id = m.group_id

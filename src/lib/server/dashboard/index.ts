@@ -8,7 +8,7 @@ import { uuid } from '$lib/schemas/common';
 export type DashboardRow = {
 	userId: string;
 	displayName: string;
-	email: string;
+	email: string | null;
 	courseId: string;
 	courseCode: string;
 	courseName: string;
@@ -110,13 +110,19 @@ export function rowsSql(tx: Tx, groupId: string, courseId: string | null) {
 				  and c.completed_at is not null
 			) x group by x.course_id, x.user_id
 		)
-		select e.user_id as "userId", u.display_name as "displayName", u.email,
+		select e.user_id as "userId", u.display_name as "displayName", ve.email,
 		       e.course_id as "courseId", co.code as "courseCode", co.name as "courseName",
 		       e.status, e.enrolled_at as "enrolledAt",
 		       coalesce(p.visible, 0) as visible, coalesce(p.done, 0) as done, coalesce(p.overdue, 0) as overdue,
-		       ls.at as "lastActivityAt", coalesce(s.inactive_days, 7) as "inactiveDays"
+		       -- Any activity counts: the course's events and completions, and the person's last
+		       -- sign-in, page, view or post anywhere (person_activity).
+		       nullif(greatest(coalesce(ls.at, '-infinity'), coalesce(pa.last_seen_at, '-infinity')), '-infinity')
+		         as "lastActivityAt",
+		       coalesce(s.inactive_days, 7) as "inactiveDays"
 		from enrolled e
 		join public.users u on u.id = e.user_id
+		left join private.visible_emails() ve on ve.user_id = u.id
+		left join public.person_activity pa on pa.user_id = u.id
 		join public.courses co on co.id = e.course_id
 		left join per p on p.course_id = e.course_id and p.user_id = e.user_id
 		left join last_seen ls on ls.course_id = e.course_id and ls.user_id = e.user_id
@@ -182,7 +188,7 @@ function arrange(rows: DashboardRow[], options: v.InferOutput<typeof dashboardQu
 				(options.filter === 'overdue' ? row.overdue > 0 : row[options.filter])) &&
 			(!search ||
 				row.displayName.toLowerCase().includes(search) ||
-				row.email.includes(search) ||
+				(row.email ?? '').includes(search) ||
 				row.courseCode.toLowerCase().includes(search))
 	);
 	const byName = (a: DashboardRow, b: DashboardRow) =>
@@ -326,7 +332,7 @@ export type LearnerActivity = {
 };
 
 export type LearnerDetail = {
-	user: { id: string; displayName: string; email: string };
+	user: { id: string; displayName: string; email: string | null };
 	courses: (DashboardRow & { activities: LearnerActivity[] })[];
 	recentEvents: { kind: string; courseId: string | null; occurredAt: Date }[];
 };

@@ -130,10 +130,33 @@ export function alreadyHaveAccountEmail({ to, origin }: { to: string; origin: st
 	return {
 		to,
 		subject: 'You already have a Tessera account',
-		text: `Someone (we hope you) tried to sign up to Tessera with this email address, but you already have an account.\n\nSign in here: ${signIn}\n\nForgot your password? Ask your organisation's admin for help. If it was not you, ignore this email: nothing changed.`,
+		text: `Someone (we hope you) tried to sign up to Tessera with this email address, but you already have an account.\n\nSign in here: ${signIn}\n\nForgot your password? Choose a new one here: ${origin}/reset-password\n\nIf it was not you, ignore this email: nothing changed.`,
 		html:
 			`<p>Someone (we hope you) tried to sign up to Tessera with this email address, but you already have an account.</p>` +
 			`<p><a href="${escapeHtml(signIn)}">Sign in</a></p>` +
-			`<p>Forgot your password? Ask your organisation's admin for help. If it was not you, ignore this email: nothing changed.</p>`
+			`<p>Forgot your password? <a href="${escapeHtml(`${origin}/reset-password`)}">Choose a new one</a>.</p>` +
+			`<p>If it was not you, ignore this email: nothing changed.</p>`
+	};
+}
+
+/** The link that lets a person choose a new password (sent only to an account's address). */
+export function passwordResetEmail({
+	to,
+	link,
+	expiresAt
+}: {
+	to: string;
+	link: string;
+	expiresAt: Date;
+}): Email {
+	const until = expiresAt.toUTCString();
+	return {
+		to,
+		subject: 'Choose a new Tessera password',
+		text: `Someone (we hope you) asked to reset the password of the Tessera account for this email address.\n\nChoose a new password here: ${link}\n\nThe link works once, until ${until}. Choosing a new password signs you out everywhere. If it was not you, ignore this email: your password stays as it is.`,
+		html:
+			`<p>Someone (we hope you) asked to reset the password of the Tessera account for this email address.</p>` +
+			`<p><a href="${escapeHtml(link)}">Choose a new password</a></p>` +
+			`<p>The link works once, until ${escapeHtml(until)}. Choosing a new password signs you out everywhere. If it was not you, ignore this email: your password stays as it is.</p>`
 	};
 }

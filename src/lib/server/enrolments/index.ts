@@ -16,11 +16,14 @@ import { createForEmails, sendForEmails } from './invites';
 export type Participant = {
 	userId: string;
 	displayName: string;
-	email: string;
+	/** Null where the viewer may not see it (private.visible_emails). */
+	email: string | null;
 	role: CourseRole;
 	status: 'active' | 'suspended';
 	source: string;
 	enrolledAt: Date;
+	/** When the person was last active anywhere (null: never, or not the viewer's to see). */
+	lastActiveAt: Date | null;
 };
 
 export type ParticipantPage = {
@@ -47,11 +50,14 @@ export function participantsSql(
 	}: v.InferOutput<typeof schemas.participantsQuery>
 ) {
 	return tx<(Participant & { total: number })[]>`
-		select e.user_id as "userId", u.display_name as "displayName", u.email, e.role, e.status,
-		       e.source, e.enrolled_at as "enrolledAt", count(*) over ()::int as total
+		select e.user_id as "userId", u.display_name as "displayName", ve.email, e.role, e.status,
+		       e.source, e.enrolled_at as "enrolledAt", pa.last_seen_at as "lastActiveAt",
+		       count(*) over ()::int as total
 		from public.enrolments e join public.users u on u.id = e.user_id
+		left join private.visible_emails() ve on ve.user_id = u.id
+		left join public.person_activity pa on pa.user_id = u.id
 		where e.course_id = ${courseId}
-		  ${search ? tx`and (u.display_name ilike ${containsPattern(search)} or u.email ilike ${containsPattern(search)})` : tx``}
+		  ${search ? tx`and (u.display_name ilike ${containsPattern(search)} or ve.email ilike ${containsPattern(search)})` : tx``}
 		  ${role ? tx`and e.role = ${role}` : tx``}
 		  ${status ? tx`and e.status = ${status}` : tx``}
 		  ${groupFilterSql(tx, courseId, groupIds, match, noGroup)}

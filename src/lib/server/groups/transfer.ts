@@ -341,8 +341,9 @@ export async function exportMemberships(actor: Actor, organisationId: string): P
 				valid_until: Date;
 			}[]
 		>`
-			select g.idnumber as group_idnumber, g.name as group_name, u.email, u.display_name, m.role, m.source, m.valid_until
+			select g.idnumber as group_idnumber, g.name as group_name, ve.email, u.display_name, m.role, m.source, m.valid_until
 			from public.group_members m join public.groups g on g.id = m.group_id join public.users u on u.id = m.user_id
+			left join private.visible_emails() ve on ve.user_id = u.id
 			where g.scope = 'organisation' and g.organisation_id = ${organisationId}
 			order by g.name, lower(u.display_name)`;
 	});

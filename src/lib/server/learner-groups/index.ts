@@ -429,8 +429,9 @@ export function get(actor: Actor, groupId: string): Promise<LearnerGroupDetail> 
 			where g.id = ${groupId}`;
 		if (!group) throw notFound();
 		const members = await tx<Person[]>`
-			select u.id, u.display_name as "displayName", u.email
+			select u.id, u.display_name as "displayName", ve.email
 			from public.current_memberships m join public.users u on u.id = m.user_id
+			left join private.visible_emails() ve on ve.user_id = u.id
 			where m.group_id = ${groupId} and m.role = 'member'
 			order by lower(u.display_name), u.id`;
 		return { ...group, members, refreshes: await refreshRows(tx, groupId, 20) };

@@ -78,8 +78,9 @@ export async function send(
 				join public.courses c on c.id = k.course_id where k.group_id = ${groupId}`;
 			if (!group) throw notFound();
 			await requireAccess(tx, 'course.staff', group.courseId);
-			const recipients = await tx<{ id: string; email: string; display_name: string }[]>`
-				select u.id, u.email, u.display_name from public.current_memberships m join public.users u on u.id = m.user_id
+			const recipients = await tx<{ id: string; email: string | null; display_name: string }[]>`
+				select u.id, ve.email, u.display_name from public.current_memberships m join public.users u on u.id = m.user_id
+				left join private.visible_emails() ve on ve.user_id = u.id
 				where m.group_id = ${groupId} and m.role = 'member'`;
 			// Published as it is inserted: the publish job and its sweep never see it, so neither the
 			// group-room push nor the fan-out email (both name the group) ever happen for it.
@@ -143,11 +144,15 @@ export async function send(
 export async function deliver(
 	interventionId: string,
 	message: { subject: string; body: string; courseCode: string },
-	recipients: { id: string; email: string; display_name: string }[]
+	recipients: { id: string; email: string | null; display_name: string }[]
 ): Promise<void> {
 	const sent: string[] = [];
 	const failed: string[] = [];
 	for (const recipient of recipients) {
+		if (!recipient.email) {
+			failed.push(recipient.id);
+			continue;
+		}
 		try {
 			await sendEmail({
 				to: recipient.email,

@@ -68,14 +68,15 @@ export async function list(
 		return tx<(Omit<Member, 'validFrom' | 'validUntil'> & { validFrom: Date; validUntil: Date })[]>`
 			select * from (
 				select distinct on (m.user_id)
-					m.user_id as "userId", u.display_name as "displayName", u.email, m.role, m.source,
+					m.user_id as "userId", u.display_name as "displayName", ve.email, m.role, m.source,
 					m.valid_from as "validFrom", m.valid_until as "validUntil", m.added_at as "addedAt",
 					m.depth = 0 as direct, m.member_group_id as "viaGroupId", g.name as "viaGroupName"
 				from public.effective_members m
 				join public.users u on u.id = m.user_id
+				left join private.visible_emails() ve on ve.user_id = u.id
 				join public.groups g on g.id = m.member_group_id
 				where m.group_id = ${groupId}
-				  ${search ? tx`and (u.display_name ilike ${pattern} or u.email ilike ${pattern})` : tx``}
+				  ${search ? tx`and (u.display_name ilike ${pattern} or ve.email ilike ${pattern})` : tx``}
 				  ${role === 'member' || role === 'leader' ? tx`and m.role = ${role}` : tx``}
 				order by m.user_id, m.depth, (m.role = 'leader') desc
 			) effective

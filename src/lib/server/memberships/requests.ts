@@ -71,10 +71,11 @@ export function listPending(actor: Actor, groupId: string): Promise<JoinRequest[
 	return withUser(actor, async (tx) => {
 		await requireAccess(tx, 'group.manageMembers', groupId);
 		return tx<JoinRequest[]>`
-			select r.id, r.group_id as "groupId", r.user_id as "userId", u.display_name as "displayName", u.email,
+			select r.id, r.group_id as "groupId", r.user_id as "userId", u.display_name as "displayName", ve.email,
 			       r.message, r.status, r.created_at as "createdAt", r.decided_at as "decidedAt"
 			from public.group_join_requests r
 			join public.users u on u.id = r.user_id
+			left join private.visible_emails() ve on ve.user_id = u.id
 			where r.group_id = ${groupId} and r.status = 'pending'
 			order by r.created_at`;
 	});

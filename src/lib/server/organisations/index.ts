@@ -15,6 +15,7 @@ export type Organisation = {
 	description: string;
 	/** Whether learners may direct-message other learners (staff, leaders and admins always may). */
 	learnersMessageLearners: boolean;
+	learnersSeeEmails: boolean;
 	createdAt: Date;
 	courseCount: number;
 	memberCount: number;
@@ -31,6 +32,7 @@ export type OrganisationMember = {
 
 const organisationColumns = (tx: Parameters<Parameters<typeof withUser>[1]>[0]) => tx`
 	o.id, o.name, o.slug, o.description, o.learners_message_learners as "learnersMessageLearners",
+	o.learners_see_emails as "learnersSeeEmails",
 	o.created_at as "createdAt",
 	(select count(*)::int from public.courses c where c.organisation_id = o.id) as "courseCount",
 	(select count(*)::int from public.organisation_members m where m.organisation_id = o.id) as "memberCount",
@@ -129,6 +131,31 @@ export async function update(
 	}
 }
 
+/**
+ * Organisation admins let learners see other learners' email addresses, or not (the database's
+ * rule, private.visible_emails, reads it). Staff, leaders and admins always see them.
+ */
+export async function setEmailVisibility(
+	actor: Actor,
+	organisationId: string,
+	input: unknown,
+	via: Via = 'app'
+): Promise<{ learnersSeeEmails: boolean }> {
+	const data = parse(schemas.organisationEmailVisibility, input);
+	if (!isUuid(organisationId)) throw notFound();
+	await withUser(
+		actor,
+		async (tx) => {
+			await requireAccess(tx, 'organisation.manage', organisationId);
+			await tx`
+				update public.organisations set learners_see_emails = ${data.learnersSeeEmails}
+				where id = ${organisationId}`;
+		},
+		via
+	);
+	return data;
+}
+
 /** Organisation admins turn learner-to-learner direct messages on or off (the database's rule reads it). */
 export async function setMessaging(
 	actor: Actor,
@@ -155,8 +182,9 @@ export function listMembers(actor: Actor, organisationId: string): Promise<Organ
 	return readAs(actor, async (tx) => {
 		await requireAccess(tx, 'organisation.manage', organisationId);
 		return tx<OrganisationMember[]>`
-			select m.user_id as "userId", u.email, u.display_name as "displayName", m.role, m.added_at as "addedAt"
+			select m.user_id as "userId", ve.email, u.display_name as "displayName", m.role, m.added_at as "addedAt"
 			from public.organisation_members m join public.users u on u.id = m.user_id
+			left join private.visible_emails() ve on ve.user_id = u.id
 			where m.organisation_id = ${organisationId}
 			order by m.role, lower(u.display_name)`;
 	});

@@ -59,7 +59,7 @@ export type CourseActivities = {
 export type CompletionRow = {
 	userId: string;
 	displayName: string;
-	email: string;
+	email: string | null;
 	completedAt: Date | null;
 	score: number | null;
 	source: string | null;
@@ -392,9 +392,10 @@ export function listCompletions(actor: Actor, activityId: string): Promise<Compl
 		if (!activity) throw notFound();
 		await requireAccess(tx, 'course.staff', activity.course_id);
 		return tx<CompletionRow[]>`
-			select u.id as "userId", u.display_name as "displayName", u.email,
+			select u.id as "userId", u.display_name as "displayName", ve.email,
 			       c.completed_at as "completedAt", c.score::float8 as score, c.source
 			from public.enrolments e join public.users u on u.id = e.user_id
+			left join private.visible_emails() ve on ve.user_id = u.id
 			left join public.completions c on c.activity_id = ${activityId} and c.user_id = e.user_id
 			where e.course_id = ${activity.course_id} and e.role = 'learner'
 			order by lower(u.display_name), u.id`;

@@ -50,9 +50,10 @@ async function resolvePeople(tx: Tx, courseIds: string[], items: Statement[]) {
 	const rows = await tx<
 		{ course_id: string; user_id: string; email: string; idnumber: string | null }[]
 	>`
-		select e.course_id, e.user_id, u.email, u.idnumber
+		select e.course_id, e.user_id, ve.email, u.idnumber
 		from public.enrolments e join public.users u on u.id = e.user_id
-		where e.course_id = any(${courseIds}::uuid[]) and (u.email = any(${emails}) or u.idnumber = any(${idnumbers}))`;
+		left join private.visible_emails() ve on ve.user_id = u.id
+		where e.course_id = any(${courseIds}::uuid[]) and (ve.email = any(${emails}) or u.idnumber = any(${idnumbers}))`;
 	return (s: Statement, courseId: string) =>
 		rows.find(
 			(row) =>

@@ -7,6 +7,7 @@ import { uuid } from '$lib/schemas/common';
 import { parse } from '$lib/server/validate';
 import { formFailure, formValues } from '$lib/server/forms';
 import { requireUser } from '$lib/server/guards';
+import * as users from '$lib/server/users';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {
@@ -23,6 +24,16 @@ function plural(count: number, one: string, many: string) {
 }
 
 export const actions: Actions = {
+	timeZone: async (event) => {
+		const user = requireUser(event);
+		const values = formValues(await event.request.formData(), ['timeZone']);
+		try {
+			const { timeZone } = await users.updateSettings(user, values);
+			return { form: 'timeZone', success: `Dates are now shown and entered in ${timeZone}.` };
+		} catch (error) {
+			return formFailure(error, values, 'timeZone');
+		}
+	},
 	changePassword: async (event) => {
 		const user = requireUser(event);
 		const data = await event.request.formData();

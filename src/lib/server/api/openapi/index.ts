@@ -158,7 +158,13 @@ function successResponse(route: ApiRoute) {
 	const { status, content } = route.success;
 	const description =
 		route.success.description ??
-		(status === 201 ? 'Created' : status === 204 ? 'Done; no body.' : 'OK');
+		(status === 201
+			? 'Created'
+			: status === 202
+				? 'Accepted'
+				: status === 204
+					? 'Done; no body.'
+					: 'OK');
 	if (status === 204 || !content) return { description };
 	if (content === 'csv') {
 		return {
@@ -225,6 +231,7 @@ const errorResponses: Record<ErrorStatus, { description: string; headers?: objec
 		description:
 			'Conflicts with existing data (a slug, code or idnumber is taken, the group is full or has changed since the preview).'
 	},
+	410: { description: 'The link has expired or was already used (a password reset).' },
 	413: { description: 'The body is over 2 MB, or the list is over 5,000 rows.' },
 	415: { description: 'The body has the wrong Content-Type.' },
 	422: { description: 'Nothing to work on (for example nobody to allocate).' },

@@ -46,6 +46,17 @@ export const organisationsRoutes: ApiRoute[] = [
 		errors: [400, 401, 404, 409, 415]
 	},
 	{
+		method: 'put',
+		path: '/organisations/{id}/email-visibility',
+		operationId: 'setOrganisationEmailVisibility',
+		summary: "Whether learners see other learners' email addresses (organisation admins)",
+		description:
+			'Off by default. Staff, leaders and admins always see the addresses of the people they teach, lead or manage; every list of people reads the same database rule.',
+		body: json(organisationSchemas.organisationEmailVisibility, { learnersSeeEmails: true }),
+		success: { status: 200, content: 'json' },
+		errors: [400, 401, 404, 415]
+	},
+	{
 		method: 'get',
 		path: '/organisations/{id}/members',
 		operationId: 'listOrganisationMembers',

@@ -49,12 +49,12 @@ export type Body =
 	| { kind: 'upload'; fields: ObjectLike };
 
 export type Success = {
-	status: 200 | 201 | 204;
+	status: 200 | 201 | 202 | 204;
 	description?: string;
 	content?: 'json' | 'csv' | 'file';
 };
 
-export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 410 | 413 | 415 | 422 | 429;
 
 /** A JSON body parsed with `schema`, with a valid example. */
 export function json(

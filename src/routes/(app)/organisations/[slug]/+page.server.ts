@@ -62,6 +62,22 @@ export const actions: Actions = {
 				: 'Learners now message only staff and leaders.'
 		};
 	},
+	emailVisibility: async (event) => {
+		const user = requireUser(event);
+		const on = (await event.request.formData()).get('learnersSeeEmails') === 'on';
+		try {
+			const organisation = await organisations.get(user, event.params.slug);
+			await organisations.setEmailVisibility(user, organisation.id, { learnersSeeEmails: on });
+		} catch (error) {
+			return formFailure(error, {}, 'emailVisibility');
+		}
+		return {
+			form: 'emailVisibility',
+			success: on
+				? "Learners see other learners' email addresses."
+				: "Learners no longer see other learners' email addresses."
+		};
+	},
 	removeMember: async (event) => {
 		const user = requireUser(event);
 		const values = formValues(await event.request.formData(), ['userId', 'displayName']);

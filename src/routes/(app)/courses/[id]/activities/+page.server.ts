@@ -71,7 +71,10 @@ export const actions: Actions = {
 	},
 	create: async (event) => {
 		const user = requireUser(event);
-		const { input, values } = activityInputFrom(await event.request.formData());
+		const { input, values } = activityInputFrom(
+			await event.request.formData(),
+			user.timeZone ?? undefined
+		);
 		try {
 			const created = await progress.createActivity(user, event.params.id, input);
 			return { form: 'create', success: `Added “${created.title}”.` };

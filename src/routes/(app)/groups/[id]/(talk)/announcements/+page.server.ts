@@ -1,6 +1,7 @@
 import * as announcements from '$lib/server/announcements';
 import { formFailure, formValues } from '$lib/server/forms';
 import { orErrorPage, requireUser } from '$lib/server/guards';
+import { DEFAULT_TIME_ZONE, localInputToIso } from '$lib/time';
 import type { Actions, PageServerLoad } from './$types';
 
 /**
@@ -33,26 +34,16 @@ function markSeen(user: Parameters<typeof announcements.markSeen>[0], ids: strin
 	return ids.length ? announcements.markSeen(user, ids) : Promise.resolve({ marked: 0 });
 }
 
-/** A datetime-local value in the poster's time zone, as the browser reported its offset. */
-function publishAtFrom(local: string, offsetMinutes: string): string {
-	if (!local.trim() || !/^-?\d{1,4}$/.test(offsetMinutes)) return local;
-	const utc = Date.parse(`${local}Z`);
-	if (Number.isNaN(utc)) return local;
-	return new Date(utc + Number(offsetMinutes) * 60_000).toISOString();
+/** A datetime-local value, in the poster's time zone (Settings). */
+function publishAtFrom(local: string, user: { timeZone?: string | null }): string {
+	return localInputToIso(local, user.timeZone ?? DEFAULT_TIME_ZONE);
 }
 
 export const actions: Actions = {
 	post: async (event) => {
 		const user = requireUser(event);
 		const data = await event.request.formData();
-		const values = formValues(data, [
-			'title',
-			'body',
-			'publishAt',
-			'timezoneOffset',
-			'includeSubgroups',
-			'pinned'
-		]);
+		const values = formValues(data, ['title', 'body', 'publishAt', 'includeSubgroups', 'pinned']);
 		try {
 			const created = await announcements.create(
 				user,
@@ -62,7 +53,7 @@ export const actions: Actions = {
 					body: values.body,
 					includeSubgroups: values.includeSubgroups,
 					pinned: values.pinned,
-					publishAt: publishAtFrom(values.publishAt, values.timezoneOffset)
+					publishAt: publishAtFrom(values.publishAt, user)
 				},
 				'app',
 				{ origin: event.url.origin }
@@ -102,9 +93,7 @@ export const actions: Actions = {
 				{
 					title: values.title,
 					body: values.body,
-					...(values.publishAt
-						? { publishAt: publishAtFrom(values.publishAt, values.timezoneOffset) }
-						: {})
+					...(values.publishAt ? { publishAt: publishAtFrom(values.publishAt, user) } : {})
 				},
 				'app',
 				{ origin: event.url.origin }

@@ -4,6 +4,7 @@ import * as groups from '$lib/server/groups';
 import { formFailure, formValues } from '$lib/server/forms';
 import { orErrorPage, requireUser } from '$lib/server/guards';
 import { requireCourseManager } from '../../staff';
+import { DEFAULT_TIME_ZONE, localInputToIso } from '$lib/time';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {
@@ -32,11 +33,6 @@ export const load: PageServerLoad = async (event) => {
 		justCreated: event.url.searchParams.has('created')
 	};
 };
-
-/** A datetime-local value ("2026-11-30T09:00") is read as UTC, as the form says. */
-function utc(value: string) {
-	return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/.test(value) ? `${value}Z` : value;
-}
 
 export const actions: Actions = {
 	update: async (event) => {
@@ -107,8 +103,9 @@ export const actions: Actions = {
 			await courseGroups.updateSignup(user, event.params.groupingId, {
 				open: values.open === 'on',
 				sizeLimit: values.sizeLimit,
-				opensAt: utc(values.opensAt),
-				closesAt: utc(values.closesAt),
+				// datetime-local values, read in the person's time zone.
+				opensAt: localInputToIso(values.opensAt, user.timeZone ?? DEFAULT_TIME_ZONE),
+				closesAt: localInputToIso(values.closesAt, user.timeZone ?? DEFAULT_TIME_ZONE),
 				autoLeader: values.autoLeader || 'none'
 			});
 		} catch (caught) {
