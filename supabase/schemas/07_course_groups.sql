@@ -17,6 +17,7 @@
 --     grouping_groups_log_delete: after delete, each statement [11_learner_groups.sql]
 --     grouping_groups_log_insert: after insert, each statement [11_learner_groups.sql]
 --     grouping_groups_truncate: after truncate, each statement [11_learner_groups.sql]
+--   public.grouping_assign_runs: none
 
 set check_function_bodies = off;
 
@@ -66,6 +67,33 @@ revoke all on table public.grouping_groups from anon, authenticated, service_rol
 grant insert, select, delete on table public.grouping_groups to anon;
 grant insert, select, delete on table public.grouping_groups to authenticated;
 grant insert, select, update, delete on table public.grouping_groups to service_role;
+
+-- "Assign unassigned" on a large grouping runs as a job (src/lib/server/course-groups/assign.ts):
+-- queued by a course manager, worked in batches acting as them, its progress readable by the
+-- course's managers until it is done (kept as the grouping's history; gone with the grouping).
+create table public.grouping_assign_runs (
+  id uuid primary key default gen_random_uuid(),
+  grouping_id uuid not null references public.groupings (id) on delete cascade,
+  requested_by uuid references public.users (id) on delete set null,
+  status text not null default 'queued' check (status in ('queued', 'running', 'done', 'failed')),
+  -- Learners in none of the grouping's groups when the run was queued, and how many it has
+  -- placed or found no place for so far.
+  total integer not null default 0 check (total >= 0),
+  processed integer not null default 0 check (processed >= 0),
+  assigned integer not null default 0 check (assigned >= 0),
+  left_over jsonb not null default '[]' check (jsonb_typeof(left_over) = 'array'),
+  error text,
+  created_at timestamptz not null default now(),
+  finished_at timestamptz
+);
+create index grouping_assign_runs_grouping_idx on public.grouping_assign_runs (grouping_id, created_at desc);
+create index grouping_assign_runs_requested_by_idx on public.grouping_assign_runs (requested_by);
+alter table public.grouping_assign_runs enable row level security;
+alter table public.grouping_assign_runs force row level security;
+revoke all on table public.grouping_assign_runs from anon, authenticated, service_role;
+grant insert, select on table public.grouping_assign_runs to anon;
+grant insert, select on table public.grouping_assign_runs to authenticated;
+grant insert, select, update, delete on table public.grouping_assign_runs to service_role;
 
 -- Functions ---------------------------------------------------------------------------------------
 
@@ -532,5 +560,28 @@ create policy "course managers take groups out of groupings"
     (select private.is_platform_admin())
     or grouping_id in (
       select gr.id from public.groupings gr where gr.course_id in (select private.managed_course_ids())
+    )
+  );
+
+create policy "course managers see the assign runs of their courses' groupings"
+  on public.grouping_assign_runs for select to authenticated
+  using (
+    (select private.is_platform_admin())
+    or grouping_id in (
+      select gr.id from public.groupings gr where gr.course_id in (select private.managed_course_ids())
+    )
+  );
+
+create policy "course managers queue assign runs as themselves"
+  on public.grouping_assign_runs for insert to authenticated
+  with check (
+    requested_by = (select auth.uid())
+    and status = 'queued' and processed = 0 and assigned = 0 and left_over = '[]'::jsonb
+    and error is null and finished_at is null
+    and (
+      (select private.is_platform_admin())
+      or grouping_id in (
+        select gr.id from public.groupings gr where gr.course_id in (select private.managed_course_ids())
+      )
     )
   );

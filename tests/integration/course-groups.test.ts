@@ -796,7 +796,10 @@ describe('self sign-up', () => {
 		const { groupingId, teams } = await signupCourse({ sizeLimit: 3 });
 		await courseGroups.signUp(actor(byName('Ada Lovelace')), teams[0].id);
 		await courseGroups.signUp(actor(byName('Alan Turing')), teams[0].id);
-		const result = await courseGroups.assignUnassigned(staff(), groupingId);
+		const result = (await courseGroups.assignUnassigned(
+			staff(),
+			groupingId
+		)) as courseGroups.AssignReport;
 		expect(result.assigned).toBe(7);
 		// Eight were unassigned and seven places were left (3 × 3 − 2): the last by name waits.
 		expect(result.leftOver.map((p) => p.displayName)).toEqual(['Margaret Hamilton']);

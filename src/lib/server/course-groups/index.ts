@@ -5,6 +5,7 @@
 export * from './groupings';
 export * from './auto-create';
 export * from './signup';
+export * from './assign';
 export { translate } from './refusals';
 export { importRows, previewImport, applyImport, type ImportRow } from './import';
 export { overview, overviewCsv, type Overview } from './overview';

@@ -49,7 +49,7 @@ export type Body =
 	| { kind: 'upload'; fields: ObjectLike };
 
 export type Success = {
-	status: 200 | 201 | 204;
+	status: 200 | 201 | 202 | 204;
 	description?: string;
 	content?: 'json' | 'csv' | 'file';
 };
