@@ -236,8 +236,9 @@ export const handleAssignRun: JobHandler<AssignJob> = async ({ runId, via }) => 
 			error instanceof DomainError
 				? error.message
 				: 'Something went wrong while assigning; the learners placed so far stay placed.';
-		if (!(error instanceof DomainError))
+		if (!(error instanceof DomainError)) {
 			console.error('Assigning unassigned learners failed', error);
+		}
 		await finishRun(runId, 'failed', message);
 	}
 };
