@@ -29,8 +29,10 @@ create index course_self_enrolment_updated_by_idx on public.course_self_enrolmen
 alter table public.course_self_enrolment enable row level security;
 alter table public.course_self_enrolment force row level security;
 revoke all on table public.course_self_enrolment from anon, authenticated, service_role;
+grant insert, select, delete on table public.course_self_enrolment to anon;
 grant insert, select, delete on table public.course_self_enrolment to authenticated;
 grant insert, select, update, delete on table public.course_self_enrolment to service_role;
+grant update (enabled, opens_at, closes_at, default_role, updated_by) on table public.course_self_enrolment to anon;
 grant update (enabled, opens_at, closes_at, default_role, updated_by) on table public.course_self_enrolment to authenticated;
 
 -- group_id null: the course's own key (one per course); else the key of that course group.
@@ -51,8 +53,10 @@ create index course_enrolment_keys_created_by_idx on public.course_enrolment_key
 alter table public.course_enrolment_keys enable row level security;
 alter table public.course_enrolment_keys force row level security;
 revoke all on table public.course_enrolment_keys from anon, authenticated, service_role;
+grant insert, select, delete on table public.course_enrolment_keys to anon;
 grant insert, select, delete on table public.course_enrolment_keys to authenticated;
 grant insert, select, update, delete on table public.course_enrolment_keys to service_role;
+grant update (key) on table public.course_enrolment_keys to anon;
 grant update (key) on table public.course_enrolment_keys to authenticated;
 
 -- Functions ---------------------------------------------------------------------------------------
@@ -82,10 +86,25 @@ end
 $$;
 revoke all on function private.course_self_enrolment_touch() from public, anon, authenticated, service_role;
 
+-- The organisation's people, as its groups' scope counts them (05_memberships.sql): its members
+-- and the participants of its courses. Self-enrolment is for them; anyone else is invited.
+create or replace function private.is_organisation_person(organisation uuid, person uuid) returns boolean
+language sql stable security definer set search_path = ''
+as $$
+  select exists (
+    select 1 from public.organisation_members m
+    where m.organisation_id = organisation and m.user_id = person
+  ) or exists (
+    select 1 from public.enrolments e join public.courses c on c.id = e.course_id
+    where c.organisation_id = organisation and e.user_id = person
+  )
+$$;
+revoke all on function private.is_organisation_person(organisation uuid, person uuid) from public, anon, authenticated, service_role;
+
 -- Courses the current user may enrol themselves in now: self-enrolment on, within its dates, in
--- an organisation they belong to (membership stays within scope), and not enrolled yet. Only what
+-- an organisation they belong to (a member, or in one of its courses: scope as groups count it), and not enrolled yet. Only what
 -- the Enrol page shows: never a key.
-create or replace function public.self_enrolment_courses()
+create or replace function private.self_enrolment_courses()
 returns table (course_id uuid, code text, name text, organisation_name text, closes_at timestamptz)
 language sql stable security definer set search_path = ''
 as $$
@@ -96,17 +115,14 @@ as $$
   where s.enabled
     and (s.opens_at is null or s.opens_at <= now())
     and (s.closes_at is null or s.closes_at > now())
-    and exists (
-      select 1 from public.organisation_members m
-      where m.organisation_id = c.organisation_id and m.user_id = auth.uid()
-    )
+    and private.is_organisation_person(c.organisation_id, auth.uid())
     and not exists (
       select 1 from public.enrolments e where e.course_id = c.id and e.user_id = auth.uid()
     )
   order by lower(c.code), c.id
 $$;
-revoke all on function public.self_enrolment_courses() from public, anon, authenticated, service_role;
-grant execute on function public.self_enrolment_courses() to authenticated, service_role;
+revoke all on function private.self_enrolment_courses() from public, anon, authenticated, service_role;
+grant execute on function private.self_enrolment_courses() to authenticated, service_role;
 
 -- Enrols the current user in a course with its key or one of its groups' keys. Answers an
 -- outcome rather than raising, so the app can count a wrong key (which it throttles):
@@ -117,7 +133,7 @@ grant execute on function public.self_enrolment_courses() to authenticated, serv
 --   'enrolled'  enrolled with the default role (and into the key's group: group_name, or
 --               group_full when the group had no place, with the enrolment kept).
 -- A suspended enrolment is not reactivated by a key: that takes the course's staff.
-create or replace function public.self_enrol(target_course uuid, given_key text)
+create or replace function private.self_enrol(target_course uuid, given_key text)
 returns table (outcome text, enrolled_role text, group_id uuid, group_name text, group_full boolean)
 language plpgsql volatile security definer set search_path = ''
 as $$
@@ -127,7 +143,7 @@ declare
   matched public.course_enrolment_keys;
   existing public.enrolments;
   chosen_group_name text;
-  full boolean := false;
+  no_place boolean := false;
 begin
   if uid is null then
     raise exception 'Sign in to enrol.' using errcode = '42501';
@@ -136,9 +152,8 @@ begin
   if not found or not settings.enabled
      or (settings.opens_at is not null and settings.opens_at > now())
      or (settings.closes_at is not null and settings.closes_at <= now())
-     or not exists (
-       select 1 from public.organisation_members m join public.courses c on c.organisation_id = m.organisation_id
-       where c.id = target_course and m.user_id = uid
+     or not private.is_organisation_person(
+       (select c.organisation_id from public.courses c where c.id = target_course), uid
      ) then
     return query select 'closed'::text, null::text, null::uuid, null::text, false;
     return;
@@ -166,15 +181,15 @@ begin
       on conflict on constraint group_members_pkey do nothing;
     exception when check_violation then
       -- The group's size limit or its grouping's member limit: the enrolment stays.
-      full := true;
+      no_place := true;
     end;
   end if;
   return query select 'enrolled'::text, coalesce(existing.role, settings.default_role),
-    matched.group_id, chosen_group_name, full;
+    matched.group_id, chosen_group_name, no_place;
 end
 $$;
-revoke all on function public.self_enrol(target_course uuid, given_key text) from public, anon, authenticated, service_role;
-grant execute on function public.self_enrol(target_course uuid, given_key text) to authenticated;
+revoke all on function private.self_enrol(target_course uuid, given_key text) from public, anon, authenticated, service_role;
+grant execute on function private.self_enrol(target_course uuid, given_key text) to authenticated;
 
 -- Triggers ----------------------------------------------------------------------------------------
 

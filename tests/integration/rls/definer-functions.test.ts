@@ -61,6 +61,12 @@ beforeAll(async () => {
 	await ownerDb()`
 		insert into public.course_progress_settings (course_id, learner_groups_enabled) values (${base.course.id}, true)`;
 	await enrol(base.course.id, (await createUser({ name: 'Fifth Learner' })).id);
+	// Self-enrolment is on, with a course key and a group key an outsider may try to guess.
+	await ownerDb()`
+		insert into public.course_self_enrolment (course_id, enabled) values (${base.course.id}, true)`;
+	await ownerDb()`
+		insert into public.course_enrolment_keys (course_id, group_id, key)
+		values (${base.course.id}, null, 'cast-course-key-2026'), (${base.course.id}, ${group.id}, 'cast-group-key-2026')`;
 	const [channel] = await ownerDb()<{ id: string; row: string }[]>`
 		select c.id, c::text as row from public.channels c
 		where c.group_id = ${group.id} and c.kind = 'chat'`;
@@ -167,7 +173,8 @@ const ARGUMENTS: Record<string, (c: Cast) => (string | null)[]> = {
 		pgArray([c.course.id]),
 		pgArray([c.learner.id, c.fellow.id])
 	],
-	'private.sync_course_links(uuid[], uuid[])': (c) => [pgArray([c.linkId]), null]
+	'private.sync_course_links(uuid[], uuid[])': (c) => [pgArray([c.linkId]), null],
+	'private.self_enrol(uuid, text)': (c) => [c.course.id, 'a-guessed-key-2026']
 };
 
 /** Runs `select * from fn(args)` and then lists the advisory locks the transaction holds. */

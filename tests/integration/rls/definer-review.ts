@@ -92,6 +92,20 @@ export const DEFINER_REVIEW: readonly DefinerReview[] = [
 		refusesOutsiders: true
 	},
 	{
+		signature: 'private.self_enrol(uuid, text)',
+		roles: ['authenticated'],
+		kind: 'checks',
+		reason:
+			'enrols the caller only, in a course open to them with a key that matches; answers an outcome, never a key'
+	},
+	{
+		signature: 'private.self_enrolment_courses()',
+		roles: USER,
+		kind: 'caller',
+		reason:
+			"courses open for self-enrolment in the caller's organisations that they are not in; never a key"
+	},
+	{
 		signature: 'private.activity_allowed_groups()',
 		roles: USER,
 		kind: 'caller',

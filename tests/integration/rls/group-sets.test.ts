@@ -52,6 +52,13 @@ beforeAll(async () => {
 			values (${groupingId}, ${base.people.instructor.id}, 400) returning id`;
 		runNames.set(run.id, name);
 	}
+	// Self-enrolment with a course key and a key for Lab A; the foreign course has a key too.
+	await ownerDb()`
+		insert into public.course_self_enrolment (course_id, enabled) values (${base.course}, true), (${base.foreignCourse}, true)`;
+	await ownerDb()`
+		insert into public.course_enrolment_keys (course_id, group_id, key)
+		values (${base.course}, null, 'course-key-C-2026'), (${base.course}, ${labA}, 'lab-key-A-2026'),
+		       (${base.foreignCourse}, null, 'foreign-key-2026')`;
 	cast = { ...base, labA, labs: labs.id, foreign: foreign.id };
 });
 
@@ -154,5 +161,118 @@ describe("a grouping's member limit at the database", () => {
 			});
 		await expect(add(false)).rejects.toMatchObject({ hint: 'grouping_full' });
 		await expect(add(true)).rejects.toThrow('roll back');
+	});
+});
+
+describe('course_enrolment_keys', () => {
+	visibilityMatrix({
+		cast: getCast,
+		what: 'enrolment keys',
+		expected: {
+			anon: [],
+			learnerG: [],
+			learnerG1: [],
+			learnerH: [],
+			leaderG: [],
+			leaderG1: [],
+			leaderH: [],
+			outsider: [],
+			instructor: ['course-key-C-2026', 'lab-key-A-2026'],
+			otherOrgAdmin: ['foreign-key-2026'],
+			orgAdmin: ['course-key-C-2026', 'lab-key-A-2026'],
+			platformAdmin: ['course-key-C-2026', 'lab-key-A-2026', 'foreign-key-2026']
+		},
+		visible: async (tx) =>
+			(await tx<{ key: string }[]>`select key from public.course_enrolment_keys`).map(
+				(row) => row.key
+			)
+	});
+
+	changeMatrix({
+		cast: getCast,
+		table: 'course_enrolment_keys',
+		kind: 'update',
+		action: "change course C's key",
+		allowed: STAFF_OF_C,
+		statement: (c) => (tx: Tx) =>
+			tx`update public.course_enrolment_keys set key = 'changed-key-2026'
+			   where course_id = ${c.course} and group_id is null`
+	});
+
+	changeMatrix({
+		cast: getCast,
+		table: 'course_enrolment_keys',
+		kind: 'delete',
+		action: "remove Lab A's key",
+		allowed: STAFF_OF_C,
+		statement: (c) => (tx: Tx) =>
+			tx`delete from public.course_enrolment_keys where group_id = ${(c as SetsCast).labA}`
+	});
+
+	changeMatrix({
+		cast: getCast,
+		table: 'course_enrolment_keys',
+		kind: 'insert',
+		action: 'add a key to a course of organisation O that nobody teaches',
+		allowed: ['orgAdmin', 'platformAdmin'],
+		statement: (c) => (tx: Tx) =>
+			tx`insert into public.course_enrolment_keys (course_id, key)
+			   values (${c.spareCourse}, 'another-key-2026')`
+	});
+});
+
+describe('course_self_enrolment', () => {
+	visibilityMatrix({
+		cast: getCast,
+		what: 'self-enrolment settings',
+		expected: {
+			anon: [],
+			learnerG: [],
+			learnerG1: [],
+			learnerH: [],
+			leaderG: [],
+			leaderG1: [],
+			leaderH: [],
+			outsider: [],
+			instructor: ['C'],
+			otherOrgAdmin: ['foreign'],
+			orgAdmin: ['C'],
+			platformAdmin: ['C', 'foreign']
+		},
+		visible: async (tx, c) =>
+			(await tx<{ course_id: string }[]>`select course_id from public.course_self_enrolment`)
+				.map((row) =>
+					row.course_id === c.course ? 'C' : row.course_id === c.foreignCourse ? 'foreign' : ''
+				)
+				.filter(Boolean)
+	});
+
+	changeMatrix({
+		cast: getCast,
+		table: 'course_self_enrolment',
+		kind: 'update',
+		action: "turn off course C's self-enrolment",
+		allowed: STAFF_OF_C,
+		statement: (c) => (tx: Tx) =>
+			tx`update public.course_self_enrolment set enabled = false where course_id = ${c.course}`
+	});
+
+	it('lets a learner with forged claims learn no key from private.self_enrol, and enrol only with one', async () => {
+		const outsider = cast.people.outsider.id;
+		const answer = await withUser(
+			actorOf(cast, 'outsider'),
+			(tx) => tx`select * from private.self_enrol(${cast.course}, 'course-key-C-2027')`
+		);
+		expect(answer).toMatchObject([{ outcome: 'wrong_key', group_id: null }]);
+		expect(JSON.stringify(answer)).not.toContain('course-key-C-2026');
+		const [none] = await ownerDb()`
+			select 1 from public.enrolments where course_id = ${cast.course} and user_id = ${outsider}`;
+		expect(none).toBeUndefined();
+		// A learner of the course cannot read the keys straight from the table either.
+		const seen = await withUser(
+			actorOf(cast, 'learnerG'),
+			(tx) => tx`select key from public.course_enrolment_keys where course_id = ${cast.course}`
+		);
+		expect(seen).toHaveLength(0);
 	});
 });

@@ -105,7 +105,7 @@ export const courseGroupsRoutes: ApiRoute[] = [
 		method: 'get',
 		path: '/groupings/{id}/signup/assign',
 		operationId: 'assignUnassignedProgress',
-		summary: "The grouping's latest \"Assign unassigned\" job and its progress",
+		summary: 'The grouping\'s latest "Assign unassigned" job and its progress',
 		description:
 			'`{ run }`: `status` (queued, running, done, failed), `total` learners waiting when it was queued, `processed` and `assigned` so far, `leftOver` (people no group had a place for), `error`; `run` is null when the grouping never had a job. Course managers only.',
 		success: { status: 200, content: 'json' },

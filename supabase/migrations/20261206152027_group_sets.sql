@@ -228,7 +228,23 @@ end
 $function$
 ;
 
-CREATE OR REPLACE FUNCTION public.self_enrol(target_course uuid, given_key text)
+CREATE OR REPLACE FUNCTION private.is_organisation_person(organisation uuid, person uuid)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  select exists (
+    select 1 from public.organisation_members m
+    where m.organisation_id = organisation and m.user_id = person
+  ) or exists (
+    select 1 from public.enrolments e join public.courses c on c.id = e.course_id
+    where c.organisation_id = organisation and e.user_id = person
+  )
+$function$
+;
+
+CREATE OR REPLACE FUNCTION private.self_enrol(target_course uuid, given_key text)
  RETURNS TABLE(outcome text, enrolled_role text, group_id uuid, group_name text, group_full boolean)
  LANGUAGE plpgsql
  SECURITY DEFINER
@@ -240,7 +256,7 @@ declare
   matched public.course_enrolment_keys;
   existing public.enrolments;
   chosen_group_name text;
-  full boolean := false;
+  no_place boolean := false;
 begin
   if uid is null then
     raise exception 'Sign in to enrol.' using errcode = '42501';
@@ -249,9 +265,8 @@ begin
   if not found or not settings.enabled
      or (settings.opens_at is not null and settings.opens_at > now())
      or (settings.closes_at is not null and settings.closes_at <= now())
-     or not exists (
-       select 1 from public.organisation_members m join public.courses c on c.organisation_id = m.organisation_id
-       where c.id = target_course and m.user_id = uid
+     or not private.is_organisation_person(
+       (select c.organisation_id from public.courses c where c.id = target_course), uid
      ) then
     return query select 'closed'::text, null::text, null::uuid, null::text, false;
     return;
@@ -279,16 +294,16 @@ begin
       on conflict on constraint group_members_pkey do nothing;
     exception when check_violation then
       -- The group's size limit or its grouping's member limit: the enrolment stays.
-      full := true;
+      no_place := true;
     end;
   end if;
   return query select 'enrolled'::text, coalesce(existing.role, settings.default_role),
-    matched.group_id, chosen_group_name, full;
+    matched.group_id, chosen_group_name, no_place;
 end
 $function$
 ;
 
-CREATE OR REPLACE FUNCTION public.self_enrolment_courses()
+CREATE OR REPLACE FUNCTION private.self_enrolment_courses()
  RETURNS TABLE(course_id uuid, code text, name text, organisation_name text, closes_at timestamp with time zone)
  LANGUAGE sql
  STABLE SECURITY DEFINER
@@ -301,10 +316,7 @@ AS $function$
   where s.enabled
     and (s.opens_at is null or s.opens_at <= now())
     and (s.closes_at is null or s.closes_at > now())
-    and exists (
-      select 1 from public.organisation_members m
-      where m.organisation_id = c.organisation_id and m.user_id = auth.uid()
-    )
+    and private.is_organisation_person(c.organisation_id, auth.uid())
     and not exists (
       select 1 from public.enrolments e where e.course_id = c.id and e.user_id = auth.uid()
     )
@@ -411,6 +423,12 @@ AS $function$
 $function$
 ;
 
+grant delete on table "public"."course_enrolment_keys" to "anon";
+
+grant insert on table "public"."course_enrolment_keys" to "anon";
+
+grant select on table "public"."course_enrolment_keys" to "anon";
+
 grant delete on table "public"."course_enrolment_keys" to "authenticated";
 
 grant insert on table "public"."course_enrolment_keys" to "authenticated";
@@ -424,6 +442,12 @@ grant insert on table "public"."course_enrolment_keys" to "service_role";
 grant select on table "public"."course_enrolment_keys" to "service_role";
 
 grant update on table "public"."course_enrolment_keys" to "service_role";
+
+grant delete on table "public"."course_self_enrolment" to "anon";
+
+grant insert on table "public"."course_self_enrolment" to "anon";
+
+grant select on table "public"."course_self_enrolment" to "anon";
 
 grant delete on table "public"."course_self_enrolment" to "authenticated";
 
@@ -567,17 +591,22 @@ grant insert, select on table public.grouping_assign_runs to authenticated;
 grant insert, select, update, delete on table public.grouping_assign_runs to service_role;
 alter table public.course_self_enrolment force row level security;
 revoke all on table public.course_self_enrolment from anon, authenticated, service_role;
+grant insert, select, delete on table public.course_self_enrolment to anon;
 grant insert, select, delete on table public.course_self_enrolment to authenticated;
 grant insert, select, update, delete on table public.course_self_enrolment to service_role;
+grant update (enabled, opens_at, closes_at, default_role, updated_by) on table public.course_self_enrolment to anon;
 grant update (enabled, opens_at, closes_at, default_role, updated_by) on table public.course_self_enrolment to authenticated;
 alter table public.course_enrolment_keys force row level security;
 revoke all on table public.course_enrolment_keys from anon, authenticated, service_role;
+grant insert, select, delete on table public.course_enrolment_keys to anon;
 grant insert, select, delete on table public.course_enrolment_keys to authenticated;
 grant insert, select, update, delete on table public.course_enrolment_keys to service_role;
+grant update (key) on table public.course_enrolment_keys to anon;
 grant update (key) on table public.course_enrolment_keys to authenticated;
 revoke all on function private.course_enrolment_keys_before_write() from public, anon, authenticated, service_role;
 revoke all on function private.course_self_enrolment_touch() from public, anon, authenticated, service_role;
-revoke all on function public.self_enrolment_courses() from public, anon, authenticated, service_role;
-grant execute on function public.self_enrolment_courses() to authenticated, service_role;
-revoke all on function public.self_enrol(target_course uuid, given_key text) from public, anon, authenticated, service_role;
-grant execute on function public.self_enrol(target_course uuid, given_key text) to authenticated;
+revoke all on function private.self_enrolment_courses() from public, anon, authenticated, service_role;
+grant execute on function private.self_enrolment_courses() to authenticated, service_role;
+revoke all on function private.self_enrol(target_course uuid, given_key text) from public, anon, authenticated, service_role;
+grant execute on function private.self_enrol(target_course uuid, given_key text) to authenticated;
+revoke all on function private.is_organisation_person(organisation uuid, person uuid) from public, anon, authenticated, service_role;
