@@ -61,9 +61,12 @@ beforeAll(async () => {
 	await ownerDb()`
 		insert into public.course_progress_settings (course_id, learner_groups_enabled) values (${base.course.id}, true)`;
 	await enrol(base.course.id, (await createUser({ name: 'Fifth Learner' })).id);
-	// Self-enrolment is on, with a course key and a group key an outsider may try to guess.
+	// Self-enrolment is on from tomorrow, with a course key and a group key an outsider may try to
+	// guess (open today, the course would be listed to the organisation's people by design: the
+	// other course's learner is one; rls/group-sets.test.ts tries keys on an open course).
 	await ownerDb()`
-		insert into public.course_self_enrolment (course_id, enabled) values (${base.course.id}, true)`;
+		insert into public.course_self_enrolment (course_id, enabled, opens_at)
+		values (${base.course.id}, true, now() + interval '1 day')`;
 	await ownerDb()`
 		insert into public.course_enrolment_keys (course_id, group_id, key)
 		values (${base.course.id}, null, 'cast-course-key-2026'), (${base.course.id}, ${group.id}, 'cast-group-key-2026')`;
