@@ -1,4 +1,5 @@
 import { expect, test, type Page } from './fixtures';
+import { noSidewaysScroll } from './people';
 import { signIn } from './sign-in';
 
 // Group sets (issue 13), each test with groups and a grouping of its own in BIO101.
@@ -137,14 +138,21 @@ test('staff give a course and a group enrolment keys; a learner enrols with the 
 	await page.getByLabel(`Key for Studio ${stamp}`).fill(`studio-${stamp}-key`);
 	await page.getByRole('button', { name: 'Save key' }).click();
 	await expect(page.getByText('Key saved.')).toBeVisible();
+	await page.setViewportSize({ width: 390, height: 844 });
+	await noSidewaysScroll(page);
 
 	// A Northfield learner enrols on the Enrol page: a wrong key first, then the group's.
-	const context = await browser.newContext();
+	// On a phone-sized screen.
+	const context = await browser.newContext({
+		viewport: { width: 390, height: 844 },
+		hasTouch: true
+	});
 	const learner = await context.newPage();
 	await signIn(learner, { email: 'nora.nowak2@learners.test', password: 'demo-pass-2026' });
 	await learner.goto('/organisations');
 	await learner.getByRole('link', { name: 'Enrol in a course' }).click();
 	await expect(learner.getByRole('heading', { name: 'Enrol in a course' })).toBeVisible();
+	await noSidewaysScroll(learner);
 	await learner.getByLabel('Course').selectOption(course.id);
 	await learner.getByLabel('Enrolment key').fill('not-the-right-key');
 	await learner.getByRole('button', { name: 'Enrol' }).click();
