@@ -443,6 +443,38 @@ $$;
 revoke all on function private.lock_signup_group(target uuid) from public, anon, authenticated, service_role;
 grant execute on function private.lock_signup_group(target uuid) to authenticated, service_role;
 
+-- A staff add into a course group (memberships.add) takes the locks a sign-up takes, in the same
+-- order, before it inserts: the course's grouping lock (shared), then the rows of the group and
+-- of the other groups of its groupings, by id; so an add that moves a learner out of a sibling
+-- group and sign-ups into those groups queue instead of deadlocking. Only for people who may
+-- manage the group's members (anyone else locks nothing).
+create or replace function private.lock_group_for_add(target uuid) returns void
+language plpgsql volatile security definer set search_path = ''
+as $$
+declare
+  course uuid;
+begin
+  if not (target = any (public.may_manage_group_members(array[target]))) then
+    return;
+  end if;
+  select g.course_id into course from public.groups g where g.id = target;
+  if course is null or not exists (select 1 from public.grouping_groups where group_id = target) then
+    return;
+  end if;
+  perform private.lock_course_groupings(course, false);
+  perform 1 from public.groups g
+  where g.id = target or g.id in (
+    select other.group_id from public.grouping_groups mine
+    join public.grouping_groups other on other.grouping_id = mine.grouping_id
+    where mine.group_id = target
+  )
+  order by g.id
+  for update;
+end
+$$;
+revoke all on function private.lock_group_for_add(target uuid) from public, anon, authenticated, service_role;
+grant execute on function private.lock_group_for_add(target uuid) to authenticated, service_role;
+
 -- Self sign-up ----------------------------------------------------------------------------------
 -- Groups of groupings open for sign-up in the courses where the current user is an active
 -- learner: listed (whatever the dates, so the page can say when sign-up opens) and joinable now

@@ -147,6 +147,7 @@ const ARGUMENTS: Record<string, (c: Cast) => (string | null)[]> = {
 	'private.start_conversation(uuid[])': (c) => [pgArray([c.learner.id, c.instructor.id])],
 	'private.course_median_progress(uuid[])': (c) => [pgArray([c.course.id])],
 	'private.lock_signup_group(uuid)': (c) => [c.groupId],
+	'private.lock_group_for_add(uuid)': (c) => [c.groupId],
 	'private.open_restricted_activities(uuid[], uuid[])': (c) => [
 		pgArray([c.course.id]),
 		pgArray([c.learner.id, c.fellow.id, ...c.linked.map((user) => user.id)])
@@ -301,6 +302,11 @@ describe('the same functions answer insiders, so the outsider checks can see a l
 				expect(JSON.parse(answer)).toHaveLength(1);
 				expect(locks).toBeGreaterThan(0);
 			}
+		],
+		[
+			'private.lock_group_for_add(uuid)',
+			() => actor(cast.instructor),
+			(_answer, locks) => expect(locks).toBeGreaterThan(0)
 		],
 		[
 			'private.open_restricted_activities(uuid[], uuid[])',

@@ -92,6 +92,13 @@ export const DEFINER_REVIEW: readonly DefinerReview[] = [
 		refusesOutsiders: true
 	},
 	{
+		signature: 'private.lock_group_for_add(uuid)',
+		roles: USER,
+		kind: 'checks',
+		reason:
+			"locks a course group and its grouping siblings before an add, for people who may manage the group's members only"
+	},
+	{
 		signature: 'private.self_enrol(uuid, text)',
 		roles: ['authenticated'],
 		kind: 'checks',

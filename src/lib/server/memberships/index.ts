@@ -189,6 +189,7 @@ export async function add(
 					if (ids.length === 0) return { report, pending };
 					// Read by the database's triggers (07_course_groups.sql): a staff add moves a learner
 					// within an exclusive grouping, and may go past a grouping's limit when asked to.
+					await tx`select private.lock_group_for_add(${groupId})`;
 					await tx`
 					select set_config('tessera.move_exclusive', 'on', true),
 					       set_config('tessera.over_limit', ${data.overLimit ? 'on' : 'off'}, true),

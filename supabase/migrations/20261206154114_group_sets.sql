@@ -244,6 +244,35 @@ AS $function$
 $function$
 ;
 
+CREATE OR REPLACE FUNCTION private.lock_group_for_add(target uuid)
+ RETURNS void
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+declare
+  course uuid;
+begin
+  if not (target = any (public.may_manage_group_members(array[target]))) then
+    return;
+  end if;
+  select g.course_id into course from public.groups g where g.id = target;
+  if course is null or not exists (select 1 from public.grouping_groups where group_id = target) then
+    return;
+  end if;
+  perform private.lock_course_groupings(course, false);
+  perform 1 from public.groups g
+  where g.id = target or g.id in (
+    select other.group_id from public.grouping_groups mine
+    join public.grouping_groups other on other.grouping_id = mine.grouping_id
+    where mine.group_id = target
+  )
+  order by g.id
+  for update;
+end
+$function$
+;
+
 CREATE OR REPLACE FUNCTION private.self_enrol(target_course uuid, given_key text)
  RETURNS TABLE(outcome text, enrolled_role text, group_id uuid, group_name text, group_full boolean)
  LANGUAGE plpgsql
@@ -610,3 +639,5 @@ grant execute on function private.self_enrolment_courses() to authenticated, ser
 revoke all on function private.self_enrol(target_course uuid, given_key text) from public, anon, authenticated, service_role;
 grant execute on function private.self_enrol(target_course uuid, given_key text) to authenticated;
 revoke all on function private.is_organisation_person(organisation uuid, person uuid) from public, anon, authenticated, service_role;
+revoke all on function private.lock_group_for_add(target uuid) from public, anon, authenticated, service_role;
+grant execute on function private.lock_group_for_add(target uuid) to authenticated, service_role;
