@@ -7,7 +7,8 @@
 -- unassigned" on a large grouping runs as a job whose progress is public.grouping_assign_runs.
 -- Course self-enrolment with a key (supabase/schemas/15_self_enrolment.sql): per course on or
 -- off, dates and a default role; the course's and its groups' keys, readable by course managers
--- only; public.self_enrol enrols the caller and puts them in the group whose key they used.
+-- only; private.self_enrol enrols the caller and puts them in the group whose key they used;
+-- private.lock_group_for_add orders the locks of a staff add like a sign-up's.
 
 alter table "public"."enrolments" drop constraint "enrolments_source_check";
 

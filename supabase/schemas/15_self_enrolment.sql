@@ -1,7 +1,7 @@
 -- Course self-enrolment with a key (issue 13): per course on or off, open and close dates and the
 -- role people get; the course's key and its groups' keys, each unique within the course, in one
 -- table that only the course's managers can read (learners never see a key: they send one to
--- public.self_enrol, which compares it here). A person who enrols with a group's key lands in
+-- private.self_enrol, which compares it here). A person who enrols with a group's key lands in
 -- that group. Wrong keys are throttled by the app (public.sign_in_throttle, per person and
 -- address).
 
