@@ -62,7 +62,10 @@ export default defineConfig({
 				PORT: String(PORT),
 				HOST: '127.0.0.1',
 				SEED_DEMO: 'true',
-				SMTP_URL: `smtp://127.0.0.1:${SMTP_PORT}`
+				SMTP_URL: `smtp://127.0.0.1:${SMTP_PORT}`,
+				// "Assign unassigned" becomes a job past 20 learners, in batches of 5 (group-sets.spec.ts).
+				ASSIGN_UNASSIGNED_JOB_THRESHOLD: '20',
+				ASSIGN_UNASSIGNED_BATCH: '5'
 			}
 		}
 	]

@@ -97,7 +97,7 @@ create table public.enrolments (
   role text not null default 'learner' check (role in ('learner', 'assistant', 'instructor')),
   status text not null default 'active' check (status in ('active', 'suspended')),
   -- manual, or brought by a course link (course_link_members says which).
-  source text not null default 'manual' check (source in ('manual', 'link')),
+  source text not null default 'manual' check (source in ('manual', 'link', 'self')),
   enrolled_by uuid references public.users (id) on delete set null,
   enrolled_at timestamptz not null default now(),
   primary key (course_id, user_id)

@@ -14,6 +14,7 @@
 --     group_members_check_scope_insert: after insert, each statement
 --     group_members_enforce_exclusive_insert: after insert, each statement
 --     group_members_enforce_exclusive_update: after update, each statement
+--     group_members_enforce_grouping_limit: after insert, each statement [07_course_groups.sql]
 --     group_members_log_delete: after delete, each statement [11_learner_groups.sql]
 --     group_members_log_insert: after insert, each statement [11_learner_groups.sql]
 --     group_members_log_update: after update, each statement [11_learner_groups.sql]

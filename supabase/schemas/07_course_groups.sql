@@ -4,6 +4,8 @@
 
 -- Triggers, in firing order (before statement, before row, after row, after statement; by name
 -- within each; deferred constraint triggers at commit):
+--   public.group_members (the others are in 05_memberships.sql):
+--     group_members_enforce_grouping_limit: after insert, each statement
 --   public.groupings:
 --     groupings_touch: before update, each row
 --     groupings_after_write: after insert or update, each row
@@ -15,6 +17,7 @@
 --     grouping_groups_log_delete: after delete, each statement [11_learner_groups.sql]
 --     grouping_groups_log_insert: after insert, each statement [11_learner_groups.sql]
 --     grouping_groups_truncate: after truncate, each statement [11_learner_groups.sql]
+--   public.grouping_assign_runs: none
 
 set check_function_bodies = off;
 
@@ -65,13 +68,43 @@ grant insert, select, delete on table public.grouping_groups to anon;
 grant insert, select, delete on table public.grouping_groups to authenticated;
 grant insert, select, update, delete on table public.grouping_groups to service_role;
 
+-- "Assign unassigned" on a large grouping runs as a job (src/lib/server/course-groups/assign.ts):
+-- queued by a course manager, worked in batches acting as them, its progress readable by the
+-- course's managers until it is done (kept as the grouping's history; gone with the grouping).
+create table public.grouping_assign_runs (
+  id uuid primary key default gen_random_uuid(),
+  grouping_id uuid not null references public.groupings (id) on delete cascade,
+  requested_by uuid references public.users (id) on delete set null,
+  status text not null default 'queued' check (status in ('queued', 'running', 'done', 'failed')),
+  -- Learners in none of the grouping's groups when the run was queued, and how many it has
+  -- placed or found no place for so far.
+  total integer not null default 0 check (total >= 0),
+  processed integer not null default 0 check (processed >= 0),
+  assigned integer not null default 0 check (assigned >= 0),
+  left_over jsonb not null default '[]' check (jsonb_typeof(left_over) = 'array'),
+  error text,
+  created_at timestamptz not null default now(),
+  finished_at timestamptz
+);
+create index grouping_assign_runs_grouping_idx on public.grouping_assign_runs (grouping_id, created_at desc);
+create index grouping_assign_runs_requested_by_idx on public.grouping_assign_runs (requested_by);
+alter table public.grouping_assign_runs enable row level security;
+alter table public.grouping_assign_runs force row level security;
+revoke all on table public.grouping_assign_runs from anon, authenticated, service_role;
+grant insert, select on table public.grouping_assign_runs to anon;
+grant insert, select on table public.grouping_assign_runs to authenticated;
+grant insert, select, update, delete on table public.grouping_assign_runs to service_role;
+
 -- Functions ---------------------------------------------------------------------------------------
 
 -- Memberships in groups of an exclusive grouping, checked once per statement after it (the
 -- transition table holds the new rows): a self sign-up, an approved request or a redeemed
 -- invitation (the learner's own choice), or a cohort sync (the authority on who belongs where)
--- moves the learner out of the grouping's other groups and says so in tessera.moved_from; any
--- other add is refused, naming the group they are in. Course staff are not counted.
+-- moves the learner out of the grouping's other groups and says so in tessera.moved_from; so does
+-- a staff add (the app sets tessera.move_exclusive for memberships.add) when the person adding may
+-- manage the members of the group the learner leaves. Every move is appended to tessera.moves
+-- (a JSON array of {userId, displayName, fromGroupId, fromGroupName}) for the answer. Any other
+-- add is refused, naming the group they are in. Course staff are not counted.
 --
 -- Order matters under concurrency: the statement first takes the shared lock of every course it
 -- touches (a grouping turning exclusive, or gaining one of these groups, waits for this
@@ -122,9 +155,22 @@ begin
     where not private.is_course_staff(gr.course_id, n.user_id)
     order by n.user_id, other.group_id, og.name
   loop
-    if clash.source in ('self', 'invite', 'sync') and not clash.other_is_new then
+    if not clash.other_is_new and (
+      clash.source in ('self', 'invite', 'sync')
+      or (
+        clash.source = 'manual'
+        and current_setting('tessera.move_exclusive', true) = 'on'
+        and clash.other_id = any (public.may_manage_group_members(array[clash.other_id]))
+      )
+    ) then
       delete from public.group_members where group_id = clash.other_id and user_id = clash.user_id;
       moved := moved || clash.other_name;
+      perform set_config('tessera.moves', (
+        coalesce(nullif(current_setting('tessera.moves', true), ''), '[]')::jsonb
+        || jsonb_build_array(jsonb_build_object(
+             'userId', clash.user_id, 'displayName', clash.display_name,
+             'fromGroupId', clash.other_id, 'fromGroupName', clash.other_name))
+      )::text, true);
     else
       raise exception '% is already in %, and the grouping "%" allows one of its groups per learner.',
         clash.display_name, clash.other_name, clash.grouping_name
@@ -137,6 +183,54 @@ begin
 end
 $$;
 revoke all on function private.enforce_exclusive(group_ids uuid[], user_ids uuid[], sources text[]) from public, anon, authenticated, service_role;
+
+-- A set's member limit (groupings.signup_size_limit: places per group, leaders included) binds
+-- every add, open for sign-up or not: checked once per statement after it, under each group's
+-- row lock (in id order), counting unexpired memberships. Course staff may go over it on
+-- purpose: the app sets tessera.over_limit for an add whose "over the limit" box is ticked, and
+-- it counts only for a course manager (or platform admin), so a learner who sets it gains
+-- nothing. A cohort sync (source 'sync') is the authority on who belongs where and is not held.
+create or replace function private.enforce_grouping_limits(group_ids uuid[], sources text[])
+returns void
+language plpgsql security definer set search_path = ''
+as $$
+declare
+  target record;
+  current_count integer;
+begin
+  for target in
+    select g.id, g.name, g.course_id, min(gr.signup_size_limit) as place_limit
+    from unnest(group_ids, sources) as n(group_id, source)
+    join public.groups g on g.id = n.group_id
+    join public.grouping_groups gg on gg.group_id = g.id
+    join public.groupings gr on gr.id = gg.grouping_id and gr.signup_size_limit is not null
+    where n.source <> 'sync'
+    group by g.id, g.name, g.course_id
+    order by g.id
+  loop
+    perform 1 from public.groups where id = target.id for update;
+    select count(*) into current_count from public.unexpired_memberships where group_id = target.id;
+    if current_count > target.place_limit and not (
+      current_setting('tessera.over_limit', true) = 'on'
+      and (private.is_platform_admin() or target.course_id in (select private.managed_course_ids()))
+    ) then
+      raise exception '% is full: its grouping allows % people per group.', target.name, target.place_limit
+        using errcode = '23514', hint = 'grouping_full', detail = target.id::text;
+    end if;
+  end loop;
+end
+$$;
+revoke all on function private.enforce_grouping_limits(group_ids uuid[], sources text[]) from public, anon, authenticated, service_role;
+
+create or replace function private.group_members_grouping_limit_inserted() returns trigger
+language plpgsql security definer set search_path = ''
+as $$
+begin
+  perform private.enforce_grouping_limits(array_agg(group_id), array_agg(source)) from new_rows;
+  return null;
+end
+$$;
+revoke all on function private.group_members_grouping_limit_inserted() from public, anon, authenticated, service_role;
 
 -- Automatic leader: when a group of a grouping with auto_leader has members but no leader, the
 -- first member to have joined (or a random one) becomes its leader. Runs after each statement
@@ -349,6 +443,38 @@ $$;
 revoke all on function private.lock_signup_group(target uuid) from public, anon, authenticated, service_role;
 grant execute on function private.lock_signup_group(target uuid) to authenticated, service_role;
 
+-- A staff add into a course group (memberships.add) takes the locks a sign-up takes, in the same
+-- order, before it inserts: the course's grouping lock (shared), then the rows of the group and
+-- of the other groups of its groupings, by id; so an add that moves a learner out of a sibling
+-- group and sign-ups into those groups queue instead of deadlocking. Only for people who may
+-- manage the group's members (anyone else locks nothing).
+create or replace function private.lock_group_for_add(target uuid) returns void
+language plpgsql volatile security definer set search_path = ''
+as $$
+declare
+  course uuid;
+begin
+  if not (target = any (public.may_manage_group_members(array[target]))) then
+    return;
+  end if;
+  select g.course_id into course from public.groups g where g.id = target;
+  if course is null or not exists (select 1 from public.grouping_groups where group_id = target) then
+    return;
+  end if;
+  perform private.lock_course_groupings(course, false);
+  perform 1 from public.groups g
+  where g.id = target or g.id in (
+    select other.group_id from public.grouping_groups mine
+    join public.grouping_groups other on other.grouping_id = mine.grouping_id
+    where mine.group_id = target
+  )
+  order by g.id
+  for update;
+end
+$$;
+revoke all on function private.lock_group_for_add(target uuid) from public, anon, authenticated, service_role;
+grant execute on function private.lock_group_for_add(target uuid) to authenticated, service_role;
+
 -- Self sign-up ----------------------------------------------------------------------------------
 -- Groups of groupings open for sign-up in the courses where the current user is an active
 -- learner: listed (whatever the dates, so the page can say when sign-up opens) and joinable now
@@ -376,7 +502,8 @@ $$;
 revoke all on function private.signup_group_ids_array(within_dates boolean) from public, anon, authenticated, service_role;
 
 -- How full the sign-up groups the current user may see are: direct members valid now (leaders
--- included) and the place limit (the least of the group's own limit and its open groupings').
+-- included) and the place limit (the least of the group's own limit and its groupings' member
+-- limits, whether or not they are open for sign-up).
 create or replace function private.signup_group_places(group_ids uuid[])
 returns table (group_id uuid, members integer, place_limit integer)
 language sql stable security definer set search_path = ''
@@ -386,7 +513,7 @@ as $$
          least(g.size_limit, (
            select min(gr.signup_size_limit) from public.grouping_groups gg
            join public.groupings gr on gr.id = gg.grouping_id
-           where gg.group_id = g.id and gr.signup_open
+           where gg.group_id = g.id
          ))
   from public.groups g
   where g.id = any (group_ids)
@@ -432,6 +559,9 @@ revoke all on function private.course_participants_in_group(target_course uuid, 
 grant execute on function private.course_participants_in_group(target_course uuid, cohort uuid) to authenticated, service_role;
 
 -- Triggers ----------------------------------------------------------------------------------------
+
+create trigger group_members_enforce_grouping_limit after insert on public.group_members
+  referencing new table as new_rows for each statement execute function private.group_members_grouping_limit_inserted();
 
 create trigger grouping_groups_after_insert after insert on public.grouping_groups
   referencing new table as new_rows for each statement execute function private.grouping_groups_after_insert();
@@ -493,5 +623,28 @@ create policy "course managers take groups out of groupings"
     (select private.is_platform_admin())
     or grouping_id in (
       select gr.id from public.groupings gr where gr.course_id in (select private.managed_course_ids())
+    )
+  );
+
+create policy "course managers see the assign runs of their courses' groupings"
+  on public.grouping_assign_runs for select to authenticated
+  using (
+    (select private.is_platform_admin())
+    or grouping_id in (
+      select gr.id from public.groupings gr where gr.course_id in (select private.managed_course_ids())
+    )
+  );
+
+create policy "course managers queue assign runs as themselves"
+  on public.grouping_assign_runs for insert to authenticated
+  with check (
+    requested_by = (select auth.uid())
+    and status = 'queued' and processed = 0 and assigned = 0 and left_over = '[]'::jsonb
+    and error is null and finished_at is null
+    and (
+      (select private.is_platform_admin())
+      or grouping_id in (
+        select gr.id from public.groupings gr where gr.course_id in (select private.managed_course_ids())
+      )
     )
   );

@@ -131,7 +131,8 @@ test('an admin builds a hierarchy, links it to a course, and a learner added to 
 		unchanged: 0,
 		invited: ['nobody@learners.test'],
 		invitesAdmitOutsiders: true,
-		errors: []
+		errors: [],
+		moved: []
 	});
 
 	const enrolled = await (

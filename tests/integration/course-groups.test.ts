@@ -196,17 +196,41 @@ describe('exclusive groupings', () => {
 		return { course, a, b, grouping };
 	}
 
-	it('refuses a staff add that would put a learner in two groups, naming the group', async () => {
+	it('moves a learner whom staff add to another of its groups, and says so', async () => {
 		const { a, b } = await exclusiveLabs();
 		const ada = byName('Ada Lovelace');
 		await memberships.add(staff(), a.id, { userIds: [ada.id] });
-		await expect(memberships.add(staff(), b.id, { userIds: [ada.id] })).rejects.toMatchObject({
-			status: 409,
-			code: 'exclusive_grouping',
-			message:
-				'Ada Lovelace is already in Lab A, and the grouping "Labs" allows one of its groups per learner.'
+		const report = await memberships.add(staff(), b.id, { userIds: [ada.id] });
+		expect(report).toMatchObject({
+			added: 1,
+			moved: [
+				{ userId: ada.id, displayName: 'Ada Lovelace', fromGroupId: a.id, fromGroupName: 'Lab A' }
+			]
 		});
-		expect(await membersOf(b.id)).toEqual([]);
+		expect(await membersOf(a.id)).toEqual([]);
+		expect((await membersOf(b.id)).map((m) => m.display_name)).toEqual(['Ada Lovelace']);
+	});
+
+	it('refuses an add that would put a learner in two of its groups at once, naming the group', async () => {
+		const { a, b } = await exclusiveLabs();
+		const ada = byName('Ada Lovelace');
+		await expect(
+			ownerDb()`insert into public.group_members (group_id, user_id) values (${a.id}, ${ada.id}), (${b.id}, ${ada.id})`
+		).rejects.toMatchObject({ code: '23514' });
+		await memberships.add(staff(), a.id, { userIds: [ada.id] });
+		// A leader of Lab B who may not manage Lab A cannot pull Ada out of it.
+		const leader = byName('Ken Thompson');
+		await ownerDb()`
+			insert into public.group_members (group_id, user_id, role) values (${b.id}, ${leader.id}, 'leader')`;
+		await expect(memberships.add(actor(leader), b.id, { userIds: [ada.id] })).rejects.toMatchObject(
+			{
+				status: 409,
+				code: 'exclusive_grouping',
+				message:
+					'Ada Lovelace is already in Lab A, and the grouping "Labs" allows one of its groups per learner.'
+			}
+		);
+		expect((await membersOf(a.id)).map((m) => m.display_name)).toEqual(['Ada Lovelace']);
 	});
 
 	it('lets the course staff be in several of its groups', async () => {
@@ -772,7 +796,10 @@ describe('self sign-up', () => {
 		const { groupingId, teams } = await signupCourse({ sizeLimit: 3 });
 		await courseGroups.signUp(actor(byName('Ada Lovelace')), teams[0].id);
 		await courseGroups.signUp(actor(byName('Alan Turing')), teams[0].id);
-		const result = await courseGroups.assignUnassigned(staff(), groupingId);
+		const result = (await courseGroups.assignUnassigned(
+			staff(),
+			groupingId
+		)) as courseGroups.AssignReport;
 		expect(result.assigned).toBe(7);
 		// Eight were unassigned and seven places were left (3 × 3 − 2): the last by name waits.
 		expect(result.leftOver.map((p) => p.displayName)).toEqual(['Margaret Hamilton']);

@@ -119,7 +119,8 @@ describe('a learner who leads a course team', () => {
 			unchanged: 0,
 			invited: ['someone'],
 			invitesAdmitOutsiders: false,
-			errors: []
+			errors: [],
+			moved: []
 		});
 		expect(answers[1]).toEqual(answers[0]);
 		expect(answers[2]).toEqual(answers[0]);

@@ -8,7 +8,7 @@ export const autoLeaders = ['none', 'first', 'random'] as const;
 export type AutoLeader = (typeof autoLeaders)[number];
 
 /** A boolean from JSON (true/false) or a form field ('on', 'true', 'false', ''). */
-const flag = (fallback: boolean) =>
+export const flag = (fallback: boolean) =>
 	v.optional(
 		v.pipe(
 			v.union(
@@ -75,7 +75,7 @@ const description = v.optional(
 );
 
 /** A date and time (ISO, or the value of an <input type="datetime-local">), or empty for none. */
-const optionalDate = (label: string) =>
+export const optionalDate = (label: string) =>
 	v.optional(
 		v.pipe(
 			v.union([v.null(), v.string(`${label} must be a date and time.`), v.date()]),

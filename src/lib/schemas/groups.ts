@@ -129,6 +129,8 @@ export const membersAdd = v.strictObject({
 		[]
 	),
 	role: v.optional(v.picklist(groupRoles, 'The role must be member or leader.'), 'member'),
+	/** Course staff only: add them even past the member limit of the group's grouping. */
+	overLimit: v.optional(v.boolean('overLimit must be true or false.'), false),
 	...validity
 });
 

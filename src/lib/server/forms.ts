@@ -7,7 +7,13 @@ import { DomainError } from './errors';
  */
 export function formFailure(error: unknown, values: Record<string, unknown> = {}, form?: string) {
 	if (error instanceof DomainError) {
-		return fail(error.status, { form, message: error.message, issues: error.issues, values });
+		return fail(error.status, {
+			form,
+			code: error.code,
+			message: error.message,
+			issues: error.issues,
+			values
+		});
 	}
 	throw error;
 }

@@ -61,6 +61,15 @@ beforeAll(async () => {
 	await ownerDb()`
 		insert into public.course_progress_settings (course_id, learner_groups_enabled) values (${base.course.id}, true)`;
 	await enrol(base.course.id, (await createUser({ name: 'Fifth Learner' })).id);
+	// Self-enrolment is on from tomorrow, with a course key and a group key an outsider may try to
+	// guess (open today, the course would be listed to the organisation's people by design: the
+	// other course's learner is one; rls/group-sets.test.ts tries keys on an open course).
+	await ownerDb()`
+		insert into public.course_self_enrolment (course_id, enabled, opens_at)
+		values (${base.course.id}, true, now() + interval '1 day')`;
+	await ownerDb()`
+		insert into public.course_enrolment_keys (course_id, group_id, key)
+		values (${base.course.id}, null, 'cast-course-key-2026'), (${base.course.id}, ${group.id}, 'cast-group-key-2026')`;
 	const [channel] = await ownerDb()<{ id: string; row: string }[]>`
 		select c.id, c::text as row from public.channels c
 		where c.group_id = ${group.id} and c.kind = 'chat'`;
@@ -141,6 +150,7 @@ const ARGUMENTS: Record<string, (c: Cast) => (string | null)[]> = {
 	'private.course_median_progress(uuid[])': (c) => [pgArray([c.course.id])],
 	'private.course_participants_in_group(uuid, uuid)': (c) => [c.course.id, c.cohortId],
 	'private.lock_signup_group(uuid)': (c) => [c.groupId],
+	'private.lock_group_for_add(uuid)': (c) => [c.groupId],
 	'private.open_restricted_activities(uuid[], uuid[])': (c) => [
 		pgArray([c.course.id]),
 		pgArray([c.learner.id, c.fellow.id, ...c.linked.map((user) => user.id)])
@@ -171,7 +181,8 @@ const ARGUMENTS: Record<string, (c: Cast) => (string | null)[]> = {
 		pgArray([c.course.id]),
 		pgArray([c.learner.id, c.fellow.id])
 	],
-	'private.sync_course_links(uuid[], uuid[])': (c) => [pgArray([c.linkId]), null]
+	'private.sync_course_links(uuid[], uuid[])': (c) => [pgArray([c.linkId]), null],
+	'private.self_enrol(uuid, text)': (c) => [c.course.id, 'a-guessed-key-2026']
 };
 
 /** Runs `select * from fn(args)` and then lists the advisory locks the transaction holds. */
@@ -300,6 +311,11 @@ describe('the same functions answer insiders, so the outsider checks can see a l
 				expect(JSON.parse(answer)).toHaveLength(1);
 				expect(locks).toBeGreaterThan(0);
 			}
+		],
+		[
+			'private.lock_group_for_add(uuid)',
+			() => actor(cast.instructor),
+			(_answer, locks) => expect(locks).toBeGreaterThan(0)
 		],
 		[
 			'private.open_restricted_activities(uuid[], uuid[])',

@@ -109,6 +109,27 @@ export const DEFINER_REVIEW: readonly DefinerReview[] = [
 		refusesOutsiders: true
 	},
 	{
+		signature: 'private.lock_group_for_add(uuid)',
+		roles: USER,
+		kind: 'checks',
+		reason:
+			"locks a course group and its grouping siblings before an add, for people who may manage the group's members only"
+	},
+	{
+		signature: 'private.self_enrol(uuid, text)',
+		roles: ['authenticated'],
+		kind: 'checks',
+		reason:
+			'enrols the caller only, in a course open to them with a key that matches; answers an outcome, never a key'
+	},
+	{
+		signature: 'private.self_enrolment_courses()',
+		roles: USER,
+		kind: 'caller',
+		reason:
+			"courses open for self-enrolment in the caller's organisations that they are not in; never a key"
+	},
+	{
 		signature: 'private.activity_allowed_groups()',
 		roles: USER,
 		kind: 'caller',

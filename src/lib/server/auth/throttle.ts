@@ -38,7 +38,24 @@ export async function secondsUntilAllowed(
 	{ knownDevice = false }: { knownDevice?: boolean } = {}
 ): Promise<number> {
 	const rules = keys(who);
-	const names = [rules.pair.key, rules.ip.key, ...(knownDevice ? [] : [rules.account.key])];
+	return secondsUntilAllowedFor(tx, [
+		rules.pair.key,
+		rules.ip.key,
+		...(knownDevice ? [] : [rules.account.key])
+	]);
+}
+
+/** A counter of failures: its key and how its waits grow (see RULES). */
+export type ThrottleRule = {
+	key: string;
+	free: number;
+	firstDelay: number;
+	maxDelay: number;
+	quiet: number;
+};
+
+/** Seconds until the longest wait of these counters ends, or 0 (any throttled action). */
+export async function secondsUntilAllowedFor(tx: Tx, names: string[]): Promise<number> {
 	const [row] = await tx<{ wait: number | null }[]>`
 		select ceil(extract(epoch from max(locked_until) - now()))::int as wait
 		from public.sign_in_throttle
@@ -47,7 +64,12 @@ export async function secondsUntilAllowed(
 }
 
 export async function recordFailure(tx: Tx, who: ThrottleKeys): Promise<void> {
-	for (const rule of Object.values(keys(who))) {
+	await recordFailuresFor(tx, Object.values(keys(who)));
+}
+
+/** Counts one failure on each counter, making the next attempt wait once past its free ones. */
+export async function recordFailuresFor(tx: Tx, rules: ThrottleRule[]): Promise<void> {
+	for (const rule of rules) {
 		await tx`
 			insert into public.sign_in_throttle (key, failures, window_started_at)
 			values (${rule.key}, 0, now()) on conflict (key) do nothing`;

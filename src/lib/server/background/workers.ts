@@ -1,5 +1,6 @@
 import * as announcements from '$lib/server/announcements';
 import * as passwordReset from '$lib/server/auth/password-reset';
+import * as courseGroups from '$lib/server/course-groups';
 import * as learnerGroupJobs from '$lib/server/learner-groups/jobs';
 import * as notifications from '$lib/server/notifications';
 import * as resources from '$lib/server/resources';
@@ -68,6 +69,8 @@ export const workers: WorkerEntry[] = [
 			() => schedule(notifications.digestQueue, process.env.DIGEST_CRON ?? '0 7 * * *', {})
 		]
 	},
+	// Group sets: "Assign unassigned" on a large grouping, in batches (issue 13).
+	{ queue: courseGroups.assignQueue, handler: courseGroups.handleAssignRun },
 	// Learner groups: debounced event refreshes and the minutely cadence tick (issue 6).
 	{ queue: learnerGroupJobs.refreshQueue, handler: learnerGroupJobs.handleRefresh },
 	{

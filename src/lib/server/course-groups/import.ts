@@ -446,7 +446,10 @@ export async function applyImport(
 
 function rowError(error: unknown): string {
 	if (isGroupFull(error)) return 'The group is full.';
-	if (isPgError(error, PG.checkViolation) && error.hint === 'exclusive_grouping') {
+	if (
+		isPgError(error, PG.checkViolation) &&
+		(error.hint === 'exclusive_grouping' || error.hint === 'grouping_full')
+	) {
 		return error.message;
 	}
 	if (isPgError(error, PG.uniqueViolation)) {

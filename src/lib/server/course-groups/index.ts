@@ -5,6 +5,7 @@
 export * from './groupings';
 export * from './auto-create';
 export * from './signup';
+export * from './assign';
 export { translate } from './refusals';
 export {
 	importRows,

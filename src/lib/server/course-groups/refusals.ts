@@ -7,6 +7,9 @@ import { GROUP_FULL } from '$lib/server/memberships';
 export function translate(error: unknown, idnumber?: string | null): never {
 	if (error instanceof DomainError) throw error;
 	if (isGroupFull(error)) throw new DomainError(409, 'group_full', GROUP_FULL);
+	if (isPgError(error, PG.checkViolation) && error.hint === 'grouping_full') {
+		throw new DomainError(409, 'over_limit', error.message);
+	}
 	if (isPgError(error, PG.checkViolation) && error.hint === 'exclusive_grouping') {
 		throw new DomainError(409, 'exclusive_grouping', error.message);
 	}
@@ -32,16 +35,4 @@ export function translate(error: unknown, idnumber?: string | null): never {
 	throw error;
 }
 
-/** Runs a write again when Postgres aborts it as one side of a deadlock. */
-export async function retryDeadlock<T>(fn: () => Promise<T>): Promise<T> {
-	for (let attempt = 1; ; attempt++) {
-		try {
-			return await fn();
-		} catch (error) {
-			// Two learners swapping groups of an exclusive grouping with automatic leaders lock
-			// the two groups in opposite orders; Postgres aborts one, which simply tries again.
-			if (attempt < 4 && isPgError(error, '40P01')) continue;
-			throw error;
-		}
-	}
-}
+export { retryDeadlock } from '$lib/server/db';

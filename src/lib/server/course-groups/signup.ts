@@ -5,7 +5,6 @@ import { DomainError, notFound } from '$lib/server/errors';
 import { isUuid, parse } from '$lib/server/validate';
 import { GROUP_FULL } from '$lib/server/memberships';
 import * as schemas from '$lib/schemas/course-groups';
-import { type Person } from './allocate';
 import { manageGrouping, readGrouping, type AutoLeader, type Grouping } from './groupings';
 import { retryDeadlock, translate } from './refusals';
 
@@ -233,78 +232,4 @@ export async function leaveSignup(
 			via
 		)
 	);
-}
-
-/**
- * Puts every active learner of the course who is in none of the grouping's groups into its
- * groups, smallest group first, never past a group's place limit; reports who is left over.
- */
-export async function assignUnassigned(
-	actor: Actor,
-	groupingId: string,
-	via: Via = 'app'
-): Promise<{ assigned: number; leftOver: Person[] }> {
-	try {
-		return await retryDeadlock(() =>
-			withUser(
-				actor,
-				async (tx) => {
-					const courseId = await manageGrouping(tx, groupingId);
-					const groups = await tx<{ id: string; name: string }[]>`
-					select g.id, g.name from public.grouping_groups gg join public.groups g on g.id = gg.group_id
-					where gg.grouping_id = ${groupingId}
-					order by g.id
-					for update of g`;
-					const places = await tx<
-						{ group_id: string; members: number; place_limit: number | null }[]
-					>`
-					select group_id, members, place_limit
-					from private.signup_group_places(${groups.map((group) => group.id)}::uuid[])`;
-					const unassigned = await tx<Person[]>`
-					select e.user_id as id, u.display_name as "displayName"
-					from public.enrolments e join public.users u on u.id = e.user_id
-					where e.course_id = ${courseId} and e.role = 'learner' and e.status = 'active'
-					  and not exists (
-					    select 1 from public.grouping_groups gg join public.unexpired_memberships m on m.group_id = gg.group_id
-					    where gg.grouping_id = ${groupingId} and m.user_id = e.user_id)
-					order by lower(u.display_name), e.user_id`;
-					const slots = groups.map((group) => {
-						const place = places.find((row) => row.group_id === group.id);
-						return {
-							...group,
-							members: place?.members ?? 0,
-							limit: place?.place_limit ?? null
-						};
-					});
-					const groupOf: string[] = [];
-					const userOf: string[] = [];
-					const leftOver: Person[] = [];
-					for (const person of unassigned) {
-						const open = slots.filter((slot) => slot.limit === null || slot.members < slot.limit);
-						if (open.length === 0) {
-							leftOver.push(person);
-							continue;
-						}
-						open.sort(
-							(a, b) =>
-								a.members - b.members || a.name.localeCompare(b.name) || (a.id < b.id ? -1 : 1)
-						);
-						open[0].members += 1;
-						groupOf.push(open[0].id);
-						userOf.push(person.id);
-					}
-					if (userOf.length > 0) {
-						await tx`
-						insert into public.group_members (group_id, user_id, role, source, added_by)
-						select t.group_id, t.user_id, 'member', 'auto', ${actor?.id ?? null}
-						from unnest(${groupOf}::uuid[], ${userOf}::uuid[]) as t(group_id, user_id)`;
-					}
-					return { assigned: userOf.length, leftOver };
-				},
-				via
-			)
-		);
-	} catch (error) {
-		translate(error);
-	}
 }

@@ -370,6 +370,21 @@ export function isPgError(error: unknown, code?: string): error is postgres.Post
 	return error instanceof postgres.PostgresError && (code === undefined || error.code === code);
 }
 
+/** Runs a write again when Postgres aborts it as one side of a deadlock. */
+export async function retryDeadlock<T>(fn: () => Promise<T>): Promise<T> {
+	for (let attempt = 1; ; attempt++) {
+		try {
+			return await fn();
+		} catch (error) {
+			// Two learners swapping groups of an exclusive grouping with automatic leaders, or a
+			// staff add moving a learner while others sign up, lock the groups in opposite orders;
+			// Postgres aborts one, which simply tries again.
+			if (attempt < 4 && isPgError(error, '40P01')) continue;
+			throw error;
+		}
+	}
+}
+
 /** The size-limit trigger (private.group_members_enforce_limit) refuses with this hint. */
 export function isGroupFull(error: unknown): boolean {
 	return isPgError(error, PG.checkViolation) && error.hint === 'group_full';

@@ -5,6 +5,7 @@ import {
 	isPgError,
 	PG,
 	readAs,
+	retryDeadlock,
 	withUser,
 	type Actor,
 	type Tx,
@@ -32,8 +33,20 @@ export type Member = {
 
 export const GROUP_FULL = 'The group is full.';
 
+/** The grouping's member limit refused an add (supabase/schemas/07_course_groups.sql). */
+export function isOverLimit(error: unknown): error is Error {
+	return isPgError(error, PG.checkViolation) && error.hint === 'grouping_full';
+}
+
 function translate(error: unknown): never {
 	if (isGroupFull(error)) throw new DomainError(409, 'group_full', GROUP_FULL);
+	if (isOverLimit(error)) {
+		throw new DomainError(
+			409,
+			'over_limit',
+			`${error.message} Course staff can add them over the limit (overLimit: true).`
+		);
+	}
 	// A course group in an exclusive grouping (course-groups migration): the message names the group.
 	if (isPgError(error, PG.checkViolation) && error.hint === 'exclusive_grouping') {
 		throw new DomainError(409, 'exclusive_grouping', error.message);
@@ -103,6 +116,18 @@ export type AddReport = {
 	/** True when the caller's invitations can bring people from outside the scope in. */
 	invitesAdmitOutsiders: boolean;
 	errors: { email: string; message: string }[];
+	/**
+	 * Learners who left another group of an exclusive grouping to come here (a learner may be in
+	 * one of its groups only): the add moved them.
+	 */
+	moved: Moved[];
+};
+
+export type Moved = {
+	userId: string;
+	displayName: string;
+	fromGroupId: string;
+	fromGroupName: string;
 };
 
 /**
@@ -130,50 +155,63 @@ export async function add(
 	}
 	let result;
 	try {
-		result = await withUser(
-			actor,
-			async (tx) => {
-				await requireAccess(tx, 'group.manageMembers', groupId);
-				let ids = [...new Set(data.userIds)];
-				const toInvite: string[] = [];
-				if (data.emails.length > 0) {
-					const found = await tx<{ email: string; id: string }[]>`
+		result = await retryDeadlock(() =>
+			withUser(
+				actor,
+				async (tx) => {
+					await requireAccess(tx, 'group.manageMembers', groupId);
+					let ids = [...new Set(data.userIds)];
+					const toInvite: string[] = [];
+					if (data.emails.length > 0) {
+						const found = await tx<{ email: string; id: string }[]>`
 						with visible as (select email, id from private.user_ids_by_email(${data.emails}::text[]))
 						select v.email, v.id from visible v
 						where v.id in (select private.group_scope_user_ids(${groupId}, array(select id from visible)))`;
-					const byEmail = new Map(found.map((row) => [row.email, row.id]));
-					for (const email of new Set(data.emails)) {
-						const id = byEmail.get(email);
-						if (id) ids.push(id);
-						else toInvite.push(email);
+						const byEmail = new Map(found.map((row) => [row.email, row.id]));
+						for (const email of new Set(data.emails)) {
+							const id = byEmail.get(email);
+							if (id) ids.push(id);
+							else toInvite.push(email);
+						}
+						ids = [...new Set(ids)];
 					}
-					ids = [...new Set(ids)];
-				}
-				const pending = await createForEmails(tx, actor, groupId, toInvite);
-				const [{ admits }] = await tx<{ admits: boolean }[]>`
+					const pending = await createForEmails(tx, actor, groupId, toInvite);
+					const [{ admits }] = await tx<{ admits: boolean }[]>`
 					select private.can_admit_to_group(${groupId}) as admits`;
-				const report: AddReport = {
-					added: 0,
-					updated: 0,
-					unchanged: 0,
-					invited: toInvite,
-					invitesAdmitOutsiders: admits,
-					errors: []
-				};
-				if (ids.length === 0) return { report, pending };
-				const rows = await upsertMembers(
-					tx,
-					actor,
-					groupId,
-					ids,
-					data.role,
-					'manual',
-					validFrom,
-					validUntil
-				);
-				return { report: { ...report, ...rows }, pending };
-			},
-			via
+					const report: AddReport = {
+						added: 0,
+						updated: 0,
+						unchanged: 0,
+						invited: toInvite,
+						invitesAdmitOutsiders: admits,
+						errors: [],
+						moved: []
+					};
+					if (ids.length === 0) return { report, pending };
+					// Read by the database's triggers (07_course_groups.sql): a staff add moves a learner
+					// within an exclusive grouping, and may go past a grouping's limit when asked to.
+					await tx`select private.lock_group_for_add(${groupId})`;
+					await tx`
+					select set_config('tessera.move_exclusive', 'on', true),
+					       set_config('tessera.over_limit', ${data.overLimit ? 'on' : 'off'}, true),
+					       set_config('tessera.moves', '', true)`;
+					const rows = await upsertMembers(
+						tx,
+						actor,
+						groupId,
+						ids,
+						data.role,
+						'manual',
+						validFrom,
+						validUntil
+					);
+					const [{ moves }] = await tx<{ moves: string | null }[]>`
+					select nullif(current_setting('tessera.moves', true), '') as moves`;
+					const moved: Moved[] = moves ? JSON.parse(moves) : [];
+					return { report: { ...report, ...rows, moved }, pending };
+				},
+				via
+			)
 		);
 	} catch (error) {
 		translate(error);

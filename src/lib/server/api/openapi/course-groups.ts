@@ -93,7 +93,21 @@ export const courseGroupsRoutes: ApiRoute[] = [
 		operationId: 'assignUnassigned',
 		summary: "Put every unassigned learner in the grouping's groups",
 		description:
-			'Puts every active learner in none of the grouping’s groups into them, smallest group first, within place limits.',
+			'Puts every active learner in none of the grouping’s groups into them, smallest group first, never past a place limit (the group’s own, or the grouping’s member limit whether or not sign-up is open), and answers `{ assigned, leftOver }`. When more learners wait than `ASSIGN_UNASSIGNED_JOB_THRESHOLD` (300 by default), it queues a job instead and answers 202 `{ run }` (or the run already under way); `GET` on the same path reads its progress.',
+		success: {
+			status: 200,
+			description: '`{ assigned, leftOver }`, or 202 `{ run }` for a job.',
+			content: 'json'
+		},
+		errors: [401, 404, 409]
+	},
+	{
+		method: 'get',
+		path: '/groupings/{id}/signup/assign',
+		operationId: 'assignUnassignedProgress',
+		summary: 'The grouping\'s latest "Assign unassigned" job and its progress',
+		description:
+			'`{ run }`: `status` (queued, running, done, failed), `total` learners waiting when it was queued, `processed` and `assigned` so far, `leftOver` (people no group had a place for), `error`; `run` is null when the grouping never had a job. Course managers only.',
 		success: { status: 200, content: 'json' },
 		errors: [401, 404]
 	},

@@ -22,6 +22,7 @@ import { notificationsRoutes } from './notifications';
 import { organisationsRoutes } from './organisations';
 import { progressRoutes } from './progress';
 import { resourcesRoutes } from './resources';
+import { selfEnrolmentRoutes } from './self-enrolment';
 import { threadsRoutes } from './threads';
 
 export type { ApiRoute } from './route';
@@ -36,6 +37,7 @@ export const apiAreas: Record<string, ApiRoute[]> = {
 	memberships: membershipsRoutes,
 	cohorts: cohortsRoutes,
 	'course groups': courseGroupsRoutes,
+	'self-enrolment': selfEnrolmentRoutes,
 	announcements: announcementsRoutes,
 	resources: resourcesRoutes,
 	progress: progressRoutes,

@@ -44,7 +44,7 @@ export const membershipsRoutes: ApiRoute[] = [
 		operationId: 'addGroupMembers',
 		summary: 'Add people by user id and/or email',
 		description:
-			"Emails of people the caller can see in the group's scope are added or updated in one transaction; every other email gets a one-use invitation (`invited`; `invitesAdmitOutsiders` says whether it can bring in someone from outside the organisation or course), the same answer whether or not an account has it. A size limit that would be passed refuses the whole change (409 `group_full`); someone added by id from outside the organisation or course is refused (409 `outside_scope`).",
+			"Emails of people the caller can see in the group's scope are added or updated in one transaction; every other email gets a one-use invitation (`invited`; `invitesAdmitOutsiders` says whether it can bring in someone from outside the organisation or course), the same answer whether or not an account has it. A size limit that would be passed refuses the whole change (409 `group_full`); so does the member limit of a grouping the group is in, open for sign-up or not (409 `over_limit`), unless course staff send `overLimit: true`. In an exclusive grouping a learner already in another of its groups is moved (when the caller may manage that group) and listed in `moved` with the group they left. Someone added by id from outside the organisation or course is refused (409 `outside_scope`).",
 		body: json(groupSchemas.membersAdd, { emails: ['ada@example.com'], role: 'member' }),
 		success: { status: 200, content: 'json' },
 		errors: [400, 401, 404, 409, 415]

@@ -38,23 +38,29 @@ export const actions: Actions = {
 		const data = await event.request.formData();
 		const values = formValues(data, ['emails', 'role', 'validUntil']);
 		const emails = values.emails.split(/[\s,;]+/).filter(Boolean);
+		const userIds = [...new Set(data.getAll('userIds').map(String))];
 		try {
 			const report = await memberships.add(
 				user,
 				event.params.id,
 				{
-					userIds: data.getAll('userIds').map(String),
+					userIds,
 					emails,
 					role: values.role || 'member',
-					validUntil: endOfDay(values.validUntil)
+					validUntil: endOfDay(values.validUntil),
+					overLimit: data.get('overLimit') === 'on'
 				},
 				'app',
 				{ origin: event.url.origin }
 			);
-			const done = `Added ${report.added}, updated ${report.updated}, ${report.unchanged} already in the group.`;
+			const moved = report.moved.map((m) => `${m.displayName} from ${m.fromGroupName}`);
+			const done =
+				`Added ${report.added}, updated ${report.updated}, ${report.unchanged} already in the group.` +
+				(moved.length ? ` Moved ${moved.join(', ')} (one group of its grouping per learner).` : '');
 			return { form: 'add', success: done, report, values: report.errors.length ? values : {} };
 		} catch (error) {
-			return formFailure(error, values, 'add');
+			// Echo the people picked, so an "over the limit" confirmation can add them.
+			return formFailure(error, { ...values, userIds }, 'add');
 		}
 	},
 	remove: async (event) => {

@@ -11,10 +11,11 @@ export const load: PageServerLoad = async (event) => {
 	const user = requireUser(event);
 	requireCourseManager((await event.parent()).course);
 	const { id: courseId, groupingId } = event.params;
-	const [groupings, overview, courseGroupTree] = await Promise.all([
+	const [groupings, overview, courseGroupTree, assignRun] = await Promise.all([
 		orErrorPage(courseGroups.listGroupings(user, courseId)),
 		orErrorPage(courseGroups.overview(user, courseId, { groupingId })),
-		orErrorPage(groups.tree(user, { courseId }))
+		orErrorPage(groups.tree(user, { courseId })),
+		orErrorPage(courseGroups.latestAssignRun(user, groupingId))
 	]);
 	const grouping = groupings.find((candidate) => candidate.id === groupingId);
 	if (!grouping) {
@@ -30,7 +31,9 @@ export const load: PageServerLoad = async (event) => {
 		otherGroups: courseGroupTree
 			.filter((group) => !memberIds.has(group.id))
 			.map(({ id, name, effectiveMembers }) => ({ id, name, memberCount: effectiveMembers })),
-		justCreated: event.url.searchParams.has('created')
+		justCreated: event.url.searchParams.has('created'),
+		// A job under way is shown with its progress whenever the page opens.
+		assignRun: assignRun && ['queued', 'running'].includes(assignRun.status) ? assignRun : null
 	};
 };
 
@@ -120,6 +123,7 @@ export const actions: Actions = {
 		const user = requireUser(event);
 		try {
 			const report = await courseGroups.assignUnassigned(user, event.params.groupingId);
+			if ('run' in report) return { form: 'assign', run: report.run };
 			return {
 				form: 'assign',
 				report,
