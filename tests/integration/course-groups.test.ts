@@ -968,7 +968,10 @@ describe('group mode', () => {
 			select actor_id, data from public.audit_events where course_id = ${course.id} and action = 'courses.group_mode'`;
 		expect(event).toMatchObject({
 			actor_id: instructor.id,
-			data: { old: { group_mode: 'none' }, new: { group_mode: 'visible' } }
+			data: {
+				old: { group_mode: 'none', force_group_mode: false },
+				new: { group_mode: 'visible', force_group_mode: false }
+			}
 		});
 	});
 });

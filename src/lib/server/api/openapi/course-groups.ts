@@ -179,8 +179,9 @@ export const courseGroupsRoutes: ApiRoute[] = [
 		method: 'put',
 		path: '/courses/{id}/group-mode',
 		operationId: 'setGroupMode',
-		summary: "Set the course's group mode: none, separate or visible",
-		body: json(input.groupModeBody, { groupMode: 'separate' }),
+		summary:
+			"Set the course's group mode (none, separate or visible) and whether every activity must take it",
+		body: json(input.groupModeBody, { groupMode: 'separate', forceGroupMode: true }),
 		success: { status: 200, content: 'json' },
 		errors: [400, 401, 404]
 	}
