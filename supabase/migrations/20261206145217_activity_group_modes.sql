@@ -47,6 +47,14 @@ alter table "public"."activity_restrictions" validate constraint "activity_restr
 
 set check_function_bodies = off;
 
+CREATE OR REPLACE FUNCTION private.effective_group_mode(course_mode text, forced boolean, own_mode text)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE SECURITY DEFINER
+ SET search_path TO ''
+AS $function$ select case when forced or own_mode is null then course_mode else own_mode end $function$
+;
+
 CREATE OR REPLACE FUNCTION private.group_limited_activity_ids_array()
  RETURNS uuid[]
  LANGUAGE plpgsql
@@ -67,7 +75,7 @@ begin
   return array(
     select a.id from public.activities a join public.courses c on c.id = a.course_id
     where a.course_id = any (limited)
-      and case when c.force_group_mode then c.group_mode else coalesce(a.group_mode, c.group_mode) end = 'separate'
+      and private.effective_group_mode(c.group_mode, c.force_group_mode, a.group_mode) = 'separate'
   );
 end
 $function$
@@ -301,6 +309,8 @@ grant update (group_mode, grouping_id) on table public.activities to anon;
 grant update (group_mode, grouping_id) on table public.activities to authenticated;
 grant update (force_group_mode) on table public.courses to anon;
 grant update (force_group_mode) on table public.courses to authenticated;
+revoke all on function private.effective_group_mode(course_mode text, forced boolean, own_mode text) from public, anon, authenticated, service_role;
+grant execute on function private.effective_group_mode(course_mode text, forced boolean, own_mode text) to authenticated, service_role;
 revoke all on function private.group_limited_activity_ids_array() from public, anon, authenticated, service_role;
 grant execute on function private.group_limited_activity_ids_array() to authenticated, service_role;
 revoke all on function private.group_limited_activity_learners() from public, anon, authenticated, service_role;
