@@ -190,9 +190,14 @@ export const autoCreateOptions = v.strictObject({
 });
 export type AutoCreateOptions = v.InferOutput<typeof autoCreateOptions>;
 
+/** Overview filters: a grouping or "none" (groups in no grouping), a group or "none" (people in no group). */
 export const overviewFilters = v.object({
-	groupingId: v.optional(v.union([uuid, v.literal('')], 'That is not a valid grouping id.')),
-	groupId: v.optional(v.union([uuid, v.literal('')], 'That is not a valid group id.'))
+	groupingId: v.optional(
+		v.union([uuid, v.literal(''), v.literal('none')], 'That is not a valid grouping id.')
+	),
+	groupId: v.optional(
+		v.union([uuid, v.literal(''), v.literal('none')], 'That is not a valid group id.')
+	)
 });
 
 export const groupMode = v.picklist(

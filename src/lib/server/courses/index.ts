@@ -39,7 +39,7 @@ export function list(actor: Actor, organisationId?: string): Promise<Course[]> {
 			select ${courseColumns(tx)}
 			from public.courses c join public.organisations o on o.id = c.organisation_id
 			where ${organisationId ? tx`c.organisation_id = ${organisationId}` : tx`c.id in (select course_id from public.enrolments where user_id = (select auth.uid()))`}
-			order by c.code`
+			order by c.code collate public.natural, c.id`
 	);
 }
 

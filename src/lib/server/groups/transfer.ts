@@ -344,7 +344,7 @@ export async function exportMemberships(actor: Actor, organisationId: string): P
 			select g.idnumber as group_idnumber, g.name as group_name, u.email, u.display_name, m.role, m.source, m.valid_until
 			from public.group_members m join public.groups g on g.id = m.group_id join public.users u on u.id = m.user_id
 			where g.scope = 'organisation' and g.organisation_id = ${organisationId}
-			order by g.name, lower(u.display_name)`;
+			order by g.name collate public.natural, lower(u.display_name)`;
 	});
 	return toCsv(
 		['group_idnumber', 'group_name', 'email', 'display_name', 'role', 'source', 'valid_until'],
