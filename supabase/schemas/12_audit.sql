@@ -63,6 +63,13 @@ begin
     (subject ->> 'user_id')::uuid,
     private.audit_via(),
     jsonb_build_object('old', row_old, 'new', row_new)
+      -- A move records where from and where to by name, as they were then (null: the top level).
+      || case when tg_table_name = 'groups' and tg_op = 'UPDATE'
+                   and (row_old ->> 'parent_id') is distinct from (row_new ->> 'parent_id')
+         then jsonb_build_object('moved', jsonb_build_object(
+           'from', (select g.name from public.groups g where g.id = (row_old ->> 'parent_id')::uuid),
+           'to', (select g.name from public.groups g where g.id = (row_new ->> 'parent_id')::uuid)))
+         else '{}'::jsonb end
   );
   return null;
 end

@@ -434,6 +434,7 @@ test('openapi.json describes exactly the implemented paths', async () => {
 			'/groups/{id}',
 			'/groups/{id}/delete-preview',
 			'/groups/{id}/move',
+			'/groups/{id}/move-preview',
 			'/groups/{id}/members',
 			'/groups/{id}/members/{userId}',
 			'/groups/{id}/members/role',

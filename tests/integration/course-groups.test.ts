@@ -934,7 +934,8 @@ describe('group mode', () => {
 			update public.group_members set role = 'member' where user_id in (${ada.id}, ${loner.id})`;
 		expect((await enrolments.listParticipants(ada, course.id)).total).toBe(12);
 		expect(await courses.setGroupMode(staff(), course.id, 'separate')).toEqual({
-			groupMode: 'separate'
+			groupMode: 'separate',
+			forceGroupMode: false
 		});
 		const seen = (await enrolments.listParticipants(ada, course.id)).participants.map(
 			(p) => p.displayName

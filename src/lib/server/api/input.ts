@@ -244,6 +244,10 @@ export const interventionsSeenBody = v.strictObject({ ids: interventionIds });
 
 export const autoGroupsQuery = v.object({ dryRun: dryRunParam });
 
+export const movePreviewQuery = v.object({
+	parentId: v.optional(v.union([uuid, v.literal('')], 'That is not a valid group id.'))
+});
+
 export const completionsQuery = v.object({
 	groupId: v.optional(v.union([uuid, v.literal('')], 'That is not a valid group id.'))
 });

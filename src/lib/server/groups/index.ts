@@ -5,6 +5,8 @@ import { DomainError, notFound } from '$lib/server/errors';
 import { parse } from '$lib/server/validate';
 import * as schemas from '$lib/schemas/groups';
 
+export { movePreview, type MovePreview } from './moves';
+
 /** Compares two lineages (ancestor names and ids from the root, as the tree query joins them). */
 function compareLineage(a: string, b: string): number {
 	const left = a.split('\u0002');
