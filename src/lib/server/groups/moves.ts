@@ -57,11 +57,12 @@ export async function movePreview(
 			const nameOf = (id: string | null) =>
 				id === null ? null : { id, name: names.find((row) => row.id === id)?.name ?? '' };
 			const courses = await tx<{ id: string; code: string; name: string }[]>`
-				select distinct co.id, co.code, co.name
-				from public.course_group_links l join public.courses co on co.id = l.course_id
-				where l.group_id in (
-					select c.ancestor_id from public.group_closure c
-					where c.descendant_id = ${groupId} or c.descendant_id = ${parentId})
+				select co.id, co.code, co.name from public.courses co
+				where co.id in (
+					select l.course_id from public.course_group_links l
+					where l.group_id in (
+						select c.ancestor_id from public.group_closure c
+						where c.descendant_id = ${groupId} or c.descendant_id = ${parentId}))
 				order by co.code collate public.natural, co.id`;
 			const courseIds = courses.map((course) => course.id);
 			const enrolments = () => tx<EnrolmentRow[]>`
