@@ -411,6 +411,7 @@ test('openapi.json describes exactly the implemented paths', async () => {
 			'/courses/{id}/auto-groups',
 			'/courses/{id}/group-imports',
 			'/courses/{id}/group-mode',
+			'/courses/{id}/participants/groups',
 			'/courses/{id}/groupings',
 			'/courses/{id}/groups-overview',
 			'/courses/{id}/signup',

@@ -229,3 +229,14 @@ export const participantGroupFilter = {
 	),
 	noGroup: flag(false)
 };
+
+/** A bulk action on the participants list: add the chosen people to a group, or take them out. */
+export const participantsGroupAction = v.strictObject({
+	action: v.picklist(['add', 'remove'], 'The action is add or remove.'),
+	groupId: uuid,
+	userIds: v.pipe(
+		v.array(uuid, 'That is not a valid user id.'),
+		v.minLength(1, 'Choose at least one person.'),
+		v.maxLength(5000, 'Choose at most 5,000 people at a time.')
+	)
+});

@@ -12,6 +12,8 @@ import {
 } from '$lib/server/db';
 import { DomainError, notFound } from '$lib/server/errors';
 import { parse } from '$lib/server/validate';
+import * as v from 'valibot';
+import { email as emailSchema } from '$lib/schemas/common';
 import * as schemas from '$lib/schemas/groups';
 import { createForEmails, sendForEmails } from './invites';
 
@@ -119,7 +121,15 @@ export async function add(
 	{ origin }: { origin?: string } = {}
 ): Promise<AddReport> {
 	const data = parse(schemas.membersAdd, input);
-	if (data.userIds.length === 0 && data.emails.length === 0) {
+	const malformed: AddReport['errors'] = [];
+	const emails: string[] = [];
+	for (const entry of data.emails.filter(Boolean)) {
+		const checked = v.safeParse(emailSchema, entry);
+		if (checked.success) emails.push(checked.output);
+		else malformed.push({ email: entry, message: 'This is not a valid email address.' });
+	}
+	data.emails = emails;
+	if (data.userIds.length === 0 && data.emails.length === 0 && malformed.length === 0) {
 		throw new DomainError(400, 'empty_list', 'Choose at least one person to add.');
 	}
 	const validFrom = data.validFrom ? new Date(data.validFrom) : null;
@@ -157,7 +167,7 @@ export async function add(
 					unchanged: 0,
 					invited: toInvite,
 					invitesAdmitOutsiders: admits,
-					errors: []
+					errors: malformed
 				};
 				if (ids.length === 0) return { report, pending };
 				const rows = await upsertMembers(
