@@ -44,8 +44,8 @@ test('an any-group activity is locked, with its reason, for a learner in no grou
 	await page.goto(`/courses/${BIO101}/activities`);
 	await page.getByText('Add an activity').click();
 	await page.getByLabel('Title').fill(title);
-	await page.getByLabel('Any group of this course').check();
-	await page.getByLabel('Group mode').selectOption('separate');
+	await page.getByLabel('Any group of this course', { exact: true }).check();
+	await page.getByLabel('Group mode', { exact: true }).selectOption('separate');
 	await page.getByRole('button', { name: 'Add activity' }).click();
 	const item = page.getByRole('listitem', { name: title });
 	await expect(item).toBeVisible();

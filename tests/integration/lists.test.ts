@@ -282,7 +282,8 @@ describe('the participants list', () => {
 			groupId: foreign.id,
 			userIds: [peer.id]
 		});
-		expect(wrong.status).toBe(400);
+		// A group of another course is as missing as one nobody has.
+		expect(wrong.status).toBe(404);
 		expect(
 			(await post(instructor, { action: 'move', groupId: lab2, userIds: [peer.id] })).status
 		).toBe(400);

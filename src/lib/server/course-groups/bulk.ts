@@ -1,6 +1,6 @@
 import { requireAccess } from '$lib/server/access';
 import { readAs, type Actor, type Via } from '$lib/server/db';
-import { invalid } from '$lib/server/errors';
+import { notFound } from '$lib/server/errors';
 import * as memberships from '$lib/server/memberships';
 import { parse } from '$lib/server/validate';
 import * as schemas from '$lib/schemas/course-groups';
@@ -25,11 +25,8 @@ export async function bulkGroupMembership(
 		await requireAccess(tx, 'course.staff', courseId);
 		const [group] = await tx`
 			select 1 from public.groups where id = ${data.groupId} and course_id = ${courseId}`;
-		if (!group) {
-			throw invalid('Choose a group of this course.', [
-				{ path: 'groupId', message: 'Not a group of this course.' }
-			]);
-		}
+		// A group of another course is as missing as one nobody has.
+		if (!group) throw notFound();
 	});
 	if (data.action === 'add') {
 		const report = await memberships.add(actor, data.groupId, { userIds: data.userIds }, via);
