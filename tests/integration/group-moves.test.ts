@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as movePreviewRoute from '../../src/routes/api/v1/groups/[id]/move-preview/+server';
 import * as moveRoute from '../../src/routes/api/v1/groups/[id]/move/+server';
+import * as treePage from '../../src/routes/(app)/organisations/[slug]/groups/+page.server';
 import * as cohorts from '$lib/server/cohorts';
 import * as groups from '$lib/server/groups';
 import * as audit from '$lib/server/groups/history';
@@ -13,7 +14,7 @@ import {
 	ownerDb,
 	type TestUser
 } from './helpers';
-import { callEndpoint } from './route-call';
+import { callAction, callEndpoint } from './route-call';
 
 // Moving a group under another: the preview names who linked courses would enrol, suspend or
 // unenrol, before anything changes; the move does exactly that; the history says from where to
@@ -163,5 +164,34 @@ describe('moving a group under another', () => {
 		expect(bad.status).toBe(400);
 		const top = await api(movePreviewRoute.GET, admin, { id: team.id });
 		expect(top).toMatchObject({ status: 200, body: { to: null } });
+	});
+});
+
+describe('moving from the organisation’s group tree', () => {
+	it('shows what the move does to linked courses first, and moves once confirmed', async () => {
+		const [org] =
+			await ownerDb()`select organisation_id as id from public.groups where id = ${team.id}`;
+		const [{ slug }] = await ownerDb()`select slug from public.organisations where id = ${org.id}`;
+		const before = await enrolmentsOf(x.id, y.id);
+		const asked = await callAction(treePage.actions.move, {
+			user: admin,
+			params: { slug },
+			form: { groupId: team.id, parentId: south.id }
+		});
+		expect(asked.status).toBe(200);
+		expect(asked.body).toMatchObject({
+			form: 'tree',
+			movePreview: { to: { id: south.id, name: 'South' } }
+		});
+		expect(await enrolmentsOf(x.id, y.id)).toEqual(before);
+		const confirmed = await callAction(treePage.actions.move, {
+			user: admin,
+			params: { slug },
+			form: { groupId: team.id, parentId: south.id, confirmed: 'yes' }
+		});
+		expect(confirmed.body).toMatchObject({ success: 'Moved the group.' });
+		expect(await enrolmentsOf(x.id, y.id)).not.toEqual(before);
+		await groups.move(actor(admin), team.id, { parentId: north.id });
+		expect(await enrolmentsOf(x.id, y.id)).toEqual(before);
 	});
 });
