@@ -249,6 +249,23 @@ describe('the participants list', () => {
 		await ownerDb()`update public.courses set group_mode = 'none' where id = ${course.id}`;
 	});
 
+	it('gives each member of a course group their course role, for the list’s sections', async () => {
+		await ownerDb()`insert into public.group_members (group_id, user_id) values (${lab2}, ${instructor.id})`;
+		const answer = await callEndpoint(membersRoute.GET, {
+			user: instructor,
+			params: { id: lab2 },
+			via: 'api'
+		});
+		expect(answer.status).toBe(200);
+		const items = (answer.body as { items: { displayName: string; courseRole: string }[] }).items;
+		expect(items.map((m) => [m.displayName, m.courseRole]).sort()).toEqual([
+			['Nia Natural', 'instructor'],
+			['Rae Learner', 'learner'],
+			['Sol Peer', 'learner']
+		]);
+		await ownerDb()`delete from public.group_members where group_id = ${lab2} and user_id = ${instructor.id}`;
+	});
+
 	it('gives staff each participant’s groups in natural order', async () => {
 		const page = (await list(instructor, 'search=Rae')).body as Page;
 		expect(page.items[0].groups.map((g) => g.name)).toEqual(['Lab 2', 'Tutorial 10']);

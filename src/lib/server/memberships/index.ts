@@ -30,6 +30,8 @@ export type Member = {
 	direct: boolean;
 	viaGroupId: string;
 	viaGroupName: string;
+	/** In a course group: their role in the course (null elsewhere, or where the viewer cannot see it). */
+	courseRole: 'learner' | 'assistant' | 'instructor' | null;
 };
 
 export const GROUP_FULL = 'The group is full.';
@@ -72,7 +74,9 @@ export async function list(
 				select distinct on (m.user_id)
 					m.user_id as "userId", u.display_name as "displayName", u.email, m.role, m.source,
 					m.valid_from as "validFrom", m.valid_until as "validUntil", m.added_at as "addedAt",
-					m.depth = 0 as direct, m.member_group_id as "viaGroupId", g.name as "viaGroupName"
+					m.depth = 0 as direct, m.member_group_id as "viaGroupId", g.name as "viaGroupName",
+					(select e.role from public.enrolments e
+					 where e.course_id = g.course_id and e.user_id = m.user_id) as "courseRole"
 				from public.effective_members m
 				join public.users u on u.id = m.user_id
 				join public.groups g on g.id = m.member_group_id
