@@ -1,3 +1,4 @@
+import { naturalCompare } from '$lib/natural';
 /** Words and small helpers the course groups pages share with the browser. */
 
 /** Spreadsheet-style letters: 0 → A, 25 → Z, 26 → AA, 27 → AB. */
@@ -73,7 +74,5 @@ export function placesLabel(memberCount: number, sizeLimit: number | null): stri
 
 /** Groups in the order people read them: "Lab 2" before "Lab 10". */
 export function byName<T extends { name: string }>(items: readonly T[]): T[] {
-	return [...items].sort((a, b) =>
-		a.name.localeCompare(b.name, 'en', { numeric: true, sensitivity: 'base' })
-	);
+	return [...items].sort((a, b) => naturalCompare(a.name, b.name));
 }

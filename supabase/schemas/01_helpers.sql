@@ -25,6 +25,11 @@ revoke all on schema private from public, anon, authenticated, service_role;
 grant usage on schema private to authenticated, service_role;
 grant usage on schema public to anon, authenticated, service_role;
 
+-- Natural order for names people read in lists ("Tutorial 2" before "Tutorial 10", case and
+-- accents second): ICU's root locale with numeric collation. Lists order by
+-- `name collate public.natural`.
+create collation if not exists public.natural (provider = icu, locale = 'und-u-kn-true');
+
 -- Learners followed in one course: members below course groups led, paired with that course.
 -- Policies read it as `(select private.course_followed_pairs() as p)` (once per statement).
 create type private.course_learner as (course_id uuid, user_id uuid);

@@ -80,6 +80,8 @@ create table public.courses (
   -- (every non-hidden group, with its members): private.visible_group_ids_array and
   -- private.member_list_group_ids_array, 01_helpers.sql.
   group_mode text not null default 'none' check (group_mode in ('none', 'separate', 'visible')),
+  -- Whether every activity takes the course's group mode (its own mode is then ignored).
+  force_group_mode boolean not null default false,
   unique (organisation_id, code)
 );
 alter table public.courses enable row level security;
@@ -88,8 +90,8 @@ revoke all on table public.courses from anon, authenticated, service_role;
 grant insert, select, delete on table public.courses to anon;
 grant insert, select, delete on table public.courses to authenticated;
 grant insert, select, update, delete on table public.courses to service_role;
-grant update (code, name, description, group_mode) on table public.courses to anon;
-grant update (code, name, description, group_mode) on table public.courses to authenticated;
+grant update (code, name, description, group_mode, force_group_mode) on table public.courses to anon;
+grant update (code, name, description, group_mode, force_group_mode) on table public.courses to authenticated;
 
 create table public.enrolments (
   course_id uuid not null references public.courses (id) on delete cascade,

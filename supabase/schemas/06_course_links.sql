@@ -147,12 +147,14 @@ end
 $$;
 revoke all on function private.group_members_sync_links() from public, anon, authenticated, service_role;
 
--- A subtree moving in or out under a linked group changes who the link enrols.
+-- A subtree moving in or out under a linked group changes who the link enrols. A move is
+-- undone by moving back, so it takes away only what moving back gives again (see the sync).
 create or replace function private.groups_moved_sync_links() returns trigger
 language plpgsql security definer set search_path = ''
 as $$
 declare
   links uuid[];
+  previous text := current_setting('tessera.group_move', true);
 begin
   select coalesce(array_agg(distinct l.id), '{}') into links
   from public.course_group_links l
@@ -165,7 +167,9 @@ begin
     from new_rows n join old_rows o on o.id = n.id join public.group_closure c on c.descendant_id = o.parent_id
     where n.parent_id is distinct from o.parent_id
   );
+  perform set_config('tessera.group_move', 'on', true);
   perform private.sync_course_links(links, null);
+  perform set_config('tessera.group_move', coalesce(previous, ''), true);
   return null;
 end
 $$;
@@ -276,7 +280,18 @@ begin
   on conflict (course_id, user_id) do update set status = 'active'
   where public.enrolments.source = 'link' and public.enrolments.status = 'suspended';
 
-  -- Leavers whom no other link still enrols, and who were not enrolled by hand.
+  -- Leavers whom no other link still enrols, and who were not enrolled by hand. A group move
+  -- removes the link enrolments of people who have done nothing in the course (no completion,
+  -- score or event) rather than suspending them, so moving the group back leaves nobody with
+  -- an enrolment they did not have before; anyone with work in the course is suspended as usual.
+  if current_setting('tessera.group_move', true) = 'on' then
+    delete from public.enrolments e
+    using unnest(removed_links, removed_users, removed_courses) as r(link_id, user_id, course_id)
+    where e.course_id = r.course_id and e.user_id = r.user_id and e.source = 'link'
+      and not exists (select 1 from public.course_link_members lm where lm.course_id = r.course_id and lm.user_id = r.user_id)
+      and not exists (select 1 from public.completions c where c.course_id = r.course_id and c.user_id = r.user_id)
+      and not exists (select 1 from public.learner_events le where le.course_id = r.course_id and le.user_id = r.user_id);
+  end if;
   delete from public.enrolments e
   using unnest(removed_links, removed_users, removed_courses) as r(link_id, user_id, course_id)
   join public.course_group_links l on l.id = r.link_id

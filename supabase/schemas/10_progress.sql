@@ -55,22 +55,31 @@ create table public.activities (
   position integer not null default 0,
   created_by uuid references public.users (id) on delete set null,
   created_at timestamptz not null default now(),
-  updated_at timestamptz not null default now()
+  updated_at timestamptz not null default now(),
+  -- The activity's own group mode; null takes the course's. The course's mode wins when the
+  -- course forces it (courses.force_group_mode): private.activity_group_modes().
+  group_mode text check (group_mode is null or group_mode in ('none', 'separate', 'visible')),
+  -- The grouping whose groups the activity's group mode works with (all course groups without one).
+  grouping_id uuid references public.groupings (id) on delete set null
 );
 create unique index activities_course_idnumber_key on public.activities (course_id, idnumber)
   where idnumber is not null;
 create index activities_course_idx on public.activities (course_id, position);
 create index activities_idnumber_idx on public.activities (idnumber) where idnumber is not null;
+create index activities_grouping_idx on public.activities (grouping_id) where grouping_id is not null;
 alter table public.activities enable row level security;
 alter table public.activities force row level security;
 revoke all on table public.activities from anon, authenticated, service_role;
 grant insert, select, delete on table public.activities to anon;
 grant insert, select, delete on table public.activities to authenticated;
 grant insert, select, update, delete on table public.activities to service_role;
-grant update (idnumber, title, description, type, due_at, self_completion, max_score, "position") on table public.activities to anon;
-grant update (idnumber, title, description, type, due_at, self_completion, max_score, "position") on table public.activities to authenticated;
+grant update (idnumber, title, description, type, due_at, self_completion, max_score, "position", group_mode, grouping_id) on table public.activities to anon;
+grant update (idnumber, title, description, type, due_at, self_completion, max_score, "position", group_mode, grouping_id) on table public.activities to authenticated;
 
--- Effective members of any listed group may see and use the activity; staff always may.
+-- Effective members of any listed group may see and use the activity; staff always may. A row
+-- names a group, a grouping (its groups), or any group of the course (any_group: every course
+-- group but learner groups). An activity closed to someone is shown to them locked, unless one
+-- of its restrictions says hidden: then they do not see it at all.
 create table public.activity_restrictions (
   activity_id uuid not null references public.activities (id) on delete cascade,
   -- A group or a grouping of the activity's course. Deleting it leaves the row with no target,
@@ -80,17 +89,22 @@ create table public.activity_restrictions (
   created_by uuid references public.users (id) on delete set null,
   created_at timestamptz not null default now(),
   grouping_id uuid references public.groupings (id) on delete set null,
-  constraint activity_restrictions_one_target check (num_nonnulls(group_id, grouping_id) <= 1)
+  any_group boolean not null default false,
+  hidden boolean not null default false,
+  constraint activity_restrictions_one_target check (num_nonnulls(group_id, grouping_id) <= 1),
+  constraint activity_restrictions_any_group_alone check (not any_group or num_nonnulls(group_id, grouping_id) = 0)
 );
 create unique index activity_restrictions_activity_group_key
   on public.activity_restrictions (activity_id, group_id) where group_id is not null;
 create unique index activity_restrictions_activity_grouping_key
   on public.activity_restrictions (activity_id, grouping_id) where grouping_id is not null;
+create unique index activity_restrictions_activity_any_group_key
+  on public.activity_restrictions (activity_id) where any_group;
 create index activity_restrictions_course_idx on public.activity_restrictions (course_id);
 create index activity_restrictions_group_idx on public.activity_restrictions (group_id);
 create index activity_restrictions_grouping_idx on public.activity_restrictions (grouping_id);
 create index activity_restrictions_orphan_idx on public.activity_restrictions (activity_id)
-  where group_id is null and grouping_id is null;
+  where group_id is null and grouping_id is null and not any_group;
 alter table public.activity_restrictions enable row level security;
 alter table public.activity_restrictions force row level security;
 revoke all on table public.activity_restrictions from anon, authenticated, service_role;
@@ -204,6 +218,10 @@ begin
   if tg_op = 'UPDATE' and new.course_id is distinct from old.course_id then
     raise exception 'An activity cannot move to another course.' using errcode = '23514';
   end if;
+  if new.grouping_id is not null and (tg_op = 'INSERT' or new.grouping_id is distinct from old.grouping_id)
+     and not exists (select 1 from public.groupings gr where gr.id = new.grouping_id and gr.course_id = new.course_id) then
+    raise exception 'An activity works with a grouping of its own course.' using errcode = '23514';
+  end if;
   new.updated_at := now();
   return new;
 end
@@ -236,8 +254,12 @@ as $$
   left join public.grouping_groups gg on gg.grouping_id = r.grouping_id
   where r.grouping_id is not null
   union
+  select r.activity_id, g.id from restrictions r
+  left join public.groups g on g.course_id = r.course_id and g.kind <> 'learner-group'
+  where r.any_group
+  union
   select r.activity_id, null::uuid from restrictions r
-  where r.group_id is null and r.grouping_id is null
+  where r.group_id is null and r.grouping_id is null and not r.any_group
 $$;
 revoke all on function private.activity_allowed_groups() from public, anon, authenticated, service_role;
 grant execute on function private.activity_allowed_groups() to authenticated, service_role;
@@ -247,8 +269,8 @@ create or replace function private.activity_restrictions_before_insert() returns
 language plpgsql security definer set search_path = ''
 as $$
 begin
-  if num_nonnulls(new.group_id, new.grouping_id) <> 1 then
-    raise exception 'Restrict an activity to a group or to a grouping.' using errcode = '23514';
+  if num_nonnulls(new.group_id, new.grouping_id) + new.any_group::integer <> 1 then
+    raise exception 'Restrict an activity to a group, a grouping or any group.' using errcode = '23514';
   end if;
   select a.course_id into new.course_id from public.activities a where a.id = new.activity_id;
   if new.group_id is not null
@@ -285,6 +307,71 @@ end
 $$;
 revoke all on function private.closed_activity_ids_array() from public, anon, authenticated, service_role;
 grant execute on function private.closed_activity_ids_array() to authenticated, service_role;
+
+-- Group mode per activity. Course staff with access to all groups (instructors, the admins of
+-- the course's organisation, platform admins: Moodle's "access all groups") see every learner's
+-- completions and scores. Other staff (assistants) see and record them, for an activity whose
+-- group mode is separate (the course's when the course forces it or the activity has none), only
+-- for learners who share one of the activity's groups with them: the groups of its grouping, or
+-- every course group but learner groups without one; effective memberships valid now.
+-- The group mode an activity works in: the course's when the course forces it or the activity
+-- has none of its own. Reads no table.
+create or replace function private.effective_group_mode(course_mode text, forced boolean, own_mode text)
+returns text
+language sql immutable security definer set search_path = ''
+as $$ select case when forced or own_mode is null then course_mode else own_mode end $$;
+revoke all on function private.effective_group_mode(course_mode text, forced boolean, own_mode text) from public, anon, authenticated, service_role;
+grant execute on function private.effective_group_mode(course_mode text, forced boolean, own_mode text) to authenticated, service_role;
+
+create or replace function private.group_limited_activity_ids_array() returns uuid[]
+language plpgsql stable security definer set search_path = ''
+as $$
+declare
+  limited uuid[];
+begin
+  if private.is_platform_admin() then
+    return '{}';
+  end if;
+  limited := array(
+    select unnest(private.staffed_course_ids_array()) except select unnest(private.managed_course_ids_array()));
+  if cardinality(limited) = 0 then
+    return '{}';
+  end if;
+  return array(
+    select a.id from public.activities a join public.courses c on c.id = a.course_id
+    where a.course_id = any (limited)
+      and private.effective_group_mode(c.group_mode, c.force_group_mode, a.group_mode) = 'separate'
+  );
+end
+$$;
+revoke all on function private.group_limited_activity_ids_array() from public, anon, authenticated, service_role;
+grant execute on function private.group_limited_activity_ids_array() to authenticated, service_role;
+
+-- For the activities above, the learners the current user shares one of the activity's groups with.
+create or replace function private.group_limited_activity_learners()
+returns table (activity_id uuid, user_id uuid)
+language plpgsql stable security definer set search_path = ''
+as $$
+declare
+  uid uuid := auth.uid();
+  limited uuid[] := private.group_limited_activity_ids_array();
+begin
+  if cardinality(limited) = 0 then
+    return;
+  end if;
+  return query
+    select distinct a.id, theirs.user_id
+    from public.activities a
+    join public.groups g on g.course_id = a.course_id and g.kind <> 'learner-group'
+    join public.effective_members mine on mine.group_id = g.id and mine.user_id = uid
+    join public.effective_members theirs on theirs.group_id = g.id
+    where a.id = any (limited)
+      and (a.grouping_id is null
+           or g.id in (select gg.group_id from public.grouping_groups gg where gg.grouping_id = a.grouping_id));
+end
+$$;
+revoke all on function private.group_limited_activity_learners() from public, anon, authenticated, service_role;
+grant execute on function private.group_limited_activity_learners() to authenticated, service_role;
 
 -- A completion's course is its activity's (policies read course_id, so it must be true).
 create or replace function private.completions_before_write() returns trigger
@@ -461,16 +548,21 @@ $$;
 revoke all on function private.open_restricted_activities(course_ids uuid[], user_ids uuid[]) from public, anon, authenticated, service_role;
 grant execute on function private.open_restricted_activities(course_ids uuid[], user_ids uuid[]) to authenticated, service_role;
 
--- Restricted activities of a course the current user can open, shown to them as restricted: no
--- description, and no word of which groups may open them.
+-- Restricted activities of a course the current user cannot open, shown to them locked: no
+-- description, and no word of which groups may open them; only whether any group of the course
+-- would do (any_group), so the app can explain in terms of the person's own groups. An activity
+-- with a restriction marked hidden is left out altogether.
 create or replace function private.restricted_activity_stubs(target_course uuid)
-returns table (id uuid, title text, type text, due_at timestamptz, "position" integer)
+returns table (id uuid, title text, type text, due_at timestamptz, "position" integer, any_group boolean)
 language sql stable security definer set search_path = ''
 as $$
-  select a.id, a.title, a.type, a.due_at, a.position from public.activities a
+  select a.id, a.title, a.type, a.due_at, a.position,
+         exists (select 1 from public.activity_restrictions r where r.activity_id = a.id and r.any_group)
+  from public.activities a
   where a.course_id = target_course
     and a.course_id = any (private.visible_course_ids_array())
     and a.id = any (private.closed_activity_ids_array())
+    and not exists (select 1 from public.activity_restrictions r where r.activity_id = a.id and r.hidden)
 $$;
 revoke all on function private.restricted_activity_stubs(target_course uuid) from public, anon, authenticated, service_role;
 grant execute on function private.restricted_activity_stubs(target_course uuid) to authenticated, service_role;
@@ -589,7 +681,14 @@ create policy "learners complete open activities and staff record completions"
   with check (
     (select private.is_platform_admin())
     or (
-      course_id = any ((select private.staffed_course_ids_array())::uuid[])
+      (
+        course_id = any ((select private.staffed_course_ids_array())::uuid[])
+        and (
+          not activity_id = any ((select private.group_limited_activity_ids_array())::uuid[])
+          or (activity_id, user_id) in (
+          select (l.p).activity_id, (l.p).user_id from (select private.group_limited_activity_learners() as p) l)
+        )
+      )
       and source in ('staff', 'ingest')
       and recorded_by = (select auth.uid())
     )
@@ -607,13 +706,27 @@ create policy "learners change their own marks and staff any record in their cou
   on public.completions for update to authenticated
   using (
     (select private.is_platform_admin())
-    or course_id = any ((select private.staffed_course_ids_array())::uuid[])
+    or (
+      course_id = any ((select private.staffed_course_ids_array())::uuid[])
+      and (
+        not activity_id = any ((select private.group_limited_activity_ids_array())::uuid[])
+        or (activity_id, user_id) in (
+          select (l.p).activity_id, (l.p).user_id from (select private.group_limited_activity_learners() as p) l)
+      )
+    )
     or (user_id = (select auth.uid()) and source = 'self' and score is null)
   )
   with check (
     (select private.is_platform_admin())
     or (
-      course_id = any ((select private.staffed_course_ids_array())::uuid[])
+      (
+        course_id = any ((select private.staffed_course_ids_array())::uuid[])
+        and (
+          not activity_id = any ((select private.group_limited_activity_ids_array())::uuid[])
+          or (activity_id, user_id) in (
+          select (l.p).activity_id, (l.p).user_id from (select private.group_limited_activity_learners() as p) l)
+        )
+      )
       and source in ('staff', 'ingest') and recorded_by = (select auth.uid())
     )
     or (
@@ -626,7 +739,14 @@ create policy "learners unmark their own marks and staff remove any record in th
   on public.completions for delete to authenticated
   using (
     (select private.is_platform_admin())
-    or course_id = any ((select private.staffed_course_ids_array())::uuid[])
+    or (
+      course_id = any ((select private.staffed_course_ids_array())::uuid[])
+      and (
+        not activity_id = any ((select private.group_limited_activity_ids_array())::uuid[])
+        or (activity_id, user_id) in (
+          select (l.p).activity_id, (l.p).user_id from (select private.group_limited_activity_learners() as p) l)
+      )
+    )
     or (user_id = (select auth.uid()) and source = 'self' and score is null)
   );
 
@@ -683,7 +803,14 @@ create policy "learners see their own completions, staff their course's, leaders
   using (
     (select private.is_platform_admin())
     or user_id = (select auth.uid())
-    or course_id = any ((select private.staffed_course_ids_array())::uuid[])
+    or (
+      course_id = any ((select private.staffed_course_ids_array())::uuid[])
+      and (
+        not activity_id = any ((select private.group_limited_activity_ids_array())::uuid[])
+        or (activity_id, user_id) in (
+          select (l.p).activity_id, (l.p).user_id from (select private.group_limited_activity_learners() as p) l)
+      )
+    )
     or user_id in (select private.followed_user_ids())
     or (course_id, user_id) in (
       select (f.p).course_id, (f.p).user_id from (select private.course_followed_pairs() as p) f)

@@ -63,6 +63,13 @@ begin
     (subject ->> 'user_id')::uuid,
     private.audit_via(),
     jsonb_build_object('old', row_old, 'new', row_new)
+      -- A move records where from and where to by name, as they were then (null: the top level).
+      || case when tg_table_name = 'groups' and tg_op = 'UPDATE'
+                   and (row_old ->> 'parent_id') is distinct from (row_new ->> 'parent_id')
+         then jsonb_build_object('moved', jsonb_build_object(
+           'from', (select g.name from public.groups g where g.id = (row_old ->> 'parent_id')::uuid),
+           'to', (select g.name from public.groups g where g.id = (row_new ->> 'parent_id')::uuid)))
+         else '{}'::jsonb end
   );
   return null;
 end
@@ -94,8 +101,10 @@ begin
     end if;
   else
     course := (subject ->> 'id')::uuid;
-    row_new := jsonb_build_object('group_mode', row_new ->> 'group_mode');
-    row_old := jsonb_build_object('group_mode', row_old ->> 'group_mode');
+    row_new := jsonb_build_object('group_mode', row_new ->> 'group_mode',
+                                  'force_group_mode', (row_new ->> 'force_group_mode')::boolean);
+    row_old := jsonb_build_object('group_mode', row_old ->> 'group_mode',
+                                  'force_group_mode', (row_old ->> 'force_group_mode')::boolean);
   end if;
   select c.organisation_id into org from public.courses c where c.id = course;
   insert into public.audit_events (actor_id, action, organisation_id, course_id, group_id, via, data)
@@ -216,8 +225,9 @@ create trigger course_group_links_audit after insert or update or delete on publ
 create trigger course_progress_settings_audit after insert or update on public.course_progress_settings
   for each row execute function private.audit_progress_change();
 
-create trigger courses_group_mode_audit after update of group_mode on public.courses
-  for each row when (old.group_mode is distinct from new.group_mode)
+create trigger courses_group_mode_audit after update of group_mode, force_group_mode on public.courses
+  for each row when (old.group_mode is distinct from new.group_mode
+                     or old.force_group_mode is distinct from new.force_group_mode)
   execute function private.audit_grouping_change();
 
 create trigger enrolments_audit after insert or update or delete on public.enrolments

@@ -103,7 +103,8 @@ describe('an activity restricted to a grouping', () => {
 				title: 'Project brief',
 				type: 'page',
 				dueAt: null,
-				position: 2
+				position: 2,
+				reason: expect.stringMatching(/^Open to members of certain groups of this course/)
 			});
 			expect(JSON.stringify(list)).not.toMatch(/Projects|Red team/);
 			expect(list.progress).toMatchObject({ visible: 1 });

@@ -130,10 +130,18 @@ describe('linking a cohort to a course', () => {
 		const person = await orgPerson();
 		await memberships.add(a, branch.id, { userIds: [person.id] });
 		await cohorts.link(a, course.id, { groupId: cohort.id });
+		const worker = await orgPerson();
+		await memberships.add(a, branch.id, { userIds: [worker.id] });
+		await ownerDb()`
+			insert into public.learner_events (user_id, course_id, kind) values (${worker.id}, ${course.id}, 'course_view')`;
 		await groups.move(a, branch.id, { parentId: null });
-		expect(await enrolmentOf(course.id, person.id)).toMatchObject({ status: 'suspended' });
+		// Someone with work in the course is suspended; someone with none is taken out, so that
+		// moving back leaves nobody with an enrolment they did not have (docs/decisions.md).
+		expect(await enrolmentOf(course.id, worker.id)).toMatchObject({ status: 'suspended' });
+		expect(await enrolmentOf(course.id, person.id)).toBeNull();
 		await groups.move(a, branch.id, { parentId: cohort.id });
 		expect(await enrolmentOf(course.id, person.id)).toMatchObject({ status: 'active' });
+		expect(await enrolmentOf(course.id, worker.id)).toMatchObject({ status: 'active' });
 	});
 
 	it('applies a membership that ends by the clock on the next sweep', async () => {

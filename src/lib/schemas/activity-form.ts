@@ -15,8 +15,21 @@ export function activityInputFrom(data: FormData, zone = DEFAULT_TIME_ZONE) {
 		maxScore: text('maxScore'),
 		selfCompletion: data.get('selfCompletion') === 'on' ? 'on' : '',
 		restrictedTo: data.getAll('restrictedTo').map(String),
-		restrictedToGrouping: text('restrictedToGrouping')
+		restrictedToGrouping: text('restrictedToGrouping'),
+		restrictedToAnyGroup: data.get('restrictedToAnyGroup') === 'on' ? 'on' : '',
+		hiddenWhenClosed: data.getAll('hiddenWhenClosed').map(String),
+		groupMode: text('groupMode'),
+		groupingId: text('groupingId')
 	};
+	// A "hide" box ticked beside a restriction that is not chosen says nothing.
+	const chosen = new Set([
+		...values.restrictedTo,
+		...(values.restrictedToGrouping ? ['grouping'] : []),
+		...(values.restrictedToAnyGroup ? ['anyGroup'] : [])
+	]);
+	const hidden = values.hiddenWhenClosed
+		.filter((id) => chosen.has(id))
+		.map((id) => (id === 'grouping' ? values.restrictedToGrouping : id));
 	const input = {
 		title: values.title,
 		idnumber: values.idnumber || null,
@@ -28,7 +41,11 @@ export function activityInputFrom(data: FormData, zone = DEFAULT_TIME_ZONE) {
 		selfCompletion: values.selfCompletion === 'on',
 		maxScore: values.maxScore === '' ? null : Number(values.maxScore),
 		restrictedTo: values.restrictedTo,
-		restrictedToGroupings: values.restrictedToGrouping ? [values.restrictedToGrouping] : []
+		restrictedToGroupings: values.restrictedToGrouping ? [values.restrictedToGrouping] : [],
+		restrictedToAnyGroup: values.restrictedToAnyGroup === 'on',
+		hiddenWhenClosed: hidden,
+		groupMode: values.groupMode === '' || values.groupMode === 'course' ? null : values.groupMode,
+		groupingId: values.groupingId || null
 	};
 	return { input, values };
 }

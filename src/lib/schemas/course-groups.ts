@@ -190,9 +190,14 @@ export const autoCreateOptions = v.strictObject({
 });
 export type AutoCreateOptions = v.InferOutput<typeof autoCreateOptions>;
 
+/** Overview filters: a grouping or "none" (groups in no grouping), a group or "none" (people in no group). */
 export const overviewFilters = v.object({
-	groupingId: v.optional(v.union([uuid, v.literal('')], 'That is not a valid grouping id.')),
-	groupId: v.optional(v.union([uuid, v.literal('')], 'That is not a valid group id.'))
+	groupingId: v.optional(
+		v.union([uuid, v.literal(''), v.literal('none')], 'That is not a valid grouping id.')
+	),
+	groupId: v.optional(
+		v.union([uuid, v.literal(''), v.literal('none')], 'That is not a valid group id.')
+	)
 });
 
 export const groupMode = v.picklist(
@@ -224,3 +229,14 @@ export const participantGroupFilter = {
 	),
 	noGroup: flag(false)
 };
+
+/** A bulk action on the participants list: add the chosen people to a group, or take them out. */
+export const participantsGroupAction = v.strictObject({
+	action: v.picklist(['add', 'remove'], 'The action is add or remove.'),
+	groupId: uuid,
+	userIds: v.pipe(
+		v.array(uuid, 'That is not a valid user id.'),
+		v.minLength(1, 'Choose at least one person.'),
+		v.maxLength(5000, 'Choose at most 5,000 people at a time.')
+	)
+});

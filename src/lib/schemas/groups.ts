@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { dateInRange, email, readableName, uuid } from './common';
+import { dateInRange, readableName, uuid } from './common';
 
 export const visibilities = ['scope', 'members', 'own', 'hidden'] as const;
 export const membershipModes = ['manual', 'open', 'request', 'invite', 'rule', 'sync'] as const;
@@ -124,8 +124,12 @@ export const membersAdd = v.strictObject({
 		v.pipe(v.array(uuid), v.maxLength(5000, 'Add at most 5,000 people at a time.')),
 		[]
 	),
+	/** Each checked on its own: a malformed one is named in the report's errors, the others added. */
 	emails: v.optional(
-		v.pipe(v.array(email), v.maxLength(5000, 'Add at most 5,000 people at a time.')),
+		v.pipe(
+			v.array(v.pipe(v.string('Each email is text.'), v.trim(), v.maxLength(320))),
+			v.maxLength(5000, 'Add at most 5,000 people at a time.')
+		),
 		[]
 	),
 	role: v.optional(v.picklist(groupRoles, 'The role must be member or leader.'), 'member'),

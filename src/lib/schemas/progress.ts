@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { dateInRange, readableName, uuid } from './common';
+import { groupModes } from './course-groups';
 
 export const activityTypes = [
 	'page',
@@ -73,7 +74,32 @@ const activityFields = {
 	restrictedToGroupings: v.optional(
 		v.pipe(v.array(uuid), v.maxLength(50, 'Restrict to at most 50 groupings.')),
 		[]
-	)
+	),
+	/** Open to members of any group of the course (learner groups aside). */
+	restrictedToAnyGroup: v.optional(v.boolean('restrictedToAnyGroup is true or false.'), false),
+	/**
+	 * Which restrictions hide the activity entirely from those it is closed to (the others show
+	 * it locked): group and grouping ids, and "anyGroup".
+	 */
+	hiddenWhenClosed: v.optional(
+		v.pipe(
+			v.array(
+				v.union(
+					[uuid, v.literal('anyGroup')],
+					'Name a restricting group or grouping id, or anyGroup.'
+				)
+			),
+			v.maxLength(101)
+		),
+		[]
+	),
+	/** The activity's own group mode; null takes the course's. */
+	groupMode: v.optional(
+		v.nullable(v.picklist(groupModes, 'The group mode is none, separate, visible or null.')),
+		null
+	),
+	/** The grouping whose groups its group mode works with; null for every course group. */
+	groupingId: v.optional(v.nullable(uuid), null)
 };
 
 export const activityCreate = v.strictObject(activityFields);

@@ -156,6 +156,7 @@ const ARGUMENTS: Record<string, (c: Cast) => (string | null)[]> = {
 		pgArray([c.learner.id, c.fellow.id, ...c.linked.map((user) => user.id)])
 	],
 	'private.restricted_activity_stubs(uuid)': (c) => [c.course.id],
+	'private.effective_group_mode(text, boolean, text)': () => ['separate', 'true', 'none'],
 	'private.signup_group_places(uuid[])': (c) => [pgArray([c.groupId, c.cohortId])],
 	'private.user_ids_by_email(text[])': (c) => [pgArray([c.learner.email, c.linked[0].email])],
 	'private.can_admit_to_group(uuid)': (c) => [c.groupId],

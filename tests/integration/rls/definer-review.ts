@@ -37,6 +37,20 @@ export const DEFINER_REVIEW: readonly DefinerReview[] = [
 		'restricted activities of their courses that stay closed to them'
 	),
 	callerSet('private.course_followed_pairs()', '(course, learner) pairs they lead'),
+	{
+		signature: 'private.effective_group_mode(text, boolean, text)',
+		roles: USER,
+		kind: 'caller',
+		reason: 'reads no table: the group mode an activity works in, from its arguments'
+	},
+	callerSet(
+		'private.group_limited_activity_ids_array()',
+		'activities in separate group mode of courses they staff without access to all groups'
+	),
+	callerSet(
+		'private.group_limited_activity_learners()',
+		'learners sharing a group with them in those activities'
+	),
 	callerSet('private.followed_course_ids_array()', 'courses of the learners they follow'),
 	callerSet('private.followed_user_ids()', 'learners they follow'),
 	callerSet('private.is_platform_admin()', 'platform role'),

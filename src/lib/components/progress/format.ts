@@ -43,8 +43,10 @@ export function restrictionLabel(activity: {
 	restrictedTo: { name: string }[];
 	restrictedToGroupings?: { name: string }[];
 	restrictedToDeleted?: number;
+	restrictedToAnyGroup?: boolean;
 }): string {
 	return [
+		...(activity.restrictedToAnyGroup ? ['any group'] : []),
 		...activity.restrictedTo.map((g) => g.name),
 		...(activity.restrictedToGroupings ?? []).map((g) => `grouping ${g.name}`),
 		...((activity.restrictedToDeleted ?? 0) > 0
@@ -52,3 +54,9 @@ export function restrictionLabel(activity: {
 			: [])
 	].join(', ');
 }
+
+export const GROUP_MODE_NAMES: Record<'none' | 'separate' | 'visible', string> = {
+	none: 'no groups',
+	separate: 'separate groups',
+	visible: 'visible groups'
+};

@@ -230,7 +230,11 @@ export const learnerEventBody = v.strictObject({
 	kind: v.picklist(learnerEventKinds, 'The kind is course_view or post.')
 });
 
-export const groupModeBody = v.strictObject({ groupMode });
+export const groupModeBody = v.strictObject({
+	groupMode,
+	/** Every activity takes the course's mode (left as it was when absent). */
+	forceGroupMode: v.optional(v.boolean('forceGroupMode is true or false.'))
+});
 
 export const groupIdsBody = v.strictObject({ groupIds });
 
@@ -239,6 +243,14 @@ export const announcementsSeenBody = v.strictObject({ ids: announcementIds });
 export const interventionsSeenBody = v.strictObject({ ids: interventionIds });
 
 export const autoGroupsQuery = v.object({ dryRun: dryRunParam });
+
+export const movePreviewQuery = v.object({
+	parentId: v.optional(v.union([uuid, v.literal('')], 'That is not a valid group id.'))
+});
+
+export const completionsQuery = v.object({
+	groupId: v.optional(v.union([uuid, v.literal('')], 'That is not a valid group id.'))
+});
 
 export const overviewQuery = v.object({
 	groupingId: v.optional(v.string()),

@@ -38,7 +38,7 @@ const groupingColumns = (tx: Tx) => tx`
 	coalesce((
 		select json_agg(json_build_object('id', g.id, 'name', g.name, 'memberCount', (
 			select count(*)::int from public.current_memberships m where m.group_id = g.id
-		)) order by lower(g.name), g.id)
+		)) order by g.name collate public.natural, g.id)
 		from public.grouping_groups gg join public.groups g on g.id = gg.group_id
 		where gg.grouping_id = gr.id
 	), '[]'::json) as groups,
@@ -85,7 +85,7 @@ export function listGroupings(actor: Actor, courseId: string): Promise<Grouping[
 		await requireAccess(tx, 'course.view', courseId);
 		const rows = await tx<RawGrouping[]>`
 			select ${groupingColumns(tx)} from public.groupings gr
-			where gr.course_id = ${courseId} order by lower(gr.name), gr.id`;
+			where gr.course_id = ${courseId} order by gr.name collate public.natural, gr.id`;
 		return rows.map(toGrouping);
 	});
 }

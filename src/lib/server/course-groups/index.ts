@@ -1,6 +1,6 @@
 /**
  * Course groups, by verb family: groupings (build and list), automatic creation, self sign-up,
- * CSV import and the overview. Routes import this room as one namespace.
+ * CSV import, the overview and the participants list's bulk group actions. Routes import this room as one namespace.
  */
 export * from './groupings';
 export * from './auto-create';
@@ -16,3 +16,4 @@ export {
 	type IgnoredColumn
 } from './import';
 export { overview, overviewCsv, type Overview } from './overview';
+export { bulkGroupMembership, type BulkMembershipResult } from './bulk';

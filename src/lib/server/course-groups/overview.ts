@@ -2,6 +2,7 @@ import { requireAccess } from '$lib/server/access';
 import { readAs, type Actor } from '$lib/server/db';
 import { parse } from '$lib/server/validate';
 import { toCsv } from '$lib/csv';
+import { naturalCompare } from '$lib/natural';
 import * as schemas from '$lib/schemas/course-groups';
 
 export type OverviewMember = {
@@ -20,7 +21,7 @@ export type Overview = {
 	groupings: { id: string; name: string; exclusive: boolean; groups: OverviewGroup[] }[];
 	/** Groups in no grouping. */
 	notInGrouping: OverviewGroup[];
-	/** Active participants in no group of the course (only without a filter). */
+	/** Active participants in no group of the course (without a filter, or with group "none"). */
 	notInGroup: { id: string; displayName: string; email: string | null; role: string }[];
 };
 
@@ -28,7 +29,7 @@ export type Overview = {
  * For course staff and admins (as Moodle's groups overview): the course's groups, each grouping with its groups and their
  * direct members, then the groups in no grouping, then the participants in no group. Filtering
  * by a grouping shows that grouping only; by a group, the sections holding that group, with it
- * alone.
+ * alone. Grouping "none" shows the groups in no grouping only; group "none" the people in no group.
  */
 export async function overview(
 	actor: Actor,
@@ -36,6 +37,8 @@ export async function overview(
 	filters: unknown = {}
 ): Promise<Overview> {
 	const { groupingId = '', groupId = '' } = parse(schemas.overviewFilters, filters);
+	const noGrouping = groupingId === 'none';
+	const noGroup = groupId === 'none';
 	return readAs(actor, async (tx) => {
 		// Staff only: a learner's RLS would hide the groups they cannot see into and list their
 		// members under "not in a group", which is wrong rather than private.
@@ -51,30 +54,36 @@ export async function overview(
 			         where m.group_id = g.id
 			       ), '[]'::json) as members
 			from public.groups g
-			where g.course_id = ${courseId} ${groupId ? tx`and g.id = ${groupId}` : tx``}
-			order by lower(g.name), g.id`;
+			where g.course_id = ${courseId} ${groupId && !noGroup ? tx`and g.id = ${groupId}` : tx``}
+			order by g.name collate public.natural, g.id`;
 		const groupings = await tx<{ id: string; name: string; exclusive: boolean }[]>`
 			select id, name, exclusive from public.groupings
-			where course_id = ${courseId} ${groupingId ? tx`and id = ${groupingId}` : tx``}
-			order by lower(name), id`;
+			where course_id = ${courseId} ${groupingId && !noGrouping ? tx`and id = ${groupingId}` : tx``}
+			order by name collate public.natural, id`;
 		const links = await tx<{ groupingId: string; groupId: string }[]>`
 			select gg.grouping_id as "groupingId", gg.group_id as "groupId"
 			from public.grouping_groups gg join public.groupings gr on gr.id = gg.grouping_id
 			where gr.course_id = ${courseId}`;
 		const byId = new Map(groups.map((group) => [group.id, group]));
 		const grouped = new Set(links.map((link) => link.groupId));
-		const sections = groupings
-			.map((grouping) => ({
-				...grouping,
-				groups: links
-					.filter((link) => link.groupingId === grouping.id && byId.has(link.groupId))
-					.map((link) => byId.get(link.groupId)!)
-					.sort((a, b) => a.name.localeCompare(b.name, 'en', { sensitivity: 'base' }))
-			}))
-			.filter((section) => !groupId || section.groups.length > 0);
-		const notInGrouping = groupingId ? [] : groups.filter((group) => !grouped.has(group.id));
+		const sections =
+			noGrouping || noGroup
+				? []
+				: groupings
+						.map((grouping) => ({
+							...grouping,
+							groups: links
+								.filter((link) => link.groupingId === grouping.id && byId.has(link.groupId))
+								.map((link) => byId.get(link.groupId)!)
+								.sort((a, b) => naturalCompare(a.name, b.name))
+						}))
+						.filter((section) => !groupId || section.groups.length > 0);
+		const notInGrouping =
+			(groupingId && !noGrouping) || noGroup
+				? []
+				: groups.filter((group) => !grouped.has(group.id));
 		const notInGroup =
-			groupingId || groupId
+			(groupingId || groupId) && !noGroup
 				? []
 				: await tx<Overview['notInGroup']>`
 					select u.id, u.display_name as "displayName", ve.email, e.role

@@ -95,7 +95,7 @@ export function signupView(actor: NonNullable<Actor>, courseId: string): Promise
 			       gr.signup_closes_at as "closesAt", gr.auto_leader as "autoLeader"
 			from public.groupings gr
 			where gr.course_id = ${courseId} and gr.signup_open
-			order by lower(gr.name), gr.id`;
+			order by gr.name collate public.natural, gr.id`;
 		if (groupings.length === 0) return [];
 		const groups = await tx<(Omit<SignupGroup, 'placesLeft' | 'full'> & { groupingId: string })[]>`
 			select gg.grouping_id as "groupingId", g.id, g.name, g.description,
@@ -109,7 +109,7 @@ export function signupView(actor: NonNullable<Actor>, courseId: string): Promise
 				select group_id from public.grouping_groups where grouping_id = any(${groupings.map((row) => row.id)}::uuid[])
 			)) p on p.group_id = g.id
 			where gg.grouping_id = any(${groupings.map((row) => row.id)}::uuid[])
-			order by lower(g.name), g.id`;
+			order by g.name collate public.natural, g.id`;
 		const now = new Date();
 		return groupings.map((grouping) => {
 			const own = groups

@@ -19,11 +19,14 @@ export type Course = {
 	canManage: boolean;
 	/** none, separate (learners see only their groups' people) or visible (see all, act in own). */
 	groupMode: GroupMode;
+	/** Whether every activity takes the course's group mode (its own is then ignored). */
+	forceGroupMode: boolean;
 };
 
 const courseColumns = (tx: Tx) => tx`
 	c.id, c.organisation_id as "organisationId", o.name as "organisationName", o.slug as "organisationSlug",
 	c.code, c.name, c.description, c.created_at as "createdAt", c.group_mode as "groupMode",
+	c.force_group_mode as "forceGroupMode",
 	(select count(*)::int from public.enrolments e where e.course_id = c.id and e.status = 'active') as "participantCount",
 	(select e.role from public.enrolments e where e.course_id = c.id and e.user_id = (select auth.uid())) as "myRole",
 	c.id = any((select public.may_manage_courses(array[c.id]))::uuid[]) as "canManage"`;
@@ -36,7 +39,7 @@ export function list(actor: Actor, organisationId?: string): Promise<Course[]> {
 			select ${courseColumns(tx)}
 			from public.courses c join public.organisations o on o.id = c.organisation_id
 			where ${organisationId ? tx`c.organisation_id = ${organisationId}` : tx`c.id in (select course_id from public.enrolments where user_id = (select auth.uid()))`}
-			order by c.code`
+			order by c.code collate public.natural, c.id`
 	);
 }
 
@@ -128,20 +131,28 @@ export async function remove(actor: Actor, courseId: string, via: Via = 'app') {
 	);
 }
 
-/** Sets the course's group mode (course managers); recorded in the audit log. */
+/**
+ * Sets the course's group mode and, when `force` is given, whether it is forced on every
+ * activity (course managers); recorded in the audit log.
+ */
 export async function setGroupMode(
 	actor: Actor,
 	courseId: string,
 	mode: unknown,
-	via: Via = 'app'
-): Promise<{ groupMode: GroupMode }> {
+	via: Via = 'app',
+	force?: boolean
+): Promise<{ groupMode: GroupMode; forceGroupMode: boolean }> {
 	const groupMode = parse(groupModeSchema, mode);
 	return withUser(
 		actor,
 		async (tx) => {
 			await requireAccess(tx, 'course.manage', courseId);
-			await tx`update public.courses set group_mode = ${groupMode} where id = ${courseId}`;
-			return { groupMode };
+			const [row] = await tx<{ forceGroupMode: boolean }[]>`
+				update public.courses set group_mode = ${groupMode},
+					force_group_mode = ${force === undefined ? tx`force_group_mode` : force}
+				where id = ${courseId} returning force_group_mode as "forceGroupMode"`;
+			if (!row) throw notFound();
+			return { groupMode, forceGroupMode: row.forceGroupMode };
 		},
 		via
 	);

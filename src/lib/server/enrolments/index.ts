@@ -12,6 +12,7 @@ import {
 } from '$lib/schemas/common';
 import * as schemas from '$lib/schemas/organisations';
 import { createForEmails, sendForEmails } from './invites';
+import { splitEmailList } from '$lib/schemas/email-list';
 
 export type Participant = {
 	userId: string;
@@ -24,6 +25,8 @@ export type Participant = {
 	enrolledAt: Date;
 	/** When the person was last active anywhere (null: never, or not the viewer's to see). */
 	lastActiveAt: Date | null;
+	/** Their groups in this course that the viewer may see (direct memberships valid now), in natural order. */
+	groups: { id: string; name: string }[];
 };
 
 export type ParticipantPage = {
@@ -32,6 +35,12 @@ export type ParticipantPage = {
 	page: number;
 	pageSize: number;
 	pageCount: number;
+	/**
+	 * The groups the list is filtered by. A learner of a course in separate or visible mode who
+	 * names no group filter gets their own first group (openedOnOwnGroup), as Moodle opens it.
+	 */
+	groupIds: string[];
+	openedOnOwnGroup: boolean;
 };
 
 /** The participants query; the rls-query benchmark runs exactly this SQL. */
@@ -52,7 +61,12 @@ export function participantsSql(
 	return tx<(Participant & { total: number })[]>`
 		select e.user_id as "userId", u.display_name as "displayName", ve.email, e.role, e.status,
 		       e.source, e.enrolled_at as "enrolledAt", pa.last_seen_at as "lastActiveAt",
-		       count(*) over ()::int as total
+		       count(*) over ()::int as total,
+		       coalesce((
+		         select json_agg(json_build_object('id', g.id, 'name', g.name) order by g.name collate public.natural, g.id)
+		         from public.current_memberships m join public.groups g on g.id = m.group_id
+		         where m.user_id = e.user_id and g.course_id = ${courseId} and g.kind <> 'learner-group'
+		       ), '[]'::json) as groups
 		from public.enrolments e join public.users u on u.id = e.user_id
 		left join private.visible_emails() ve on ve.user_id = u.id
 		left join public.person_activity pa on pa.user_id = u.id
@@ -61,7 +75,7 @@ export function participantsSql(
 		  ${role ? tx`and e.role = ${role}` : tx``}
 		  ${status ? tx`and e.status = ${status}` : tx``}
 		  ${groupFilterSql(tx, courseId, groupIds, match, noGroup)}
-		order by lower(u.display_name), u.id
+		order by u.display_name collate public.natural, u.id
 		limit ${pageSize} offset ${(page - 1) * pageSize}`;
 }
 
@@ -101,9 +115,25 @@ export async function listParticipants(
 	query: unknown = {}
 ): Promise<ParticipantPage> {
 	const options = parse(schemas.participantsQuery, query);
-	const rows = await readAs(actor, async (tx) => {
+	const raw = (query ?? {}) as Record<string, unknown>;
+	const namesGroupFilter = ['groupIds', 'match', 'noGroup'].some((key) => raw[key] !== undefined);
+	const { rows, openedOnOwnGroup } = await readAs(actor, async (tx) => {
 		await requireAccess(tx, 'course.view', courseId);
-		return participantsSql(tx, courseId, options);
+		let opened = false;
+		if (!namesGroupFilter) {
+			const [own] = await tx<{ id: string }[]>`
+				select g.id from public.courses c
+				join public.enrolments e on e.course_id = c.id and e.user_id = (select auth.uid())
+				join public.current_memberships m on m.user_id = e.user_id
+				join public.groups g on g.id = m.group_id and g.course_id = c.id and g.kind <> 'learner-group'
+				where c.id = ${courseId} and c.group_mode in ('separate', 'visible') and e.role = 'learner'
+				order by g.name collate public.natural, g.id limit 1`;
+			if (own) {
+				options.groupIds = [own.id];
+				opened = true;
+			}
+		}
+		return { rows: await participantsSql(tx, courseId, options), openedOnOwnGroup: opened };
 	});
 	const total = rows[0]?.total ?? 0;
 	return {
@@ -111,7 +141,9 @@ export async function listParticipants(
 		total,
 		page: options.page,
 		pageSize: options.pageSize,
-		pageCount: Math.max(1, Math.ceil(total / options.pageSize))
+		pageCount: Math.max(1, Math.ceil(total / options.pageSize)),
+		groupIds: options.groupIds,
+		openedOnOwnGroup
 	};
 }
 
@@ -160,13 +192,12 @@ export function candidatesFromCsv(text: string, defaultRole: CourseRole): Candid
 	}));
 }
 
-/** Emails separated by commas, semicolons, spaces or new lines ("Name <a@b>" is understood). */
+/**
+ * Emails separated by commas, semicolons, spaces or new lines ("Name <a@b>" is understood). An
+ * entry that is not an email is kept as a row, so the report names it (and enrols the others).
+ */
 export function candidatesFromList(text: string, role: CourseRole): Candidate[] {
-	return text
-		.split(/[\s,;]+/)
-		.map((token) => token.replace(/^<|>$/g, '').trim())
-		.filter((token) => token.includes('@'))
-		.map((token, index) => ({ line: index + 1, email: token, role }));
+	return splitEmailList(text).map((token, index) => ({ line: index + 1, email: token, role }));
 }
 
 export const INVITE_MESSAGE = 'Will be sent an invitation to enrol.';

@@ -17,7 +17,10 @@ export type HistoryEntry = {
 	summary: string;
 };
 
-type RawEntry = Omit<HistoryEntry, 'summary'> & { data: { old: Row; new: Row } };
+type RawEntry = Omit<HistoryEntry, 'summary'> & {
+	/** A move also says where from and where to, by name (null: the top level). */
+	data: { old: Row; new: Row; moved?: { from: string | null; to: string | null } };
+};
 
 const SETTING_NAMES: Record<string, string> = {
 	name: 'name',
@@ -96,7 +99,11 @@ export function describe(entry: RawEntry, viewedGroupId: string): string {
 			return `${who} deleted the sub-group ${before.name ?? ''}`.trim();
 		case 'groups.update': {
 			if (before.parent_id !== after.parent_id) {
-				return `${who} moved ${entry.groupName ?? 'the group'}`;
+				const moved = entry.data?.moved;
+				const place = (name: string | null | undefined) => (name ? name : 'the top level');
+				return moved
+					? `${who} moved ${entry.groupName ?? 'the group'} from ${place(moved.from)} to ${place(moved.to)}`
+					: `${who} moved ${entry.groupName ?? 'the group'}`;
 			}
 			const changed = [
 				...new Set(

@@ -1,8 +1,25 @@
 import { groupCapabilitiesOf, requireAccess } from '$lib/server/access';
+import { naturalCompare } from '$lib/natural';
 import { isPgError, PG, readAs, withUser, type Actor, type Tx, type Via } from '$lib/server/db';
 import { DomainError, notFound } from '$lib/server/errors';
 import { parse } from '$lib/server/validate';
 import * as schemas from '$lib/schemas/groups';
+
+export { movePreview, type MovePreview } from './moves';
+
+/** Compares two lineages (ancestor names and ids from the root, as the tree query joins them). */
+function compareLineage(a: string, b: string): number {
+	const left = a.split('\u0002');
+	const right = b.split('\u0002');
+	for (let i = 0; i < Math.min(left.length, right.length); i++) {
+		const [leftName, leftId] = left[i].split('\u0001');
+		const [rightName, rightId] = right[i].split('\u0001');
+		const order =
+			naturalCompare(leftName, rightName) || (leftId < rightId ? -1 : leftId > rightId ? 1 : 0);
+		if (order !== 0) return order;
+	}
+	return left.length - right.length;
+}
 
 export type Visibility = (typeof schemas.visibilities)[number];
 export type MembershipMode = (typeof schemas.membershipModes)[number];
@@ -239,6 +256,8 @@ export function tree(
 			join public.group_capabilities(array(select id from scoped)) can on can.group_id = g.id
 			left join children on children.parent_id = g.id
 			order by lineage.sort_path`;
+		// Each group after its parent, siblings in natural order ("Tutorial 2" before "Tutorial 10").
+		rows.sort((x, y) => compareLineage(x.sortPath, y.sortPath));
 		const visible = new Set(rows.map((row) => row.id));
 		let nodes = rows.map(({ sortPath: _sortPath, ...node }) => ({
 			...node,
@@ -372,7 +391,7 @@ export async function deletePreview(actor: Actor, groupId: string): Promise<Dele
 		await requireAccess(tx, 'group.manage', groupId);
 		const subtree = await tx<{ id: string; name: string; depth: number }[]>`
 			select g.id, g.name, c.depth from public.group_closure c join public.groups g on g.id = c.descendant_id
-			where c.ancestor_id = ${groupId} order by c.depth, lower(g.name)`;
+			where c.ancestor_id = ${groupId} order by c.depth, g.name collate public.natural`;
 		const ids = subtree.map((row) => row.id);
 		const [{ memberships, people, courseLinks }] = await tx<
 			{ memberships: number; people: number; courseLinks: number }[]
@@ -460,7 +479,7 @@ export function mine(actor: NonNullable<Actor>): Promise<MyGroup[]> {
 			left join public.organisations o on o.id = g.organisation_id
 			left join public.courses c on c.id = g.course_id
 			where m.user_id = ${actor.id}
-			order by (m.role = 'leader') desc, lower(g.name)
+			order by (m.role = 'leader') desc, g.name collate public.natural
 			limit 200`
 	);
 }

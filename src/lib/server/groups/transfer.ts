@@ -345,7 +345,7 @@ export async function exportMemberships(actor: Actor, organisationId: string): P
 			from public.group_members m join public.groups g on g.id = m.group_id join public.users u on u.id = m.user_id
 			left join private.visible_emails() ve on ve.user_id = u.id
 			where g.scope = 'organisation' and g.organisation_id = ${organisationId}
-			order by g.name, lower(u.display_name)`;
+			order by g.name collate public.natural, lower(u.display_name)`;
 	});
 	return toCsv(
 		['group_idnumber', 'group_name', 'email', 'display_name', 'role', 'source', 'valid_until'],

@@ -92,7 +92,7 @@ export function summary(actor: NonNullable<Actor>): Promise<HomeSummary> {
 				left join public.organisations o on o.id = g.organisation_id
 				left join public.courses c on c.id = g.course_id
 				where m.user_id = ${me}
-				order by (m.role = 'leader') desc, lower(g.name)
+				order by (m.role = 'leader') desc, g.name collate public.natural
 				limit 200
 			), counted as (
 				select ch.group_id, ch.id, ch.name,
@@ -117,7 +117,7 @@ export function summary(actor: NonNullable<Actor>): Promise<HomeSummary> {
 			                 from counted k where k.group_id = mine.id and (k.unread > 0 or k.mentions > 0)),
 			                '[]') as channels
 			from mine
-			order by (mine.role = 'leader') desc, lower(mine.name)`;
+			order by (mine.role = 'leader') desc, mine.name collate public.natural`;
 
 		const mentions = await tx<HomeMention[]>`
 			select mm.message_id as "messageId", mm.channel_id as "channelId", ch.name as "channelName",

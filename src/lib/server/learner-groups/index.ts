@@ -415,7 +415,7 @@ export function list(actor: Actor, courseId: string): Promise<LearnerGroup[]> {
 			select ${groupColumns(tx)}
 			from public.groups g join public.learner_group_criteria k on k.group_id = g.id
 			where g.course_id = ${courseId}
-			order by lower(g.name), g.id`;
+			order by g.name collate public.natural, g.id`;
 	});
 }
 

@@ -13,6 +13,8 @@ import {
 } from '$lib/server/db';
 import { DomainError, notFound } from '$lib/server/errors';
 import { parse } from '$lib/server/validate';
+import * as v from 'valibot';
+import { email as emailSchema } from '$lib/schemas/common';
 import * as schemas from '$lib/schemas/groups';
 import { createForEmails, sendForEmails } from './invites';
 
@@ -29,6 +31,8 @@ export type Member = {
 	direct: boolean;
 	viaGroupId: string;
 	viaGroupName: string;
+	/** In a course group: their role in the course (null elsewhere, or where the viewer cannot see it). */
+	courseRole: 'learner' | 'assistant' | 'instructor' | null;
 };
 
 export const GROUP_FULL = 'The group is full.';
@@ -83,7 +87,9 @@ export async function list(
 				select distinct on (m.user_id)
 					m.user_id as "userId", u.display_name as "displayName", ve.email, m.role, m.source,
 					m.valid_from as "validFrom", m.valid_until as "validUntil", m.added_at as "addedAt",
-					m.depth = 0 as direct, m.member_group_id as "viaGroupId", g.name as "viaGroupName"
+					m.depth = 0 as direct, m.member_group_id as "viaGroupId", g.name as "viaGroupName",
+					(select e.role from public.enrolments e
+					 where e.course_id = g.course_id and e.user_id = m.user_id) as "courseRole"
 				from public.effective_members m
 				join public.users u on u.id = m.user_id
 				left join private.visible_emails() ve on ve.user_id = u.id
@@ -145,7 +151,15 @@ export async function add(
 	{ origin }: { origin?: string } = {}
 ): Promise<AddReport> {
 	const data = parse(schemas.membersAdd, input);
-	if (data.userIds.length === 0 && data.emails.length === 0) {
+	const malformed: AddReport['errors'] = [];
+	const emails: string[] = [];
+	for (const entry of data.emails.filter(Boolean)) {
+		const checked = v.safeParse(emailSchema, entry);
+		if (checked.success) emails.push(checked.output);
+		else malformed.push({ email: entry, message: 'This is not a valid email address.' });
+	}
+	data.emails = emails;
+	if (data.userIds.length === 0 && data.emails.length === 0 && malformed.length === 0) {
 		throw new DomainError(400, 'empty_list', 'Choose at least one person to add.');
 	}
 	const validFrom = data.validFrom ? new Date(data.validFrom) : null;
@@ -184,7 +198,7 @@ export async function add(
 						unchanged: 0,
 						invited: toInvite,
 						invitesAdmitOutsiders: admits,
-						errors: [],
+						errors: malformed,
 						moved: []
 					};
 					if (ids.length === 0) return { report, pending };

@@ -45,7 +45,7 @@ export function list(actor: Actor): Promise<Organisation[]> {
 		(tx) =>
 			tx<
 				Organisation[]
-			>`select ${organisationColumns(tx)} from public.organisations o order by o.name`
+			>`select ${organisationColumns(tx)} from public.organisations o order by o.name collate public.natural`
 	);
 }
 

@@ -12,9 +12,19 @@ import {
 import { DomainError, invalid, notFound } from '$lib/server/errors';
 import { isUuid, parse } from '$lib/server/validate';
 import * as schemas from '$lib/schemas/progress';
+import type { GroupMode } from '$lib/schemas/course-groups';
 import { progressChanged } from './changes';
 
 export { ingest, type IngestReport, type IngestResult } from './ingest';
+export {
+	completionsView,
+	listCompletions,
+	markComplete,
+	recordCompletion,
+	unmarkComplete,
+	type ActivityGroupView,
+	type CompletionRow
+} from './completions';
 
 export type ActivityType = (typeof schemas.activityTypes)[number];
 
@@ -36,17 +46,44 @@ export type Activity = {
 	restrictedToGroupings: { id: string; name: string }[];
 	/** Restrictions whose group or grouping was deleted (staff only): they keep it closed to learners. */
 	restrictedToDeleted: number;
+	/** Open to members of any group of the course (named to staff only). */
+	restrictedToAnyGroup: boolean;
+	/** The restrictions (group or grouping ids, "anyGroup") that hide it from those it is closed to (staff only). */
+	hiddenWhenClosed: string[];
+	/** Its own group mode (null: the course's). */
+	groupMode: GroupMode | null;
+	/** The mode it works in: the course's when forced or when it has none. */
+	effectiveGroupMode: GroupMode;
+	/** The grouping its group mode works with (null: every course group). */
+	groupingId: string | null;
 	myCompletion: { completedAt: Date | null; score: number | null; source: string } | null;
 };
 
-/** A restricted activity the viewer may not open: they learn it exists, not who may open it. */
+/**
+ * A restricted activity the viewer may not open: they learn it exists and why in terms of their
+ * own groups, never who may open it. One hidden by its restrictions is not listed at all.
+ */
 export type LockedActivity = {
 	id: string;
 	title: string;
 	type: ActivityType;
 	dueAt: Date | null;
 	position: number;
+	reason: string;
 };
+
+/** Why a locked activity is closed, naming only the viewer's own groups. */
+export function lockedReason(anyGroup: boolean, myGroups: string[]): string {
+	if (myGroups.length === 0) {
+		return anyGroup
+			? 'Open to members of a group of this course, and you are not in one yet.'
+			: 'Open to members of certain groups of this course, and you are not in a group of this course.';
+	}
+	const list = new Intl.ListFormat('en', { type: 'conjunction' }).format(myGroups);
+	return myGroups.length === 1
+		? `Open to members of certain groups of this course; your group, ${list}, is not one of them.`
+		: `Open to members of certain groups of this course; your groups, ${list}, are not among them.`;
+}
 
 export type CourseActivities = {
 	activities: Activity[];
@@ -56,27 +93,26 @@ export type CourseActivities = {
 	progress: { visible: number; done: number; percent: number } | null;
 };
 
-export type CompletionRow = {
-	userId: string;
-	displayName: string;
-	email: string | null;
-	completedAt: Date | null;
-	score: number | null;
-	source: string | null;
-};
-
 const activityColumns = (tx: Tx) => tx`
 	a.id, a.course_id as "courseId", a.idnumber, a.title, a.description, a.type, a.due_at as "dueAt",
 	a.self_completion as "selfCompletion", a.max_score::float8 as "maxScore", a.position,
 	exists (select 1 from private.activity_allowed_groups() r where r.activity_id = a.id) as restricted,
-	coalesce((select json_agg(json_build_object('id', g.id, 'name', g.name) order by g.name)
+	coalesce((select json_agg(json_build_object('id', g.id, 'name', g.name) order by g.name collate public.natural)
 	          from public.activity_restrictions r join public.groups g on g.id = r.group_id
 	          where r.activity_id = a.id), '[]') as "restrictedTo",
-	coalesce((select json_agg(json_build_object('id', gr.id, 'name', gr.name) order by gr.name)
+	coalesce((select json_agg(json_build_object('id', gr.id, 'name', gr.name) order by gr.name collate public.natural)
 	          from public.activity_restrictions r join public.groupings gr on gr.id = r.grouping_id
 	          where r.activity_id = a.id), '[]') as "restrictedToGroupings",
 	(select count(*)::int from public.activity_restrictions r
-	 where r.activity_id = a.id and r.group_id is null and r.grouping_id is null) as "restrictedToDeleted",
+	 where r.activity_id = a.id and r.group_id is null and r.grouping_id is null and not r.any_group) as "restrictedToDeleted",
+	exists (select 1 from public.activity_restrictions r where r.activity_id = a.id and r.any_group) as "restrictedToAnyGroup",
+	coalesce((select json_agg(case when r.any_group then 'anyGroup' else coalesce(r.group_id, r.grouping_id)::text end)
+	          from public.activity_restrictions r
+	          where r.activity_id = a.id and r.hidden and (r.any_group or num_nonnulls(r.group_id, r.grouping_id) = 1)),
+	         '[]') as "hiddenWhenClosed",
+	a.group_mode as "groupMode", a.grouping_id as "groupingId",
+	(select private.effective_group_mode(c.group_mode, c.force_group_mode, a.group_mode)
+	 from public.courses c where c.id = a.course_id) as "effectiveGroupMode",
 	(select json_build_object('completedAt', c.completed_at, 'score', c.score::float8, 'source', c.source)
 	 from public.completions c where c.activity_id = a.id and c.user_id = (select auth.uid())) as "myCompletion"`;
 
@@ -108,9 +144,24 @@ export function listActivities(actor: Actor, courseId: string): Promise<CourseAc
 				select ${activityColumns(tx)} from public.activities a
 				where a.course_id = ${courseId} order by a.position, lower(a.title), a.id`
 		).map(parseDates);
-		const locked = await tx<LockedActivity[]>`
-			select id, title, type, due_at as "dueAt", position
+		const stubs = await tx<(Omit<LockedActivity, 'reason'> & { anyGroup: boolean })[]>`
+			select id, title, type, due_at as "dueAt", position, any_group as "anyGroup"
 			from private.restricted_activity_stubs(${courseId}) order by position, lower(title), id`;
+		const myGroups =
+			stubs.length === 0
+				? []
+				: (
+						await tx<{ name: string }[]>`
+							select g.name from public.groups g
+							where g.course_id = ${courseId} and g.kind <> 'learner-group'
+							  and g.id in (select m.group_id from public.current_memberships m
+							               where m.user_id = (select auth.uid()))
+							order by g.name collate public.natural`
+					).map((row) => row.name);
+		const locked = stubs.map(({ anyGroup, ...stub }) => ({
+			...stub,
+			reason: lockedReason(anyGroup, myGroups)
+		}));
 		const [role] = await tx<{ manage: boolean; record: boolean; learner: boolean }[]>`
 			select coalesce(can.can_manage, false) as manage, coalesce(can.can_staff, false) as record,
 			       exists (select 1 from public.enrolments e where e.course_id = ${courseId}
@@ -147,7 +198,11 @@ function translateWriteError(error: unknown, idnumber?: string | null): never {
 		);
 	}
 	if (isPgError(error, PG.checkViolation) && !error.constraint_name) {
-		const path = /grouping/.test(error.message) ? 'restrictedToGroupings' : 'restrictedTo';
+		const path = /works with a grouping/.test(error.message)
+			? 'groupingId'
+			: /grouping/.test(error.message)
+				? 'restrictedToGroupings'
+				: 'restrictedTo';
 		throw invalid(error.message, [{ path, message: error.message }]);
 	}
 	if (isPgError(error, PG.insufficientPrivilege) || isPgError(error, PG.foreignKeyViolation)) {
@@ -156,25 +211,75 @@ function translateWriteError(error: unknown, idnumber?: string | null): never {
 	throw error;
 }
 
-/** Replaces an activity's restrictions of one kind (groups or groupings); the other kind stays. */
-async function replaceRestrictions(
-	tx: Tx,
-	activityId: string,
-	kind: 'group' | 'grouping',
-	ids: string[],
-	actor: Actor
-) {
-	const column = kind === 'group' ? tx`group_id` : tx`grouping_id`;
-	// Restrictions left by a deleted group or grouping go with any change of restrictions.
-	await tx`
-		delete from public.activity_restrictions
-		where activity_id = ${activityId} and (${column} is not null or num_nonnulls(group_id, grouping_id) = 0)`;
-	if (ids.length > 0) {
-		await tx`
-			insert into public.activity_restrictions (activity_id, ${column}, course_id, created_by)
-			select ${activityId}, g, (select course_id from public.activities where id = ${activityId}), ${actor?.id ?? null}
-			from unnest(${[...new Set(ids)]}::uuid[]) as g`;
+type RestrictionInput = {
+	restrictedTo?: string[];
+	restrictedToGroupings?: string[];
+	restrictedToAnyGroup?: boolean;
+	hiddenWhenClosed?: string[];
+};
+
+/**
+ * Sets an activity's restrictions from what the input says: each of groups, groupings and "any
+ * group" given replaces that kind, the others stay; hiddenWhenClosed, when given, says which of
+ * them hide the activity (otherwise a restriction kept keeps its choice, a new one shows locked).
+ * Restrictions left by a deleted group or grouping go with any change. Answers whether it changed.
+ */
+async function setRestrictions(tx: Tx, activityId: string, data: RestrictionInput, actor: Actor) {
+	if (
+		data.restrictedTo === undefined &&
+		data.restrictedToGroupings === undefined &&
+		data.restrictedToAnyGroup === undefined &&
+		data.hiddenWhenClosed === undefined
+	) {
+		return false;
 	}
+	const current = await tx<
+		{ groupId: string | null; groupingId: string | null; anyGroup: boolean; hidden: boolean }[]
+	>`
+		select group_id as "groupId", grouping_id as "groupingId", any_group as "anyGroup", hidden
+		from public.activity_restrictions where activity_id = ${activityId}`;
+	const groupIds = [
+		...new Set(data.restrictedTo ?? current.flatMap((r) => (r.groupId ? [r.groupId] : [])))
+	];
+	const groupingIds = [
+		...new Set(
+			data.restrictedToGroupings ?? current.flatMap((r) => (r.groupingId ? [r.groupingId] : []))
+		)
+	];
+	const anyGroup = data.restrictedToAnyGroup ?? current.some((r) => r.anyGroup);
+	const targets = new Set([...groupIds, ...groupingIds, ...(anyGroup ? ['anyGroup'] : [])]);
+	const unknown = (data.hiddenWhenClosed ?? []).filter((id) => !targets.has(id));
+	if (unknown.length > 0) {
+		const message = 'hiddenWhenClosed names only restrictions the activity has.';
+		throw invalid(message, [{ path: 'hiddenWhenClosed', message }]);
+	}
+	const hidden = new Set(
+		data.hiddenWhenClosed ??
+			current
+				.filter((r) => r.hidden)
+				.map((r) => (r.anyGroup ? 'anyGroup' : (r.groupId ?? r.groupingId ?? '')))
+	);
+	await tx`delete from public.activity_restrictions where activity_id = ${activityId}`;
+	const course = tx`(select course_id from public.activities where id = ${activityId})`;
+	const by = actor?.id ?? null;
+	if (groupIds.length > 0) {
+		await tx`
+			insert into public.activity_restrictions (activity_id, group_id, hidden, course_id, created_by)
+			select ${activityId}, t.id, t.id = any (${[...hidden].filter((id) => id !== 'anyGroup')}::uuid[]), ${course}, ${by}
+			from unnest(${groupIds}::uuid[]) as t(id)`;
+	}
+	if (groupingIds.length > 0) {
+		await tx`
+			insert into public.activity_restrictions (activity_id, grouping_id, hidden, course_id, created_by)
+			select ${activityId}, t.id, t.id = any (${[...hidden].filter((id) => id !== 'anyGroup')}::uuid[]), ${course}, ${by}
+			from unnest(${groupingIds}::uuid[]) as t(id)`;
+	}
+	if (anyGroup) {
+		await tx`
+			insert into public.activity_restrictions (activity_id, any_group, hidden, course_id, created_by)
+			values (${activityId}, true, ${hidden.has('anyGroup')}, ${course}, ${by})`;
+	}
+	return true;
 }
 
 /** Adds an activity to a course, optionally restricted to groups and groupings of the course (course managers). */
@@ -193,11 +298,12 @@ export async function createActivity(
 				await requireAccess(tx, 'course.manage', courseId);
 				await tx`
 					insert into public.activities (id, course_id, idnumber, title, description, type, due_at,
-					                               self_completion, max_score, position, created_by)
+					                               self_completion, max_score, position, created_by,
+					                               group_mode, grouping_id)
 					values (${id}, ${courseId}, ${data.idnumber}, ${data.title}, ${data.description}, ${data.type},
-					        ${data.dueAt}, ${data.selfCompletion}, ${data.maxScore}, ${data.position}, ${actor?.id ?? null})`;
-				await replaceRestrictions(tx, id, 'group', data.restrictedTo, actor);
-				await replaceRestrictions(tx, id, 'grouping', data.restrictedToGroupings, actor);
+					        ${data.dueAt}, ${data.selfCompletion}, ${data.maxScore}, ${data.position}, ${actor?.id ?? null},
+					        ${data.groupMode}, ${data.groupingId})`;
+				await setRestrictions(tx, id, data, actor);
 			},
 			via
 		);
@@ -219,6 +325,7 @@ export async function updateActivity(
 	const data = parse(schemas.activityUpdate, input);
 	if (!isUuid(activityId)) throw notFound();
 	let courseId = '';
+	let restrictionsChanged = false;
 	try {
 		await withUser(
 			actor,
@@ -238,14 +345,11 @@ export async function updateActivity(
 						due_at = ${has('dueAt') ? data.dueAt! : tx`due_at`},
 						self_completion = ${has('selfCompletion') ? data.selfCompletion! : tx`self_completion`},
 						max_score = ${has('maxScore') ? data.maxScore! : tx`max_score`},
-						position = ${has('position') ? data.position! : tx`position`}
+						position = ${has('position') ? data.position! : tx`position`},
+						group_mode = ${has('groupMode') ? data.groupMode! : tx`group_mode`},
+						grouping_id = ${has('groupingId') ? data.groupingId! : tx`grouping_id`}
 					where id = ${activityId}`;
-				if (data.restrictedTo !== undefined) {
-					await replaceRestrictions(tx, activityId, 'group', data.restrictedTo, actor);
-				}
-				if (data.restrictedToGroupings !== undefined) {
-					await replaceRestrictions(tx, activityId, 'grouping', data.restrictedToGroupings, actor);
-				}
+				restrictionsChanged = await setRestrictions(tx, activityId, data, actor);
 			},
 			via
 		);
@@ -253,9 +357,7 @@ export async function updateActivity(
 		if (error instanceof DomainError) throw error;
 		translateWriteError(error, data.idnumber);
 	}
-	if (data.restrictedTo !== undefined || data.restrictedToGroupings !== undefined) {
-		void progressChanged([courseId]);
-	}
+	if (restrictionsChanged) void progressChanged([courseId]);
 	return getActivity(actor, activityId);
 }
 
@@ -275,131 +377,6 @@ export async function deleteActivity(actor: Actor, activityId: string, via: Via 
 		via
 	);
 	void progressChanged([courseId]);
-}
-
-/** Marks an activity complete for the actor (a learner, where the activity allows it). */
-export async function markComplete(
-	actor: NonNullable<Actor>,
-	activityId: string,
-	via: Via = 'app'
-) {
-	if (!isUuid(activityId)) throw notFound();
-	const courseId = await withUser(
-		actor,
-		async (tx) => {
-			const [activity] = await tx<{ course_id: string; self_completion: boolean }[]>`
-				select course_id, self_completion from public.activities where id = ${activityId}`;
-			if (!activity) throw notFound();
-			if (!activity.self_completion) {
-				throw new DomainError(403, 'forbidden', 'Your teachers mark this activity complete.');
-			}
-			const [existing] = await tx<{ completed_at: Date | null }[]>`
-				select completed_at from public.completions where activity_id = ${activityId} and user_id = ${actor.id}`;
-			if (existing?.completed_at) return activity.course_id;
-			try {
-				await tx`
-					insert into public.completions (activity_id, user_id, course_id, completed_at, source, recorded_by)
-					values (${activityId}, ${actor.id}, ${activity.course_id}, now(), 'self', ${actor.id})
-					on conflict (activity_id, user_id) do nothing`;
-			} catch (error) {
-				if (isPgError(error, PG.insufficientPrivilege)) {
-					throw new DomainError(
-						403,
-						'forbidden',
-						'Only active learners of the course mark activities complete.'
-					);
-				}
-				throw error;
-			}
-			return activity.course_id;
-		},
-		via
-	);
-	void progressChanged([courseId], [actor.id]);
-}
-
-/** Takes back the actor's own completion mark (not one recorded by staff or another system). */
-export async function unmarkComplete(
-	actor: NonNullable<Actor>,
-	activityId: string,
-	via: Via = 'app'
-) {
-	if (!isUuid(activityId)) throw notFound();
-	const deleted = await withUser(
-		actor,
-		(tx) => tx<{ course_id: string }[]>`
-			delete from public.completions
-			where activity_id = ${activityId} and user_id = ${actor.id} and source = 'self' and score is null
-			returning course_id`,
-		via
-	);
-	if (deleted.length > 0) void progressChanged([deleted[0].course_id], [actor.id]);
-}
-
-/** Records a learner's completion and/or score as staff; completed=false with no score removes the record. */
-export async function recordCompletion(
-	actor: NonNullable<Actor>,
-	activityId: string,
-	input: unknown,
-	via: Via = 'app'
-): Promise<CompletionRow | null> {
-	const data = parse(schemas.completionRecord, input);
-	if (!isUuid(activityId)) throw notFound();
-	const courseId = await withUser(
-		actor,
-		async (tx) => {
-			const [activity] = await tx<{ course_id: string }[]>`
-				select course_id from public.activities where id = ${activityId}`;
-			if (!activity) throw notFound();
-			await requireAccess(tx, 'course.staff', activity.course_id);
-			const [enrolled] = await tx`
-				select 1 from public.enrolments where course_id = ${activity.course_id} and user_id = ${data.userId}`;
-			if (!enrolled) {
-				throw invalid('That person is not in this course.', [
-					{ path: 'userId', message: 'That person is not in this course.' }
-				]);
-			}
-			if (!data.completed && data.score === null) {
-				await tx`delete from public.completions where activity_id = ${activityId} and user_id = ${data.userId}`;
-				return activity.course_id;
-			}
-			await tx`
-				insert into public.completions (activity_id, user_id, course_id, completed_at, score, scored_at, source, recorded_by)
-				values (${activityId}, ${data.userId}, ${activity.course_id}, ${data.completed ? tx`now()` : null},
-				        ${data.score}, ${data.score === null ? null : tx`now()`}, 'staff', ${actor.id})
-				on conflict (activity_id, user_id) do update set
-					completed_at = case when ${data.completed} then coalesce(public.completions.completed_at, now()) end,
-					score = excluded.score, scored_at = excluded.scored_at,
-					source = 'staff', recorded_by = excluded.recorded_by`;
-			return activity.course_id;
-		},
-		via
-	);
-	void progressChanged([courseId], [data.userId]);
-	const rows = await listCompletions(actor, activityId);
-	return (
-		rows.find((row) => row.userId === data.userId && (row.completedAt || row.score !== null)) ??
-		null
-	);
-}
-
-/** Every learner of the activity's course with their completion and score for it (course staff). */
-export function listCompletions(actor: Actor, activityId: string): Promise<CompletionRow[]> {
-	if (!isUuid(activityId)) return Promise.reject(notFound());
-	return readAs(actor, async (tx) => {
-		const [activity] = await tx<{ course_id: string }[]>`
-			select course_id from public.activities where id = ${activityId}`;
-		if (!activity) throw notFound();
-		await requireAccess(tx, 'course.staff', activity.course_id);
-		return tx<CompletionRow[]>`
-			select u.id as "userId", u.display_name as "displayName", ve.email,
-			       c.completed_at as "completedAt", c.score::float8 as score, c.source
-			from public.enrolments e join public.users u on u.id = e.user_id
-			left join private.visible_emails() ve on ve.user_id = u.id
-			left join public.completions c on c.activity_id = ${activityId} and c.user_id = e.user_id
-			where e.course_id = ${activity.course_id} and e.role = 'learner'
-			order by lower(u.display_name), u.id`;
-	});
 }
 
 /** Records a course view or a post by the actor in one of their courses. */

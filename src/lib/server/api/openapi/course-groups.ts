@@ -193,11 +193,26 @@ export const courseGroupsRoutes: ApiRoute[] = [
 		errors: [400, 401, 404, 413, 415]
 	},
 	{
+		method: 'post',
+		path: '/courses/{id}/participants/groups',
+		operationId: 'participantsGroupAction',
+		summary:
+			'Add the chosen participants to a course group, or take them out of it (all or nothing, as the group member verbs)',
+		body: json(courseGroupSchemas.participantsGroupAction, {
+			action: 'add',
+			groupId: exampleId(2),
+			userIds: [exampleId(1)]
+		}),
+		success: { status: 200, content: 'json' },
+		errors: [400, 401, 404, 409, 415]
+	},
+	{
 		method: 'put',
 		path: '/courses/{id}/group-mode',
 		operationId: 'setGroupMode',
-		summary: "Set the course's group mode: none, separate or visible",
-		body: json(input.groupModeBody, { groupMode: 'separate' }),
+		summary:
+			"Set the course's group mode (none, separate or visible) and whether every activity must take it",
+		body: json(input.groupModeBody, { groupMode: 'separate', forceGroupMode: true }),
 		success: { status: 200, content: 'json' },
 		errors: [400, 401, 404]
 	}

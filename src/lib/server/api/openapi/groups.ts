@@ -125,6 +125,17 @@ export const groupsRoutes: ApiRoute[] = [
 		errors: [401, 404]
 	},
 	{
+		method: 'get',
+		path: '/groups/{id}/move-preview',
+		operationId: 'previewGroupMove',
+		summary:
+			'What moving the group would do to linked courses: who would be enrolled, suspended or unenrolled (nothing changes)',
+		query: input.movePreviewQuery,
+		queryNotes: { parentId: 'The new parent; absent or empty for the top level.' },
+		success: { status: 200, content: 'json' },
+		errors: [400, 401, 404, 409]
+	},
+	{
 		method: 'post',
 		path: '/groups/{id}/move',
 		operationId: 'moveGroup',

@@ -21,7 +21,10 @@ export const progressRoutes: ApiRoute[] = [
 			title: 'Week 1 reading',
 			idnumber: 'week-1',
 			type: 'page',
-			selfCompletion: true
+			selfCompletion: true,
+			restrictedToAnyGroup: true,
+			hiddenWhenClosed: ['anyGroup'],
+			groupMode: 'separate'
 		}),
 		success: { status: 201, content: 'json' },
 		errors: [400, 401, 404, 409, 415]
@@ -39,7 +42,7 @@ export const progressRoutes: ApiRoute[] = [
 		path: '/activities/{id}',
 		operationId: 'updateActivity',
 		summary:
-			'Change an activity; restrictedTo / restrictedToGroupings replace those restrictions (course managers)',
+			'Change an activity; restrictedTo / restrictedToGroupings / restrictedToAnyGroup replace those restrictions, hiddenWhenClosed says which hide it (course managers)',
 		body: json(progressSchemas.activityUpdate, { title: 'Week 1 reading (revised)' }),
 		success: { status: 200, content: 'json' },
 		errors: [400, 401, 404, 409, 415]
@@ -56,22 +59,26 @@ export const progressRoutes: ApiRoute[] = [
 		method: 'get',
 		path: '/activities/{id}/completions',
 		operationId: 'listCompletions',
-		summary: "Every learner's completion and score for the activity (course staff)",
+		summary:
+			"The learners' completions and scores for the activity as its group mode lets the caller see them, with the groups they may pick (course staff)",
+		query: input.completionsQuery,
+		queryNotes: { groupId: "One of the groups in the answer's groupView.groups." },
 		success: { status: 200, content: 'json' },
-		errors: [401, 404]
+		errors: [400, 401, 404]
 	},
 	{
 		method: 'post',
 		path: '/activities/{id}/completions',
 		operationId: 'recordCompletion',
-		summary: "Record a learner's completion and/or score (course staff)",
+		summary:
+			"Record a learner's completion and/or score (course staff; in separate group mode, staff without access to all groups record only learners who share a group with them)",
 		body: json(progressSchemas.completionRecord, {
 			userId: exampleId(1),
 			completed: true,
 			score: 8
 		}),
 		success: { status: 200, content: 'json' },
-		errors: [400, 401, 404, 415]
+		errors: [400, 401, 403, 404, 415]
 	},
 	{
 		method: 'put',

@@ -27,9 +27,15 @@ export const load: PageServerLoad = async (event) => {
 				([, value]) => value
 			)
 		),
-		groupIds: url.searchParams.getAll('group').filter(Boolean),
-		match: url.searchParams.get('match') || 'any',
-		noGroup: url.searchParams.get('noGroup') === 'on'
+		// Only the group filters the address names: with none, a learner in separate or visible
+		// mode opens on their own group (the domain decides).
+		...(url.searchParams.has('group')
+			? { groupIds: url.searchParams.getAll('group').filter(Boolean) }
+			: {}),
+		...(url.searchParams.has('match') ? { match: url.searchParams.get('match') || 'any' } : {}),
+		...(url.searchParams.has('noGroup')
+			? { noGroup: url.searchParams.get('noGroup') === 'on' }
+			: {})
 	};
 	const find = can.canManage ? (url.searchParams.get('find') ?? '').trim() : '';
 	const [participants, found, courseGroupTree, signup, unseen] = await Promise.all([
@@ -52,10 +58,11 @@ export const load: PageServerLoad = async (event) => {
 			search: String(query.search ?? ''),
 			role: String(query.role ?? ''),
 			status: String(query.status ?? ''),
-			groupIds: query.groupIds,
-			match: (['any', 'all', 'none'].includes(query.match) ? query.match : 'any') as
-				'any' | 'all' | 'none',
-			noGroup: query.noGroup
+			groupIds: participants.groupIds,
+			match: (['any', 'all', 'none'].includes(query.match ?? 'any')
+				? (query.match ?? 'any')
+				: 'any') as 'any' | 'all' | 'none',
+			noGroup: query.noGroup ?? false
 		},
 		groupOptions: courseGroupTree.map(({ id, name }) => ({ id, name })),
 		/** Groupings a learner may sign up to now, for a pointer to the Sign up tab. */
@@ -70,6 +77,28 @@ export const load: PageServerLoad = async (event) => {
 };
 
 export const actions: Actions = {
+	bulkGroups: async (event) => {
+		const user = requireUser(event);
+		const data = await event.request.formData();
+		const values = formValues(data, ['action', 'groupId']);
+		const userIds = data.getAll('userIds').map(String);
+		try {
+			const result = await courseGroups.bulkGroupMembership(user, event.params.id, {
+				action: values.action,
+				groupId: values.groupId,
+				userIds
+			});
+			return {
+				form: 'bulkGroups',
+				success:
+					result.action === 'add'
+						? `Added ${result.added} to the group (${result.unchanged} already in it).`
+						: `Took ${result.removed} out of the group.`
+			};
+		} catch (error) {
+			return formFailure(error, values, 'bulkGroups');
+		}
+	},
 	updateEnrolment: async (event) => {
 		const user = requireUser(event);
 		const values = formValues(await event.request.formData(), [

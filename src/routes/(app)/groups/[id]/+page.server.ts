@@ -1,3 +1,4 @@
+import { splitEmailList } from '$lib/schemas/email-list';
 import { redirect } from '@sveltejs/kit';
 import * as directMessages from '$lib/server/direct-messages';
 import * as memberships from '$lib/server/memberships';
@@ -37,7 +38,7 @@ export const actions: Actions = {
 		const user = requireUser(event);
 		const data = await event.request.formData();
 		const values = formValues(data, ['emails', 'role', 'validUntil']);
-		const emails = values.emails.split(/[\s,;]+/).filter(Boolean);
+		const emails = splitEmailList(values.emails);
 		const userIds = [...new Set(data.getAll('userIds').map(String))];
 		try {
 			const report = await memberships.add(

@@ -24,12 +24,18 @@ function utc(value: string) {
 export const actions: Actions = {
 	groupMode: async (event) => {
 		const user = requireUser(event);
-		const values = formValues(await event.request.formData(), ['groupMode']);
+		const values = formValues(await event.request.formData(), ['groupMode', 'forceGroupMode']);
 		try {
-			const { groupMode } = await courses.setGroupMode(user, event.params.id, values.groupMode);
+			const { groupMode, forceGroupMode } = await courses.setGroupMode(
+				user,
+				event.params.id,
+				values.groupMode,
+				'app',
+				values.forceGroupMode === 'on'
+			);
 			return {
 				form: 'groupMode',
-				success: `Group mode: ${GROUP_MODES[groupMode].label.toLowerCase()}.`
+				success: `Group mode: ${GROUP_MODES[groupMode].label.toLowerCase()}${forceGroupMode ? ', forced on every activity' : ''}.`
 			};
 		} catch (caught) {
 			return formFailure(caught, values, 'groupMode');

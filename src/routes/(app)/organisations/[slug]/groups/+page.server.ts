@@ -57,9 +57,15 @@ export const actions: Actions = {
 	},
 	move: async (event) => {
 		const user = requireUser(event);
-		const values = formValues(await event.request.formData(), ['groupId', 'parentId']);
+		const values = formValues(await event.request.formData(), ['groupId', 'parentId', 'confirmed']);
 		try {
-			await groups.move(user, values.groupId, { parentId: values.parentId || null });
+			const input = { parentId: values.parentId || null };
+			// A move that changes linked courses' enrolments is shown first, as a delete is.
+			if (values.confirmed !== 'yes') {
+				const preview = await groups.movePreview(user, values.groupId, input);
+				if (preview.courses.length > 0) return { form: 'tree', movePreview: preview };
+			}
+			await groups.move(user, values.groupId, input);
 		} catch (error) {
 			return formFailure(error, values, 'tree');
 		}

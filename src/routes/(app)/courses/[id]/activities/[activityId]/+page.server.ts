@@ -8,13 +8,31 @@ import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {
 	const user = requireUser(event);
-	const [course, activity, completions] = await Promise.all([
+	// ?group=<id> shows one group, ?group=all everyone the viewer may see; without it the view opens
+	// where the activity's group mode says (an assistant's own group in separate and visible modes).
+	const requested = event.url.searchParams.get('group');
+	const groupId = requested && requested !== 'all' ? requested : null;
+	const [course, activity, first] = await Promise.all([
 		orErrorPage(courses.get(user, event.params.id)),
 		orErrorPage(progress.getActivity(user, event.params.activityId)),
-		orErrorPage(progress.listCompletions(user, event.params.activityId))
+		orErrorPage(progress.completionsView(user, event.params.activityId, { groupId }))
 	]);
 	if (activity.courseId !== course.id) error(404, { message: NOT_FOUND_MESSAGE });
-	return { course, activity, completions };
+	const view =
+		requested === null && first.groupView.defaultGroupId
+			? await orErrorPage(
+					progress.completionsView(user, event.params.activityId, {
+						groupId: first.groupView.defaultGroupId
+					})
+				)
+			: first;
+	return {
+		course,
+		activity,
+		completions: view.items,
+		groupView: view.groupView,
+		groupId: view.groupId
+	};
 };
 
 export const actions: Actions = {

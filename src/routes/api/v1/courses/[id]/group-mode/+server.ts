@@ -3,10 +3,10 @@ import { endpoint, methodNotAllowed, readJson } from '$lib/server/api/respond';
 import { groupModeBody, uuidParam } from '$lib/server/api/input';
 import { parse } from '$lib/server/validate';
 
-/** `{ groupMode: 'none' | 'separate' | 'visible' }` */
+/** `{ groupMode: 'none' | 'separate' | 'visible', forceGroupMode?: boolean }` */
 export const PUT = endpoint(async (event, user) => {
-	const { groupMode } = parse(groupModeBody, await readJson(event));
-	return courses.setGroupMode(user, uuidParam(event, 'id'), groupMode, 'api');
+	const { groupMode, forceGroupMode } = parse(groupModeBody, await readJson(event));
+	return courses.setGroupMode(user, uuidParam(event, 'id'), groupMode, 'api', forceGroupMode);
 });
 
 export const fallback = methodNotAllowed(['PUT']);
