@@ -31,6 +31,7 @@ test('an any-group activity is locked, with its reason, for a learner in no grou
 	await expect(page.getByRole('button', { name: 'Add to group' })).toBeDisabled();
 	await firstRow.getByRole('checkbox').check();
 	await expect(page.getByText('1 selected')).toBeVisible();
+	await page.screenshot({ path: 'test-results/participants-selection.png', fullPage: true });
 	await expect(page.getByRole('button', { name: 'Add to group' })).toBeEnabled();
 
 	// The overview's "No group" filter lists people in no group only.
@@ -62,6 +63,7 @@ test('an any-group activity is locked, with its reason, for a learner in no grou
 		locked.getByText('Open to members of a group of this course, and you are not in one yet.')
 	).toBeVisible();
 	await noSidewaysOverflow(learner);
+	await learner.screenshot({ path: 'test-results/activity-locked-phone.png' });
 	await context.close();
 
 	// Staff open its completions with the group mode shown.
@@ -70,4 +72,5 @@ test('an any-group activity is locked, with its reason, for a learner in no grou
 	await expect(page.getByLabel('Separate groups')).toBeVisible();
 	await page.setViewportSize(PHONE);
 	await noSidewaysOverflow(page);
+	await page.screenshot({ path: 'test-results/activity-completions-phone.png', fullPage: true });
 });

@@ -61,6 +61,7 @@ test('in visible groups mode a learner lists, opens and reads the members of ano
 	await learner.goto(`/groups/${groupIds[1]}`);
 	await expect(learner.getByRole('heading', { name: `Theirs ${stamp}` })).toBeVisible();
 	await expect(learner.getByText('Nora Nowak').first()).toBeVisible();
+	await learner.screenshot({ path: 'test-results/visible-mode-other-group.png', fullPage: true });
 	await learner.context().close();
 });
 
@@ -119,6 +120,7 @@ test('staff link two cohorts in one step, then place one link’s people in a ne
 	await admin.getByRole('button', { name: 'Preview', exact: true }).click();
 	const preview = admin.getByRole('table', { name: 'Groups that would be created' });
 	await expect(preview).toContainText(MEMBER.name);
+	await admin.screenshot({ path: 'test-results/auto-create-from-cohort.png', fullPage: true });
 	await admin.context().close();
 });
 

@@ -163,6 +163,7 @@ test('staff give a course and a group enrolment keys; a learner enrols with the 
 	await learner.getByLabel('Enrolment key').fill(`studio-${stamp}-key`);
 	await learner.getByRole('button', { name: 'Enrol' }).click();
 	await expect(learner.getByText(`You are enrolled, in Studio ${stamp}.`)).toBeVisible();
+	await learner.screenshot({ path: 'test-results/self-enrolment.png' });
 	await learner.getByRole('link', { name: 'Open the course' }).click();
 	await expect(learner).toHaveURL(new RegExp(`/courses/${course.id}`));
 	await context.close();

@@ -54,6 +54,7 @@ test('a person who forgot their password resets it by email, once', async ({ pag
 	await page.getByLabel('New password').fill('short');
 	await page.getByRole('button', { name: 'Save the new password' }).click();
 	await expect(page.getByText('Use at least 10 characters.')).toBeVisible();
+	await page.screenshot({ path: 'test-results/password-reset.png' });
 	await page.getByLabel('New password').fill('saffron lantern quarry');
 	await page.getByRole('button', { name: 'Save the new password' }).click();
 	await expect(page).toHaveURL('/signin?notice=password-reset');

@@ -103,6 +103,7 @@ test('a person’s time zone: taken from the browser, chosen in Settings, used t
 	await page.goto(`/courses/${course.id}`);
 	await expect(page.getByRole('columnheader', { name: 'Last active' })).toBeVisible();
 	await expect(page.getByTestId('last-active').first()).not.toHaveText('Never');
+	await page.screenshot({ path: 'test-results/participants-last-active.png', fullPage: true });
 	await admin.context().close();
 	await page.context().close();
 });
