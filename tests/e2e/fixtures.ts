@@ -88,8 +88,16 @@ class AccessibilityWatch {
 			}
 			return true;
 		} catch (error) {
-			// The page navigated or closed during the scan: the next page is scanned on its own.
-			if (!/closed|destroyed|navigat|Target|already running/i.test(String(error))) throw error;
+			// The page navigated or closed during the scan: the next page is scanned on its own. A
+			// navigation between axe's injection and its run leaves a document without axe
+			// ("reading 'runPartial'" of undefined).
+			if (
+				!/closed|destroyed|navigat|Target|already running|reading '(runPartial|finishRun)'|axe is not defined/i.test(
+					String(error)
+				)
+			) {
+				throw error;
+			}
 			return false;
 		} finally {
 			clearTimeout(timer);
