@@ -2,13 +2,11 @@ import type { RequestHandler } from '@sveltejs/kit';
 import * as files from '$lib/server/direct-messages/files';
 import { readUpload } from '$lib/server/resources/http';
 import { uuidParam } from '$lib/server/api/input';
+import { errorResponse } from '$lib/server/api/respond';
 import { DomainError, NOT_FOUND_MESSAGE } from '$lib/server/errors';
 
 const json = (failure: DomainError) =>
-	Response.json(
-		{ error: { code: failure.code, message: failure.message, issues: failure.issues } },
-		{ status: failure.status }
-	);
+	errorResponse(failure.status, failure.code, failure.message, failure.issues);
 
 /**
  * The conversation composer's uploads (multipart, streamed, with progress): the file, to be

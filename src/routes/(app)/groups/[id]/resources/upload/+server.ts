@@ -1,13 +1,11 @@
 import { error, redirect, type RequestHandler } from '@sveltejs/kit';
 import { uuidParam } from '$lib/server/api/input';
+import { errorResponse } from '$lib/server/api/respond';
 import { DomainError, NOT_FOUND_MESSAGE } from '$lib/server/errors';
 import { uploadFromRequest } from '$lib/server/resources/http';
 
 const json = (failure: DomainError) =>
-	Response.json(
-		{ error: { code: failure.code, message: failure.message, issues: failure.issues } },
-		{ status: failure.status }
-	);
+	errorResponse(failure.status, failure.code, failure.message, failure.issues);
 
 /**
  * The library's upload form posts here (multipart, streamed). A browser without JavaScript is
