@@ -6,6 +6,7 @@ import { actor, addOrganisationMember, createOrganisation, createUser } from './
 import {
 	AppProcess,
 	audit,
+	answeredP95Ms,
 	byStatus,
 	ChatClient,
 	chatLoad,
@@ -64,7 +65,7 @@ async function waitUntil(check: () => boolean, ms: number) {
 	}
 }
 
-/** Failures (anything but 200) only in [down, up + 5 s], each answered within 2 s. */
+/** Failures (anything but 200) only in [down, up + 5 s], each within 2 s on top of what an answered request takes at this load. */
 function httpFigures(results: HttpResult[], down: number, up: number) {
 	const failures = results.filter((r) => r.status !== 200);
 	const lastFailure = Math.max(up, ...failures.map((r) => r.end));
@@ -75,6 +76,7 @@ function httpFigures(results: HttpResult[], down: number, up: number) {
 			.length,
 		notA503: failures.filter((r) => r.status !== 503).length,
 		slowest503Ms: Math.max(0, ...failures.map((r) => r.end - r.start)),
+		answeredP95Ms: answeredP95Ms(results),
 		recoveryMs: lastFailure - up
 	};
 }
@@ -104,7 +106,7 @@ describe('a Postgres restart under load', () => {
 			`faults: postgres restart — outage ${up - down} ms; HTTP ${web.requests} requests ` +
 				`(${http.rate}/s of ${REQUESTS_PER_SECOND}/s asked) ` +
 				`${JSON.stringify(web.statuses)}, ${web.outsideOutage} failures outside the outage, ` +
-				`slowest failure ${web.slowest503Ms} ms, recovery ${web.recoveryMs} ms; chat ` +
+				`slowest failure ${web.slowest503Ms} ms (answered requests' p95 ${web.answeredP95Ms} ms), recovery ${web.recoveryMs} ms; chat ` +
 				`${messages.acked} acknowledged, ${messages.lost} lost, ${messages.duplicates} duplicated, ` +
 				`${unavailable} 'unavailable' answers, ${timeouts} unanswered in 5 s (retried), recovery ${chatRecoveryMs} ms, ` +
 				`${clients.reduce((n, c) => n + c.disconnects, 0)} socket disconnects; ` +
@@ -113,7 +115,7 @@ describe('a Postgres restart under load', () => {
 				`machine load ×${slower} (bounds stretched by it)`
 		);
 
-		if (web.notA503 > 0 || web.outsideOutage > 0 || web.slowest503Ms >= 2000) {
+		if (web.notA503 > 0 || web.outsideOutage > 0 || web.slowest503Ms >= 2000 + web.answeredP95Ms) {
 			console.log(
 				'failures (start after down, ms taken, status):',
 				http.results
@@ -128,7 +130,7 @@ describe('a Postgres restart under load', () => {
 		expect(web.requests).toBeGreaterThan(100);
 		expect(web.notA503).toBe(0);
 		expect(web.outsideOutage).toBe(0);
-		expect(web.slowest503Ms).toBeLessThan(2000 * slower);
+		expect(web.slowest503Ms).toBeLessThan(2000 * slower + web.answeredP95Ms);
 		expect(web.recoveryMs).toBeLessThan(5000 * slower);
 		expect(chatRecoveryMs).toBeLessThan(5000 * slower);
 		expect(messages).toMatchObject({ lost: 0, duplicates: 0, gaps: 0, receiversWrong: 0 });

@@ -40,6 +40,7 @@ export function pool(): postgres.Sql {
 		// Transaction poolers (Supabase's port 6543) cannot keep prepared statements.
 		prepare: process.env.DATABASE_PREPARE !== 'false',
 		onnotice: () => {},
+		onclose: connectionClosed,
 		connection: { application_name: 'tessera' }
 	});
 	ignoreTypeFetchFailures();
@@ -96,18 +97,21 @@ async function transaction<T>(
 	fn: (tx: Tx) => Promise<T>,
 	readOnly = false
 ): Promise<T> {
+	const deadline = Date.now() + WAIT_FOR_CONNECTIONS_MS;
 	try {
-		const result = await attempt(claims, role, fn, readOnly);
+		const result = await attempt(claims, role, fn, readOnly, deadline);
 		downSince = null;
 		return result;
 	} catch (error) {
 		if (!isConnectionFailure(error)) throw error;
 		downSince ??= Date.now();
 		// A read can run again on a fresh connection (the pool may have held one the server had
-		// already closed); a write might have committed, so it is not repeated here.
-		if (readOnly && DIED_IN_USE.has(String((error as { code?: unknown }).code))) {
+		// already closed), within what is left of the wait; a write might have committed, so it is
+		// not repeated here.
+		const code = String((error as { code?: unknown }).code);
+		if (readOnly && DIED_IN_USE.has(code) && deadline - Date.now() >= LAST_TRY_MS) {
 			try {
-				return await attempt(claims, role, fn, readOnly);
+				return await attempt(claims, role, fn, readOnly, deadline);
 			} catch (again) {
 				if (isConnectionFailure(again)) throw new DatabaseUnavailable(again);
 				throw again;
@@ -133,10 +137,19 @@ const DIED_IN_USE = new Set([
 let reserved = 0;
 
 /**
- * A connection of the pool, within 2 s in all (then 503 with Retry-After): while the database is
- * known to be down, one try of 1.5 s; otherwise a try of 1.5 s and a second of 0.5 s, because
- * postgres.js drops a waiting reservation when the connection it was handed to closes first
- * (terminated backends), and asking again gets a fresh connection at once.
+ * How long one transaction waits in all for pool connections when the database fails it (its
+ * retry included), so that the 503 reaches the client within 2 s with room for the request's own
+ * work on a loaded machine (a CI run measured 2.4 s with 2 s here).
+ */
+const WAIT_FOR_CONNECTIONS_MS = 1600;
+/** The shortest try worth making: a fresh connection of a live database comes in far less. */
+const LAST_TRY_MS = 300;
+
+/**
+ * A connection of the pool, by `deadline` (then 503 with Retry-After): while the database is
+ * known to be down, one try until then; otherwise a try of 1 s and a second with what is left,
+ * because postgres.js drops a waiting reservation when the connection it was handed to closes
+ * first (terminated backends), and asking again gets a fresh connection at once.
  *
  * One case waits longer: every connection of the pool is reserved and nothing has failed for
  * want of the database. That is a queue behind working transactions, not an outage, and on a
@@ -145,41 +158,75 @@ let reserved = 0;
  * refuse work the database would have done. Once a transaction fails for want of the database,
  * the waiting stops and the 503 comes at once.
  */
-async function reserve(): Promise<postgres.ReservedSql> {
-	if (downSince !== null) return reserveWithin(1500);
-	const deadline = Date.now() + Number(process.env.DATABASE_QUEUE_TIMEOUT_MS ?? 10_000);
+async function reserve(deadline: number): Promise<postgres.ReservedSql> {
+	const left = () => Math.max(LAST_TRY_MS, deadline - Date.now());
+	if (downSince !== null) return reserveWithin(left());
+	const queueDeadline = Date.now() + Number(process.env.DATABASE_QUEUE_TIMEOUT_MS ?? 10_000);
 	try {
-		return await reserveWithin(1500);
+		return await reserveWithin(Math.min(1000, left()));
 	} catch {
 		// Asked again below.
 	}
-	while (reserved >= poolSize && downSince === null && Date.now() < deadline) {
+	while (reserved >= poolSize && downSince === null && Date.now() < queueDeadline) {
 		try {
-			return await reserveWithin(Math.min(1500, Math.max(1, deadline - Date.now())));
+			return await reserveWithin(Math.min(1500, Math.max(1, queueDeadline - Date.now())));
 		} catch {
 			// Still queued, or the database went away meanwhile: the loop's condition decides.
 		}
 	}
-	return reserveWithin(500);
+	return reserveWithin(left());
 }
 
+/** Waiting reservations, woken when a connection of the pool closes (see reserveWithin). */
+const waiting = new Set<() => void>();
+
+/** Wakes every waiting reservation: one of them may have been handed the connection that closed. */
+function connectionClosed() {
+	for (const wake of [...waiting]) wake();
+}
+
+/**
+ * A connection within `ms`. postgres.js drops a waiting reservation when the connection it was
+ * handed closes before it is ready (a terminated backend, a restart); the wait would then run out
+ * for nothing. So a close in the pool wakes every waiter, which asks again at once (at most every
+ * 50 ms, so a database that refuses every connection is not asked in a busy loop); a reservation
+ * given up on is released whenever it does arrive.
+ */
 async function reserveWithin(ms: number): Promise<postgres.ReservedSql> {
+	const until = Date.now() + ms;
+	for (;;) {
+		const asked = Date.now();
+		try {
+			return await reserveOnce(until - asked);
+		} catch (error) {
+			if ((error as { code?: unknown }).code !== 'RESERVATION_DROPPED') throw error;
+			await new Promise((resolve) => setTimeout(resolve, Math.max(0, asked + 50 - Date.now())));
+			if (Date.now() >= until) throw noConnection();
+		}
+	}
+}
+
+function noConnection() {
+	return Object.assign(new Error('No database connection.'), { code: 'CONNECT_TIMEOUT' });
+}
+
+async function reserveOnce(ms: number): Promise<postgres.ReservedSql> {
 	const reserving = pool().reserve();
 	let timer: ReturnType<typeof setTimeout> | undefined;
-	const timeout = new Promise<never>((_, reject) => {
-		timer = setTimeout(
-			() =>
-				reject(Object.assign(new Error('No database connection.'), { code: 'CONNECT_TIMEOUT' })),
-			ms
-		);
+	let wake = noop;
+	const stopped = new Promise<never>((_, reject) => {
+		timer = setTimeout(() => reject(noConnection()), ms);
+		wake = () => reject(Object.assign(new Error('Dropped.'), { code: 'RESERVATION_DROPPED' }));
+		waiting.add(wake);
 	});
 	try {
-		return await Promise.race([reserving, timeout]);
+		return await Promise.race([reserving, stopped]);
 	} catch (error) {
 		reserving.then((connection) => connection.release(), noop);
 		throw error;
 	} finally {
 		clearTimeout(timer);
+		waiting.delete(wake);
 	}
 }
 
@@ -187,9 +234,10 @@ async function attempt<T>(
 	claims: Record<string, unknown>,
 	role: 'anon' | 'authenticated' | 'service_role',
 	fn: (tx: Tx) => Promise<T>,
-	readOnly: boolean
+	readOnly: boolean,
+	deadline: number
 ): Promise<T> {
-	const connection = await reserve();
+	const connection = await reserve(deadline);
 	reserved += 1;
 	let released = false;
 	let onLost: (error: unknown) => void = noop;
