@@ -22,6 +22,7 @@ export async function prepareAppDatabase({ seed = shouldSeedDemo() } = {}) {
 		throw error;
 	}
 	process.env.TESSERA_APP_DATABASE_URL = db.appUrl;
+	process.env.TESSERA_LISTEN_DATABASE_URL = db.listenUrl;
 	// pg-boss needs DDL in its own schema, so it uses the migration credentials (jobs/boss.ts).
 	process.env.TESSERA_JOBS_DATABASE_URL ??= db.adminUrl;
 	return db;

@@ -1,14 +1,21 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 
-const SCRIPT = path.resolve(import.meta.dirname, '../support/realtime-server.js');
+const SUPPORT = path.resolve(import.meta.dirname, '../support');
 
-/** The app's socket server in a child process of its own (a real second app process). */
+/**
+ * The app's socket server in a child process of its own (a real second app process); with
+ * `whole`, the whole app (pages, API, sockets, jobs), and `env` on top of this process's.
+ */
 export class ServerProcess {
 	child: ChildProcess | undefined;
 	port = 0;
+	output = '';
 
-	constructor(private readonly wantedPort = 0) {}
+	constructor(
+		private readonly wantedPort = 0,
+		private readonly options: { whole?: boolean; env?: NodeJS.ProcessEnv } = {}
+	) {}
 
 	get url() {
 		return `http://127.0.0.1:${this.port}`;
@@ -16,22 +23,26 @@ export class ServerProcess {
 
 	/** Starts the process and resolves once it listens. */
 	start(): Promise<void> {
-		const child = spawn(process.execPath, [SCRIPT], {
+		const script = this.options.whole ? 'app-server.js' : 'realtime-server.js';
+		const child = spawn(process.execPath, [path.join(SUPPORT, script)], {
 			env: {
 				...process.env,
 				PORT: String(this.port || this.wantedPort),
 				ORIGIN: '',
-				ALLOWED_ORIGINS: ''
+				ALLOWED_ORIGINS: '',
+				...this.options.env
 			},
 			stdio: ['ignore', 'pipe', 'pipe']
 		});
 		this.child = child;
 		return new Promise((resolve, reject) => {
-			let output = '';
-			const timer = setTimeout(() => reject(new Error(`Server did not start:\n${output}`)), 60_000);
+			const timer = setTimeout(
+				() => reject(new Error(`Server did not start:\n${this.output}`)),
+				60_000
+			);
 			child.stdout!.on('data', (chunk: Buffer) => {
-				output += chunk.toString();
-				const match = output.match(/LISTENING (\d+)/);
+				this.output += chunk.toString();
+				const match = this.output.match(/LISTENING (\d+)/);
 				if (match) {
 					clearTimeout(timer);
 					this.port = Number(match[1]);
@@ -39,11 +50,11 @@ export class ServerProcess {
 				}
 			});
 			child.stderr!.on('data', (chunk: Buffer) => {
-				output += chunk.toString();
+				this.output += chunk.toString();
 			});
 			child.once('exit', (code) => {
 				clearTimeout(timer);
-				reject(new Error(`Server exited with ${code}:\n${output}`));
+				reject(new Error(`Server exited with ${code}:\n${this.output}`));
 			});
 		});
 	}

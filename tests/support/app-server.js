@@ -2,7 +2,8 @@
 // The whole app (SvelteKit pages, the JSON API, /healthz, the socket server and the jobs) as its
 // own process, for the fault tests: the path of `npm start` (server.js), with Vite's dev
 // middleware in place of the build. With TESSERA_DATA_DIR it opens its own embedded Postgres
-// there, as `npm start` does (so a kill -9 leaves it running); else it uses
+// there, as `npm start` does (so a kill -9 leaves it running); with DATABASE_URL it opens that
+// database as a deployment does (APP_DATABASE_URL, LISTEN_DATABASE_URL…); else it uses
 // TESSERA_APP_DATABASE_URL. Prints `LISTENING <port>` once pages, the API and sockets answer.
 import { createServer as createHttpServer } from 'node:http';
 import path from 'node:path';
@@ -11,7 +12,10 @@ import { createServer } from 'vite';
 import { prepareAppDatabase, stopOnExit } from '../../scripts/open-database.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const db = process.env.TESSERA_DATA_DIR ? await prepareAppDatabase({ seed: false }) : null;
+const db =
+	process.env.TESSERA_DATA_DIR || process.env.DATABASE_URL
+		? await prepareAppDatabase({ seed: false })
+		: null;
 const vite = await createServer({
 	root,
 	logLevel: 'error',

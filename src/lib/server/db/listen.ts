@@ -6,6 +6,15 @@ type Channel = {
 	onReconnect?: (downSince: Date) => void;
 };
 
+/**
+ * The connection that listens (and carries the socket adapter): sessions of their own, so never
+ * through a transaction pooler. TESSERA_LISTEN_DATABASE_URL (from LISTEN_DATABASE_URL, see
+ * db/setup.js), else the app's own URL.
+ */
+export function listenDatabaseUrl(): string | undefined {
+	return process.env.TESSERA_LISTEN_DATABASE_URL || process.env.TESSERA_APP_DATABASE_URL;
+}
+
 const BACKOFF_MS = [100, 250, 500, 1000, 2000];
 const STATE = Symbol.for('tessera.db.listener');
 const store = globalThis as unknown as Record<symbol, Listener | undefined>;
@@ -60,7 +69,7 @@ class Listener {
 	}
 
 	private async connect(): Promise<void> {
-		const url = process.env.TESSERA_APP_DATABASE_URL;
+		const url = listenDatabaseUrl();
 		if (!url) throw new Error('TESSERA_APP_DATABASE_URL is not set.');
 		const client = new pg.Client({
 			connectionString: url,

@@ -233,7 +233,9 @@ export async function seedIfEmpty(/** @type {string} */ adminUrl) {
 
 /**
  * The database the app uses: DATABASE_URL when set, else an embedded Postgres under dataDir.
- * Returns the admin URL (for migrations) and the app's URL (the non-owner login role).
+ * Returns the admin URL (for migrations), the app's URL (the non-owner login role; its requests
+ * may go through a transaction pooler) and the URL its LISTEN connection and socket adapter use
+ * (LISTEN_DATABASE_URL: direct or session mode; the app's URL by default).
  * @param {{ dataDir?: string, log?: (line: string) => void }} [options]
  */
 export async function openDatabase({
@@ -245,7 +247,10 @@ export async function openDatabase({
 		const appUrl =
 			process.env.APP_DATABASE_URL ??
 			appUrlFor(external, process.env.APP_DATABASE_PASSWORD ?? 'tessera_app');
-		return { adminUrl: external, appUrl, embedded: false, stop: async () => {} };
+		// LISTEN/NOTIFY and the socket adapter keep sessions: behind a transaction pooler they need
+		// a direct (or session-mode) connection of their own.
+		const listenUrl = process.env.LISTEN_DATABASE_URL ?? appUrl;
+		return { adminUrl: external, appUrl, listenUrl, embedded: false, stop: async () => {} };
 	}
 	log(
 		`Starting the embedded Postgres (data in ${path.relative(process.cwd(), dataDir) || dataDir})`
@@ -258,9 +263,11 @@ export async function openDatabase({
 	});
 	const adminUrl = withDatabase(pg.url, 'postgres');
 	// The app role's password is generated with the folder and kept in it, as the superuser's.
+	const appUrl = appUrlFor(adminUrl, pg.appPassword);
 	return {
 		adminUrl,
-		appUrl: appUrlFor(adminUrl, pg.appPassword),
+		appUrl,
+		listenUrl: appUrl,
 		embedded: true,
 		stop: pg.stop
 	};

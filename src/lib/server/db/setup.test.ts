@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { listMigrations, shouldSeedDemo } from './setup.js';
+import { listMigrations, openDatabase, shouldSeedDemo } from './setup.js';
 
 describe('shouldSeedDemo', () => {
 	it('seeds the embedded database by default', () => {
@@ -38,5 +38,43 @@ describe('listMigrations', () => {
 		writeFileSync(path.join(dir, '2026_fix.sql'), 'select 2;');
 		writeFileSync(path.join(dir, '20261206000003_Capital.sql'), 'select 3;');
 		expect(() => listMigrations(dir)).toThrow(/20261206000003_Capital\.sql, 2026_fix\.sql/);
+	});
+});
+
+describe('openDatabase with DATABASE_URL', () => {
+	const names = [
+		'DATABASE_URL',
+		'APP_DATABASE_URL',
+		'APP_DATABASE_PASSWORD',
+		'LISTEN_DATABASE_URL'
+	];
+	async function open(env: Record<string, string>) {
+		const saved = names.map((name) => [name, process.env[name]] as const);
+		for (const name of names) delete process.env[name];
+		Object.assign(process.env, env);
+		try {
+			return await openDatabase();
+		} finally {
+			for (const [name, value] of saved) {
+				if (value === undefined) delete process.env[name];
+				else process.env[name] = value;
+			}
+		}
+	}
+
+	it('listens where the requests go when nothing else is said', async () => {
+		const db = await open({ DATABASE_URL: 'postgres://owner:pw@db.internal:5432/app' });
+		expect(db.appUrl).toBe('postgres://tessera_app:tessera_app@db.internal:5432/app');
+		expect(db.listenUrl).toBe(db.appUrl);
+	});
+
+	it('keeps LISTEN and the socket adapter off a pooler that APP_DATABASE_URL goes through', async () => {
+		const db = await open({
+			DATABASE_URL: 'postgres://owner:pw@db.internal:5432/app',
+			APP_DATABASE_URL: 'postgres://tessera_app:secret@pooler.internal:6543/app',
+			LISTEN_DATABASE_URL: 'postgres://tessera_app:secret@db.internal:5432/app'
+		});
+		expect(db.appUrl).toBe('postgres://tessera_app:secret@pooler.internal:6543/app');
+		expect(db.listenUrl).toBe('postgres://tessera_app:secret@db.internal:5432/app');
 	});
 });

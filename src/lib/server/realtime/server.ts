@@ -9,6 +9,7 @@ import {
 	validateSession,
 	validateSessionToken
 } from '$lib/server/auth/session';
+import { listenDatabaseUrl } from '$lib/server/db/listen';
 import type { ClientToServerEvents, ServerToClientEvents, SocketData } from '$lib/realtime/events';
 import { registerHandlers } from './handlers';
 import { maxSocketsPerSession, SocketQuota } from './limits';
@@ -46,12 +47,11 @@ const store = globalThis as unknown as Record<symbol, Parts | undefined>;
  * 8 kB, passes them through private.socket_io_attachments). REALTIME_ADAPTER=memory turns it off.
  */
 function postgresAdapter() {
-	const url = process.env.TESSERA_APP_DATABASE_URL;
+	const url = listenDatabaseUrl();
 	if (!url || process.env.REALTIME_ADAPTER === 'memory') return undefined;
 	const adapterPool = new pg.Pool({
 		connectionString: url,
 		max: Number(process.env.REALTIME_ADAPTER_POOL_SIZE ?? 4),
-		options: '-c role=service_role',
 		application_name: 'tessera-realtime',
 		connectionTimeoutMillis: 2000
 	});
@@ -80,6 +80,14 @@ function ownClientErrors(adapterPool: pg.Pool) {
 		console.error('Realtime adapter connection lost:', error.message)
 	);
 	adapterPool.on('connect', (client) => {
+		// The role is set by a statement, not a startup parameter (`options: -c role=…`), which
+		// poolers refuse. The pool hands the client out after this 'connect', and a client runs its
+		// queries in order, so nothing runs before it.
+		client
+			.query('set role service_role')
+			.catch((error: Error) =>
+				console.error('Realtime adapter could not take its role:', error.message)
+			);
 		const giveBack = (error: Error) => {
 			if (!checkedOut.has(client)) return;
 			checkedOut.delete(client);
