@@ -6,6 +6,8 @@
 //              saturation, and p99 latency with 50,000 deliveries/s offered;
 //   rt-send    persisted sends with ack at 1,000 messages/s offered (p50, p99), and the highest
 //              sustained persisted rate;
+//   rt-channel one busy channel: 50 senders in one group, ack latency (p50, p95, p99) at 50, 125
+//              and 200 messages/s offered (every send to the same channel's sequence);
 //   rt-conn    memory per authenticated connection joined to its groups.
 // Both servers run as child processes (the app's through tests/support/realtime-server.js), the
 // clients in this process.
@@ -33,6 +35,7 @@ import {
 const RECEIVERS = 1000;
 const FANOUT_SENDERS = 4;
 const SEND_SENDERS = 100;
+const CHANNEL_SENDERS = 50;
 const CONN_GROUPS = 3;
 const BODY_BYTES = 100;
 
@@ -202,6 +205,7 @@ function latencyFigures(values) {
 	const sorted = values.sort((a, b) => a - b);
 	return {
 		p50: round3(quantile(sorted, 0.5)),
+		p95: round3(quantile(sorted, 0.95)),
 		p99: round3(quantile(sorted, 0.99)),
 		max: round3(sorted[sorted.length - 1] ?? 0),
 		n: sorted.length
@@ -374,17 +378,21 @@ async function main() {
 		const users = await owner`
 			insert into public.users (email, display_name)
 			select 'rt' || i || '@bench.test', 'Bench Person ' || i
-			from generate_series(1, ${RECEIVERS + FANOUT_SENDERS + SEND_SENDERS}) as i
+			from generate_series(1, ${RECEIVERS + FANOUT_SENDERS + SEND_SENDERS + CHANNEL_SENDERS}) as i
 			returning id`;
 		const userIds = users.map((u) => u.id);
 		const receiverIds = userIds.slice(0, RECEIVERS);
 		const fanoutSenderIds = userIds.slice(RECEIVERS, RECEIVERS + FANOUT_SENDERS);
-		const sendSenderIds = userIds.slice(RECEIVERS + FANOUT_SENDERS);
+		const sendSenderIds = userIds.slice(
+			RECEIVERS + FANOUT_SENDERS,
+			RECEIVERS + FANOUT_SENDERS + SEND_SENDERS
+		);
+		const channelSenderIds = userIds.slice(RECEIVERS + FANOUT_SENDERS + SEND_SENDERS);
 		const groups = await owner`
 			insert into public.groups (scope, organisation_id, name)
-			select 'organisation', ${org.id}, 'Bench group ' || i from generate_series(1, ${2 + SEND_SENDERS}) as i
+			select 'organisation', ${org.id}, 'Bench group ' || i from generate_series(1, ${3 + SEND_SENDERS}) as i
 			returning id`;
-		const [fanoutGroup, extraGroup, ...sendGroups] = groups.map((g) => g.id);
+		const [fanoutGroup, extraGroup, channelGroup, ...sendGroups] = groups.map((g) => g.id);
 		await owner`
 			insert into public.group_members (group_id, user_id)
 			select ${fanoutGroup}, unnest(${[...receiverIds, ...fanoutSenderIds]}::uuid[])`;
@@ -400,6 +408,9 @@ async function main() {
 		await owner`
 			insert into public.group_members (group_id, user_id)
 			select unnest(${sendGroups}::uuid[]), unnest(${sendSenderIds}::uuid[])`;
+		await owner`
+			insert into public.group_members (group_id, user_id)
+			select ${channelGroup}, unnest(${channelSenderIds}::uuid[])`;
 		const channels = await owner`
 			select group_id, id from public.channels where name = 'general' and group_id = any(${groups.map((g) => g.id)}::uuid[])`;
 		const generalOf = new Map(channels.map((c) => [c.group_id, c.id]));
@@ -531,6 +542,52 @@ async function main() {
 			};
 			closeAll([...sides.baseline.senders, ...sides.ours.senders]);
 			for (const ws of [...counters.baseline.receivers, ...counters.ours.receivers]) ws.terminate();
+			await Promise.all([bare.stop(), app.stop()]);
+		}
+
+		if (wanted('rt-channel')) {
+			const seconds = quick ? 2 : 5;
+			const bare = await startChild(bareScript);
+			const app = await startChild(appScript, appEnv);
+			children.push(bare, app);
+			const channelId = generalOf.get(channelGroup);
+			const sides = {
+				baseline: {
+					senders: await openClients(bare.url, CHANNEL_SENDERS, () => ({ rooms: [channelGroup] })),
+					payloadFor: () => ({ channelId, groupId: channelGroup, clientId: randomUUID() })
+				},
+				ours: {
+					senders: await openClients(app.url, CHANNEL_SENDERS, (i) => ({
+						token: tokens.get(channelSenderIds[i])
+					})),
+					payloadFor: () => ({ channelId, clientId: randomUUID() })
+				}
+			};
+			await pacedSends(sides.ours, 50, 1);
+			await pacedSends(sides.baseline, 50, 1);
+			/** @type {Record<string, { baseline: Awaited<ReturnType<typeof pacedSends>>, ours: Awaited<ReturnType<typeof pacedSends>> }>} */
+			const rates = {};
+			for (const rate of [50, 125, 200]) {
+				rates[rate] = {
+					baseline: await pacedSends(sides.baseline, rate, seconds),
+					ours: await pacedSends(sides.ours, rate, seconds)
+				};
+			}
+			const at200 = rates[200];
+			const ratio = round2(at200.baseline.p99 / Math.max(at200.ours.p99, 0.001));
+			const met = at200.ours.p99 <= 50;
+			console.log(`BENCH rt-channel ratio=${ratio.toFixed(2)}`);
+			console.log(
+				`  ${CHANNEL_SENDERS} senders in one group, one channel: ack latency by rate offered (ratio = baseline p99 / ours at 200/s)`
+			);
+			for (const [rate, sides] of Object.entries(rates)) {
+				console.log(
+					`  at ${rate}/s: ours p50=${sides.ours.p50}ms p95=${sides.ours.p95}ms p99=${sides.ours.p99}ms (refused ${sides.ours.refused}); baseline p50=${sides.baseline.p50}ms p99=${sides.baseline.p99}ms`
+				);
+			}
+			console.log(`  target:   p99 <= 50 ms at 200/s (${met ? 'met' : 'MISSED'})`);
+			results['rt-channel'] = { rates, ratio, met };
+			closeAll([...sides.baseline.senders, ...sides.ours.senders]);
 			await Promise.all([bare.stop(), app.stop()]);
 		}
 

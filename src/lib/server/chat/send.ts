@@ -6,6 +6,7 @@ import { DomainError, notFound } from '$lib/server/errors';
 import { emitToChannel, emitToUser } from '$lib/server/realtime/emit';
 import { parse } from '$lib/server/validate';
 import * as schemas from '$lib/schemas/chat';
+import { writeInBatch } from './group-commit';
 import { RateLimiter } from './rate-limit';
 import { requireActor, toMessage, toMessages, messageColumns, type MessageRow } from './rows';
 import { summaryOf } from './threads';
@@ -79,49 +80,12 @@ export async function send(actor: Actor, input: unknown, via: Via = 'app'): Prom
 	if (wait > 0) throw rateLimited(wait);
 	let result: SendResult;
 	try {
-		result = await withUser(
-			user,
-			async (tx) => {
-				// A group's message attaches one of its resources; a conversation's, one of its files.
-				const direct = data.attachmentId ? await isConversation(tx, data.channelId) : false;
-				const inserted = await tx<MessageRow[]>`
-					insert into public.messages as m (channel_id, author_id, client_id, body, attachment_resource_id,
-					                                  attachment_file_id, thread_root_id, also_in_channel)
-					values (${data.channelId}, ${user.id}, ${data.clientId}, ${data.body},
-					        ${direct ? null : data.attachmentId}, ${direct ? data.attachmentId : null},
-					        ${data.threadRootId}, ${data.threadRootId ? data.alsoInChannel : false})
-					returning ${messageColumns(tx)}`;
-				const row = inserted[0] ?? (await storedByClientId(tx, user.id, data.clientId));
-				if (!row) throw notFound();
-				if (row.channelId !== data.channelId) {
-					throw new DomainError(
-						409,
-						'client_id_reused',
-						'This client id was already used for a message in another channel.'
-					);
-				}
-				if (!inserted[0]) {
-					const [message] = await toMessages(tx, [row], user.id);
-					return { message, created: false, mentioned: [] };
-				}
-				if (data.attachmentId) await requireAttachment(tx, data.attachmentId, row);
-				const mentioned = data.body.includes('@')
-					? (
-							await tx<{ userId: string }[]>`
-								select user_id as "userId" from public.mentions where message_id = ${row.id}`
-						).map((mention) => mention.userId)
-					: [];
-				// A new message has no reactions yet; its attachment is read back if it has one.
-				const message = row.attachmentId
-					? (await toMessages(tx, [row], user.id))[0]
-					: toMessage(row);
-				const thread = row.threadRootId
-					? await summaryOf(tx, row.threadRootId, row.channelId)
-					: undefined;
-				return { message, created: true, mentioned, thread };
-			},
-			via
-		);
+		const plain = !data.attachmentId && !data.threadRootId && !data.body.includes('@');
+		const batched = plain ? await writeInBatch(user, data, via) : 'alone';
+		result =
+			batched !== 'alone'
+				? { message: toMessage(batched), created: true, mentioned: [] }
+				: await sendAlone(user, data, via);
 	} catch (error) {
 		sendLimiter.refund(user.id);
 		if (isPgError(error, PG.uniqueViolation)) return sendAgain(user, data);
@@ -142,6 +106,55 @@ export async function send(actor: Actor, input: unknown, via: Via = 'app'): Prom
 		});
 	}
 	return result;
+}
+
+/** One message in a transaction of its own: any message, and a plain one a batch could not take. */
+function sendAlone(
+	user: NonNullable<Actor>,
+	data: v.InferOutput<typeof schemas.send>,
+	via: Via
+): Promise<SendResult> {
+	return withUser(
+		user,
+		async (tx) => {
+			// A group's message attaches one of its resources; a conversation's, one of its files.
+			const direct = data.attachmentId ? await isConversation(tx, data.channelId) : false;
+			const inserted = await tx<MessageRow[]>`
+					insert into public.messages as m (channel_id, author_id, client_id, body, attachment_resource_id,
+					                                  attachment_file_id, thread_root_id, also_in_channel)
+					values (${data.channelId}, ${user.id}, ${data.clientId}, ${data.body},
+					        ${direct ? null : data.attachmentId}, ${direct ? data.attachmentId : null},
+					        ${data.threadRootId}, ${data.threadRootId ? data.alsoInChannel : false})
+					returning ${messageColumns(tx)}`;
+			const row = inserted[0] ?? (await storedByClientId(tx, user.id, data.clientId));
+			if (!row) throw notFound();
+			if (row.channelId !== data.channelId) {
+				throw new DomainError(
+					409,
+					'client_id_reused',
+					'This client id was already used for a message in another channel.'
+				);
+			}
+			if (!inserted[0]) {
+				const [message] = await toMessages(tx, [row], user.id);
+				return { message, created: false, mentioned: [] };
+			}
+			if (data.attachmentId) await requireAttachment(tx, data.attachmentId, row);
+			const mentioned = data.body.includes('@')
+				? (
+						await tx<{ userId: string }[]>`
+								select user_id as "userId" from public.mentions where message_id = ${row.id}`
+					).map((mention) => mention.userId)
+				: [];
+			// A new message has no reactions yet; its attachment is read back if it has one.
+			const message = row.attachmentId ? (await toMessages(tx, [row], user.id))[0] : toMessage(row);
+			const thread = row.threadRootId
+				? await summaryOf(tx, row.threadRootId, row.channelId)
+				: undefined;
+			return { message, created: true, mentioned, thread };
+		},
+		via
+	);
 }
 
 /** A concurrent retry won the race for this client id: read what it stored. */

@@ -377,7 +377,8 @@ export function isConnectionFailure(error: unknown): boolean {
 	return CONNECTION_CODES.has(code) || code.startsWith('08');
 }
 
-function claimsFor(actor: Actor, via: Via) {
+/** The JWT claims a transaction of `actor` runs under (auth.uid(), auth.role(), the channel). */
+export function claimsFor(actor: Actor, via: Via) {
 	return actor
 		? { sub: actor.id, email: actor.email, role: 'authenticated', aud: 'authenticated', via }
 		: { role: 'anon', via };
