@@ -13,7 +13,9 @@
 --   public.courses:
 --     courses_group_mode_audit: after update, each row [12_audit.sql]
 --   public.enrolments:
---     enrolments_audit: after insert or update or delete, each row [12_audit.sql]
+--     enrolments_audit: after update, each row [12_audit.sql]
+--     enrolments_audit_delete: after delete, each statement [12_audit.sql]
+--     enrolments_audit_insert: after insert, each statement [12_audit.sql]
 --     enrolments_log_delete: after delete, each statement [11_learner_groups.sql]
 --     enrolments_log_insert: after insert, each statement [11_learner_groups.sql]
 --     enrolments_log_update: after update, each statement [11_learner_groups.sql]

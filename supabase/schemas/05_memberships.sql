@@ -8,7 +8,9 @@
 --   public.group_members:
 --     group_members_check_scope_update: before update, each row
 --     group_members_enforce_limit: before insert or update, each row
---     group_members_audit: after insert or update or delete, each row [12_audit.sql]
+--     group_members_audit: after update, each row [12_audit.sql]
+--     group_members_audit_delete: after delete, each statement [12_audit.sql]
+--     group_members_audit_insert: after insert, each statement [12_audit.sql]
 --     group_members_auto_leader_delete: after delete, each statement
 --     group_members_auto_leader_insert: after insert, each statement
 --     group_members_check_scope_insert: after insert, each statement

@@ -188,6 +188,39 @@ end
 $$;
 revoke all on function private.audit_row_change() from public, anon, authenticated, service_role;
 
+-- Inserts and deletes of memberships and enrolments come in bulk (a cohort sync, an import, a
+-- course link): one statement-level trigger writes their history in one insert from the
+-- transition table, where a trigger per row cost ~0.8 ms a row. The rows it writes are those
+-- private.audit_group_change and private.audit_row_change write for one row. Updates keep the
+-- row triggers, which pair each old row with its new one.
+create or replace function private.audit_bulk_change() returns trigger
+language plpgsql security definer set search_path = ''
+as $$
+declare
+  who uuid := (select auth.uid());
+  how text := private.audit_via();
+  what text := tg_table_name || '.' || lower(tg_op);
+begin
+  if tg_table_name = 'group_members' then
+    insert into public.audit_events (actor_id, action, organisation_id, course_id, group_id, subject_user_id, via, data)
+    select who, what, g.organisation_id, g.course_id, r.group_id, r.user_id, how,
+           case when tg_op = 'INSERT' then jsonb_build_object('old', null, 'new', to_jsonb(r))
+                else jsonb_build_object('old', to_jsonb(r), 'new', null) end
+    from changed_rows r
+    left join public.groups g on g.id = r.group_id;
+  else
+    insert into public.audit_events (actor_id, action, organisation_id, course_id, group_id, subject_user_id, via, data)
+    select who, what, c.organisation_id, r.course_id, null, r.user_id, how,
+           case when tg_op = 'INSERT' then jsonb_build_object('old', null, 'new', to_jsonb(r))
+                else jsonb_build_object('old', to_jsonb(r), 'new', null) end
+    from changed_rows r
+    left join public.courses c on c.id = r.course_id;
+  end if;
+  return null;
+end
+$$;
+revoke all on function private.audit_bulk_change() from public, anon, authenticated, service_role;
+
 -- The audit log's "how" can be set by the system for the changes it derives ('link').
 create or replace function private.audit_via() returns text
 language sql stable security definer set search_path = ''
@@ -230,8 +263,16 @@ create trigger courses_group_mode_audit after update of group_mode, force_group_
                      or old.force_group_mode is distinct from new.force_group_mode)
   execute function private.audit_grouping_change();
 
-create trigger enrolments_audit after insert or update or delete on public.enrolments
+create trigger enrolments_audit after update on public.enrolments
   for each row execute function private.audit_row_change();
+
+create trigger enrolments_audit_delete after delete on public.enrolments
+  referencing old table as changed_rows
+  for each statement execute function private.audit_bulk_change();
+
+create trigger enrolments_audit_insert after insert on public.enrolments
+  referencing new table as changed_rows
+  for each statement execute function private.audit_bulk_change();
 
 create trigger group_invites_audit after insert or update on public.group_invites
   for each row execute function private.audit_group_change();
@@ -239,8 +280,16 @@ create trigger group_invites_audit after insert or update on public.group_invite
 create trigger group_join_requests_audit after insert or update on public.group_join_requests
   for each row execute function private.audit_group_change();
 
-create trigger group_members_audit after insert or update or delete on public.group_members
+create trigger group_members_audit after update on public.group_members
   for each row execute function private.audit_group_change();
+
+create trigger group_members_audit_delete after delete on public.group_members
+  referencing old table as changed_rows
+  for each statement execute function private.audit_bulk_change();
+
+create trigger group_members_audit_insert after insert on public.group_members
+  referencing new table as changed_rows
+  for each statement execute function private.audit_bulk_change();
 
 create trigger group_storage_audit after update of quota_bytes on public.group_storage
   for each row execute function private.audit_group_change();
