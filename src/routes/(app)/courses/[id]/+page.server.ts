@@ -105,7 +105,14 @@ export const actions: Actions = {
 		const { changes, names } = enrolmentChangesFrom(await event.request.formData());
 		try {
 			const { updated } = await enrolments.updateEnrolments(user, event.params.id, { changes });
-			return { form: 'edits', success: savedMessage(updated.map((row) => names[row.userId])) };
+			// Named in the list's order, as posted.
+			const saved = new Set(updated.map((row) => row.userId));
+			return {
+				form: 'edits',
+				success: savedMessage(
+					changes.filter((change) => saved.has(change.userId)).map((change) => names[change.userId])
+				)
+			};
 		} catch (error) {
 			return editsFailure(error, changes);
 		}
