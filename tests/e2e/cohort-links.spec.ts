@@ -265,3 +265,50 @@ test('a course group’s members are listed under their course role', async ({ b
 	await admin.screenshot({ path: 'test-results/members-by-course-role.png', fullPage: true });
 	await admin.context().close();
 });
+
+test('a Canvas group export (a row per person) imports groups with their members', async ({
+	browser
+}) => {
+	const stamp = Date.now().toString(36);
+	const admin = await browserFor(browser, ADMIN);
+	const { courseId } = await newCourse(admin, `CNV${stamp}`);
+	const enrolled = await admin.request.post(`/api/v1/courses/${courseId}/enrolments`, {
+		data: { emails: `${MEMBER.email}, ${LEADER.email}, elias.byrne1@learners.test` }
+	});
+	expect(enrolled.status(), await enrolled.text()).toBe(200);
+	const csv = [
+		'name,canvas_user_id,user_id,login_id,sections,group_name,canvas_group_id,group_id',
+		// Maya by her ID number (the demo's learners have L-<number>), Nora by her login.
+		`Maya Zhang,101,L-0036,,Section A,Red ${stamp},9001,RED-${stamp}`,
+		`Nora Nowak,102,,${LEADER.email},Section A,Red ${stamp},9001,RED-${stamp}`,
+		`Elias Byrne,103,,elias.byrne1@learners.test,Section B,Blue ${stamp},9002,BLUE-${stamp}`,
+		`Olga Nobody,104,,olga.nobody@example.org,Section B,Blue ${stamp},9002,BLUE-${stamp}`,
+		`Pat Unassigned,105,,pat@example.org,Section B,,,`
+	].join('\n');
+
+	await admin.goto(`/courses/${courseId}/groups/import`);
+	await admin.getByLabel('CSV file').setInputFiles({
+		name: 'canvas-groups.csv',
+		mimeType: 'text/csv',
+		buffer: Buffer.from(csv)
+	});
+	await admin.getByRole('button', { name: 'Preview', exact: true }).click();
+	const report = admin.getByRole('table');
+	const row = (name: string) => report.getByRole('row').filter({ hasText: name });
+	await expect(row(`Red ${stamp}`)).toContainText('2');
+	await expect(row(`Red ${stamp}`)).toContainText('Will be created');
+	await expect(row(`Blue ${stamp}`)).toContainText(
+		'Skipped: line 5: Olga Nobody, login_id olga.nobody@example.org is not a participant of this course.'
+	);
+	await expect(row('Pat Unassigned')).toContainText('Skipped');
+	await expect(admin.getByRole('note', { name: 'Ignored columns' })).toContainText(
+		'canvas_user_id'
+	);
+	await admin.screenshot({ path: 'test-results/canvas-import-preview.png', fullPage: true });
+	await admin.getByRole('button', { name: 'Import 2 groups' }).click();
+	await admin.getByRole('link', { name: `Red ${stamp}` }).click();
+	await expect(admin.getByRole('heading', { name: `Red ${stamp}` })).toBeVisible();
+	await expect(admin.getByText(MEMBER.name)).toBeVisible();
+	await expect(admin.getByText(LEADER.name)).toBeVisible();
+	await admin.context().close();
+});
