@@ -287,7 +287,7 @@ test('a Canvas group export (a row per person) imports groups with their members
 	].join('\n');
 
 	await admin.goto(`/courses/${courseId}/groups/import`);
-	await admin.getByLabel('CSV file').setInputFiles({
+	await admin.getByLabel('CSV file', { exact: true }).setInputFiles({
 		name: 'canvas-groups.csv',
 		mimeType: 'text/csv',
 		buffer: Buffer.from(csv)
