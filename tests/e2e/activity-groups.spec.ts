@@ -1,5 +1,5 @@
 import { expect, test } from './fixtures';
-import { INSTRUCTOR, PASSWORD, PHONE } from './people';
+import { ADMIN, browserFor, INSTRUCTOR, LEADER, MEMBER, PASSWORD, PHONE } from './people';
 import { signIn } from './sign-in';
 
 // Activities and group mode, and the lists staff work in, as Ines (BIO101's instructor) and a
@@ -73,4 +73,78 @@ test('an any-group activity is locked, with its reason, for a learner in no grou
 	await page.setViewportSize(PHONE);
 	await noSidewaysOverflow(page);
 	await page.screenshot({ path: 'test-results/activity-completions-phone.png', fullPage: true });
+});
+
+test('staff edit two participants, Discard restores them, and one Save applies both', async ({
+	browser
+}) => {
+	const stamp = Date.now().toString(36);
+	const admin = await browserFor(browser, ADMIN);
+	const organisations = await (await admin.request.get('/api/v1/organisations')).json();
+	const northfield = (organisations.items ?? organisations).find(
+		(organisation: { slug: string }) => organisation.slug === 'northfield'
+	).id as string;
+	const created = await admin.request.post(`/api/v1/organisations/${northfield}/courses`, {
+		data: { code: `EDT${stamp}`, name: `Edits ${stamp}` }
+	});
+	expect(created.status(), await created.text()).toBe(201);
+	const courseId = (await created.json()).id as string;
+	const enrolled = await admin.request.post(`/api/v1/courses/${courseId}/enrolments`, {
+		data: { emails: `${MEMBER.email}, ${LEADER.email}, elias.byrne1@learners.test` }
+	});
+	expect(enrolled.status(), await enrolled.text()).toBe(200);
+
+	await admin.goto(`/courses/${courseId}`);
+	const bar = admin.getByRole('form', { name: 'Unsaved changes to participants' });
+	const mayaRole = admin.getByLabel(`Role of ${MEMBER.name}`);
+	const noraStatus = admin.getByLabel(`Status of ${LEADER.name}`);
+	await expect(bar).toContainText('No unsaved changes.');
+	await mayaRole.selectOption('assistant');
+	await noraStatus.selectOption('suspended');
+	await expect(bar.getByTestId('unsaved-count')).toContainText('2 unsaved changes');
+	await expect(admin.getByRole('row', { name: new RegExp(MEMBER.name) })).toContainText('Unsaved');
+	await expect(admin.getByRole('row', { name: /Elias Byrne/ })).not.toContainText('Unsaved');
+	await admin.screenshot({ path: 'test-results/participants-unsaved.png', fullPage: true });
+
+	// Discard puts every row back as it was saved.
+	await bar.getByRole('button', { name: 'Discard' }).click();
+	await expect(bar).toContainText('Discarded 2 changes.');
+	await expect(mayaRole).toHaveValue('learner');
+	await expect(noraStatus).toHaveValue('active');
+
+	// Leaving with an edit asks first; staying keeps it.
+	await mayaRole.selectOption('assistant');
+	admin.once('dialog', (dialog) => void dialog.dismiss());
+	await admin.getByRole('link', { name: 'Activities' }).click();
+	await expect(mayaRole).toHaveValue('assistant');
+	expect(new URL(admin.url()).pathname).toBe(`/courses/${courseId}`);
+
+	// One Save applies both rows.
+	await noraStatus.selectOption('suspended');
+	await expect(bar.getByTestId('unsaved-count')).toContainText('2 unsaved changes');
+	await bar.getByRole('button', { name: 'Save changes' }).click();
+	await expect(admin.getByRole('status').filter({ hasText: 'Saved the changes' })).toHaveText(
+		`Saved the changes to ${MEMBER.name} and ${LEADER.name}.`
+	);
+	await expect(bar).toContainText('No unsaved changes.');
+	await admin.screenshot({ path: 'test-results/participants-one-save.png', fullPage: true });
+	const rows = (await (await admin.request.get(`/api/v1/courses/${courseId}/enrolments`)).json())
+		.items as { displayName: string; role: string; status: string }[];
+	expect(rows.map((row) => [row.displayName, row.role, row.status])).toEqual([
+		['Elias Byrne', 'learner', 'active'],
+		[MEMBER.name, 'assistant', 'active'],
+		[LEADER.name, 'learner', 'suspended']
+	]);
+	await admin.reload();
+	await expect(mayaRole).toHaveValue('assistant');
+	await expect(noraStatus).toHaveValue('suspended');
+
+	// The row actions stay inside the table's card on a desktop, and nothing is wider than a phone.
+	const card = admin.getByRole('table').locator('..');
+	const fits = await card.evaluate((box) => box.scrollWidth <= box.clientWidth);
+	expect(fits).toBe(true);
+	await admin.setViewportSize(PHONE);
+	await noSidewaysOverflow(admin);
+	await admin.screenshot({ path: 'test-results/participants-one-save-phone.png', fullPage: true });
+	await admin.context().close();
 });

@@ -22,7 +22,15 @@ let ben: TestUser;
 
 type Report = {
 	applied: boolean;
-	rows: { line: number; status: string; message: string; courseCode: string; groupId?: string }[];
+	rows: {
+		line: number;
+		status: string;
+		message: string;
+		courseCode: string;
+		groupName: string;
+		groupId?: string;
+		memberCount?: number;
+	}[];
 	ignoredColumns: { column: string; reason: string }[];
 };
 
@@ -167,6 +175,93 @@ describe("Canvas's group columns", () => {
 		const course = await freshCourse();
 		await importInto(course.id, 'Group name,Group set name\nTeam Blue,Studios\n');
 		expect(await groupingOf((await groupIn(course.id, 'Team Blue')).id)).toEqual(['Studios']);
+	});
+});
+
+describe("Canvas's one-row-per-person group export", () => {
+	const header =
+		'name,canvas_user_id,user_id,login_id,sections,group_name,canvas_group_id,group_id';
+
+	it('makes one group of the rows with the same group, matching people by login_id or user_id', async () => {
+		const course = await freshCourse();
+		await ownerDb()`update public.users set idnumber = ${`S-BEN-${course.id}`} where id = ${ben.id}`;
+		const csv = [
+			header,
+			`Ana Import,1001,,${ana.email},Section 1,Team Red,501,SIS-RED`,
+			// Ben by his ID number only (Canvas's user_id is the SIS id).
+			`Ben Import,1002,S-BEN-${course.id},,Section 1,Team Red,501,SIS-RED`,
+			`Cara Nobody,1003,S-NONE,nobody@example.org,Section 2,Team Blue,502,SIS-BLUE`,
+			`Ben Import,1002,S-BEN-${course.id},${ben.email},Section 1,Team Blue,502,SIS-BLUE`,
+			`Dan Unassigned,1004,,dan@example.org,Section 2,,,`
+		].join('\n');
+		const preview = await importInto(course.id, csv, true);
+		expect(preview.ignoredColumns.map((c) => c.column)).toEqual([
+			'canvas_user_id',
+			'sections',
+			'canvas_group_id'
+		]);
+		expect(
+			preview.rows.map((row) => [row.line, row.status, row.groupName, row.memberCount])
+		).toEqual([
+			[2, 'created', 'Team Red', 2],
+			[4, 'created', 'Team Blue', 1],
+			[6, 'skipped', '', undefined]
+		]);
+		expect(preview.rows[1].message).toBe(
+			'Group "Team Blue" with 1 member. Skipped: line 4: Cara Nobody, login_id nobody@example.org, user_id S-NONE is not a participant of this course.'
+		);
+		expect(preview.rows[2].message).toBe(
+			'Dan Unassigned is in no group of the file (unassigned): skipped.'
+		);
+		expect(await groupIn(course.id, 'Team Red')).toBeUndefined();
+
+		const report = await importInto(course.id, csv);
+		expect(report.rows.map((row) => row.status)).toEqual(['created', 'created', 'skipped']);
+		const red = await groupIn(course.id, 'Team Red');
+		expect(red.idnumber).toBe('SIS-RED');
+		expect(await membersOf(red.id)).toEqual([ana.email, ben.email].sort());
+		expect(await membersOf((await groupIn(course.id, 'Team Blue')).id)).toEqual([ben.email]);
+	});
+
+	it('keys groups by group_id when there is one, and by name (without case) otherwise', async () => {
+		const course = await freshCourse();
+		const csv = [
+			'login_id,group_name,group_id',
+			`${ana.email},Lab,L-1`,
+			`${ben.email},Lab (renamed),L-1`,
+			`${ana.email},Studio,`,
+			`${ben.email},studio,`
+		].join('\n');
+		const report = await importInto(course.id, csv);
+		expect(report.rows.map((row) => [row.line, row.groupName, row.memberCount])).toEqual([
+			[2, 'Lab', 2],
+			[4, 'Studio', 2]
+		]);
+		expect(report.ignoredColumns).toEqual([]);
+	});
+
+	it('reports a row whose login_id and user_id name two different people, and adds neither', async () => {
+		const course = await freshCourse();
+		await ownerDb()`update public.users set idnumber = ${`S-ANA-${course.id}`} where id = ${ana.id}`;
+		const report = await importInto(
+			course.id,
+			`name,user_id,login_id,group_name\nMixed,S-ANA-${course.id},${ben.email},Mixed up\n`
+		);
+		expect(report.rows[0]).toMatchObject({ status: 'created', memberCount: 0 });
+		expect(report.rows[0].message).toContain(
+			'line 2: Mixed, login_id ' +
+				ben.email +
+				`, user_id S-ANA-${course.id}: login_id and user_id name two different participants of this course`
+		);
+		await ownerDb()`update public.users set idnumber = null where id = ${ana.id}`;
+	});
+
+	it('still lists a bare name column as ignored in a file without login_id or user_id', async () => {
+		const course = await freshCourse();
+		const report = await importInto(course.id, 'name,group_name\nAna,Solo\n');
+		expect(report.ignoredColumns).toEqual([
+			{ column: 'name', reason: expect.stringContaining('matched by login_id or user_id') }
+		]);
 	});
 });
 

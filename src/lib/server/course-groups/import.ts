@@ -10,12 +10,17 @@ import {
 	type Tx,
 	type Via
 } from '$lib/server/db';
-import { DomainError } from '$lib/server/errors';
-import { parseCsv } from '$lib/server/csv';
+import {
+	importRows,
+	MAX_IMPORT_ROWS,
+	type IgnoredColumn,
+	type Parsed,
+	type PersonRow
+} from './import-read';
 import { email as emailSchema, isReadableName } from '$lib/schemas/common';
 import type { Visibility } from '$lib/server/groups';
 
-export type ImportStatus = 'created' | 'created_without_idnumber' | 'error';
+export type ImportStatus = 'created' | 'created_without_idnumber' | 'skipped' | 'error';
 
 export type ImportRow = {
 	line: number;
@@ -30,153 +35,9 @@ export type ImportRow = {
 	memberCount?: number;
 };
 
-/** A column the import read past, and why. */
-export type IgnoredColumn = { column: string; reason: string };
-
 export type ImportReport = { rows: ImportRow[]; ignoredColumns: IgnoredColumn[] };
 
-export const MAX_IMPORT_ROWS = 1000;
-
-type Field =
-	| 'groupname'
-	| 'description'
-	| 'idnumber'
-	| 'groupingname'
-	| 'members'
-	| 'course'
-	| 'messaging'
-	| 'visibility';
-
-/**
- * Header names (without case, spaces, hyphens or underscores) and what they fill: Tessera's own,
- * Moodle's group import (groupidnumber, coursename, enablemessaging, visibility…) and Canvas's
- * (group_name, group_id, group_category/group set, course_id). Moodle's `idnumber` is the
- * course's ID number when the file also has `groupidnumber`, the group's otherwise.
- */
-const SYNONYMS: Record<string, Field> = {
-	groupname: 'groupname',
-	description: 'description',
-	groupdescription: 'description',
-	idnumber: 'idnumber',
-	groupidnumber: 'idnumber',
-	groupid: 'idnumber',
-	groupingname: 'groupingname',
-	grouping: 'groupingname',
-	groupcategory: 'groupingname',
-	groupcategoryname: 'groupingname',
-	categoryname: 'groupingname',
-	groupset: 'groupingname',
-	groupsetname: 'groupingname',
-	members: 'members',
-	coursename: 'course',
-	course: 'course',
-	courseshortname: 'course',
-	coursecode: 'course',
-	courseidnumber: 'course',
-	courseid: 'course',
-	enablemessaging: 'messaging',
-	messaging: 'messaging',
-	messagingenabled: 'messaging',
-	visibility: 'visibility'
-};
-
-/** Columns of Moodle's and Canvas's files that have no counterpart here, with the reason. */
-const NOT_IMPORTED: Record<string, string> = {
-	enrolmentkey: 'group enrolment keys are not imported: set them on the group',
-	picture: 'group pictures are not imported',
-	hidepicture: 'group pictures are not imported',
-	participation: 'Tessera has no participation setting: activities follow the group mode',
-	canvasgroupid: 'Canvas’s own ids are not kept: use group_id for an ID number',
-	groupcategoryid: 'a group set is matched by its name (group_category), not its id',
-	name: 'one row per group: list its people in the members column',
-	canvasuserid: 'one row per group: list its people in the members column',
-	userid: 'one row per group: list its people in the members column',
-	loginid: 'one row per group: list its people in the members column',
-	sections: 'sections are not imported'
-};
-
-const normalise = (name: string) =>
-	name
-		.trim()
-		.toLowerCase()
-		.replace(/[\s_-]+/g, '');
-
-type Parsed = {
-	line: number;
-	groupName: string;
-	description: string;
-	idnumber: string;
-	groupingName: string;
-	course: string;
-	messaging: string;
-	visibility: string;
-	emails: string[];
-};
-
-/**
- * Rows of a group import. The first row names the columns (groupname is required, the others
- * optional in any order, Moodle's and Canvas's names accepted); columns it does not use are
- * listed with the reason. Members are separated by semicolons, commas or spaces.
- */
-export function importRows(csvText: string): { rows: Parsed[]; ignoredColumns: IgnoredColumn[] } {
-	const rows = parseCsv(csvText);
-	if (rows.length === 0) throw new DomainError(400, 'empty_file', 'The file has no rows.');
-	const header = rows[0].cells.map(normalise);
-	const moodleCourseIdnumber = header.includes('groupidnumber') || header.includes('groupid');
-	const columns = new Map<Field, number[]>();
-	const ignoredColumns: IgnoredColumn[] = [];
-	header.forEach((name, index) => {
-		const original = rows[0].cells[index].trim();
-		if (!name) return;
-		const field = name === 'idnumber' && moodleCourseIdnumber ? 'course' : SYNONYMS[name];
-		if (field) {
-			columns.set(field, [...(columns.get(field) ?? []), index]);
-		} else {
-			ignoredColumns.push({
-				column: original,
-				reason: NOT_IMPORTED[name] ?? 'not a column the import knows'
-			});
-		}
-	});
-	if (!columns.has('groupname')) {
-		throw new DomainError(
-			400,
-			'missing_column',
-			'The first row must name the columns, with at least "groupname" (and optionally description, idnumber, groupingname, members, coursename, enablemessaging, visibility).'
-		);
-	}
-	const body = rows.slice(1);
-	if (body.length === 0) {
-		throw new DomainError(400, 'empty_file', 'The file has no groups below its header.');
-	}
-	if (body.length > MAX_IMPORT_ROWS) {
-		throw new DomainError(
-			413,
-			'too_many_rows',
-			`The file has ${body.length} groups; import at most ${MAX_IMPORT_ROWS} at a time.`
-		);
-	}
-	// Where two columns fill one field (coursename and a course ID number), the first filled wins.
-	const cell = (cells: string[], field: Field) =>
-		(columns.get(field) ?? []).map((index) => (cells[index] ?? '').trim()).find(Boolean) ?? '';
-	return {
-		ignoredColumns,
-		rows: body.map(({ line, cells }) => ({
-			line,
-			groupName: cell(cells, 'groupname'),
-			description: cell(cells, 'description'),
-			idnumber: cell(cells, 'idnumber'),
-			groupingName: cell(cells, 'groupingname'),
-			course: cell(cells, 'course'),
-			messaging: cell(cells, 'messaging'),
-			visibility: cell(cells, 'visibility'),
-			emails: cell(cells, 'members')
-				.split(/[;,\s]+/)
-				.map((token) => token.trim())
-				.filter(Boolean)
-		}))
-	};
-}
+export { importRows, MAX_IMPORT_ROWS, type IgnoredColumn };
 
 const YES = new Set(['1', 'yes', 'y', 'true', 'on']);
 const NO = new Set(['0', 'no', 'n', 'false', 'off']);
@@ -242,7 +103,13 @@ async function plan(tx: Tx, startId: string, parsed: Parsed[]): Promise<Planned[
 		existing.flatMap((row) => (row.idnumber ? [`${row.courseId}:${row.idnumber}`] : []))
 	);
 	const allEmails = [
-		...new Set(parsed.flatMap((row) => row.emails.map((email) => email.toLowerCase())))
+		...new Set(
+			parsed.flatMap((row) =>
+				[...row.emails, ...row.people.map((person) => person.login)]
+					.filter(Boolean)
+					.map((email) => email.toLowerCase())
+			)
+		)
 	];
 	// Members must be participants of the row's course: staff see every enrolment of their course
 	// (and, through the address rule, the addresses of the people they manage).
@@ -252,6 +119,7 @@ async function plan(tx: Tx, startId: string, parsed: Parsed[]): Promise<Planned[
 		join private.visible_emails() ve on ve.user_id = u.id
 		where e.course_id = any(${courseIds}::uuid[]) and ve.email = any(${allEmails}::text[])`;
 	const byEmail = new Map(people.map((row) => [`${row.courseId}:${row.email}`, row.id]));
+	const byPersonId = await personIdsOf(tx, courseIds, parsed);
 	return parsed.map((row): Planned => {
 		const course = courseOf(row);
 		const base = {
@@ -283,7 +151,7 @@ async function plan(tx: Tx, startId: string, parsed: Parsed[]): Promise<Planned[
 		if (row.groupingName.length > 200) {
 			return fail('The grouping name is longer than 200 characters.');
 		}
-		if (Object.values(row).join('').includes('\u0000')) {
+		if (hasNul(row)) {
 			return fail('The row contains a NUL character.');
 		}
 		const messaging = row.messaging.toLowerCase();
@@ -309,6 +177,11 @@ async function plan(tx: Tx, startId: string, parsed: Parsed[]): Promise<Planned[
 			if (!email.success) problems.push(`"${raw}" is not an email address`);
 			else if (!id) problems.push(`${raw} is not a participant of ${here}`);
 			else userIds.push(id);
+		}
+		for (const person of row.people) {
+			const found = personOf(person, course.id, byEmail, byPersonId);
+			if ('problem' in found) problems.push(`line ${person.line}: ${found.problem} ${here}`);
+			else if (!userIds.includes(found.id)) userIds.push(found.id);
 		}
 		names.add(key);
 		const memberText =
@@ -339,6 +212,63 @@ async function plan(tx: Tx, startId: string, parsed: Parsed[]): Promise<Planned[
 	});
 }
 
+/**
+ * One-row-per-person files name people by login_id (an email: Tessera signs in by email) or
+ * user_id (the ID number, `users.idnumber`), among the participants of the row's course.
+ */
+async function personIdsOf(tx: Tx, courseIds: string[], parsed: Parsed[]) {
+	const wanted = [
+		...new Set(parsed.flatMap((row) => row.people.map((person) => person.personId).filter(Boolean)))
+	];
+	if (wanted.length === 0) return new Map<string, string>();
+	const rows = await tx<{ courseId: string; idnumber: string; id: string }[]>`
+		select e.course_id as "courseId", u.idnumber, u.id from public.enrolments e
+		join public.users u on u.id = e.user_id
+		where e.course_id = any(${courseIds}::uuid[]) and u.idnumber = any(${wanted}::text[])`;
+	return new Map(rows.map((row) => [`${row.courseId}:${row.idnumber}`, row.id]));
+}
+
+/** Who a person row names in a course, or why nobody: login_id first, then user_id. */
+function personOf(
+	person: PersonRow,
+	courseId: string,
+	byEmail: Map<string, string>,
+	byPersonId: Map<string, string>
+): { id: string } | { problem: string } {
+	const login = person.login.toLowerCase();
+	const email = login ? v.safeParse(emailSchema, login) : null;
+	const byLogin = email?.success ? byEmail.get(`${courseId}:${email.output}`) : undefined;
+	const byId = person.personId ? byPersonId.get(`${courseId}:${person.personId}`) : undefined;
+	const who = [
+		person.name,
+		person.login && `login_id ${person.login}`,
+		person.personId && `user_id ${person.personId}`
+	]
+		.filter(Boolean)
+		.join(', ');
+	if (byLogin && byId && byLogin !== byId) {
+		return { problem: `${who}: login_id and user_id name two different participants of` };
+	}
+	const id = byLogin ?? byId;
+	return id ? { id } : { problem: `${who} is not a participant of` };
+}
+
+/** The report's rows for people a one-row-per-person file puts in no group. */
+function unassignedRows(unassigned: PersonRow[], courseCode: string): ImportRow[] {
+	return unassigned.map((person) => {
+		const who = person.name || person.login || person.personId;
+		return {
+			line: person.line,
+			groupName: '',
+			courseCode,
+			status: 'skipped',
+			message: who
+				? `${who} is in no group of the file (unassigned): skipped.`
+				: 'The row names no group and no person: skipped.'
+		};
+	});
+}
+
 function report(rows: Planned[]): ImportRow[] {
 	return rows.map(
 		({
@@ -359,10 +289,14 @@ export async function previewImport(
 	courseId: string,
 	csvText: string
 ): Promise<ImportReport> {
-	const { rows: parsed, ignoredColumns } = importRows(csvText);
+	const { rows: parsed, ignoredColumns, unassigned } = importRows(csvText);
 	return readAs(actor, async (tx) => {
 		await requireAccess(tx, 'course.manage', courseId);
-		return { rows: report(await plan(tx, courseId, parsed)), ignoredColumns };
+		const rows = report(await plan(tx, courseId, parsed));
+		return {
+			rows: byLine([...rows, ...unassignedRows(unassigned, await codeOf(tx, courseId))]),
+			ignoredColumns
+		};
 	});
 }
 
@@ -376,7 +310,7 @@ export async function applyImport(
 	csvText: string,
 	via: Via = 'csv'
 ): Promise<ImportReport> {
-	const { rows: parsed, ignoredColumns } = importRows(csvText);
+	const { rows: parsed, ignoredColumns, unassigned } = importRows(csvText);
 	return withUser(
 		actor,
 		async (tx) => {
@@ -438,10 +372,27 @@ export async function applyImport(
 					}
 				}
 			}
-			return { rows: report(rows), ignoredColumns };
+			const skipped = unassignedRows(unassigned, await codeOf(tx, courseId));
+			return { rows: byLine([...report(rows), ...skipped]), ignoredColumns };
 		},
 		via
 	);
+}
+
+/** Whether a string anywhere in the row (its people included) holds U+0000. */
+function hasNul(value: unknown): boolean {
+	if (typeof value === 'string') return value.includes('\u0000');
+	if (value !== null && typeof value === 'object') return Object.values(value).some(hasNul);
+	return false;
+}
+
+const byLine = (rows: ImportRow[]) => rows.sort((a, b) => a.line - b.line);
+
+async function codeOf(tx: Tx, courseId: string) {
+	const [course] = await tx<
+		{ code: string }[]
+	>`select code from public.courses where id = ${courseId}`;
+	return course?.code ?? '';
 }
 
 function rowError(error: unknown): string {

@@ -2,17 +2,21 @@ import * as v from 'valibot';
 import { requireAccess } from '$lib/server/access';
 import { containsPattern, readAs, withUser, type Actor, type Tx, type Via } from '$lib/server/db';
 import { DomainError, notFound } from '$lib/server/errors';
-import { isUuid, parse } from '$lib/server/validate';
+import { parse } from '$lib/server/validate';
 import { parseCsv } from '$lib/server/csv';
-import {
-	courseRole,
-	email as emailSchema,
-	enrolmentStatus,
-	type CourseRole
-} from '$lib/schemas/common';
+import { courseRole, email as emailSchema, type CourseRole } from '$lib/schemas/common';
 import * as schemas from '$lib/schemas/organisations';
 import { createForEmails, sendForEmails } from './invites';
 import { splitEmailList } from '$lib/schemas/email-list';
+
+export {
+	enrolmentChanges,
+	enrolmentUpdate,
+	unenrol,
+	updateEnrolment,
+	updateEnrolments,
+	type EnrolmentChangesResult
+} from './edit';
 
 export type Participant = {
 	userId: string;
@@ -388,51 +392,6 @@ export async function enrolUsers(
 				returning user_id`;
 			if (rows.length < new Set(userIds).size) throw notFound();
 			return { enrolled: rows.length };
-		},
-		via
-	);
-}
-
-export const enrolmentUpdate = v.strictObject({
-	role: v.optional(courseRole),
-	status: v.optional(enrolmentStatus)
-});
-
-export async function updateEnrolment(
-	actor: Actor,
-	courseId: string,
-	userId: string,
-	input: unknown,
-	via: Via = 'app'
-) {
-	const data = parse(enrolmentUpdate, input);
-	if (!isUuid(userId)) throw notFound();
-	return withUser(
-		actor,
-		async (tx) => {
-			await requireAccess(tx, 'course.manage', courseId);
-			const [row] = await tx<
-				{ userId: string; role: CourseRole; status: 'active' | 'suspended' }[]
-			>`
-				update public.enrolments
-				set role = coalesce(${data.role ?? null}, role), status = coalesce(${data.status ?? null}, status)
-				where course_id = ${courseId} and user_id = ${userId} returning user_id as "userId", role, status`;
-			if (!row) throw notFound();
-			return row;
-		},
-		via
-	);
-}
-
-export async function unenrol(actor: Actor, courseId: string, userId: string, via: Via = 'app') {
-	if (!isUuid(userId)) throw notFound();
-	await withUser(
-		actor,
-		async (tx) => {
-			await requireAccess(tx, 'course.manage', courseId);
-			const rows =
-				await tx`delete from public.enrolments where course_id = ${courseId} and user_id = ${userId} returning user_id`;
-			if (rows.length === 0) throw notFound();
 		},
 		via
 	);

@@ -182,10 +182,11 @@ export const courseGroupsRoutes: ApiRoute[] = [
 		operationId: 'importCourseGroups',
 		summary: 'Create course groups from CSV, with a report per row',
 		description:
-			'A report per row (`rows`: created, created_without_idnumber (the idnumber is taken) or error) and the columns read past (`ignoredColumns`, each with its reason). Error rows are skipped; groupings named in groupingname are created when missing; members are emails of course participants separated by ; , or spaces. ' +
-			"Moodle's and Canvas's column names are accepted: groupidnumber or group_id (the group's ID number; Moodle's idnumber is then the course's), group_category or group set name (the grouping), enablemessaging (1/0), visibility (Moodle's 0–3 or scope, members, own, hidden), and coursename, course_id or a course ID number: the code of another course of the organisation the caller manages, per row (an unknown one is an error row).",
+			'A report per row (`rows`: created, created_without_idnumber (the idnumber is taken), skipped or error) and the columns read past (`ignoredColumns`, each with its reason). Error rows are skipped; groupings named in groupingname are created when missing; members are emails of course participants separated by ; , or spaces. ' +
+			"Moodle's and Canvas's column names are accepted: groupidnumber or group_id (the group's ID number; Moodle's idnumber is then the course's), group_category or group set name (the grouping), enablemessaging (1/0), visibility (Moodle's 0–3 or scope, members, own, hidden), and coursename, course_id or a course ID number: the code of another course of the organisation the caller manages, per row (an unknown one is an error row). " +
+			"Canvas's one-row-per-person export (name, canvas_user_id, user_id, login_id, sections, group_name, canvas_group_id, group_id) works too: with a login_id or user_id column, rows of the same group (by group_id, else group_name) make one group with one report row (its first line, `memberCount` its members); each person is found among the course's participants by login_id (their email) or user_id (their ID number); one not found is named with its line in the group's message and left out; a row with a person and no group (unassigned) is a `skipped` row.",
 		body: csv(
-			'groupname, description, idnumber, groupingname, members, coursename, enablemessaging, visibility'
+			'groupname, description, idnumber, groupingname, members, coursename, enablemessaging, visibility, or login_id, user_id, group_name, group_id for a row per person'
 		),
 		query: input.csvImportQuery,
 		queryNotes: { dryRun: 'true: report only, change nothing.' },

@@ -1,4 +1,4 @@
-import { json, csv, type ApiRoute } from './route';
+import { csv, exampleId, json, type ApiRoute } from './route';
 import * as organisationSchemas from '$lib/schemas/organisations';
 import * as input from '../input';
 import * as enrolments from '$lib/server/enrolments';
@@ -51,6 +51,22 @@ export const enrolmentsRoutes: ApiRoute[] = [
 		},
 		success: { status: 200, content: 'json' },
 		errors: [400, 401, 404, 413, 415]
+	},
+	{
+		method: 'patch',
+		path: '/courses/{id}/enrolments',
+		operationId: 'updateEnrolments',
+		summary: "Change several participants' role or status at once (all or nothing)",
+		description:
+			"The participants list's one Save. Every change is applied in one transaction, or none is: a change naming someone not enrolled in the course answers 409 (`not_enrolled`) with an issue per such change (`changes.N.userId`), and nothing is saved. A person may appear once. The answer lists the enrolments that changed (`updated`) and counts the changes that asked for what already was (`unchanged`).",
+		body: json(enrolments.enrolmentChanges, {
+			changes: [
+				{ userId: exampleId(1), role: 'assistant' },
+				{ userId: exampleId(2), status: 'suspended' }
+			]
+		}),
+		success: { status: 200, content: 'json' },
+		errors: [400, 401, 404, 409, 415]
 	},
 	{
 		method: 'patch',

@@ -7,6 +7,7 @@ import * as groups from '$lib/server/groups';
 import * as interventions from '$lib/server/learner-groups/interventions';
 import * as users from '$lib/server/users';
 import { formFailure, formValues } from '$lib/server/forms';
+import { editsFailure, enrolmentChangesFrom, savedMessage } from './edits';
 import { orErrorPage, requireUser } from '$lib/server/guards';
 import { courseRole } from '$lib/schemas/common';
 import { parse } from '$lib/server/validate';
@@ -99,26 +100,22 @@ export const actions: Actions = {
 			return formFailure(error, values, 'bulkGroups');
 		}
 	},
-	updateEnrolment: async (event) => {
+	saveEnrolments: async (event) => {
 		const user = requireUser(event);
-		const values = formValues(await event.request.formData(), [
-			'userId',
-			'role',
-			'status',
-			'displayName'
-		]);
+		const { changes, names } = enrolmentChangesFrom(await event.request.formData());
 		try {
-			await enrolments.updateEnrolment(user, event.params.id, values.userId, {
-				role: values.role || undefined,
-				status: values.status || undefined
-			});
+			const { updated } = await enrolments.updateEnrolments(user, event.params.id, { changes });
+			// Named in the list's order, as posted.
+			const saved = new Set(updated.map((row) => row.userId));
+			return {
+				form: 'edits',
+				success: savedMessage(
+					changes.filter((change) => saved.has(change.userId)).map((change) => names[change.userId])
+				)
+			};
 		} catch (error) {
-			return formFailure(error, values, 'row');
+			return editsFailure(error, changes);
 		}
-		return {
-			form: 'row',
-			success: `Saved the changes to ${values.displayName || 'the participant'}.`
-		};
 	},
 	unenrol: async (event) => {
 		const user = requireUser(event);

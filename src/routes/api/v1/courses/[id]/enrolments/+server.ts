@@ -33,4 +33,9 @@ export const POST = endpoint(async (event, user) => {
 	}
 });
 
-export const fallback = methodNotAllowed(['GET', 'POST']);
+/** Several participants' role or status in one request: all applied, or none (per-row errors). */
+export const PATCH = endpoint(async (event, user) =>
+	enrolments.updateEnrolments(user, uuidParam(event, 'id'), await readJson(event), 'api')
+);
+
+export const fallback = methodNotAllowed(['GET', 'POST', 'PATCH']);

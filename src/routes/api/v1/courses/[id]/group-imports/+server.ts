@@ -4,8 +4,9 @@ import { readCsvImport, uuidParam } from '$lib/server/api/input';
 
 /**
  * CSV with groupname, description, idnumber, groupingname, members (and Moodle's and Canvas's
- * names for them, coursename for other courses); a report per row and the columns it ignored.
- * Rows with errors are skipped, the others created; `?dryRun=true` reports without creating.
+ * names for them, coursename for other courses, or Canvas's row per person with login_id and
+ * user_id); a report per row and the columns it ignored. Rows with errors are skipped, the
+ * others created; `?dryRun=true` reports without creating.
  */
 export const POST = endpoint(async (event, user) => {
 	const id = uuidParam(event, 'id');
