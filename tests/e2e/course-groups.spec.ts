@@ -120,11 +120,13 @@ test('staff auto-create groups from a preview, a learner signs up in another bro
 	).toBeVisible({ timeout: 15_000 });
 	await expect(page.getByText(`${before + 1} / 30`).first()).toBeVisible();
 
-	// The overview lists the learner in that group.
-	await page
+	// The overview lists the learner in that group. Opened by its link's address: on a loaded
+	// machine a click could land while the live grouping page re-rendered, and be lost (a
+	// fresh-clone CI run at load 13 stayed on the grouping page).
+	const overview = page
 		.getByRole('navigation', { name: 'Course group sections' })
-		.getByRole('link', { name: 'Overview' })
-		.click();
+		.getByRole('link', { name: 'Overview' });
+	await page.goto((await overview.getAttribute('href'))!);
 	const studios = page.getByRole('region', { name: `Grouping: ${grouping}` });
 	await expect(
 		studios.getByRole('list', { name: `Members of ${targetName}` }).getByRole('listitem')
