@@ -427,7 +427,7 @@ create trigger group_members_enforce_limit before insert or update of role on pu
 create policy "people see the members their view of the group allows"
   on public.group_members for select to authenticated
   using (
-    (select private.is_platform_admin())
+    ((select private.is_platform_admin()) and group_id <> all ((select private.binned_group_ids_array())::uuid[]))
     or group_id in (select private.member_list_group_ids())
     or (user_id = (select auth.uid()) and group_id in (select private.visible_group_ids()))
   );

@@ -571,6 +571,9 @@ grant execute on function private.course_participants_in_group(target_course uui
 -- groups' select policy and every helper set leave binned groups out, and the membership views
 -- leave their memberships out (private.binned_group_ids_array), so lists, channels, socket rooms,
 -- sign-up, limits, exclusivity, leaders' follows and course links' fills all forget them at once.
+-- Platform admins, whose policies short-circuit past the helpers, have the bin subtracted in the
+-- select policies of what a group holds (members, channels, messages, reactions, announcements,
+-- resources).
 -- A restore brings the set, its groups and their memberships back; the daily purge job
 -- (src/lib/server/course-groups/bin.ts) deletes bins older than 30 days for good. Only these
 -- functions write deleted_at and binned_with (no API role may update those columns).
@@ -829,10 +832,12 @@ create policy "course managers delete groupings"
 create policy "people see which visible groups a grouping holds"
   on public.grouping_groups for select to authenticated
   using (
-    (select private.is_platform_admin())
-    or (
-      grouping_id in (select id from public.groupings)
-      and (group_id in (select private.visible_group_ids()) or group_id in (select private.signup_listed_group_ids()))
+    -- Through the groupings' policy: a binned grouping holds nothing anyone sees.
+    grouping_id in (select id from public.groupings)
+    and (
+      (select private.is_platform_admin())
+      or group_id in (select private.visible_group_ids())
+      or group_id in (select private.signup_listed_group_ids())
     )
   );
 

@@ -836,21 +836,21 @@ create policy "people see their mentions and the mentions they made"
 create policy "members, their leaders and admins see a group's channels"
   on public.channels for select to authenticated
   using (
-    (select private.is_platform_admin())
+    ((select private.is_platform_admin()) and group_id <> all ((select private.binned_group_ids_array())::uuid[]))
     or group_id = any ((select private.chat_readable_group_ids_array())::uuid[])
   );
 
 create policy "members, their leaders and admins read a group's messages"
   on public.messages for select to authenticated
   using (
-    (select private.is_platform_admin())
+    ((select private.is_platform_admin()) and group_id <> all ((select private.binned_group_ids_array())::uuid[]))
     or group_id = any ((select private.chat_readable_group_ids_array())::uuid[])
   );
 
 create policy "people in a group's chat see its reactions"
   on public.message_reactions for select to authenticated
   using (
-    (select private.is_platform_admin())
+    ((select private.is_platform_admin()) and group_id <> all ((select private.binned_group_ids_array())::uuid[]))
     or group_id = any ((select private.chat_readable_group_ids_array())::uuid[])
   );
 

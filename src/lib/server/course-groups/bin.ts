@@ -42,7 +42,7 @@ export type BinnedGrouping = {
 	deletedAt: Date;
 	deletedBy: { id: string; displayName: string } | null;
 	purgeAt: Date;
-	/** Whole days left before the purge (0 on its last day). */
+	/** Days left before the purge, a part day counted whole (0: the next daily run takes it). */
 	daysLeft: number;
 	memberCount: number;
 	groups: { id: string; name: string; memberCount: number }[];
@@ -118,7 +118,7 @@ export function listBin(actor: Actor, courseId: string): Promise<BinnedGrouping[
 		return rows.map(({ deletedById, deletedByName, ...row }) => ({
 			...row,
 			deletedBy: deletedById ? { id: deletedById, displayName: deletedByName ?? '' } : null,
-			daysLeft: Math.max(0, Math.floor((row.purgeAt.getTime() - now) / 86_400_000))
+			daysLeft: Math.max(0, Math.ceil((row.purgeAt.getTime() - now) / 86_400_000))
 		}));
 	});
 }
