@@ -409,10 +409,13 @@ create trigger groups_guard_synced_parent before insert or update of parent_id, 
 create policy "admins create groups in their scope and leaders create sub-groups"
   on public.groups for insert to authenticated
   with check (
-    (select private.is_platform_admin())
-    or (scope = 'organisation' and organisation_id in (select private.admin_organisation_ids()))
-    or (scope = 'course' and course_id in (select private.managed_course_ids()))
-    or parent_id in (select private.leader_parent_group_ids())
+    -- Nobody creates a group straight into the bin (only the bin's functions put one there).
+    deleted_at is null and binned_with is null and (
+      (select private.is_platform_admin())
+      or (scope = 'organisation' and organisation_id in (select private.admin_organisation_ids()))
+      or (scope = 'course' and course_id in (select private.managed_course_ids()))
+      or parent_id in (select private.leader_parent_group_ids())
+    )
   );
 
 create policy "admins delete the groups of their scope"
@@ -422,7 +425,11 @@ create policy "admins delete the groups of their scope"
 create policy "people see the hierarchy of the groups they can see"
   on public.group_closure for select to authenticated
   using (
-    (select private.is_platform_admin())
+    (
+      (select private.is_platform_admin())
+      and ancestor_id <> all ((select private.binned_group_ids_array())::uuid[])
+      and descendant_id <> all ((select private.binned_group_ids_array())::uuid[])
+    )
     or (ancestor_id in (select private.visible_group_ids())
         and descendant_id in (select private.visible_group_ids()))
   );
@@ -440,11 +447,11 @@ create policy "people see the groups their scope, membership or leadership allow
   on public.groups for select to authenticated
   using (
     deleted_at is null and (
-    (select private.is_platform_admin())
-    or organisation_id in (select private.admin_organisation_ids())
-    or course_id in (select private.staffed_course_ids())
-    or id in (select private.visible_group_ids())
-    or id in (select private.signup_listed_group_ids())
+      (select private.is_platform_admin())
+      or organisation_id in (select private.admin_organisation_ids())
+      or course_id in (select private.staffed_course_ids())
+      or id in (select private.visible_group_ids())
+      or id in (select private.signup_listed_group_ids())
     )
   );
 
@@ -455,6 +462,7 @@ create policy "course staff create learner groups where they are switched on"
   on public.groups for insert to authenticated
   with check (
     scope = 'course' and membership_mode = 'rule' and kind = 'learner-group'
+    and deleted_at is null and binned_with is null
     and course_id = any ((select private.staffed_course_ids_array())::uuid[])
     and course_id = any ((select private.learner_group_course_ids_array())::uuid[])
   );

@@ -818,7 +818,10 @@ create policy "course participants see the course's groupings"
 
 create policy "course managers create groupings"
   on public.groupings for insert to authenticated
-  with check ((select private.is_platform_admin()) or course_id in (select private.managed_course_ids()));
+  with check (
+    deleted_at is null and deleted_by is null
+    and ((select private.is_platform_admin()) or course_id in (select private.managed_course_ids()))
+  );
 
 create policy "course managers edit groupings"
   on public.groupings for update to authenticated

@@ -11,11 +11,19 @@ drop policy "readers see published announcements and announcers see them all" on
 
 drop policy "members, their leaders and admins see a group's channels" on "public"."channels";
 
+drop policy "people see the hierarchy of the groups they can see" on "public"."group_closure";
+
 drop policy "people see the members their view of the group allows" on "public"."group_members";
 
 drop policy "people see which visible groups a grouping holds" on "public"."grouping_groups";
 
+drop policy "course managers create groupings" on "public"."groupings";
+
 drop policy "course participants see the course's groupings" on "public"."groupings";
+
+drop policy "admins create groups in their scope and leaders create sub-grou" on "public"."groups";
+
+drop policy "course staff create learner groups where they are switched on" on "public"."groups";
 
 drop policy "people see the groups their scope, membership or leadership all" on "public"."groups";
 
@@ -874,6 +882,15 @@ using (((( SELECT private.is_platform_admin() AS is_platform_admin) AND (group_i
 
 
 
+  create policy "people see the hierarchy of the groups they can see"
+  on "public"."group_closure"
+  as permissive
+  for select
+  to authenticated
+using (((( SELECT private.is_platform_admin() AS is_platform_admin) AND (ancestor_id <> ALL (( SELECT private.binned_group_ids_array() AS binned_group_ids_array)::uuid[])) AND (descendant_id <> ALL (( SELECT private.binned_group_ids_array() AS binned_group_ids_array)::uuid[]))) OR ((ancestor_id IN ( SELECT private.visible_group_ids() AS visible_group_ids)) AND (descendant_id IN ( SELECT private.visible_group_ids() AS visible_group_ids)))));
+
+
+
   create policy "people see the members their view of the group allows"
   on "public"."group_members"
   as permissive
@@ -893,12 +910,39 @@ using (((grouping_id IN ( SELECT groupings.id
 
 
 
+  create policy "course managers create groupings"
+  on "public"."groupings"
+  as permissive
+  for insert
+  to authenticated
+with check (((deleted_at IS NULL) AND (deleted_by IS NULL) AND (( SELECT private.is_platform_admin() AS is_platform_admin) OR (course_id IN ( SELECT private.managed_course_ids() AS managed_course_ids)))));
+
+
+
   create policy "course participants see the course's groupings"
   on "public"."groupings"
   as permissive
   for select
   to authenticated
 using (((deleted_at IS NULL) AND (( SELECT private.is_platform_admin() AS is_platform_admin) OR (course_id IN ( SELECT private.visible_course_ids() AS visible_course_ids)))));
+
+
+
+  create policy "admins create groups in their scope and leaders create sub-grou"
+  on "public"."groups"
+  as permissive
+  for insert
+  to authenticated
+with check (((deleted_at IS NULL) AND (binned_with IS NULL) AND (( SELECT private.is_platform_admin() AS is_platform_admin) OR ((scope = 'organisation'::text) AND (organisation_id IN ( SELECT private.admin_organisation_ids() AS admin_organisation_ids))) OR ((scope = 'course'::text) AND (course_id IN ( SELECT private.managed_course_ids() AS managed_course_ids))) OR (parent_id IN ( SELECT private.leader_parent_group_ids() AS leader_parent_group_ids)))));
+
+
+
+  create policy "course staff create learner groups where they are switched on"
+  on "public"."groups"
+  as permissive
+  for insert
+  to authenticated
+with check (((scope = 'course'::text) AND (membership_mode = 'rule'::text) AND (kind = 'learner-group'::text) AND (deleted_at IS NULL) AND (binned_with IS NULL) AND (course_id = ANY (( SELECT private.staffed_course_ids_array() AS staffed_course_ids_array)::uuid[])) AND (course_id = ANY (( SELECT private.learner_group_course_ids_array() AS learner_group_course_ids_array)::uuid[]))));
 
 
 
