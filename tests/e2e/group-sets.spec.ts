@@ -168,3 +168,58 @@ test('staff give a course and a group enrolment keys; a learner enrols with the 
 	await expect(learner).toHaveURL(new RegExp(`/courses/${course.id}`));
 	await context.close();
 });
+
+test('staff delete a set into the bin, see it there, and restore it with its members', async ({
+	page
+}) => {
+	const name = `Benches ${Date.now().toString(36)}`;
+	await signIn(page, STAFF);
+	const { groupingId, a } = await groupingWithTwoGroups(page, name, false);
+	const added = await page.request.post(`/api/v1/groups/${a}/members`, {
+		data: { emails: ['maya.zhang36@learners.test'] }
+	});
+	expect((await added.json()).added).toBe(1);
+
+	// The delete section says what goes, and so does the confirmation.
+	await page.goto(`/courses/${BIO101}/groups/groupings/${groupingId}`);
+	await expect(
+		page.getByText('2 groups and their 1 member go to the bin for 30 days', { exact: false })
+	).toBeVisible();
+	let confirmation = '';
+	page.once('dialog', (dialog) => {
+		confirmation = dialog.message();
+		void dialog.accept();
+	});
+	await page.getByRole('button', { name: 'Delete grouping' }).click();
+	await expect(page).toHaveURL(new RegExp(`/courses/${BIO101}/groups/bin`));
+	expect(confirmation).toBe(
+		`Delete the grouping ${name}? 2 groups and their 1 member go to the bin for 30 days.`
+	);
+
+	// The bin lists it with its groups, members, who deleted it and the days left.
+	const item = page.getByRole('listitem').filter({ has: page.getByRole('heading', { name }) });
+	await expect(item).toBeVisible();
+	await expect(item.getByText(/by In.s Moreau · 30 days left · 1 member/)).toBeVisible();
+	await expect(item.getByText(`${name} A · 1 member`)).toBeVisible();
+	await expect(item.getByText(`${name} B · 0 members`)).toBeVisible();
+	await page.screenshot({ path: 'test-results/grouping-bin.png', fullPage: true });
+	await page.setViewportSize({ width: 390, height: 844 });
+	await noSidewaysScroll(page);
+	await page.setViewportSize({ width: 1280, height: 900 });
+
+	// Gone from the groupings, and its group is not found while binned.
+	await page.goto(`/courses/${BIO101}/groups/groupings`);
+	await expect(page.getByRole('heading', { name: 'Groupings' })).toBeVisible();
+	await expect(page.getByRole('link', { name })).toHaveCount(0);
+	expect((await page.request.get(`/api/v1/groups/${a}/members`)).status()).toBe(404);
+
+	// Restore from the Bin tab: the set, its groups and Maya come back.
+	await page.getByRole('link', { name: 'Bin' }).click();
+	await item.getByRole('button', { name: 'Restore' }).click();
+	await expect(page.getByText(`Restored ${name} with 2 groups and 1 member.`)).toBeVisible();
+	await expect(page.getByRole('heading', { name })).toHaveCount(0);
+	const members = await (await page.request.get(`/api/v1/groups/${a}/members`)).json();
+	expect(JSON.stringify(members)).toContain('maya.zhang36@learners.test');
+	await page.goto(`/courses/${BIO101}/groups/groupings`);
+	await expect(page.getByRole('link', { name })).toBeVisible();
+});

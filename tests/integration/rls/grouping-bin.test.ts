@@ -195,7 +195,7 @@ describe("the bin's functions, straight at the database", () => {
 			pool().begin(async (tx) => {
 				await tx`select set_config('request.jwt.claims', ${JSON.stringify(claims)}, true),
 				                set_config('role', ${role}, true)`;
-				return query(tx);
+				return query(tx as unknown as Tx);
 			});
 		const learner = cast.people.learnerG.id;
 		for (const claims of [
