@@ -130,7 +130,7 @@ declare
 begin
   return array(
     select g.id from public.groups g
-    where g.leaders_manage_members and g.membership_mode not in ('sync', 'rule') and g.id = any (led)
+    where g.deleted_at is null and g.leaders_manage_members and g.membership_mode not in ('sync', 'rule') and g.id = any (led)
   );
 end
 $$;
@@ -163,6 +163,7 @@ begin
   return array(
     select distinct c.descendant_id
     from public.current_memberships m join public.group_closure c on c.ancestor_id = m.group_id
+    join public.groups d on d.id = c.descendant_id and d.deleted_at is null
     where m.user_id = uid and m.role = 'leader'
   );
 end
@@ -206,9 +207,9 @@ declare
   managed_courses uuid[] := private.managed_course_ids_array();
 begin
   return array(
-    select g.id from public.groups g where g.organisation_id = any (admin_organisations)
+    select g.id from public.groups g where g.deleted_at is null and g.organisation_id = any (admin_organisations)
     union
-    select g.id from public.groups g where g.course_id = any (managed_courses)
+    select g.id from public.groups g where g.deleted_at is null and g.course_id = any (managed_courses)
   );
 end
 $$;
@@ -249,7 +250,7 @@ begin
   return array(
     select unnest(staff)
     union
-    select g.id from public.groups g where g.visibility = 'scope' and g.id = any (visible)
+    select g.id from public.groups g where g.deleted_at is null and g.visibility = 'scope' and g.id = any (visible)
     union
     select m.group_id from public.current_memberships m join public.groups g on g.id = m.group_id
     where m.user_id = uid and g.visibility = 'members'
@@ -257,7 +258,7 @@ begin
     -- Visible groups mode: the course's participants see who is in each of its groups, unless
     -- the group narrows that (own: each member sees only themselves; hidden: staff only).
     select g.id from public.groups g
-    where g.course_id = any (visible_mode) and g.visibility in ('scope', 'members')
+    where g.deleted_at is null and g.course_id = any (visible_mode) and g.visibility in ('scope', 'members')
   );
 end
 $$;
@@ -291,7 +292,7 @@ begin
   return array(
     select unnest(managed)
     union
-    select g.id from public.groups g where g.leaders_moderate and g.id = any (led)
+    select g.id from public.groups g where g.deleted_at is null and g.leaders_moderate and g.id = any (led)
   );
 end
 $$;
@@ -315,7 +316,7 @@ begin
   return array(
     select unnest(managed)
     union
-    select g.id from public.groups g where g.course_id = any (staffed_courses)
+    select g.id from public.groups g where g.deleted_at is null and g.course_id = any (staffed_courses)
     union
     select unnest(led)
   );
@@ -390,24 +391,24 @@ begin
   return array(
     select unnest(staff)
     union
-    select g.id from public.groups g where g.visibility <> 'hidden' and g.id = any (member_of)
+    select g.id from public.groups g where g.deleted_at is null and g.visibility <> 'hidden' and g.id = any (member_of)
     union
     -- A `scope` group is seen by everyone in its scope, except that a learner of a course in
     -- separate groups mode sees only their own course groups (above).
     select g.id from public.groups g
-    where g.visibility = 'scope' and (
+    where g.deleted_at is null and g.visibility = 'scope' and (
       g.scope = 'platform'
       or (g.scope = 'organisation' and g.organisation_id = any (member_organisations))
       or (g.scope = 'course' and g.course_id = any (visible_courses) and g.course_id <> all (separate_courses))
     )
     union
     -- Visible groups mode: every non-hidden group of the course.
-    select g.id from public.groups g where g.course_id = any (visible_mode) and g.visibility <> 'hidden'
+    select g.id from public.groups g where g.deleted_at is null and g.course_id = any (visible_mode) and g.visibility <> 'hidden'
     union
     -- An open group is discoverable by everyone who may join it (its scope's people), unless
     -- hidden: a hidden group is for its staff and leaders alone.
     select g.id from public.groups g
-    where g.membership_mode = 'open' and g.visibility <> 'hidden' and (
+    where g.deleted_at is null and g.membership_mode = 'open' and g.visibility <> 'hidden' and (
       g.scope = 'platform'
       or (g.scope = 'organisation' and g.organisation_id = any (member_organisations))
       or (g.scope = 'course' and g.course_id = any (visible_courses))

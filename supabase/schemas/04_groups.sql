@@ -49,6 +49,12 @@ create table public.groups (
   created_by uuid references public.users (id) on delete set null,
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),
+  -- In the bin (07_course_groups.sql, "The bin"): since when, and with which grouping it went
+  -- (restored and purged with it). Only the bin's functions write these; binned groups are left
+  -- out of every helper set and membership view, so no policy shows them.
+  deleted_at timestamptz,
+  binned_with uuid,
+  constraint groups_binned_check check ((deleted_at is null) = (binned_with is null)),
   check (
     (scope = 'platform' and organisation_id is null and course_id is null)
     or (scope = 'organisation' and organisation_id is not null and course_id is null)
@@ -57,6 +63,7 @@ create table public.groups (
   check (parent_id is distinct from id)
 );
 create index groups_course_id_idx on public.groups (course_id);
+create index groups_binned_idx on public.groups (binned_with, deleted_at) where deleted_at is not null;
 -- idnumber is unique within its scope: the platform, one organisation, or one course.
 create unique index groups_idnumber_scope_key on public.groups (
   scope,
@@ -220,6 +227,19 @@ create or replace function private.staff_group_ids() returns setof uuid
 language sql stable security definer set search_path = ''
 as $$ select unnest(private.staff_group_ids_array()) $$;
 revoke all on function private.staff_group_ids() from public, anon, authenticated, service_role;
+
+-- Groups in the bin (07_course_groups.sql, "The bin"): the set the membership views and the
+-- helpers subtract, so a binned group counts nowhere. Ids only, no names; bins are few and short
+-- lived, so it stays small.
+create or replace function private.binned_group_ids_array() returns uuid[]
+language plpgsql stable security definer set search_path = ''
+as $$
+begin
+  return array(select id from public.groups where deleted_at is not null);
+end
+$$;
+revoke all on function private.binned_group_ids_array() from public, anon, authenticated, service_role;
+grant execute on function private.binned_group_ids_array() to authenticated, service_role;
 
 -- Whether the change comes through the JSON API (synced groups are changed only there).
 create or replace function private.via_api() returns boolean
@@ -389,10 +409,13 @@ create trigger groups_guard_synced_parent before insert or update of parent_id, 
 create policy "admins create groups in their scope and leaders create sub-groups"
   on public.groups for insert to authenticated
   with check (
-    (select private.is_platform_admin())
-    or (scope = 'organisation' and organisation_id in (select private.admin_organisation_ids()))
-    or (scope = 'course' and course_id in (select private.managed_course_ids()))
-    or parent_id in (select private.leader_parent_group_ids())
+    -- Nobody creates a group straight into the bin (only the bin's functions put one there).
+    deleted_at is null and binned_with is null and (
+      (select private.is_platform_admin())
+      or (scope = 'organisation' and organisation_id in (select private.admin_organisation_ids()))
+      or (scope = 'course' and course_id in (select private.managed_course_ids()))
+      or parent_id in (select private.leader_parent_group_ids())
+    )
   );
 
 create policy "admins delete the groups of their scope"
@@ -402,7 +425,11 @@ create policy "admins delete the groups of their scope"
 create policy "people see the hierarchy of the groups they can see"
   on public.group_closure for select to authenticated
   using (
-    (select private.is_platform_admin())
+    (
+      (select private.is_platform_admin())
+      and ancestor_id <> all ((select private.binned_group_ids_array())::uuid[])
+      and descendant_id <> all ((select private.binned_group_ids_array())::uuid[])
+    )
     or (ancestor_id in (select private.visible_group_ids())
         and descendant_id in (select private.visible_group_ids()))
   );
@@ -419,11 +446,13 @@ create policy "admins edit the groups of their scope"
 create policy "people see the groups their scope, membership or leadership allows"
   on public.groups for select to authenticated
   using (
-    (select private.is_platform_admin())
-    or organisation_id in (select private.admin_organisation_ids())
-    or course_id in (select private.staffed_course_ids())
-    or id in (select private.visible_group_ids())
-    or id in (select private.signup_listed_group_ids())
+    deleted_at is null and (
+      (select private.is_platform_admin())
+      or organisation_id in (select private.admin_organisation_ids())
+      or course_id in (select private.staffed_course_ids())
+      or id in (select private.visible_group_ids())
+      or id in (select private.signup_listed_group_ids())
+    )
   );
 
 -- Policies --------------------------------------------------------------------------------------
@@ -433,6 +462,7 @@ create policy "course staff create learner groups where they are switched on"
   on public.groups for insert to authenticated
   with check (
     scope = 'course' and membership_mode = 'rule' and kind = 'learner-group'
+    and deleted_at is null and binned_with is null
     and course_id = any ((select private.staffed_course_ids_array())::uuid[])
     and course_id = any ((select private.learner_group_course_ids_array())::uuid[])
   );

@@ -121,11 +121,14 @@ grant insert, select, update, delete on table public.group_invites to service_ro
 grant update (revoked_at) on table public.group_invites to authenticated;
 
 -- Views: the validity and closure rules, read by the app and the helpers ------------------------
--- Memberships valid now: the one spelling of "valid_from <= now() < valid_until".
+-- Memberships valid now: the one spelling of "valid_from <= now() < valid_until". Memberships
+-- in a binned group (07_course_groups.sql, "The bin") are kept for a restore but count nowhere:
+-- both views leave them out, so every helper, policy, room and count built on them does too.
 create or replace view public.current_memberships with (security_invoker = true) as
   select m.group_id, m.user_id, m.role, m.source, m.valid_from, m.valid_until, m.added_by, m.added_at
   from public.group_members m
-  where m.valid_from <= now() and m.valid_until > now();
+  where m.valid_from <= now() and m.valid_until > now()
+    and m.group_id <> all ((select private.binned_group_ids_array())::uuid[]);
 revoke all on table public.current_memberships from anon, authenticated, service_role;
 grant select on table public.current_memberships to authenticated, service_role;
 
@@ -134,7 +137,8 @@ grant select on table public.current_memberships to authenticated, service_role;
 create or replace view public.unexpired_memberships with (security_invoker = true) as
   select m.group_id, m.user_id, m.role, m.source, m.valid_from, m.valid_until, m.added_by, m.added_at
   from public.group_members m
-  where m.valid_until > now();
+  where m.valid_until > now()
+    and m.group_id <> all ((select private.binned_group_ids_array())::uuid[]);
 revoke all on table public.unexpired_memberships from anon, authenticated, service_role;
 grant select on table public.unexpired_memberships to authenticated, service_role;
 
@@ -425,7 +429,7 @@ create trigger group_members_enforce_limit before insert or update of role on pu
 create policy "people see the members their view of the group allows"
   on public.group_members for select to authenticated
   using (
-    (select private.is_platform_admin())
+    ((select private.is_platform_admin()) and group_id <> all ((select private.binned_group_ids_array())::uuid[]))
     or group_id in (select private.member_list_group_ids())
     or (user_id = (select auth.uid()) and group_id in (select private.visible_group_ids()))
   );

@@ -305,7 +305,8 @@ begin
     and l.removal_policy = 'suspend' and e.status <> 'suspended'
     and not exists (select 1 from public.course_link_members lm where lm.course_id = r.course_id and lm.user_id = r.user_id);
 
-  -- Course groups the links place people in.
+  -- Course groups the links place people in (a binned target group is left unfilled; restoring
+  -- it fills it: private.restore_grouping). Leavers go from it even while it is binned.
   delete from public.group_members gm
   using unnest(removed_links, removed_users) as r(link_id, user_id)
   join public.course_group_links l on l.id = r.link_id
@@ -318,7 +319,7 @@ begin
   select distinct l.target_group_id, a.user_id, 'member', 'sync'
   from unnest(added_links, added_users) as a(link_id, user_id)
   join public.course_group_links l on l.id = a.link_id
-  where l.target_group_id is not null
+  join public.groups tg on tg.id = l.target_group_id and tg.deleted_at is null
   on conflict (group_id, user_id) do nothing;
 
   perform set_config('tessera.via', coalesce(previous_via, ''), true);

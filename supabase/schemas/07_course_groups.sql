@@ -39,9 +39,14 @@ create table public.groupings (
   created_by uuid references public.users (id) on delete set null,
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),
+  -- In the bin since, and who put it there ("The bin" below); only the bin's functions write these.
+  deleted_at timestamptz,
+  deleted_by uuid references public.users (id) on delete set null,
   check (signup_closes_at is null or signup_opens_at is null or signup_closes_at > signup_opens_at)
 );
 create index groupings_course_id_idx on public.groupings (course_id);
+create index groupings_binned_idx on public.groupings (course_id, deleted_at) where deleted_at is not null;
+create index groupings_deleted_by_idx on public.groupings (deleted_by) where deleted_by is not null;
 -- idnumber is unique among the course's groupings (groups have their own idnumbers).
 create unique index groupings_course_idnumber_key on public.groupings (course_id, idnumber)
   where idnumber is not null;
@@ -127,7 +132,7 @@ begin
   if not exists (
     select 1 from unnest(group_ids) as n(group_id)
     join public.grouping_groups gg on gg.group_id = n.group_id
-    join public.groupings gr on gr.id = gg.grouping_id and gr.exclusive
+    join public.groupings gr on gr.id = gg.grouping_id and gr.deleted_at is null and gr.exclusive
   ) then
     return;
   end if;
@@ -135,7 +140,7 @@ begin
   from (
     select distinct gr.course_id, n.user_id from unnest(group_ids, user_ids) as n(group_id, user_id)
     join public.grouping_groups gg on gg.group_id = n.group_id
-    join public.groupings gr on gr.id = gg.grouping_id and gr.exclusive
+    join public.groupings gr on gr.id = gg.grouping_id and gr.deleted_at is null and gr.exclusive
     order by gr.course_id, n.user_id
   ) p;
   for clash in
@@ -147,7 +152,7 @@ begin
            ) as other_is_new
     from unnest(group_ids, user_ids, sources) as n(group_id, user_id, source)
     join public.grouping_groups gg on gg.group_id = n.group_id
-    join public.groupings gr on gr.id = gg.grouping_id and gr.exclusive
+    join public.groupings gr on gr.id = gg.grouping_id and gr.deleted_at is null and gr.exclusive
     join public.grouping_groups theirs on theirs.grouping_id = gr.id and theirs.group_id <> n.group_id
     join public.unexpired_memberships other on other.group_id = theirs.group_id and other.user_id = n.user_id
     join public.groups og on og.id = other.group_id
@@ -203,7 +208,7 @@ begin
     from unnest(group_ids, sources) as n(group_id, source)
     join public.groups g on g.id = n.group_id
     join public.grouping_groups gg on gg.group_id = g.id
-    join public.groupings gr on gr.id = gg.grouping_id and gr.signup_size_limit is not null
+    join public.groupings gr on gr.id = gg.grouping_id and gr.deleted_at is null and gr.signup_size_limit is not null
     where n.source <> 'sync'
     group by g.id, g.name, g.course_id
     order by g.id
@@ -247,7 +252,7 @@ begin
     select distinct on (g.id) g.id, gr.auto_leader
     from public.groups g
     join public.grouping_groups gg on gg.group_id = g.id
-    join public.groupings gr on gr.id = gg.grouping_id and gr.auto_leader <> 'none'
+    join public.groupings gr on gr.id = gg.grouping_id and gr.deleted_at is null and gr.auto_leader <> 'none'
     where g.id = any (group_ids)
     order by g.id, gr.auto_leader
   loop
@@ -491,7 +496,7 @@ begin
     join public.groupings gr on gr.course_id = e.course_id
     join public.grouping_groups gg on gg.grouping_id = gr.id
     where e.user_id = uid and e.status = 'active' and e.role = 'learner'
-      and gr.signup_open
+      and gr.signup_open and gr.deleted_at is null
       and (not within_dates or (
         (gr.signup_opens_at is null or gr.signup_opens_at <= now())
         and (gr.signup_closes_at is null or gr.signup_closes_at > now())
@@ -512,7 +517,7 @@ as $$
          (select count(*)::int from public.current_memberships m where m.group_id = g.id),
          least(g.size_limit, (
            select min(gr.signup_size_limit) from public.grouping_groups gg
-           join public.groupings gr on gr.id = gg.grouping_id
+           join public.groupings gr on gr.id = gg.grouping_id and gr.deleted_at is null
            where gg.group_id = g.id
          ))
   from public.groups g
@@ -558,6 +563,230 @@ $$;
 revoke all on function private.course_participants_in_group(target_course uuid, cohort uuid) from public, anon, authenticated, service_role;
 grant execute on function private.course_participants_in_group(target_course uuid, cohort uuid) to authenticated, service_role;
 
+-- The bin ---------------------------------------------------------------------------------------
+-- Deleting a grouping puts it in the bin for 30 days with its groups: those of its groups that
+-- are in no other live grouping (a group another set still holds stays live and stays in that
+-- set), and their sub-groups. Binned rows keep everything (memberships, channels, messages,
+-- resources, links' targets) but count nowhere: groupings' select policy leaves binned ones out,
+-- groups' select policy and every helper set leave binned groups out, and the membership views
+-- leave their memberships out (private.binned_group_ids_array), so lists, channels, socket rooms,
+-- sign-up, limits, exclusivity, leaders' follows and course links' fills all forget them at once.
+-- Platform admins, whose policies short-circuit past the helpers, have the bin subtracted in the
+-- select policies of what a group holds (members, channels, messages, reactions, announcements,
+-- resources).
+-- A restore brings the set, its groups and their memberships back; the daily purge job
+-- (src/lib/server/course-groups/bin.ts) deletes bins older than 30 days for good. Only these
+-- functions write deleted_at and binned_with (no API role may update those columns).
+
+-- The groups that go to the bin with a live grouping.
+create or replace function private.grouping_bin_group_ids(target uuid) returns uuid[]
+language sql stable security definer set search_path = ''
+as $$
+  select array(
+    select distinct c.descendant_id
+    from public.grouping_groups gg
+    join public.group_closure c on c.ancestor_id = gg.group_id
+    join public.groups g on g.id = c.descendant_id and g.deleted_at is null
+    where gg.grouping_id = target
+      and not exists (
+        select 1 from public.grouping_groups other
+        join public.groupings og on og.id = other.grouping_id and og.deleted_at is null
+        where other.group_id = gg.group_id and other.grouping_id <> target
+      )
+  )
+$$;
+revoke all on function private.grouping_bin_group_ids(target uuid) from public, anon, authenticated, service_role;
+
+-- The course of a grouping the caller may manage, live or binned as asked; refuses (42501) a
+-- grouping that is not there, not in that state, or not theirs, alike.
+create or replace function private.bin_managed_course(target uuid, binned boolean) returns uuid
+language plpgsql stable security definer set search_path = ''
+as $$
+declare
+  course uuid;
+begin
+  select gr.course_id into course from public.groupings gr
+  where gr.id = target and (gr.deleted_at is not null) = binned
+    and (private.is_platform_admin() or gr.course_id = any (private.managed_course_ids_array()));
+  if course is null then
+    raise exception 'No such grouping, or you may not manage it.' using errcode = '42501';
+  end if;
+  return course;
+end
+$$;
+revoke all on function private.bin_managed_course(target uuid, binned boolean) from public, anon, authenticated, service_role;
+
+-- What deleting a grouping would do, for the confirmation: how many groups go to the bin, how
+-- many people are in them now, and the groups that stay because another set holds them.
+create or replace function private.grouping_bin_preview(target uuid)
+returns table (group_count integer, member_count integer, staying text[])
+language plpgsql stable security definer set search_path = ''
+as $$
+declare
+  course uuid := private.bin_managed_course(target, false);
+  ids uuid[] := private.grouping_bin_group_ids(target);
+begin
+  return query
+  select cardinality(ids),
+         (select count(distinct m.user_id)::int from public.current_memberships m where m.group_id = any (ids)),
+         array(
+           select g.name from public.grouping_groups gg join public.groups g on g.id = gg.group_id
+           where gg.grouping_id = target and g.deleted_at is null and g.id <> all (ids)
+           order by g.name collate public.natural
+         )
+  where course is not null;
+end
+$$;
+revoke all on function private.grouping_bin_preview(target uuid) from public, anon, authenticated, service_role;
+grant execute on function private.grouping_bin_preview(target uuid) to authenticated, service_role;
+
+-- Deletes a grouping into the bin with its groups (for its course's managers).
+create or replace function private.bin_grouping(target uuid)
+returns table (group_count integer, member_count integer)
+language plpgsql volatile security definer set search_path = ''
+as $$
+declare
+  course uuid := private.bin_managed_course(target, false);
+  ids uuid[];
+  members integer;
+begin
+  perform private.lock_course_groupings(course, true);
+  ids := private.grouping_bin_group_ids(target);
+  select count(distinct m.user_id)::int into members from public.current_memberships m where m.group_id = any (ids);
+  update public.groupings set deleted_at = now(), deleted_by = auth.uid() where id = target;
+  update public.groups set deleted_at = now(), binned_with = target where id = any (ids);
+  -- Every process re-reads its sockets' rooms: the groups' rooms empty at once.
+  perform pg_notify('tessera_membership', json_build_object('all', true)::text);
+  return query select cardinality(ids), members;
+end
+$$;
+revoke all on function private.bin_grouping(target uuid) from public, anon, authenticated, service_role;
+grant execute on function private.bin_grouping(target uuid) to authenticated, service_role;
+
+-- A course's bin, for its managers: each binned grouping with who binned it and when, when it
+-- goes for good, and its groups with their members (valid now, direct) and how many people in all.
+create or replace function private.course_bin(target_course uuid)
+returns table (
+  id uuid, name text, idnumber text, deleted_at timestamptz, deleted_by uuid, deleted_by_name text,
+  purge_at timestamptz, member_count integer, groups jsonb
+)
+language plpgsql stable security definer set search_path = ''
+as $$
+begin
+  if not (private.is_platform_admin() or target_course = any (private.managed_course_ids_array())) then
+    raise exception 'No such course, or you may not manage it.' using errcode = '42501';
+  end if;
+  return query
+  select gr.id, gr.name, gr.idnumber, gr.deleted_at, gr.deleted_by, u.display_name,
+         gr.deleted_at + interval '30 days',
+         (select count(distinct m.user_id)::int from public.group_members m
+          join public.groups g on g.id = m.group_id
+          where g.binned_with = gr.id and m.valid_from <= now() and m.valid_until > now()),
+         coalesce((
+           select jsonb_agg(jsonb_build_object('id', g.id, 'name', g.name, 'memberCount', (
+             select count(*)::int from public.group_members m
+             where m.group_id = g.id and m.valid_from <= now() and m.valid_until > now()
+           )) order by g.name collate public.natural, g.id)
+           from public.groups g where g.binned_with = gr.id
+         ), '[]'::jsonb)
+  from public.groupings gr
+  left join public.users u on u.id = gr.deleted_by
+  where gr.course_id = target_course and gr.deleted_at is not null
+  order by gr.deleted_at desc, gr.id;
+end
+$$;
+revoke all on function private.course_bin(target_course uuid) from public, anon, authenticated, service_role;
+grant execute on function private.course_bin(target_course uuid) to authenticated, service_role;
+
+-- Restores a binned grouping of the course with its groups and their memberships, under a new
+-- name if given. Refused (23505, hint name_taken) while a live grouping of the course has the
+-- name; an exclusive grouping is checked again (someone may have joined two of its groups from
+-- a set that stayed live). Links' people who joined while a target group was binned are put in
+-- it now.
+create or replace function private.restore_grouping(target_course uuid, target uuid, new_name text default null)
+returns table (name text, group_count integer, member_count integer)
+language plpgsql volatile security definer set search_path = ''
+as $$
+declare
+  course uuid := private.bin_managed_course(target, true);
+  chosen text;
+  members integer;
+  previous_via text := current_setting('tessera.via', true);
+begin
+  if course <> target_course then
+    raise exception 'No such grouping, or you may not manage it.' using errcode = '42501';
+  end if;
+  perform private.lock_course_groupings(course, true);
+  select coalesce(nullif(btrim(new_name), ''), gr.name) into chosen from public.groupings gr where gr.id = target;
+  if exists (
+    select 1 from public.groupings gr
+    where gr.course_id = course and gr.deleted_at is null and lower(btrim(gr.name)) = lower(btrim(chosen))
+  ) then
+    raise exception 'A set named "%" already exists in this course: restore it under another name.', chosen
+      using errcode = '23505', hint = 'name_taken';
+  end if;
+  update public.groupings set deleted_at = null, deleted_by = null, name = chosen where id = target;
+  update public.groups set deleted_at = null, binned_with = null where binned_with = target;
+  if (select gr.exclusive from public.groupings gr where gr.id = target) then
+    perform private.groupings_check_exclusive(target);
+  end if;
+  perform set_config('tessera.via', 'link', true);
+  insert into public.group_members (group_id, user_id, role, source)
+  select distinct l.target_group_id, lm.user_id, 'member', 'sync'
+  from public.course_group_links l join public.course_link_members lm on lm.link_id = l.id
+  where l.target_group_id in (select g.id from public.groups g where g.course_id = course and g.deleted_at is null)
+    and l.course_id = course
+  on conflict (group_id, user_id) do nothing;
+  perform set_config('tessera.via', coalesce(previous_via, ''), true);
+  select count(distinct m.user_id)::int into members from public.current_memberships m
+  join public.grouping_groups gg on gg.group_id = m.group_id and gg.grouping_id = target;
+  perform pg_notify('tessera_membership', json_build_object('all', true)::text);
+  return query select chosen,
+    (select count(*)::int from public.grouping_groups gg join public.groups g on g.id = gg.group_id
+     where gg.grouping_id = target and g.deleted_at is null),
+    members;
+end
+$$;
+revoke all on function private.restore_grouping(target_course uuid, target uuid, new_name text) from public, anon, authenticated, service_role;
+grant execute on function private.restore_grouping(target_course uuid, target uuid, new_name text) to authenticated, service_role;
+
+-- Deletes a binned grouping of the course and its binned groups for good ("Delete now").
+create or replace function private.purge_grouping(target_course uuid, target uuid) returns integer
+language plpgsql volatile security definer set search_path = ''
+as $$
+declare
+  course uuid := private.bin_managed_course(target, true);
+  gone integer;
+begin
+  if course <> target_course then
+    raise exception 'No such grouping, or you may not manage it.' using errcode = '42501';
+  end if;
+  with deleted as (delete from public.groups where binned_with = target returning 1)
+  select count(*)::int into gone from deleted;
+  delete from public.groupings where id = target;
+  return gone;
+end
+$$;
+revoke all on function private.purge_grouping(target_course uuid, target uuid) from public, anon, authenticated, service_role;
+grant execute on function private.purge_grouping(target_course uuid, target uuid) to authenticated, service_role;
+
+-- The daily purge (system work): bins older than the given age, groups and groupings alike.
+create or replace function private.purge_expired_bins(older_than interval default interval '30 days')
+returns integer
+language plpgsql volatile security definer set search_path = ''
+as $$
+declare
+  gone integer;
+begin
+  delete from public.groups where deleted_at < now() - older_than;
+  with deleted as (delete from public.groupings where deleted_at < now() - older_than returning 1)
+  select count(*)::int into gone from deleted;
+  return gone;
+end
+$$;
+revoke all on function private.purge_expired_bins(older_than interval) from public, anon, authenticated, service_role;
+grant execute on function private.purge_expired_bins(older_than interval) to service_role;
+
 -- Triggers ----------------------------------------------------------------------------------------
 
 create trigger group_members_enforce_grouping_limit after insert on public.group_members
@@ -581,13 +810,18 @@ create trigger groupings_touch before update on public.groupings
 create policy "course participants see the course's groupings"
   on public.groupings for select to authenticated
   using (
-    (select private.is_platform_admin())
-    or course_id in (select private.visible_course_ids())
+    deleted_at is null and (
+      (select private.is_platform_admin())
+      or course_id in (select private.visible_course_ids())
+    )
   );
 
 create policy "course managers create groupings"
   on public.groupings for insert to authenticated
-  with check ((select private.is_platform_admin()) or course_id in (select private.managed_course_ids()));
+  with check (
+    deleted_at is null and deleted_by is null
+    and ((select private.is_platform_admin()) or course_id in (select private.managed_course_ids()))
+  );
 
 create policy "course managers edit groupings"
   on public.groupings for update to authenticated
@@ -601,10 +835,12 @@ create policy "course managers delete groupings"
 create policy "people see which visible groups a grouping holds"
   on public.grouping_groups for select to authenticated
   using (
-    (select private.is_platform_admin())
-    or (
-      grouping_id in (select id from public.groupings)
-      and (group_id in (select private.visible_group_ids()) or group_id in (select private.signup_listed_group_ids()))
+    -- Through the groupings' policy: a binned grouping holds nothing anyone sees.
+    grouping_id in (select id from public.groupings)
+    and (
+      (select private.is_platform_admin())
+      or group_id in (select private.visible_group_ids())
+      or group_id in (select private.signup_listed_group_ids())
     )
   );
 

@@ -416,7 +416,7 @@ create trigger resources_track_storage_insert before insert on public.resources
 create policy "readers see published announcements and announcers see them all"
   on public.announcements for select to authenticated
   using (
-    (select private.is_platform_admin())
+    ((select private.is_platform_admin()) and group_id <> all ((select private.binned_group_ids_array())::uuid[]))
     or group_id = any ((select private.announcer_group_ids_array())::uuid[])
     or (
       publish_at <= now()
@@ -466,7 +466,7 @@ create policy "people mark the announcements they can read as seen"
 create policy "readers see the group's resources"
   on public.resources for select to authenticated
   using (
-    (select private.is_platform_admin())
+    ((select private.is_platform_admin()) and group_id <> all ((select private.binned_group_ids_array())::uuid[]))
     or group_id = any ((select private.readable_group_ids_array())::uuid[])
   );
 

@@ -189,7 +189,7 @@ as $$
 declare
   uid uuid := auth.uid();
 begin
-  if uid is null then
+  if uid is null or exists (select 1 from public.groups where id = target and deleted_at is not null) then
     return false;
   end if;
   return exists (
@@ -294,7 +294,8 @@ begin
   return array(
     select unnest(chat)
     union
-    select g.id from public.groups g where g.course_id = any (visible_mode) and g.visibility <> 'hidden'
+    select g.id from public.groups g
+    where g.deleted_at is null and g.course_id = any (visible_mode) and g.visibility <> 'hidden'
   );
 end
 $$;
@@ -697,7 +698,7 @@ language sql stable security definer set search_path = ''
 as $$
   select exists (
     select 1 from public.groups g
-    where g.id = target and g.visibility <> 'hidden'
+    where g.id = target and g.deleted_at is null and g.visibility <> 'hidden'
       and g.course_id = any (private.visible_mode_course_ids_array())
   ) and not private.can_chat_in(target)
 $$;
@@ -835,21 +836,21 @@ create policy "people see their mentions and the mentions they made"
 create policy "members, their leaders and admins see a group's channels"
   on public.channels for select to authenticated
   using (
-    (select private.is_platform_admin())
+    ((select private.is_platform_admin()) and group_id <> all ((select private.binned_group_ids_array())::uuid[]))
     or group_id = any ((select private.chat_readable_group_ids_array())::uuid[])
   );
 
 create policy "members, their leaders and admins read a group's messages"
   on public.messages for select to authenticated
   using (
-    (select private.is_platform_admin())
+    ((select private.is_platform_admin()) and group_id <> all ((select private.binned_group_ids_array())::uuid[]))
     or group_id = any ((select private.chat_readable_group_ids_array())::uuid[])
   );
 
 create policy "people in a group's chat see its reactions"
   on public.message_reactions for select to authenticated
   using (
-    (select private.is_platform_admin())
+    ((select private.is_platform_admin()) and group_id <> all ((select private.binned_group_ids_array())::uuid[]))
     or group_id = any ((select private.chat_readable_group_ids_array())::uuid[])
   );
 

@@ -207,7 +207,7 @@ test('staff delete a set into the bin, see it there, and restore it with its mem
 	await noSidewaysScroll(page);
 	await page.setViewportSize({ width: 1280, height: 900 });
 
-	// Gone from the groupings and the group itself is not found while binned.
+	// Gone from the groupings, and its group is not found while binned.
 	await page.goto(`/courses/${BIO101}/groups/groupings`);
 	await expect(page.getByRole('heading', { name: 'Groupings' })).toBeVisible();
 	await expect(page.getByRole('link', { name })).toHaveCount(0);

@@ -141,7 +141,7 @@ describe('course groups API', () => {
 			404
 		);
 		expect((await call(groupingRoute.DELETE, { user: instructor, params: { id } })).status).toBe(
-			204
+			200
 		);
 		expect((await call(groupingRoute.GET, { user: instructor, params: { id } })).status).toBe(404);
 	});

@@ -108,11 +108,15 @@ describe('groupings', () => {
 		const listed = await courseGroups.listGroupings(actor(learners[0]), course.id);
 		expect(listed.map((g) => g.name)).toEqual(['Lab sessions']);
 		expect(await courseGroups.deleteGrouping(staff(), grouping.id)).toEqual({
-			deleted: true,
-			groupCount: 1
+			binned: true,
+			groupCount: 1,
+			memberCount: 0,
+			purgeAt: expect.any(Date)
 		});
-		const [still] = await ownerDb()`select 1 from public.groups where id = ${lab.id}`;
-		expect(still).toBeTruthy();
+		// Soft: the set and its group wait in the bin (tests/integration/grouping-bin.test.ts).
+		const [still] = await ownerDb()`
+			select binned_with from public.groups where id = ${lab.id} and deleted_at is not null`;
+		expect(still.binned_with).toBe(grouping.id);
 	});
 
 	it('keeps grouping idnumbers unique per course, apart from group idnumbers', async () => {

@@ -139,6 +139,7 @@ beforeAll(async () => {
 		courses: course.id,
 		groups: group.id,
 		groupings: grouping.id,
+		groupingId: grouping.id,
 		activities: activity.id,
 		'learner-groups': learnerGroup.id,
 		links: link.id,

@@ -183,7 +183,13 @@ const ARGUMENTS: Record<string, (c: Cast) => (string | null)[]> = {
 		pgArray([c.learner.id, c.fellow.id])
 	],
 	'private.sync_course_links(uuid[], uuid[])': (c) => [pgArray([c.linkId]), null],
-	'private.self_enrol(uuid, text)': (c) => [c.course.id, 'a-guessed-key-2026']
+	'private.self_enrol(uuid, text)': (c) => [c.course.id, 'a-guessed-key-2026'],
+	'private.grouping_bin_preview(uuid)': (c) => [c.groupingId],
+	'private.bin_grouping(uuid)': (c) => [c.groupingId],
+	'private.course_bin(uuid)': (c) => [c.course.id],
+	'private.restore_grouping(uuid, uuid, text)': (c) => [c.course.id, c.groupingId, 'Restored'],
+	'private.purge_grouping(uuid, uuid)': (c) => [c.course.id, c.groupingId],
+	'private.purge_expired_bins(interval)': () => ['0 seconds']
 };
 
 /** Runs `select * from fn(args)` and then lists the advisory locks the transaction holds. */
@@ -314,6 +320,12 @@ describe('the same functions answer insiders, so the outsider checks can see a l
 			}
 		],
 		[
+			'private.grouping_bin_preview(uuid)',
+			() => actor(cast.instructor),
+			(answer) =>
+				expect(JSON.parse(answer)).toEqual([{ group_count: 1, member_count: 3, staying: [] }])
+		],
+		[
 			'private.lock_group_for_add(uuid)',
 			() => actor(cast.instructor),
 			(_answer, locks) => expect(locks).toBeGreaterThan(0)
@@ -381,6 +393,8 @@ describe('the side doors that were open', () => {
 		['private.lock_course_groupings(uuid, boolean)', (c) => [c.course.id, 'true']],
 		['private.links_over_groups(uuid[])', (c) => [pgArray([c.cohortId])]],
 		['private.reads_chat_only_in(uuid)', (c) => [c.groupId]],
+		['private.grouping_bin_group_ids(uuid)', (c) => [c.groupingId]],
+		['private.bin_managed_course(uuid, boolean)', (c) => [c.groupingId, 'false']],
 		// Who may post, with its reason: only a yes or no (can_post_in) is anyone's to ask.
 		['private.post_refusal(uuid)', (c) => [c.channelId]],
 		['private.post_refusal_for_row(channels)', (c) => [c.channelRow]]

@@ -240,6 +240,55 @@ export const DEFINER_REVIEW: readonly DefinerReview[] = [
 		reason: 'of the people named, those the caller can already see whom the group’s scope takes'
 	},
 	{
+		signature: 'private.binned_group_ids_array()',
+		roles: USER,
+		kind: 'checks',
+		reason:
+			'the ids (no names, nothing else) of groups in a bin, which the membership views subtract for every caller; a random id says nothing'
+	},
+	{
+		signature: 'private.grouping_bin_preview(uuid)',
+		roles: USER,
+		kind: 'checks',
+		reason:
+			'what deleting a live grouping would put in the bin (counts, names of groups that stay), for its course managers only',
+		refusesOutsiders: true
+	},
+	{
+		signature: 'private.bin_grouping(uuid)',
+		roles: USER,
+		kind: 'checks',
+		reason: 'puts a live grouping and its groups in the bin, for its course managers only',
+		refusesOutsiders: true
+	},
+	{
+		signature: 'private.course_bin(uuid)',
+		roles: USER,
+		kind: 'checks',
+		reason: 'the binned groupings of a course, for its managers only',
+		refusesOutsiders: true
+	},
+	{
+		signature: 'private.restore_grouping(uuid, uuid, text)',
+		roles: USER,
+		kind: 'checks',
+		reason: 'brings a binned grouping of the course back, for its course managers only',
+		refusesOutsiders: true
+	},
+	{
+		signature: 'private.purge_grouping(uuid, uuid)',
+		roles: USER,
+		kind: 'checks',
+		reason: 'deletes a binned grouping of the course for good, for its course managers only',
+		refusesOutsiders: true
+	},
+	{
+		signature: 'private.purge_expired_bins(interval)',
+		roles: SYSTEM,
+		kind: 'system',
+		reason: 'deletes bins older than 30 days, for the daily purge job'
+	},
+	{
 		signature: 'private.remove_unsent_conversation_files()',
 		roles: SYSTEM,
 		kind: 'system',

@@ -71,6 +71,16 @@ export const workers: WorkerEntry[] = [
 	},
 	// Group sets: "Assign unassigned" on a large grouping, in batches (issue 13).
 	{ queue: courseGroups.assignQueue, handler: courseGroups.handleAssignRun },
+	// Group sets deleted more than 30 days ago leave the bin for good, daily (issue 13).
+	{
+		queue: courseGroups.binPurgeQueue,
+		handler: async () => {
+			await courseGroups.purgeExpiredBins();
+		},
+		schedules: [
+			() => schedule(courseGroups.binPurgeQueue, process.env.BIN_PURGE_CRON ?? '30 3 * * *', {})
+		]
+	},
 	// Learner groups: debounced event refreshes and the minutely cadence tick (issue 6).
 	{ queue: learnerGroupJobs.refreshQueue, handler: learnerGroupJobs.handleRefresh },
 	{

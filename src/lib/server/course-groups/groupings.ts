@@ -154,25 +154,6 @@ export async function updateGrouping(
 	}
 }
 
-/** Deletes a grouping; its groups and their members stay. */
-export async function deleteGrouping(
-	actor: Actor,
-	groupingId: string,
-	via: Via = 'app'
-): Promise<{ deleted: true; groupCount: number }> {
-	return withUser(
-		actor,
-		async (tx) => {
-			await manageGrouping(tx, groupingId);
-			const [{ n }] = await tx<{ n: number }[]>`
-				select count(*)::int as n from public.grouping_groups where grouping_id = ${groupingId}`;
-			await tx`delete from public.groupings where id = ${groupingId}`;
-			return { deleted: true as const, groupCount: n };
-		},
-		via
-	);
-}
-
 /**
  * Puts course groups in a grouping. An exclusive grouping refuses groups that would put someone
  * in two of its groups, naming them; nothing changes then.

@@ -1,8 +1,9 @@
 /**
- * Course groups, by verb family: groupings (build and list), automatic creation, self sign-up,
+ * Course groups, by verb family: groupings (build and list; the bin: delete, restore, purge), automatic creation, self sign-up,
  * CSV import, the overview and the participants list's bulk group actions. Routes import this room as one namespace.
  */
 export * from './groupings';
+export * from './bin';
 export * from './auto-create';
 export * from './signup';
 export * from './assign';

@@ -47,9 +47,10 @@ export const courseGroupsRoutes: ApiRoute[] = [
 		method: 'delete',
 		path: '/groupings/{id}',
 		operationId: 'deleteGrouping',
-		summary: 'Delete a grouping; its groups stay',
-		description: 'Deletes the grouping; its groups and their members stay.',
-		success: { status: 204 },
+		summary: 'Delete a grouping into the bin with its groups, for 30 days',
+		description:
+			"Puts the grouping in the course's bin with its groups that no other grouping holds (and their sub-groups): they leave every list, channel and socket room at once, their memberships are kept, and `POST /courses/{id}/bin/{groupingId}/restore` brings them back until a daily job deletes them 30 days later. Answers `{ binned, groupCount, memberCount, purgeAt }`; `GET /groupings/{id}/delete-preview` says the same before.",
+		success: { status: 200, content: 'json' },
 		errors: [401, 404]
 	},
 	{

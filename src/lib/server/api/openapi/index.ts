@@ -15,6 +15,7 @@ import { coursesRoutes } from './courses';
 import { dashboardRoutes } from './dashboard';
 import { directMessagesRoutes } from './direct-messages';
 import { enrolmentsRoutes } from './enrolments';
+import { groupingBinRoutes } from './grouping-bin';
 import { groupsRoutes } from './groups';
 import { learnerGroupsRoutes } from './learner-groups';
 import { membershipsRoutes } from './memberships';
@@ -36,7 +37,7 @@ export const apiAreas: Record<string, ApiRoute[]> = {
 	groups: groupsRoutes,
 	memberships: membershipsRoutes,
 	cohorts: cohortsRoutes,
-	'course groups': courseGroupsRoutes,
+	'course groups': [...courseGroupsRoutes, ...groupingBinRoutes],
 	'self-enrolment': selfEnrolmentRoutes,
 	announcements: announcementsRoutes,
 	resources: resourcesRoutes,

@@ -10,9 +10,9 @@ export const PATCH = endpoint(async (event, user) =>
 	courseGroups.updateGrouping(user, uuidParam(event, 'id'), await readJson(event), 'api')
 );
 
-/** Deletes the grouping; its groups stay. */
-export const DELETE = endpoint(async (event, user) => {
-	await courseGroups.deleteGrouping(user, uuidParam(event, 'id'), 'api');
-});
+/** Deletes the grouping into the bin with its groups, for 30 days. */
+export const DELETE = endpoint(async (event, user) =>
+	courseGroups.deleteGrouping(user, uuidParam(event, 'id'), 'api')
+);
 
 export const fallback = methodNotAllowed(['GET', 'PATCH', 'DELETE']);

@@ -11,11 +11,12 @@ export const load: PageServerLoad = async (event) => {
 	const user = requireUser(event);
 	requireCourseManager((await event.parent()).course);
 	const { id: courseId, groupingId } = event.params;
-	const [groupings, overview, courseGroupTree, assignRun] = await Promise.all([
+	const [groupings, overview, courseGroupTree, assignRun, binPreview] = await Promise.all([
 		orErrorPage(courseGroups.listGroupings(user, courseId)),
 		orErrorPage(courseGroups.overview(user, courseId, { groupingId })),
 		orErrorPage(groups.tree(user, { courseId })),
-		orErrorPage(courseGroups.latestAssignRun(user, groupingId))
+		orErrorPage(courseGroups.latestAssignRun(user, groupingId)),
+		orErrorPage(courseGroups.binPreview(user, groupingId))
 	]);
 	const grouping = groupings.find((candidate) => candidate.id === groupingId);
 	if (!grouping) {
@@ -32,6 +33,7 @@ export const load: PageServerLoad = async (event) => {
 			.filter((group) => !memberIds.has(group.id))
 			.map(({ id, name, effectiveMembers }) => ({ id, name, memberCount: effectiveMembers })),
 		justCreated: event.url.searchParams.has('created'),
+		binPreview,
 		// A job under way is shown with its progress whenever the page opens.
 		assignRun: assignRun && ['queued', 'running'].includes(assignRun.status) ? assignRun : null
 	};
@@ -63,7 +65,7 @@ export const actions: Actions = {
 		} catch (caught) {
 			return formFailure(caught, {}, 'delete');
 		}
-		redirect(303, `/courses/${event.params.id}/groups/groupings`);
+		redirect(303, `/courses/${event.params.id}/groups/bin?binned=${event.params.groupingId}`);
 	},
 	addGroups: async (event) => {
 		const user = requireUser(event);
