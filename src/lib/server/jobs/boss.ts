@@ -46,7 +46,7 @@ export function boss(): Promise<PgBoss> {
 			max: Number(process.env.JOBS_POOL_SIZE ?? 4),
 			application_name: 'tessera-jobs'
 		});
-		instance.on('error', (error) => console.error('Job queue error', error));
+		instance.on('error', (error) => console.error('Job queue error:', error.message));
 		await instance.start();
 		return instance;
 	})();

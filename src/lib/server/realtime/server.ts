@@ -53,6 +53,12 @@ function postgresAdapter() {
 		connectionString: url,
 		max: Number(process.env.REALTIME_ADAPTER_POOL_SIZE ?? 4),
 		application_name: 'tessera-realtime',
+		// The role is set by a statement, not a startup parameter (`options: -c role=…`), which
+		// poolers refuse; the pool hands a new client out only once this has run (a failure ends the
+		// client and fails its connect, as a failed connection would).
+		onConnect: async (client) => {
+			await client.query('set role service_role');
+		},
 		connectionTimeoutMillis: 2000
 	});
 	ownClientErrors(adapterPool);
@@ -80,14 +86,6 @@ function ownClientErrors(adapterPool: pg.Pool) {
 		console.error('Realtime adapter connection lost:', error.message)
 	);
 	adapterPool.on('connect', (client) => {
-		// The role is set by a statement, not a startup parameter (`options: -c role=…`), which
-		// poolers refuse. The pool hands the client out after this 'connect', and a client runs its
-		// queries in order, so nothing runs before it.
-		client
-			.query('set role service_role')
-			.catch((error: Error) =>
-				console.error('Realtime adapter could not take its role:', error.message)
-			);
 		const giveBack = (error: Error) => {
 			if (!checkedOut.has(client)) return;
 			checkedOut.delete(client);
