@@ -20,7 +20,8 @@ import {
 
 const ORG = '00000000-0000-4000-c000-00000000a001';
 const ADMIN = '00000000-0000-4000-b000-00000000a001';
-const FANOUT = [10, 9, 10, 10];
+// BENCH_TREE_LEAVES_EACH (10 by default) sets the last level's fan-out: 2 gives 2,000 groups.
+const FANOUT = [10, 9, 10, Number(process.env.BENCH_TREE_LEAVES_EACH ?? 10)];
 
 /** @param {import('postgres').Sql} sql */
 async function generate(sql) {
@@ -68,6 +69,31 @@ async function generate(sql) {
 	return total;
 }
 
+/**
+ * BENCH_EXPLAIN=1: where the tree read's time goes, piece by piece, as the admin under RLS
+ * (EXPLAIN ANALYZE's execution time of each part of the tree query).
+ * @param {import('postgres').Sql} owner
+ */
+async function profile(owner) {
+	const parts = {
+		'groups of the scope (RLS on groups)': owner`select count(*) from public.groups g where g.scope = 'organisation' and g.organisation_id = ${ORG}`,
+		'direct members (current_memberships)': owner`select group_id, count(*) from public.current_memberships where group_id in (select id from public.groups where organisation_id = ${ORG}) group by group_id`,
+		'effective members (effective_members)': owner`select group_id, count(distinct user_id) from public.effective_members where group_id in (select id from public.groups where organisation_id = ${ORG}) group by group_id`,
+		'lineage (group_closure)': owner`select c.descendant_id, max(c.depth) from public.group_closure c join public.groups a on a.id = c.ancestor_id where c.descendant_id in (select id from public.groups where organisation_id = ${ORG}) group by c.descendant_id`,
+		'capabilities (group_capabilities)': owner`select count(*) from public.group_capabilities(array(select id from public.groups where organisation_id = ${ORG}))`
+	};
+	for (const [name, query] of Object.entries(parts)) {
+		const plan = await owner.begin(async (tx) => {
+			await tx`select set_config('request.jwt.claims', ${JSON.stringify({ sub: ADMIN, role: 'authenticated' })}, true), set_config('role', 'authenticated', true)`;
+			return tx.unsafe(
+				`explain (analyze, format json) ${query.strings.join('$X')}`.replaceAll('$X', `'${ORG}'`)
+			);
+		});
+		const top = plan[0]['QUERY PLAN'][0];
+		console.log(`  profile: ${name}: ${round2(top['Execution Time'])} ms`);
+	}
+}
+
 async function main() {
 	const { adminUrl, stop } = await startDatabase();
 	const owner = ownerPool(adminUrl);
@@ -82,6 +108,7 @@ async function main() {
 			console.log(
 				`tree-load: ${groupCount} groups generated in ${round2((performance.now() - started) / 1000)} s`
 			);
+			if (process.env.BENCH_EXPLAIN === '1') await profile(owner);
 			const groups = await vite.ssrLoadModule('/src/lib/server/groups/index.ts');
 			const admin = { id: ADMIN };
 			const firstPage = async () => {
@@ -97,10 +124,10 @@ async function main() {
 				baseline: () =>
 					owner`select id, name from public.groups
 					      where organisation_id = ${ORG} and parent_id is null order by name`,
-				iterations: quick ? 6 : 20,
+				iterations: quick ? 2 : 20,
 				concurrency: 1,
 				rounds: 2,
-				warmup: 2
+				warmup: quick ? 1 : 2
 			});
 			report(
 				'tree-load',
