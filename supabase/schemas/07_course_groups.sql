@@ -665,6 +665,7 @@ grant execute on function private.bin_grouping(target uuid) to authenticated, se
 
 -- A course's bin, for its managers: each binned grouping with who binned it and when, when it
 -- goes for good, and its groups with their members (valid now, direct) and how many people in all.
+-- current_memberships leaves binned groups out, so the validity test comes from its own helper.
 create or replace function private.course_bin(target_course uuid)
 returns table (
   id uuid, name text, idnumber text, deleted_at timestamptz, deleted_by uuid, deleted_by_name text,
@@ -681,11 +682,11 @@ begin
          gr.deleted_at + interval '30 days',
          (select count(distinct m.user_id)::int from public.group_members m
           join public.groups g on g.id = m.group_id
-          where g.binned_with = gr.id and m.valid_from <= now() and m.valid_until > now()),
+          where g.binned_with = gr.id and private.membership_was_current(m.valid_from, m.valid_until)),
          coalesce((
            select jsonb_agg(jsonb_build_object('id', g.id, 'name', g.name, 'memberCount', (
              select count(*)::int from public.group_members m
-             where m.group_id = g.id and m.valid_from <= now() and m.valid_until > now()
+             where m.group_id = g.id and private.membership_was_current(m.valid_from, m.valid_until)
            )) order by g.name collate public.natural, g.id)
            from public.groups g where g.binned_with = gr.id
          ), '[]'::jsonb)
