@@ -90,9 +90,10 @@ class AccessibilityWatch {
 		} catch (error) {
 			// The page navigated or closed during the scan: the next page is scanned on its own. A
 			// navigation between axe's injection and its run leaves a document without axe
-			// ("reading 'runPartial'" of undefined).
+			// ("reading 'runPartial'" or, in a frame, "reading 'utils'" of undefined: a fresh-clone CI
+			// run failed the phone spec so).
 			if (
-				!/closed|destroyed|navigat|Target|already running|reading '(runPartial|finishRun)'|axe is not defined/i.test(
+				!/closed|destroyed|navigat|Target|already running|reading '(runPartial|finishRun|utils)'|axe is not defined/i.test(
 					String(error)
 				)
 			) {
